@@ -1,0 +1,88 @@
+"""Every error the library raises on purpose.
+
+The tree (pages and the CLI catch :class:`ReconcileError` and show its message)::
+
+    ReconcileError
+    ├── InputError          bad file, row, field or argument; nothing was written
+    ├── WorkspaceError      the DuckDB workspace could not be opened, read or written
+    ├── ApiError            a remote system answered with an error
+    │   ├── AuthError       401: the key or token is invalid or revoked
+    │   ├── ScopeError      403: a scope is missing (never retried)
+    │   └── RateLimited     429 retries exhausted
+    └── PushBlocked         a push was refused before it started
+        ├── ConflictsUnresolved   conflicts remain and skipping them was not asked for
+        ├── ConfirmationRequired  the confirmation gate was not passed
+        └── PushInProgress        another push run holds the workspace
+
+Errors from duckdb and httpx are wrapped where they enter the library, so callers
+never need to import either to handle a failure.
+"""
+
+from __future__ import annotations
+
+
+class ReconcileError(Exception):
+    """Base class: a failure the user can act on; ``str(err)`` is the message to show."""
+
+
+class InputError(ReconcileError):
+    """Bad input (file, row, field or argument). The workspace was left unchanged."""
+
+
+class WorkspaceError(ReconcileError):
+    """The workspace database failed; ``sql`` holds the statement when there was one."""
+
+    def __init__(self, message: str, *, sql: str | None = None) -> None:
+        super().__init__(message)
+        self.sql = sql
+
+
+class ApiError(ReconcileError):
+    """A remote API answered with an error status (``status`` is the HTTP code)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthError(ApiError):
+    """401: the API key or token is invalid or revoked."""
+
+
+class ScopeError(ApiError):
+    """403: the key lacks a scope; ``scope`` names it when known."""
+
+    def __init__(self, message: str, *, scope: str | None = None, status: int | None = 403) -> None:
+        super().__init__(message, status=status)
+        self.scope = scope
+
+
+class RateLimited(ApiError):
+    """429 answers went on after the bounded number of retries."""
+
+
+class PushBlocked(ReconcileError):
+    """A push was refused before any operation was sent."""
+
+
+class ConflictsUnresolved(PushBlocked):
+    """Conflicts remain; ``count`` is how many. Pass ``skip_conflicts=True`` to push the rest."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"{count} conflict(s) are unresolved: resolve them on the Review page "
+            "(or `decide`), or push with skip-conflicts to leave them out of this push"
+        )
+        self.count = count
+
+
+class ConfirmationRequired(PushBlocked):
+    """The push was not confirmed (the gate expects ``expected``)."""
+
+
+class PushInProgress(PushBlocked):
+    """Another push run is active on this workspace; ``run_id`` names it."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"push run {run_id} is already running on this workspace")
+        self.run_id = run_id

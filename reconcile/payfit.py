@@ -1,0 +1,212 @@
+"""Payfit collaborators: reading API pages and flattening them into one row each.
+
+Shapes follow Payfit's partner API [doc: developers.payfit.io, "List
+collaborators"]: ``GET /companies/{companyId}/collaborators`` answers
+``{"collaborators": [...], "meta": {"nextPageToken": str | null}}``; every
+collaborator field is nullable. A dump is one or more such pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .exceptions import InputError
+from .normalize import clean_text, normalize_date
+
+__all__ = ["PAYFIT_COLUMNS", "flatten_collaborators", "read_payfit_dump", "parse_payfit_pages"]
+
+#: Columns of the flattened collaborator table, all text (``object`` dtype, ``None`` when missing)
+#: except ``isLeaver`` and ``isAdminWithoutContract`` (bool).
+PAYFIT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "matricule",
+    "firstName",
+    "lastName",
+    "birthName",
+    "birthDate",
+    "gender",
+    "nationality",
+    "countryOfBirth",
+    "teamName",
+    "managerId",
+    "email",
+    "emailType",
+    "personalEmail",
+    "professionalEmail",
+    "phoneNumber",
+    "phoneType",
+    "address",
+    "postcode",
+    "city",
+    "country",
+    "status",
+    "contractStatus",
+    "contractStartDate",
+    "terminationDate",
+    "isLeaver",
+    "isAdminWithoutContract",
+    "raw",
+)
+#: Payfit fields offered in the mapping step (the flattened columns minus bookkeeping).
+MAPPABLE_COLUMNS: tuple[str, ...] = tuple(
+    c for c in PAYFIT_COLUMNS if c not in {"id", "raw", "isLeaver", "isAdminWithoutContract", "status"}
+)
+
+
+def _first_of_type(items: Any, value_key: str, preferred: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The first non-empty ``value_key`` of ``items``, by ``type`` preference order."""
+    if not isinstance(items, list):
+        return None, None
+    usable = [i for i in items if isinstance(i, dict) and clean_text(i.get(value_key))]
+    for wanted in preferred:
+        for item in usable:
+            if (item.get("type") or "") == wanted:
+                return clean_text(item[value_key]), wanted
+    if usable:
+        return clean_text(usable[0][value_key]), clean_text(usable[0].get("type"))
+    return None, None
+
+
+def _of_type(items: Any, value_key: str, wanted: str) -> str | None:
+    if not isinstance(items, list):
+        return None
+    for item in items:
+        if isinstance(item, dict) and item.get("type") == wanted and clean_text(item.get(value_key)):
+            return clean_text(item[value_key])
+    return None
+
+
+def flatten_collaborator(c: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
+    """One collaborator object → one flat row (see :data:`PAYFIT_COLUMNS`).
+
+    The email is the personal one when present, else the professional one (in
+    France Payfit collects the personal email). ``status`` is ``active``,
+    ``leaver`` (``terminationDate`` before ``today``) or ``no_contract``
+    (no contract at all: typically an admin).
+    """
+    email, email_type = _first_of_type(c.get("emails"), "email", ("personal", "professional"))
+    phone, phone_type = _first_of_type(c.get("phoneNumbers"), "phoneNumber", ("personal", "professional"))
+    addresses = c.get("addresses") if isinstance(c.get("addresses"), list) else []
+    address: dict[str, Any] = next(
+        (a for a in addresses if isinstance(a, dict) and a.get("type") == "personal"),
+        next((a for a in addresses if isinstance(a, dict)), {}),
+    )
+    contracts = [k for k in (c.get("contracts") or []) if isinstance(k, dict)]
+    active = [k for k in contracts if str(k.get("status") or "").upper() == "ACTIVE"]
+    current = (
+        active[0] if active else (max(contracts, key=lambda k: str(k.get("startDate") or "")) if contracts else None)
+    )
+    termination = normalize_date(c.get("terminationDate"))
+    is_leaver = bool(termination and termination < today.isoformat() and not active)
+    no_contract = not contracts
+    status = "no_contract" if no_contract else "leaver" if is_leaver else "active"
+    return {
+        "id": clean_text(c.get("id")),
+        "matricule": clean_text(c.get("matricule")),
+        "firstName": clean_text(c.get("firstName")),
+        "lastName": clean_text(c.get("lastName")),
+        "birthName": clean_text(c.get("birthName")),
+        "birthDate": normalize_date(c.get("birthDate")) or clean_text(c.get("birthDate")),
+        "gender": clean_text(c.get("gender")),
+        "nationality": clean_text(c.get("nationality")),
+        "countryOfBirth": clean_text(c.get("countryOfBirth")),
+        "teamName": clean_text(c.get("teamName")),
+        "managerId": clean_text(c.get("managerId")),
+        "email": email,
+        "emailType": email_type,
+        "personalEmail": _of_type(c.get("emails"), "email", "personal"),
+        "professionalEmail": _of_type(c.get("emails"), "email", "professional"),
+        "phoneNumber": phone,
+        "phoneType": phone_type,
+        "address": clean_text(address.get("address")),
+        "postcode": clean_text(address.get("postcode")),
+        "city": clean_text(address.get("city")),
+        "country": clean_text(address.get("country")),
+        "status": status,
+        "contractStatus": clean_text(current.get("status")) if current else None,
+        "contractStartDate": normalize_date(current.get("startDate")) if current else None,
+        "terminationDate": termination,
+        "isLeaver": is_leaver,
+        "isAdminWithoutContract": no_contract,
+        "raw": json.dumps(c, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def flatten_collaborators(collaborators: Iterable[dict[str, Any]], *, today: dt.date | None = None) -> pd.DataFrame:
+    """Flatten collaborator objects into a DataFrame with :data:`PAYFIT_COLUMNS`.
+
+    Raises :class:`InputError` when a collaborator has no ``id`` or an id repeats.
+    """
+    today = today or dt.date.today()
+    rows = []
+    seen: set[str] = set()
+    for n, c in enumerate(collaborators, start=1):
+        if not isinstance(c, dict):
+            raise InputError(f"collaborator #{n} is not a JSON object")
+        row = flatten_collaborator(c, today=today)
+        if not row["id"]:
+            raise InputError(f"collaborator #{n} has no id")
+        if row["id"] in seen:
+            raise InputError(f"collaborator id {row['id']!r} appears twice (collaborator #{n})")
+        seen.add(row["id"])
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(PAYFIT_COLUMNS))
+    text_cols = [c for c in PAYFIT_COLUMNS if c not in {"isLeaver", "isAdminWithoutContract"}]
+    frame[text_cols] = frame[text_cols].astype(object)
+    frame[["isLeaver", "isAdminWithoutContract"]] = frame[["isLeaver", "isAdminWithoutContract"]].astype(bool)
+    return frame
+
+
+def parse_payfit_pages(documents: Iterable[tuple[str, bytes | str]]) -> list[dict[str, Any]]:
+    """Collaborators from named JSON documents, each a page, a list of pages, or a list of collaborators.
+
+    ``documents`` is ``[(name, content)]`` (a file name and its bytes), so
+    errors name the file. Pages are read in the order given.
+    Raises :class:`InputError` for invalid JSON or an unknown shape.
+    """
+    out: list[dict[str, Any]] = []
+    for name, content in documents:
+        try:
+            data = json.loads(content)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{name}: not valid JSON ({exc})") from exc
+        pages = (
+            data
+            if isinstance(data, list) and all(isinstance(p, dict) and "collaborators" in p for p in data)
+            else [data]
+        )
+        for page in pages:
+            if isinstance(page, dict) and isinstance(page.get("collaborators"), list):
+                out.extend(page["collaborators"])
+            elif isinstance(page, list):
+                out.extend(page)
+            else:
+                raise InputError(
+                    f"{name}: expected a Payfit collaborators page "
+                    '({"collaborators": [...], "meta": {"nextPageToken": ...}}) or a list of collaborators'
+                )
+    return out
+
+
+def read_payfit_dump(path: str | Path, *, today: dt.date | None = None) -> pd.DataFrame:
+    """Read a dump (a page file, or a folder of ``*.json`` pages in name order) and flatten it.
+
+    Raises :class:`InputError` naming the file when it cannot be read.
+    """
+    path = Path(path)
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    if not files:
+        raise InputError(f"{path}: no .json page found")
+    docs = []
+    for f in files:
+        try:
+            docs.append((str(f), f.read_bytes()))
+        except OSError as exc:
+            raise InputError(f"{f}: cannot be read ({exc.strerror})") from exc
+    return flatten_collaborators(parse_payfit_pages(docs), today=today)

@@ -1,0 +1,146 @@
+"""The push plan: what a push would do, computed from a match result.
+
+Pure: no database. Operations:
+
+* ``create``: a new Equify account with the mapped values;
+* ``link``: record the pairing in the sync ledger and fill the account's empty fields;
+* ``update``: change fields of an already synced account (before → after);
+* ``skip``: excluded records and unresolved conflicts (with the reason).
+
+Synced records whose values did not change produce no operation (``unchanged``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from .models import EQUIFY_FIELDS, MatchResult
+from .normalize import clean_text
+from .values import diff_values, prepare_value
+
+__all__ = ["Operation", "Plan", "build_plan"]
+
+OpKind = Literal["create", "link", "update", "skip"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One planned operation for one Payfit record.
+
+    ``changes`` are ``(field, before, after)`` triples (``before`` is ``None`` for
+    a create or a filled empty field). ``skip_kind`` is ``conflict`` or ``excluded``
+    for skips.
+    """
+
+    source_id: str
+    op: OpKind
+    name: str
+    target_id: str | None = None
+    changes: tuple[tuple[str, str | None, str], ...] = ()
+    reason: str = ""
+    skip_kind: str | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        """Derived from the operation and the Payfit id: the same work always has the same key."""
+        return f"{self.op}:{self.source_id}"
+
+    def values(self) -> dict[str, str]:
+        """The new values ``{field: after}``."""
+        return {f: after for f, _, after in self.changes}
+
+    def payload(self) -> str:
+        """The operation as JSON (journal and file target)."""
+        return json.dumps(
+            {"op": self.op, "source_id": self.source_id, "target_id": self.target_id, "changes": self.changes},
+            ensure_ascii=False,
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """All operations of a push, with ``unchanged`` synced records counted apart."""
+
+    operations: tuple[Operation, ...]
+    unchanged: int = 0
+
+    def totals(self) -> dict[str, int]:
+        """``create``, ``link``, ``update``, ``skip`` (all), ``skip_conflict``, ``skip_excluded``, ``unchanged``."""
+        out = {"create": 0, "link": 0, "update": 0, "skip": 0, "skip_conflict": 0, "skip_excluded": 0}
+        for op in self.operations:
+            out[op.op] += 1
+            if op.op == "skip":
+                out[f"skip_{op.skip_kind}"] += 1
+        out["unchanged"] = self.unchanged
+        return out
+
+    def actionable(self) -> tuple[Operation, ...]:
+        """The operations a push sends (everything but skips)."""
+        return tuple(op for op in self.operations if op.op != "skip")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per operation: ``source_id``, ``name``, ``op``, ``target_id``, ``changes`` (text), ``reason``."""
+        return pd.DataFrame(
+            [
+                {
+                    "source_id": op.source_id,
+                    "name": op.name,
+                    "op": op.op,
+                    "target_id": op.target_id,
+                    "changes": "; ".join(f"{f}: {b or '∅'} → {a}" for f, b, a in op.changes),
+                    "reason": op.reason,
+                }
+                for op in self.operations
+            ],
+            columns=["source_id", "name", "op", "target_id", "changes", "reason"],
+        )
+
+
+def build_plan(
+    result: MatchResult,
+    source: pd.DataFrame,
+    target: pd.DataFrame,
+    *,
+    default_region: str = "FR",
+) -> Plan:
+    """Turn a match result into a plan.
+
+    ``source`` is the canonical source frame (:func:`reconcile.matching.canonical_source`:
+    ``id``, mapped Equify fields, ``_hint``); ``target`` the Equify accounts (``id`` + fields).
+    """
+    src = {str(r["id"]): r for r in source.to_dict("records")}
+    tgt = {str(r["id"]): r for r in target.to_dict("records")}
+    fields = [f for f in EQUIFY_FIELDS if f in source.columns]
+    ops: list[Operation] = []
+    unchanged = 0
+    for rec in result.records.itertuples(index=False):
+        row: Mapping[str, Any] = src[rec.source_id]
+        name = " ".join(x for x in (clean_text(row.get("firstName")), clean_text(row.get("lastName"))) if x)
+        hint = row.get("_hint")
+        if rec.category == "excluded":
+            ops.append(Operation(rec.source_id, "skip", name, reason=rec.reason, skip_kind="excluded"))
+        elif rec.category == "conflict":
+            ops.append(Operation(rec.source_id, "skip", name, rec.target_id, reason=rec.reason, skip_kind="conflict"))
+        elif rec.action == "create":
+            changes = []
+            for f in fields:
+                value = prepare_value(f, row.get(f), default_region=default_region, hint=hint)
+                if value is not None:
+                    changes.append((f, None, value))
+            ops.append(Operation(rec.source_id, "create", name, None, tuple(changes), rec.reason))
+        elif rec.action == "link":
+            fills = diff_values(
+                row, tgt[rec.target_id], fields, only_empty=True, default_region=default_region, hint=hint
+            )
+            ops.append(Operation(rec.source_id, "link", name, rec.target_id, tuple(fills), rec.reason))
+        elif rec.action == "update":
+            changes = diff_values(row, tgt[rec.target_id], fields, default_region=default_region, hint=hint)
+            ops.append(Operation(rec.source_id, "update", name, rec.target_id, tuple(changes), rec.reason))
+        else:
+            unchanged += 1
+    return Plan(tuple(ops), unchanged)

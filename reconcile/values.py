@@ -1,0 +1,64 @@
+"""How a mapped value is written to Equify and compared with what is there.
+
+Pure functions over single values; used by the matcher (to detect updates of
+synced accounts) and by the plan (creates, link fills, updates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .normalize import clean_text, normalize_date, normalize_email, normalize_phone
+
+
+def prepare_value(field: str, value: Any, *, default_region: str = "FR", hint: Any = None) -> str | None:
+    """The text to write into Equify's ``field`` for a source ``value``.
+
+    Emails are normalised (invisible characters removed, lower-cased); phones
+    become E.164 when they parse (``default_region``, or the per-record
+    ``hint`` country), else their cleaned text is kept so nothing is lost;
+    dates become ISO ``YYYY-MM-DD`` when they parse. Everything else is
+    trimmed text. ``None`` when empty.
+    """
+    if field == "email":
+        return normalize_email(value)
+    if field == "phoneNumber":
+        phone = normalize_phone(value, default_region, hint)
+        return phone.e164 or phone.raw
+    if field == "birthDate":
+        return normalize_date(value) or clean_text(value)
+    return clean_text(value)
+
+
+def comparable(field: str, value: Any, *, default_region: str = "FR", hint: Any = None) -> str | None:
+    """The form in which two values of ``field`` are compared for equality."""
+    return prepare_value(field, value, default_region=default_region, hint=hint)
+
+
+def diff_values(
+    source: Mapping[str, Any],
+    target: Mapping[str, Any],
+    fields: Iterable[str],
+    *,
+    only_empty: bool = False,
+    default_region: str = "FR",
+    hint: Any = None,
+) -> list[tuple[str, str | None, str]]:
+    """Field-level changes ``[(field, before, after)]`` that bring ``target`` to ``source``.
+
+    An empty source value never erases a target value. With ``only_empty``
+    only the target's empty fields are filled (what a *link* does).
+    """
+    changes: list[tuple[str, str | None, str]] = []
+    for field in fields:
+        after = prepare_value(field, source.get(field), default_region=default_region, hint=hint)
+        if after is None:
+            continue
+        before = clean_text(target.get(field))
+        if only_empty and before is not None:
+            continue
+        if before is not None and comparable(field, before, default_region=default_region, hint=hint) == after:
+            continue
+        changes.append((field, before, after))
+    return changes

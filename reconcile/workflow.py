@@ -1,0 +1,193 @@
+"""The workbench's steps over a workspace: the functions the app, the CLI and a notebook call.
+
+Each function reads what it needs from a :class:`~reconcile.workspace.Workspace`,
+calls the pure logic (:mod:`reconcile.matching`, :mod:`reconcile.plan`) and, for
+writes, stores the outcome back. Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from .equify import read_equify_accounts
+from .exceptions import InputError
+from .matching import canonical_source, match
+from .models import Decision, MatchResult, MatchSettings, Move
+from .normalize import clean_text, normalize_phone
+from .payfit import read_payfit_dump
+from .plan import Plan, build_plan
+from .push import Progress, PushResult, push
+from .targets import Target
+from .workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+#: The committed demo inputs (see ``data/demo/README.md``).
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+__all__ = [
+    "DEMO_DIR",
+    "candidates_for",
+    "edit_and_rematch",
+    "load_demo",
+    "plan_workspace",
+    "push_workspace",
+    "review_table",
+    "run_match",
+    "scoped_source",
+]
+
+
+def load_demo(ws: Workspace, demo_dir: Path = DEMO_DIR) -> dict[str, int]:
+    """Replace everything in ``ws`` with the demo company (Payfit pages + Equify CSV).
+
+    Returns ``{"payfit_records": n, "equify_accounts": n}``. Both files are read
+    before anything is written, so a bad file leaves the workspace unchanged.
+    """
+    records = read_payfit_dump(demo_dir / "payfit")
+    accounts = read_equify_accounts(demo_dir / "equify_accounts.csv")
+    ws.reset()
+    return {"payfit_records": ws.load_payfit(records), "equify_accounts": ws.load_equify(accounts)}
+
+
+def scoped_source(ws: Workspace, records: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The Payfit records inside the chosen relation (active employees by default)."""
+    records = ws.payfit_records() if records is None else records
+    return records[records["status"].isin(ws.relation().statuses())].reset_index(drop=True)
+
+
+def run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResult:
+    """Match the workspace's in-scope Payfit records to its Equify accounts.
+
+    Uses the stored mapping, relation, ledger and decisions.
+    Raises :class:`InputError` when the mapping is invalid.
+    """
+    mapping = ws.mapping()
+    errors = [i.message for i in mapping.issues() if i.level == "error"]
+    if errors:
+        raise InputError("the field mapping is not valid: " + "; ".join(errors))
+    return match(
+        scoped_source(ws),
+        ws.equify_accounts(),
+        mapping=mapping,
+        settings=settings,
+        ledger=ws.ledger(),
+        decisions=ws.decisions(),
+    )
+
+
+def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
+    """One row per in-scope Payfit record for the Review page.
+
+    Columns (all text but ``score``, float): ``source_id``, ``category``,
+    ``action``, ``name``, ``email``, ``phone`` (E.164 when it parses),
+    ``team``, ``target_id``, ``account`` (Equify name), ``account_email``,
+    ``score``, ``reason``.
+    """
+    src = scoped_source(ws).set_index("id")
+    accounts = ws.equify_accounts().set_index("id")
+    region = result.settings.default_region
+    rows = []
+    for rec in result.records.itertuples(index=False):
+        s = src.loc[rec.source_id]
+        phone = normalize_phone(s["phoneNumber"], region, s["country"] or s["nationality"])
+        tid = rec.target_id if rec.target_id in accounts.index else None
+        a = accounts.loc[tid] if tid else None
+        rows.append(
+            {
+                "source_id": rec.source_id,
+                "category": rec.category,
+                "action": rec.action,
+                "name": _name(s["firstName"], s["lastName"]),
+                "email": s["email"],
+                "phone": phone.e164 or phone.raw,
+                "team": s["teamName"],
+                "target_id": rec.target_id,
+                "account": _name(a["firstName"], a["lastName"]) if a is not None else None,
+                "account_email": a["email"] if a is not None else None,
+                "score": rec.score,
+                "reason": rec.reason,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def candidates_for(ws: Workspace, result: MatchResult, source_id: str) -> pd.DataFrame:
+    """The scored candidate accounts of one record, best first, with the account's fields.
+
+    Columns: ``target_id``, ``score``, ``name_score``, ``email_equal``,
+    ``phone_agree``, ``birthdate_equal``, ``rule``, then the account's
+    ``firstName``, ``lastName``, ``email``, ``phoneNumber``, ``birthDate``, ``relation``.
+    """
+    cands = result.candidates[result.candidates["source_id"] == source_id].drop(columns="source_id")
+    accounts = ws.equify_accounts()[["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "relation"]]
+    merged = cands.merge(accounts, left_on="target_id", right_on="id", how="left").drop(columns="id")
+    return merged.sort_values(["score", "target_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def edit_and_rematch(
+    ws: Workspace, account_id: str, field: str, value: str | None, settings: MatchSettings | None = None
+) -> list[Move]:
+    """Edit one Equify field, match again, and return who moved to which set.
+
+    Raises :class:`InputError` for an invalid value (nothing is written then).
+    """
+    before = run_match(ws, settings).records.set_index("source_id")
+    ws.edit_account(account_id, field, value)
+    return _moves(ws, before, run_match(ws, settings).records.set_index("source_id"))
+
+
+def decide_and_rematch(ws: Workspace, decisions: list[Decision], settings: MatchSettings | None = None) -> list[Move]:
+    """Record decisions, match again, and return who moved to which set."""
+    before = run_match(ws, settings).records.set_index("source_id")
+    ws.decide(decisions)
+    return _moves(ws, before, run_match(ws, settings).records.set_index("source_id"))
+
+
+def undecide_and_rematch(ws: Workspace, source_ids: list[str], settings: MatchSettings | None = None) -> list[Move]:
+    """Remove decisions (e.g. *remove from excluded*), match again, return who moved."""
+    before = run_match(ws, settings).records.set_index("source_id")
+    ws.undecide(source_ids)
+    return _moves(ws, before, run_match(ws, settings).records.set_index("source_id"))
+
+
+def _moves(ws: Workspace, before: pd.DataFrame, after: pd.DataFrame) -> list[Move]:
+    names = scoped_source(ws).set_index("id")
+    moves = []
+    for sid, row in after.iterrows():
+        old = before["category"].get(sid)
+        new_label = f"{row['category']} ({row['action']})" if row["category"] == "new" else row["category"]
+        if old != row["category"] or before["action"].get(sid) != row["action"]:
+            old_label = f"{old} ({before['action'].get(sid)})" if old == "new" else str(old)
+            moves.append(
+                Move(str(sid), _name(names.loc[sid, "firstName"], names.loc[sid, "lastName"]), old_label, new_label)
+            )
+    return moves
+
+
+def plan_workspace(ws: Workspace, result: MatchResult | None = None) -> Plan:
+    """The push plan for the workspace as it is now."""
+    result = result or run_match(ws)
+    source = canonical_source(scoped_source(ws), ws.mapping())
+    return build_plan(result, source, ws.equify_accounts(), default_region=result.settings.default_region)
+
+
+def push_workspace(
+    ws: Workspace,
+    *,
+    target: Target | None = None,
+    skip_conflicts: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> PushResult:
+    """Plan from the workspace as it is now and push (see :func:`reconcile.push.push`)."""
+    return push(
+        ws, plan_workspace(ws), target=target, skip_conflicts=skip_conflicts, dry_run=dry_run, progress=progress
+    )
+
+
+def _name(first: object, last: object) -> str:
+    return " ".join(x for x in (clean_text(first), clean_text(last)) if x) or "(no name)"

@@ -1,0 +1,438 @@
+"""The workspace: one DuckDB file that holds everything a reconciliation needs.
+
+This is the only module that talks to DuckDB. Tables (schema version
+:data:`SCHEMA_VERSION`, stored in ``meta``):
+
+* ``payfit_records``: flattened collaborators (:data:`reconcile.payfit.PAYFIT_COLUMNS`);
+* ``equify_accounts``: the Equify space (:data:`reconcile.equify.ACCOUNT_COLUMNS`
+  plus ``origin``, ``created_at``, ``updated_at``); the *embedded* target writes here;
+* ``settings``: the field mapping and the relation (JSON values);
+* ``decisions``: a person's link / create / exclude per Payfit id;
+* ``activity``: every decision and edit with when, what, before → after;
+* ``ledger``: the sync ledger, Payfit id ↔ Equify account id;
+* ``push_runs`` and ``push_journal``: push runs and one row per operation;
+* ``target_idempotency``: idempotency keys seen by the embedded target.
+
+Every write bumps ``meta.revision`` so callers can cache reads by revision.
+Errors from DuckDB are wrapped in :class:`~reconcile.exceptions.WorkspaceError`
+with the failing SQL attached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .equify import ACCOUNT_COLUMNS
+from .exceptions import InputError, WorkspaceError
+from .models import EQUIFY_FIELDS, Decision, FieldMapping, Relation
+from .normalize import clean_text, email_is_valid, normalize_email, normalize_phone
+from .payfit import PAYFIT_COLUMNS
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_WORKSPACE", "SCHEMA_VERSION", "Workspace", "workspace_path"]
+
+SCHEMA_VERSION = 1
+#: Where the workspace lives unless ``RECONCILE_WORKSPACE`` or ``--workspace`` says otherwise.
+DEFAULT_WORKSPACE = Path(__file__).resolve().parent.parent / "data" / "workspace.duckdb"
+
+_TEXT_PAYFIT = [c for c in PAYFIT_COLUMNS if c not in {"isLeaver", "isAdminWithoutContract"}]
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS payfit_records ("
+    + ", ".join(f'"{c}" VARCHAR' for c in _TEXT_PAYFIT)
+    + ', "isLeaver" BOOLEAN, "isAdminWithoutContract" BOOLEAN, loaded_at TIMESTAMP)',
+    "CREATE TABLE IF NOT EXISTS equify_accounts ("
+    + ", ".join(f'"{c}" VARCHAR' for c in ACCOUNT_COLUMNS)
+    + ", origin VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS settings (key VARCHAR, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS decisions (source_id VARCHAR, action VARCHAR, target_id VARCHAR, decided_at TIMESTAMP)",
+    "CREATE SEQUENCE IF NOT EXISTS activity_seq",
+    "CREATE TABLE IF NOT EXISTS activity (seq BIGINT DEFAULT nextval('activity_seq'), \"at\" TIMESTAMP, kind VARCHAR,"
+    " subject VARCHAR, field VARCHAR, before VARCHAR, after VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS ledger (source_id VARCHAR PRIMARY KEY, account_id VARCHAR, run_id VARCHAR,"
+    " synced_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS push_runs (run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,"
+    " status VARCHAR, target VARCHAR, totals VARCHAR, error VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS push_journal (run_id VARCHAR, seq INTEGER, source_id VARCHAR, op VARCHAR,"
+    " idempotency_key VARCHAR, account_id VARCHAR, payload VARCHAR, status VARCHAR, error VARCHAR,"
+    " updated_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS target_idempotency (key VARCHAR PRIMARY KEY, account_id VARCHAR, created_at TIMESTAMP)",
+]
+_EDITABLE = frozenset(EQUIFY_FIELDS)
+
+
+def workspace_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The workspace file: ``path``, else ``$RECONCILE_WORKSPACE``, else :data:`DEFAULT_WORKSPACE`."""
+    chosen = path or os.environ.get("RECONCILE_WORKSPACE") or DEFAULT_WORKSPACE
+    return Path(chosen).expanduser()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Workspace:
+    """A reconciliation workspace in one DuckDB file (or ``":memory:"`` for tests).
+
+    Safe to share between threads: each call takes its own cursor. Use
+    :meth:`open`; close with :meth:`close` or a ``with`` block.
+    Raises :class:`WorkspaceError` when the file cannot be opened (for example
+    when another process holds it) or its schema is newer than this code.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
+        self._con = con
+        self.path = path
+        self.lock = threading.RLock()
+        self._migrate()
+
+    # ------------------------------------------------------------------ plumbing
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
+        """Open (creating if needed) the workspace at :func:`workspace_path`\\ (``path``)."""
+        if str(path) == ":memory:":
+            return cls(duckdb.connect(":memory:"), ":memory:")
+        target = workspace_path(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(target))
+        except (duckdb.Error, OSError) as exc:
+            raise WorkspaceError(f"cannot open the workspace {target}: {exc}") from exc
+        return cls(con, str(target))
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        try:
+            self._con.close()
+        except duckdb.Error:  # pragma: no cover - already closed
+            pass
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one transaction: committed on success, rolled back on any error.
+
+        The revision is bumped in the same transaction.
+        """
+        cur = self._con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            yield cur
+            cur.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('revision', "
+                "CAST(COALESCE((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'revision'), 0) + 1 AS VARCHAR))"
+            )
+            cur.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            if isinstance(exc, duckdb.Error):
+                raise WorkspaceError(f"workspace write failed: {exc}") from exc
+            raise
+        finally:
+            cur.close()
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run a read query and return a DataFrame; wraps DuckDB errors with the SQL."""
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        except duckdb.Error as exc:
+            raise WorkspaceError(f"workspace query failed: {exc}", sql=sql) from exc
+        finally:
+            cur.close()
+
+    def _scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        cur = self._con.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchone()
+        except duckdb.Error as exc:
+            raise WorkspaceError(f"workspace query failed: {exc}", sql=sql) from exc
+        finally:
+            cur.close()
+        return None if row is None else row[0]
+
+    def _migrate(self) -> None:
+        cur = self._con.cursor()
+        try:
+            for stmt in _SCHEMA:
+                cur.execute(stmt)
+            row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise WorkspaceError(
+                    f"the workspace {self.path} has schema version {version}; this code knows up to {SCHEMA_VERSION}"
+                )
+            if version < SCHEMA_VERSION:
+                # Version 0 → 1: the tables above are the whole of version 1.
+                cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        except duckdb.Error as exc:
+            raise WorkspaceError(f"cannot prepare the workspace {self.path}: {exc}") from exc
+        finally:
+            cur.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version stored in the file."""
+        return int(self._scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
+
+    @property
+    def revision(self) -> int:
+        """A counter bumped by every write; equal revisions mean equal contents."""
+        value = self._scalar("SELECT value FROM meta WHERE key = 'revision'")
+        return int(value) if value is not None else 0
+
+    # ------------------------------------------------------------------ loading
+    def load_payfit(self, records: pd.DataFrame) -> int:
+        """Replace the Payfit records with ``records`` (:data:`PAYFIT_COLUMNS`); returns the row count.
+
+        Raises :class:`InputError` when columns are missing; nothing is written then.
+        """
+        missing = [c for c in PAYFIT_COLUMNS if c not in records.columns]
+        if missing:
+            raise InputError(f"Payfit records lack column(s): {', '.join(missing)}")
+        frame = records[list(PAYFIT_COLUMNS)].copy()
+        frame["loaded_at"] = _now()
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM payfit_records")
+            cur.register("incoming", frame)
+            cur.execute(
+                f"INSERT INTO payfit_records ({_cols(frame.columns)}) SELECT {_cols(frame.columns)} FROM incoming"
+            )
+            cur.unregister("incoming")
+            self._log(cur, "load", "payfit_records", None, None, f"{len(frame)} records")
+        return len(frame)
+
+    def load_equify(self, accounts: pd.DataFrame) -> int:
+        """Replace the Equify accounts with ``accounts`` (:data:`ACCOUNT_COLUMNS`); returns the row count."""
+        missing = [c for c in ACCOUNT_COLUMNS if c not in accounts.columns]
+        if missing:
+            raise InputError(f"Equify accounts lack column(s): {', '.join(missing)}")
+        frame = accounts[list(ACCOUNT_COLUMNS)].astype(object).copy()
+        frame["origin"] = "import"
+        frame["created_at"] = _now()
+        frame["updated_at"] = _now()
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM equify_accounts")
+            cur.register("incoming", frame)
+            cur.execute(
+                f"INSERT INTO equify_accounts ({_cols(frame.columns)}) SELECT {_cols(frame.columns)} FROM incoming"
+            )
+            cur.unregister("incoming")
+            self._log(cur, "load", "equify_accounts", None, None, f"{len(frame)} accounts")
+        return len(frame)
+
+    def reset(self) -> None:
+        """Empty every table except ``meta``: records, accounts, settings, decisions, ledger, runs."""
+        with self.transaction() as cur:
+            for table in (
+                "payfit_records",
+                "equify_accounts",
+                "settings",
+                "decisions",
+                "activity",
+                "ledger",
+                "push_runs",
+                "push_journal",
+                "target_idempotency",
+            ):
+                cur.execute(f"DELETE FROM {table}")
+
+    def payfit_records(self) -> pd.DataFrame:
+        """All Payfit records, :data:`PAYFIT_COLUMNS`, text as ``object`` with ``None`` for missing."""
+        return _objects(self.query(f"SELECT {_cols(PAYFIT_COLUMNS)} FROM payfit_records ORDER BY id"))
+
+    def equify_accounts(self) -> pd.DataFrame:
+        """All Equify accounts: :data:`ACCOUNT_COLUMNS` plus ``origin`` (import|payfit_sync)."""
+        return _objects(
+            self.query(f"SELECT {_cols(ACCOUNT_COLUMNS)}, origin FROM equify_accounts ORDER BY created_at, id")
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Row counts: ``payfit_records``, ``equify_accounts``, ``decisions``, ``ledger``, ``push_runs``."""
+        tables = ("payfit_records", "equify_accounts", "decisions", "ledger", "push_runs")
+        return {t: int(self._scalar(f"SELECT count(*) FROM {t}")) for t in tables}
+
+    def is_empty(self) -> bool:
+        """True when neither Payfit records nor Equify accounts are loaded."""
+        c = self.counts()
+        return c["payfit_records"] == 0 and c["equify_accounts"] == 0
+
+    # ------------------------------------------------------------------ settings
+    def _get_setting(self, key: str) -> Any:
+        value = self._scalar("SELECT value FROM settings WHERE key = ?", [key])
+        return None if value is None else json.loads(value)
+
+    def _set_setting(self, cur: duckdb.DuckDBPyConnection, key: str, value: Any) -> None:
+        cur.execute("DELETE FROM settings WHERE key = ?", [key])
+        cur.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+
+    def mapping(self) -> FieldMapping:
+        """The stored field mapping, or :meth:`FieldMapping.default`."""
+        stored = self._get_setting("mapping")
+        return FieldMapping.from_dict(stored) if stored else FieldMapping.default()
+
+    def set_mapping(self, mapping: FieldMapping) -> None:
+        """Store ``mapping``. Raises :class:`InputError` listing its errors (nothing stored then)."""
+        from .payfit import MAPPABLE_COLUMNS
+
+        errors = [i.message for i in mapping.issues(MAPPABLE_COLUMNS) if i.level == "error"]
+        if errors:
+            raise InputError("; ".join(errors))
+        before = self.mapping().as_dict()
+        with self.transaction() as cur:
+            self._set_setting(cur, "mapping", mapping.as_dict())
+            for f, col in mapping.as_dict().items():
+                if before.get(f) != col:
+                    self._log(cur, "mapping", f, None, before.get(f), col)
+
+    def relation(self) -> Relation:
+        """The stored relation (which collaborators are synced), or the default (active employees)."""
+        stored = self._get_setting("relation")
+        return Relation(**stored) if stored else Relation()
+
+    def set_relation(self, relation: Relation) -> None:
+        """Store ``relation``."""
+        with self.transaction() as cur:
+            self._set_setting(cur, "relation", asdict(relation))
+            self._log(cur, "relation", None, None, None, json.dumps(asdict(relation)))
+
+    # ------------------------------------------------------------------ decisions
+    def decisions(self) -> dict[str, Decision]:
+        """Current decisions ``{source_id: Decision}``."""
+        frame = self.query("SELECT source_id, action, target_id FROM decisions")
+        return {r.source_id: Decision(r.source_id, r.action, clean_text(r.target_id)) for r in frame.itertuples()}
+
+    def decide(self, decisions: list[Decision]) -> None:
+        """Record decisions (replacing earlier ones for the same records), all or nothing.
+
+        Raises :class:`InputError` for an unknown Payfit id or Equify account, or a
+        link without a target.
+        """
+        if not decisions:
+            return
+        known = set(self.query("SELECT id FROM payfit_records")["id"])
+        accounts = set(self.query("SELECT id FROM equify_accounts")["id"])
+        for d in decisions:
+            if d.source_id not in known:
+                raise InputError(f"unknown Payfit record {d.source_id!r}")
+            if d.action not in ("link", "create", "exclude"):
+                raise InputError(f"unknown decision {d.action!r}: use link, create or exclude")
+            if d.action == "link" and d.target_id not in accounts:
+                raise InputError(f"unknown Equify account {d.target_id!r} for {d.source_id}")
+        current = self.decisions()
+        with self.transaction() as cur:
+            for d in decisions:
+                old = current.get(d.source_id)
+                cur.execute("DELETE FROM decisions WHERE source_id = ?", [d.source_id])
+                cur.execute("INSERT INTO decisions VALUES (?, ?, ?, ?)", [d.source_id, d.action, d.target_id, _now()])
+                self._log(cur, "decision", d.source_id, None, _describe(old), _describe(d))
+
+    def undecide(self, source_ids: list[str]) -> int:
+        """Remove the decisions of ``source_ids`` (e.g. *remove from excluded*); returns how many."""
+        current = self.decisions()
+        gone = [s for s in source_ids if s in current]
+        if not gone:
+            return 0
+        with self.transaction() as cur:
+            for sid in gone:
+                cur.execute("DELETE FROM decisions WHERE source_id = ?", [sid])
+                self._log(cur, "decision", sid, None, _describe(current[sid]), None)
+        return len(gone)
+
+    # ------------------------------------------------------------------ edits
+    def edit_account(self, account_id: str, field: str, value: str | None) -> tuple[str | None, str | None]:
+        """Set one field of one Equify account, validated; returns ``(before, after)``.
+
+        Emails are normalised and must have valid syntax; phones must parse.
+        Raises :class:`InputError` for an unknown account or field, or an invalid value.
+        """
+        if field not in _EDITABLE:
+            raise InputError(f"{field!r} is not an editable Equify field ({', '.join(sorted(_EDITABLE))})")
+        row = self.query(f'SELECT "{field}" AS v FROM equify_accounts WHERE id = ?', [account_id])
+        if row.empty:
+            raise InputError(f"unknown Equify account {account_id!r}")
+        before = clean_text(row["v"].iloc[0])
+        after = clean_text(value)
+        if field == "email" and after is not None:
+            if not email_is_valid(after):
+                raise InputError(f"{after!r} is not a valid email address")
+            after = normalize_email(after)
+        if field == "phoneNumber" and after is not None:
+            phone = normalize_phone(after)
+            if phone.e164 is None:
+                raise InputError(f"{after!r} is not a phone number that can be read")
+            after = phone.e164
+        if after == before:
+            return before, after
+        with self.transaction() as cur:
+            cur.execute(
+                f'UPDATE equify_accounts SET "{field}" = ?, updated_at = ? WHERE id = ?', [after, _now(), account_id]
+            )
+            self._log(cur, "edit", account_id, field, before, after)
+        return before, after
+
+    def activity(self) -> pd.DataFrame:
+        """The activity log, newest first: ``seq``, ``at``, ``kind``, ``subject``, ``field``, ``before``, ``after``."""
+        return self.query("SELECT * FROM activity ORDER BY seq DESC")
+
+    @staticmethod
+    def _log(
+        cur: duckdb.DuckDBPyConnection, kind: str, subject: str | None, field: str | None, before: Any, after: Any
+    ) -> None:
+        cur.execute(
+            'INSERT INTO activity ("at", kind, subject, field, before, after) VALUES (?, ?, ?, ?, ?, ?)',
+            [_now(), kind, subject, field, before, after],
+        )
+
+    # ------------------------------------------------------------------ ledger and runs
+    def ledger(self) -> dict[str, str]:
+        """The sync ledger ``{payfit_id: equify_account_id}``."""
+        frame = self.query("SELECT source_id, account_id FROM ledger")
+        return dict(zip(frame["source_id"], frame["account_id"], strict=True))
+
+    def push_runs(self) -> pd.DataFrame:
+        """Push runs, newest first: ``run_id``, ``started_at``, ``finished_at``, ``status``, ``target``, ``totals`` (JSON)."""
+        return self.query("SELECT * FROM push_runs ORDER BY started_at DESC")
+
+    def journal(self, run_id: str) -> pd.DataFrame:
+        """The journal of one run: one row per operation with its status and error."""
+        return self.query("SELECT * FROM push_journal WHERE run_id = ? ORDER BY seq", [run_id])
+
+
+def _cols(names: Iterable[str]) -> str:
+    return ", ".join(f'"{c}"' for c in names)
+
+
+def _objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as ``object`` with ``None`` (not NaN) for missing values."""
+    for col in frame.columns:
+        if frame[col].dtype == object or str(frame[col].dtype).startswith("string"):
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame
+
+
+def _describe(d: Decision | None) -> str | None:
+    if d is None:
+        return None
+    return f"{d.action} {d.target_id}" if d.target_id else d.action
