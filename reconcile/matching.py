@@ -41,7 +41,7 @@ from .normalize import (
     normalize_phone,
     phones_agree,
 )
-from .values import diff_values
+from .values import changed_since
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,7 @@ def match(
     mapping: FieldMapping | Mapping[str, str | None] | None = None,
     settings: MatchSettings | None = None,
     ledger: Mapping[str, str] | None = None,
+    ledger_values: Mapping[str, Mapping[str, str | None]] | None = None,
     decisions: Mapping[str, Decision] | Iterable[Decision] | None = None,
 ) -> MatchResult:
     """Match source records (Payfit) to target accounts (Equify).
@@ -201,7 +202,9 @@ def match(
     ``None`` when the columns already carry canonical names). ``target``: a
     DataFrame with ``id`` and canonical fields (``firstName``, ``lastName``,
     ``email``, ``phoneNumber``, ``birthDate``, ``matricule``, optionally
-    ``payfitId``). ``ledger``: ``{source_id: target_id}`` of earlier syncs.
+    ``payfitId``). ``ledger``: ``{source_id: target_id}`` of earlier syncs, and
+    ``ledger_values`` the source values each sync sent (``{source_id: {field: value}}``):
+    a synced record is an *update* when its values changed since.
     ``decisions``: a person's links, creates and exclusions.
 
     Returns a :class:`~reconcile.models.MatchResult`. Raises
@@ -298,8 +301,9 @@ def match(
             )
             continue
         taken[tid] = s.id
-        changes = diff_values(
+        changes = changed_since(
             src_rows[s.id],
+            (ledger_values or {}).get(s.id, {}),
             tgt_rows[tid],
             fields,
             default_region=settings.default_region,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .models import EQUIFY_FIELDS, MatchResult
 from .normalize import clean_text
-from .values import diff_values, prepare_value
+from .values import changed_since, diff_values, prepare_value, snapshot
 
 __all__ = ["Operation", "Plan", "build_plan"]
 
@@ -34,7 +34,7 @@ class Operation:
 
     ``changes`` are ``(field, before, after)`` triples (``before`` is ``None`` for
     a create or a filled empty field). ``skip_kind`` is ``conflict`` or ``excluded``
-    for skips.
+    for skips. ``snapshot`` holds every mapped source value as sent, for the ledger.
     """
 
     source_id: str
@@ -44,6 +44,7 @@ class Operation:
     changes: tuple[tuple[str, str | None, str], ...] = ()
     reason: str = ""
     skip_kind: str | None = None
+    snapshot: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def idempotency_key(self) -> str:
@@ -106,12 +107,14 @@ def build_plan(
     source: pd.DataFrame,
     target: pd.DataFrame,
     *,
+    ledger_values: Mapping[str, Mapping[str, str | None]] | None = None,
     default_region: str = "FR",
 ) -> Plan:
     """Turn a match result into a plan.
 
     ``source`` is the canonical source frame (:func:`reconcile.matching.canonical_source`:
-    ``id``, mapped Equify fields, ``_hint``); ``target`` the Equify accounts (``id`` + fields).
+    ``id``, mapped Equify fields, ``_hint``); ``target`` the Equify accounts (``id`` + fields);
+    ``ledger_values`` the ledger's snapshots of earlier syncs (for updates).
     """
     src = {str(r["id"]): r for r in source.to_dict("records")}
     tgt = {str(r["id"]): r for r in target.to_dict("records")}
@@ -122,6 +125,7 @@ def build_plan(
         row: Mapping[str, Any] = src[rec.source_id]
         name = " ".join(x for x in (clean_text(row.get("firstName")), clean_text(row.get("lastName"))) if x)
         hint = row.get("_hint")
+        snap = tuple(snapshot(row, fields, default_region=default_region, hint=hint).items())
         if rec.category == "excluded":
             ops.append(Operation(rec.source_id, "skip", name, reason=rec.reason, skip_kind="excluded"))
         elif rec.category == "conflict":
@@ -132,15 +136,20 @@ def build_plan(
                 value = prepare_value(f, row.get(f), default_region=default_region, hint=hint)
                 if value is not None:
                     changes.append((f, None, value))
-            ops.append(Operation(rec.source_id, "create", name, None, tuple(changes), rec.reason))
+            ops.append(Operation(rec.source_id, "create", name, None, tuple(changes), rec.reason, snapshot=snap))
         elif rec.action == "link":
             fills = diff_values(
                 row, tgt[rec.target_id], fields, only_empty=True, default_region=default_region, hint=hint
             )
-            ops.append(Operation(rec.source_id, "link", name, rec.target_id, tuple(fills), rec.reason))
+            ops.append(Operation(rec.source_id, "link", name, rec.target_id, tuple(fills), rec.reason, snapshot=snap))
         elif rec.action == "update":
-            changes = diff_values(row, tgt[rec.target_id], fields, default_region=default_region, hint=hint)
-            ops.append(Operation(rec.source_id, "update", name, rec.target_id, tuple(changes), rec.reason))
+            remembered = (ledger_values or {}).get(rec.source_id, {})
+            changes = changed_since(
+                row, remembered, tgt[rec.target_id], fields, default_region=default_region, hint=hint
+            )
+            ops.append(
+                Operation(rec.source_id, "update", name, rec.target_id, tuple(changes), rec.reason, snapshot=snap)
+            )
         else:
             unchanged += 1
     return Plan(tuple(ops), unchanged)

@@ -118,10 +118,14 @@ def _run(ws: Workspace, plan: Plan, target: Target, progress: Progress | None, s
             "INSERT INTO push_runs VALUES (?, ?, NULL, 'running', ?, ?, NULL)",
             [run_id, _now(), target.name, json.dumps(totals)],
         )
-        tx.executemany(
-            "INSERT INTO push_journal VALUES (?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, ?)",
-            [[run_id, n, op.source_id, op.op, op.idempotency_key, op.payload(), _now()] for n, op in enumerate(ops)],
-        )
+        if ops:
+            tx.executemany(
+                "INSERT INTO push_journal VALUES (?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, ?)",
+                [
+                    [run_id, n, op.source_id, op.op, op.idempotency_key, op.payload(), _now()]
+                    for n, op in enumerate(ops)
+                ],
+            )
     counts = {"create": 0, "link": 0, "update": 0, "failed": 0}
     for n, op in enumerate(ops):
         try:
@@ -171,8 +175,8 @@ def _execute(ws: Workspace, run_id: str, seq: int, op: Operation, target: Target
             account_id = str(op.target_id)
             target.update(account_id, op.values(), source_id=op.source_id, tx=tx)
         tx.execute(
-            "INSERT OR REPLACE INTO ledger VALUES (?, ?, ?, ?)",
-            [op.source_id, account_id, run_id, _now()],
+            "INSERT OR REPLACE INTO ledger VALUES (?, ?, ?, ?, ?)",
+            [op.source_id, account_id, run_id, _now(), json.dumps(dict(op.snapshot), ensure_ascii=False)],
         )
         tx.execute(
             "UPDATE push_journal SET status = 'done', account_id = ?, updated_at = ? WHERE run_id = ? AND seq = ?",

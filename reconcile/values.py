@@ -62,3 +62,38 @@ def diff_values(
             continue
         changes.append((field, before, after))
     return changes
+
+
+def snapshot(
+    source: Mapping[str, Any], fields: Iterable[str], *, default_region: str = "FR", hint: Any = None
+) -> dict[str, str | None]:
+    """The prepared source values of ``fields``: what the ledger remembers of a sync."""
+    return {f: prepare_value(f, source.get(f), default_region=default_region, hint=hint) for f in fields}
+
+
+def changed_since(
+    source: Mapping[str, Any],
+    remembered: Mapping[str, str | None],
+    target: Mapping[str, Any],
+    fields: Iterable[str],
+    *,
+    default_region: str = "FR",
+    hint: Any = None,
+) -> list[tuple[str, str | None, str]]:
+    """Updates for a synced account: fields whose source value changed since the last sync.
+
+    ``remembered`` is the ledger's snapshot (:func:`snapshot`) of the last sync.
+    Returns ``[(field, target's current value, new source value)]``; a field
+    whose new value the account already holds, or that became empty in the
+    source, gives no change.
+    """
+    changes: list[tuple[str, str | None, str]] = []
+    for field in fields:
+        after = prepare_value(field, source.get(field), default_region=default_region, hint=hint)
+        if after is None or (field in remembered and remembered[field] == after):
+            continue
+        before = clean_text(target.get(field))
+        if before is not None and comparable(field, before, default_region=default_region, hint=hint) == after:
+            continue
+        changes.append((field, before, after))
+    return changes

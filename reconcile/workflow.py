@@ -75,6 +75,7 @@ def run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResu
         mapping=mapping,
         settings=settings,
         ledger=ws.ledger(),
+        ledger_values=ws.ledger_values(),
         decisions=ws.decisions(),
     )
 
@@ -172,7 +173,13 @@ def plan_workspace(ws: Workspace, result: MatchResult | None = None) -> Plan:
     """The push plan for the workspace as it is now."""
     result = result or run_match(ws)
     source = canonical_source(scoped_source(ws), ws.mapping())
-    return build_plan(result, source, ws.equify_accounts(), default_region=result.settings.default_region)
+    return build_plan(
+        result,
+        source,
+        ws.equify_accounts(),
+        ledger_values=ws.ledger_values(),
+        default_region=result.settings.default_region,
+    )
 
 
 def push_workspace(

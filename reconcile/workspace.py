@@ -9,7 +9,7 @@ This is the only module that talks to DuckDB. Tables (schema version
 * ``settings``: the field mapping and the relation (JSON values);
 * ``decisions``: a person's link / create / exclude per Payfit id;
 * ``activity``: every decision and edit with when, what, before → after;
-* ``ledger``: the sync ledger, Payfit id ↔ Equify account id;
+* ``ledger``: the sync ledger, Payfit id ↔ Equify account id, with the values the sync sent;
 * ``push_runs`` and ``push_journal``: push runs and one row per operation;
 * ``target_idempotency``: idempotency keys seen by the embedded target.
 
@@ -63,7 +63,7 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS activity (seq BIGINT DEFAULT nextval('activity_seq'), \"at\" TIMESTAMP, kind VARCHAR,"
     " subject VARCHAR, field VARCHAR, before VARCHAR, after VARCHAR)",
     "CREATE TABLE IF NOT EXISTS ledger (source_id VARCHAR PRIMARY KEY, account_id VARCHAR, run_id VARCHAR,"
-    " synced_at TIMESTAMP)",
+    " synced_at TIMESTAMP, source_values VARCHAR)",
     "CREATE TABLE IF NOT EXISTS push_runs (run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,"
     " status VARCHAR, target VARCHAR, totals VARCHAR, error VARCHAR)",
     "CREATE TABLE IF NOT EXISTS push_journal (run_id VARCHAR, seq INTEGER, source_id VARCHAR, op VARCHAR,"
@@ -410,6 +410,13 @@ class Workspace:
         """The sync ledger ``{payfit_id: equify_account_id}``."""
         frame = self.query("SELECT source_id, account_id FROM ledger")
         return dict(zip(frame["source_id"], frame["account_id"], strict=True))
+
+    def ledger_values(self) -> dict[str, dict[str, str | None]]:
+        """What each sync sent: ``{payfit_id: {field: value}}`` (empty dict when unknown)."""
+        frame = self.query("SELECT source_id, source_values FROM ledger")
+        return {
+            sid: json.loads(v) if v else {} for sid, v in zip(frame["source_id"], frame["source_values"], strict=True)
+        }
 
     def push_runs(self) -> pd.DataFrame:
         """Push runs, newest first: ``run_id``, ``started_at``, ``finished_at``, ``status``, ``target``, ``totals`` (JSON)."""

@@ -1,0 +1,179 @@
+"""Command line: ``python -m reconcile [--workspace PATH] COMMAND``.
+
+Commands: ``demo``, ``load payfit|equify PATH``, ``match``, ``push``. Reports go
+to stdout (with ``--json``: one JSON object on the last line); messages and
+progress go to stderr.
+
+Exit codes: 0 ok; 1 workspace or other error; 2 usage error (including a push
+without ``--yes`` and no terminal to confirm on); 3 push blocked by unresolved
+conflicts; 4 push finished with failed rows; 5 input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import workflow
+from .equify import read_equify_accounts
+from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
+from .payfit import read_payfit_dump
+from .workspace import Workspace, workspace_path
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BLOCKED, EXIT_FAILED_ROWS, EXIT_INPUT = 0, 1, 2, 3, 4, 5
+
+EPILOG = """exit codes:
+  0  ok
+  1  workspace or other error
+  2  usage error (a push without --yes needs a terminal to confirm on)
+  3  push blocked: conflicts are unresolved (resolve them, or --skip-conflicts)
+  4  push finished, but some rows failed (see the run's journal)
+  5  input error (bad file, row, field or id); nothing was written
+
+The workspace is --workspace PATH, else $RECONCILE_WORKSPACE, else data/workspace.duckdb."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m reconcile",
+        description="Reconcile Payfit collaborators with Equify accounts, headless.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--workspace", metavar="PATH", help="the workspace DuckDB file")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("demo", help="replace the workspace's contents with the demo company")
+
+    load = sub.add_parser("load", help="load a Payfit dump or an Equify accounts CSV (replacing that side)")
+    load.add_argument("side", choices=["payfit", "equify"])
+    load.add_argument("path", type=Path, help="Payfit: a page .json or a folder of pages; Equify: a .csv")
+
+    match = sub.add_parser("match", help="match and report the counts per set")
+    match.add_argument("--json", action="store_true", help="print the counts as JSON on the last line")
+
+    push = sub.add_parser("push", help="push creates, links and updates to the embedded Equify space")
+    push.add_argument("--dry-run", action="store_true", help="show what would happen; send nothing")
+    push.add_argument("--yes", action="store_true", help="confirm without a prompt (required when not on a terminal)")
+    push.add_argument(
+        "--skip-conflicts", action="store_true", help="push everything else and count unresolved conflicts as skipped"
+    )
+    push.add_argument("--json", action="store_true", help="print the result as JSON on the last line")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    stdin = stdin or sys.stdin
+    try:
+        with Workspace.open(args.workspace) as ws:
+            return _COMMANDS[args.command](ws, args, stdin)
+    except ConflictsUnresolved as exc:
+        _err(f"push refused: {exc}")
+        return EXIT_BLOCKED
+    except ConfirmationRequired as exc:
+        _err(f"push refused: {exc}")
+        return EXIT_USAGE
+    except InputError as exc:
+        _err(f"input error: {exc}")
+        return EXIT_INPUT
+    except ReconcileError as exc:
+        _err(f"error: {exc}")
+        return EXIT_ERROR
+
+
+def _out(text: str, *, stream: TextIO | None = None, end: str = "\n") -> None:
+    """The CLI's only writer: reports to stdout, messages to stderr."""
+    target = stream or sys.stdout
+    target.write(text + end)
+    target.flush()
+
+
+def _err(message: str) -> None:
+    _out(message, stream=sys.stderr)
+
+
+def _report(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _out(json.dumps(data))
+    else:
+        width = max(len(k) for k in data)
+        for key, value in data.items():
+            _out(f"{key:<{width}}  {value}")
+
+
+def _cmd_demo(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    counts = ws.counts()
+    if not ws.is_empty():
+        _err(
+            f"replacing the contents of {ws.path} ({counts['payfit_records']} Payfit records, "
+            f"{counts['equify_accounts']} Equify accounts, {counts['ledger']} ledger links) with the demo data"
+        )
+    loaded = workflow.load_demo(ws)
+    _err(
+        f"loaded the demo into {ws.path}: {loaded['payfit_records']} Payfit records, {loaded['equify_accounts']} Equify accounts"
+    )
+    return EXIT_OK
+
+
+def _cmd_load(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    if args.side == "payfit":
+        n = ws.load_payfit(read_payfit_dump(args.path))
+        _err(f"loaded {n} Payfit records from {args.path}")
+    else:
+        n = ws.load_equify(read_equify_accounts(args.path))
+        _err(f"loaded {n} Equify accounts from {args.path}")
+    return EXIT_OK
+
+
+def _cmd_match(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    result = workflow.run_match(ws)
+    _report(result.counts(), args.json)
+    return EXIT_OK
+
+
+def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    plan = workflow.plan_workspace(ws)
+    totals = plan.totals()
+    if totals["skip_conflict"] and not args.skip_conflicts:
+        raise ConflictsUnresolved(totals["skip_conflict"])
+    _err(
+        f"plan: {totals['create']} create, {totals['link']} link, {totals['update']} update, "
+        f"{totals['skip_excluded']} excluded, {totals['skip_conflict']} conflicts skipped, {totals['unchanged']} unchanged"
+    )
+    if not args.dry_run and not args.yes:
+        _confirm(totals, stdin)
+    show_progress = not args.dry_run and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if show_progress:
+            _out(f"\rpushing {done}/{total}", stream=sys.stderr, end="" if done < total else "\n")
+
+    result = workflow.push(ws, plan, skip_conflicts=args.skip_conflicts, dry_run=args.dry_run, progress=progress)
+    if result.run_id:
+        _err(f"push run {result.run_id} finished in {result.seconds:.1f} s")
+    _report(result.summary(), args.json)
+    return EXIT_FAILED_ROWS if result.failed else EXIT_OK
+
+
+def _confirm(totals: dict[str, int], stdin: TextIO) -> None:
+    """The terminal's confirmation gate: type the number of accounts to create (or ``push``)."""
+    if not stdin.isatty():
+        raise ConfirmationRequired("no terminal to confirm on: pass --yes to push without a prompt")
+    expected = str(totals["create"]) if totals["create"] else "push"
+    what = f"the number of accounts to create ({expected})" if totals["create"] else "'push'"
+    _out(f"Type {what} to confirm: ", stream=sys.stderr, end="")
+    answer = stdin.readline().strip()
+    if answer != expected:
+        raise ConfirmationRequired(f"confirmation {answer!r} does not match {expected!r}; nothing was pushed")
+
+
+_COMMANDS = {"demo": _cmd_demo, "load": _cmd_load, "match": _cmd_match, "push": _cmd_push}
+
+__all__ = ["EPILOG", "build_parser", "main", "workspace_path"]
