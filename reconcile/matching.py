@@ -95,7 +95,8 @@ def canonical_source(source: pd.DataFrame, mapping: FieldMapping | Mapping[str, 
 
     Returns a DataFrame with ``id`` (str), one object column per mapped Equify
     field, and ``_hint`` (the per-record country hint for phones: the mapped
-    ``country`` if any, else a ``country`` or ``nationality`` column of the source).
+    ``country`` if any, else the source's ``country``, i.e. the address country;
+    never the nationality: an Italian living in Paris has a French number).
 
     Raises :class:`InputError` when the source has no ``id`` column or the
     mapping names a column the source lacks.
@@ -114,11 +115,9 @@ def canonical_source(source: pd.DataFrame, mapping: FieldMapping | Mapping[str, 
     out = pd.DataFrame({"id": source["id"].astype(str)})
     for field_name, col in pairs.items():
         out[field_name] = source[col].astype(object)
-    hint = None
-    for col in ("country", "nationality"):
-        candidate = out[col] if col in out.columns else source[col] if col in source.columns else None
-        if candidate is not None:
-            hint = candidate if hint is None else hint.where(hint.map(clean_text).notna(), candidate)
+    # The address country is the phone's country hint. Nationality is not: an
+    # Italian living in Paris has a French number.
+    hint = out["country"] if "country" in out.columns else source["country"] if "country" in source.columns else None
     out["_hint"] = hint if hint is not None else None
     return out
 
@@ -131,7 +130,7 @@ def _records(frame: pd.DataFrame, settings: MatchSettings, *, hint_col: str | No
 
     recs = []
     for row in frame.to_dict("records"):
-        hint = get(row, hint_col) if hint_col else (get(row, "country") or get(row, "nationality"))
+        hint = get(row, hint_col) if hint_col else get(row, "country")
         first, last, full = clean_text(get(row, "firstName")), clean_text(get(row, "lastName")), None
         if first is None and last is None:
             full = clean_text(get(row, "fullName"))

@@ -15,12 +15,13 @@ import pandas as pd
 from .equify import read_equify_accounts
 from .exceptions import InputError
 from .matching import canonical_source, match
-from .models import Decision, MatchResult, MatchSettings, Move
+from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move
 from .normalize import clean_text, normalize_phone
-from .payfit import read_payfit_dump
+from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
 from .plan import Plan, build_plan
 from .push import Progress, PushResult, push
 from .targets import Target
+from .values import prepare_value
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ __all__ = [
     "candidates_for",
     "edit_and_rematch",
     "load_demo",
+    "load_equify_file",
+    "load_payfit_files",
+    "mapping_issues",
+    "mapping_preview",
     "plan_workspace",
     "push_workspace",
     "review_table",
@@ -51,6 +56,75 @@ def load_demo(ws: Workspace, demo_dir: Path = DEMO_DIR) -> dict[str, int]:
     accounts = read_equify_accounts(demo_dir / "equify_accounts.csv")
     ws.reset()
     return {"payfit_records": ws.load_payfit(records), "equify_accounts": ws.load_equify(accounts)}
+
+
+def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]]) -> int:
+    """Load uploaded Payfit pages ``[(file name, bytes)]``, replacing the Payfit records.
+
+    Every file is parsed before anything is written. Raises :class:`InputError` naming the file.
+    """
+    if not documents:
+        raise InputError("choose at least one Payfit .json page")
+    return ws.load_payfit(flatten_collaborators(parse_payfit_pages(documents)))
+
+
+def load_equify_file(ws: Workspace, data: bytes, name: str) -> int:
+    """Load an uploaded Equify accounts CSV, replacing the Equify accounts. Raises :class:`InputError`."""
+    return ws.load_equify(read_equify_accounts(data, name=name))
+
+
+def mapping_preview(ws: Workspace, mapping: FieldMapping, rows: int = 10) -> pd.DataFrame:
+    """The first ``rows`` in-scope Payfit records as Equify would receive them.
+
+    Columns: the mapped Equify fields, values prepared as a push would write them
+    (emails normalised, phones in E.164, dates ISO). Unknown columns are skipped.
+    """
+    source = scoped_source(ws).head(rows)
+    usable = {f: c for f, c in mapping.mapped().items() if c in source.columns}
+    canon = canonical_source(source, usable)
+    out = pd.DataFrame(index=canon.index)
+    for f in usable:
+        out[f] = [prepare_value(f, v, hint=h) for v, h in zip(canon[f], canon["_hint"], strict=True)]
+    return out
+
+
+def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
+    """The mapping's errors and warnings, plus data warnings on the in-scope records.
+
+    Data warnings: a mapped column that is mostly empty (over half), and phones
+    written without a country code (how many, and what the default region makes of them).
+    """
+    issues = mapping.issues(MAPPABLE_COLUMNS)
+    source = scoped_source(ws)
+    if source.empty:
+        return issues
+    for f, col in mapping.mapped().items():
+        if col in source.columns:
+            empty = source[col].map(clean_text).isna().mean()
+            if empty > 0.5:
+                issues.append(MappingIssue("warning", f, f"{f} ← {col}: {empty:.0%} of the records have no value"))
+    col = mapping.mapped().get("phoneNumber")
+    if col in source.columns:
+        phones = [normalize_phone(v, "FR", h) for v, h in zip(source[col], source["country"], strict=True)]
+        assumed = sum("country_code_assumed" in p.flags for p in phones)
+        ambiguous = sum("region_ambiguous" in p.flags for p in phones)
+        bad = sum(p.status in ("invalid", "corrupted") for p in phones)
+        if assumed:
+            issues.append(
+                MappingIssue(
+                    "warning",
+                    "phoneNumber",
+                    f"{assumed} phone number(s) have no country code: read with the address country, else as French (+33)"
+                    + (f"; {ambiguous} could belong to another country" if ambiguous else ""),
+                )
+            )
+        if bad:
+            issues.append(
+                MappingIssue(
+                    "warning", "phoneNumber", f"{bad} phone number(s) cannot be read and will be sent as written"
+                )
+            )
+    return issues
 
 
 def scoped_source(ws: Workspace, records: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -94,7 +168,7 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     rows = []
     for rec in result.records.itertuples(index=False):
         s = src.loc[rec.source_id]
-        phone = normalize_phone(s["phoneNumber"], region, s["country"] or s["nationality"])
+        phone = normalize_phone(s["phoneNumber"], region, s["country"])
         tid = rec.target_id if rec.target_id in accounts.index else None
         a = accounts.loc[tid] if tid else None
         rows.append(
