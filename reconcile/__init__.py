@@ -16,10 +16,11 @@ from .exceptions import (
     WorkspaceError,
 )
 from .matching import match
-from .models import Decision, FieldMapping, MatchResult, MatchSettings, Relation
+from .models import CATEGORIES, Decision, FieldMapping, MatchResult, MatchSettings, Relation
 from .workspace import Workspace
 
 __all__ = [
+    "CATEGORIES",
     "ConflictsUnresolved",
     "Decision",
     "FieldMapping",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .equify import read_equify_accounts
-from .exceptions import InputError
+from .exceptions import ConfirmationRequired, InputError
 from .matching import canonical_source, match
 from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move
 from .normalize import clean_text, normalize_phone
@@ -31,6 +31,7 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 
 __all__ = [
     "DEMO_DIR",
+    "accounts_table",
     "candidates_for",
     "edit_and_rematch",
     "load_demo",
@@ -43,6 +44,7 @@ __all__ = [
     "review_table",
     "run_match",
     "scoped_source",
+    "source_card",
 ]
 
 
@@ -262,12 +264,49 @@ def push_workspace(
     target: Target | None = None,
     skip_conflicts: bool = False,
     dry_run: bool = False,
+    expected_creates: int | None = None,
     progress: Progress | None = None,
 ) -> PushResult:
-    """Plan from the workspace as it is now and push (see :func:`reconcile.push.push`)."""
-    return push(
-        ws, plan_workspace(ws), target=target, skip_conflicts=skip_conflicts, dry_run=dry_run, progress=progress
-    )
+    """Plan from the workspace as it is now and push (see :func:`reconcile.push.push`).
+
+    ``expected_creates`` is the number of creates the person confirmed: when the
+    plan changed since (another tab, the CLI), :class:`ConfirmationRequired` is
+    raised and nothing is sent.
+    """
+    plan = plan_workspace(ws)
+    creates = plan.totals()["create"]
+    if expected_creates is not None and creates != expected_creates:
+        raise ConfirmationRequired(
+            f"the plan changed since it was confirmed ({expected_creates} creates confirmed, {creates} now): review it again"
+        )
+    return push(ws, plan, target=target, skip_conflicts=skip_conflicts, dry_run=dry_run, progress=progress)
+
+
+def accounts_table(ws: Workspace) -> pd.DataFrame:
+    """The Equify accounts with ``linked_to_payfit`` (bool) and ``payfit_id`` from the ledger.
+
+    Columns: ``id``, ``relation``, ``kind``, ``firstName``, ``lastName``, ``email``,
+    ``phoneNumber``, ``birthDate``, ``origin``, ``linked_to_payfit``, ``payfit_id``.
+    """
+    accounts = ws.equify_accounts()
+    by_account = {aid: sid for sid, aid in ws.ledger().items()}
+    out = accounts[
+        ["id", "relation", "kind", "firstName", "lastName", "email", "phoneNumber", "birthDate", "origin"]
+    ].copy()
+    out["payfit_id"] = out["id"].map(by_account)
+    out["linked_to_payfit"] = out["payfit_id"].notna()
+    return out
+
+
+def source_card(ws: Workspace, source_id: str) -> pd.DataFrame:
+    """One Payfit record as ``field`` / ``value`` rows (the mapped fields, then team and status)."""
+    records = ws.payfit_records().set_index("id")
+    if source_id not in records.index:
+        raise InputError(f"unknown Payfit record {source_id!r}")
+    row = records.loc[source_id]
+    fields = [(f, row[c]) for f, c in ws.mapping().mapped().items() if c in records.columns]
+    fields += [("team", row["teamName"]), ("status", row["status"]), ("Payfit id", source_id)]
+    return pd.DataFrame({"field": [f for f, _ in fields], "value": [clean_text(v) for _, v in fields]})
 
 
 def _name(first: object, last: object) -> str:

@@ -1,0 +1,55 @@
+"""Connect / Load: put the Payfit records and the Equify accounts into the workspace."""
+
+import streamlit as st
+
+from reconcile import workflow
+from ui import state
+
+st.title("Connect / Load")
+state.show_flash()
+ws = state.workspace()
+counts = ws.counts()
+st.caption(f"Workspace `{ws.path}` · schema v{ws.schema_version}")
+c1, c2, c3 = st.columns(3)
+c1.metric("Payfit records", counts["payfit_records"])
+c2.metric("Equify accounts", counts["equify_accounts"])
+c3.metric("Linked by earlier syncs", counts["ledger"])
+
+st.subheader("Demo company")
+st.write("A fictitious Payfit company and its Equify space, with every situation the matcher has to handle.")
+replace_ok = ws.is_empty() or st.checkbox(
+    "I understand this replaces everything in the workspace (records, decisions, ledger, push history)",
+    key="load.demo_confirm",
+)
+if st.button("Use demo data", disabled=not replace_ok, key="load.demo"):
+    with state.reported():
+        loaded = workflow.load_demo(ws)
+        state.flash(
+            "success",
+            f"Loaded the demo: {loaded['payfit_records']} Payfit records, {loaded['equify_accounts']} Equify accounts.",
+        )
+        st.rerun()
+
+st.subheader("Payfit collaborators")
+st.write(
+    "Upload the JSON pages of `GET /companies/{companyId}/collaborators` "
+    '(`{"collaborators": [...], "meta": {"nextPageToken": ...}}`), one or several. '
+    "They replace the Payfit records; decisions and the ledger are kept."
+)
+pages_up = st.file_uploader("Payfit pages (.json)", type=["json"], accept_multiple_files=True, key="load.payfit")
+if st.button("Load Payfit records", disabled=not pages_up, key="load.payfit_go"):
+    with state.reported():
+        n = workflow.load_payfit_files(ws, [(f.name, f.getvalue()) for f in pages_up])
+        state.flash("success", f"Loaded {n} Payfit records.")
+        st.rerun()
+
+st.subheader("Equify accounts")
+st.write("Upload an Equify accounts export (CSV, UTF-8). It replaces the Equify space in the workspace.")
+csv_up = st.file_uploader("Equify accounts (.csv)", type=["csv"], key="load.equify")
+if st.button("Load Equify accounts", disabled=csv_up is None, key="load.equify_go"):
+    with state.reported():
+        n = workflow.load_equify_file(ws, csv_up.getvalue(), csv_up.name)
+        state.flash("success", f"Loaded {n} Equify accounts.")
+        st.rerun()
+
+st.caption("Connecting a Payfit company by API key comes with the Payfit API client.")

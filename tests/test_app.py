@@ -1,0 +1,145 @@
+"""The app through Streamlit's AppTest, on a real workspace file seeded with the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from reconcile import Workspace, workflow
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+
+
+@pytest.fixture
+def app_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh workspace path for the app, with Streamlit's caches cleared around the test."""
+    path = tmp_path / "app.duckdb"
+    monkeypatch.setenv("RECONCILE_WORKSPACE", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _open_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _ws() -> Workspace:
+    """The app's own connection (a second connection to the same file in this process)."""
+    from ui import state
+
+    return state.workspace()
+
+
+def test_every_page_is_in_the_navigation() -> None:
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert PAGES, "no page found"
+    for page in PAGES:
+        assert f'"{page}"' in source, f"{page} is not listed in app.py's st.navigation"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_demo_workspace(app_workspace: Path, page: str) -> None:
+    at = _open_app(page)
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title, f"{page} shows no title"
+
+
+def test_empty_workspace_is_seeded_with_the_demo_once(app_workspace: Path) -> None:
+    at = _open_app()
+    assert any("demo company" in i.value for i in at.info)
+    ws = _ws()
+    assert ws.counts()["payfit_records"] > 0
+    at.run()
+    assert not any("demo company" in i.value for i in at.info)
+
+
+def test_review_shows_the_four_sets_with_counts(app_workspace: Path) -> None:
+    at = _open_app("pages/review.py")
+    counts = workflow.run_match(_ws()).counts()
+    labels = [t.label for t in at.tabs]
+    assert labels == [f"{c} ({counts[c]})" for c in ("new", "synced", "conflict", "excluded")]
+    assert counts["new"] > 0 and counts["conflict"] > 0
+
+
+def test_exclude_fix_a_conflict_confirm_and_push(app_workspace: Path) -> None:
+    at = _open_app("pages/review.py")
+    ws = _ws()
+    before = workflow.run_match(ws)
+
+    # 1. Tick one person of the new set and add them to the exclusion list.
+    tick = at.multiselect(key="review.tick.new")
+    victim = tick.options[0]
+    victim_id = victim.rsplit(" · ", 1)[1]
+    tick.set_value([victim]).run()
+    at.button(key="review.tick.new.go").click().run()
+    assert not at.exception
+    assert ws.decisions()[victim_id].action == "exclude"
+    after_exclude = workflow.run_match(ws).records.set_index("source_id")
+    assert after_exclude.loc[victim_id, "category"] == "excluded"
+    assert any("excluded" in s.value for s in at.success)
+
+    # 2. A classic conflict: the Equify account has the same name and no email.
+    conflicts = before.records[before.records["reason"].str.contains("which has no email", regex=False)]
+    assert not conflicts.empty
+    sid, tid = conflicts.iloc[0]["source_id"], conflicts.iloc[0]["target_id"]
+    pick = at.selectbox(key="review.conflict")
+    label = next(o for o in pick.options if o.endswith(sid))
+    pick.set_value(label).run()
+    candidate = at.radio(key=f"review.conflict.candidate.{sid}")
+    candidate.set_value(next(o for o in candidate.options if o.endswith(tid))).run()
+    payfit_email = ws.payfit_records().set_index("id").loc[sid, "email"]
+    email_box = at.text_input(key=f"review.conflict.email.{sid}.{tid}")
+    assert email_box.value == payfit_email  # offered for the account that has none
+    email_box.set_value(payfit_email)
+    next(b for b in at.button if b.label == "Save email and re-match").click().run()
+    assert not at.exception
+    assert ws.equify_accounts().set_index("id").loc[tid, "email"] == payfit_email
+    moved = workflow.run_match(ws).records.set_index("source_id").loc[sid]
+    assert (moved["category"], moved["action"], moved["target_id"]) == ("new", "link", tid)
+    assert any("conflict → new (link)" in s.value for s in at.success)
+
+    # 3. The gate: the push stays disabled until the conflicts are skipped and the count is typed.
+    at.switch_page("pages/sync.py").run()
+    plan = workflow.plan_workspace(ws).totals()
+    assert plan["skip_conflict"] == before.counts()["conflict"] - 1
+    assert at.button(key="sync.push").disabled
+    at.text_input(key="sync.confirm").input(str(plan["create"])).run()
+    assert at.button(key="sync.push").disabled  # conflicts not skipped yet
+    at.checkbox(key="sync.skip").check().run()
+    at.text_input(key="sync.confirm").input("1").run()
+    assert at.button(key="sync.push").disabled  # wrong number
+    at.text_input(key="sync.confirm").input(str(plan["create"])).run()
+    assert not at.button(key="sync.push").disabled
+    at.button(key="sync.push").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    ledger = ws.ledger()
+    assert ledger[sid] == tid
+    assert victim_id not in ledger
+    accounts = ws.equify_accounts()
+    assert int((accounts["origin"] == "payfit_sync").sum()) == plan["create"]
+    runs = ws.push_runs()
+    assert len(runs) == 1 and runs.iloc[0]["status"] == "done"
+
+    # 4. A second push creates nothing.
+    assert workflow.plan_workspace(ws).totals()["create"] == 0
+    at.switch_page("pages/accounts.py").run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert int(shown["linked_to_payfit"].sum()) == len(ledger)

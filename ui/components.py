@@ -1,0 +1,26 @@
+"""Small UI components; each owns its session-state key (a module constant)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from reconcile import ReconcileError
+
+from . import state
+
+
+def sidebar_status() -> None:
+    """Workspace path and the counts that matter from every page (unresolved conflicts)."""
+    with st.sidebar:
+        try:
+            ws = state.workspace()
+            result = state.match_result(ws)
+        except ReconcileError as exc:
+            st.error(str(exc))
+            return
+        counts = result.counts()
+        st.caption(f"Workspace: `{ws.path}`")
+        if counts["conflict"]:
+            st.warning(f"{counts['conflict']} unresolved conflict(s)")
+        else:
+            st.success("No unresolved conflicts")

@@ -1,0 +1,119 @@
+"""Review components: a set's table with ticking, and the conflict resolution panel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from reconcile import Decision, MatchResult, Workspace, workflow
+
+from . import state
+
+TABLE_COLUMNS = ["name", "email", "phone", "team", "action", "account", "account_email", "score", "reason"]
+LABELS = {
+    "name": "Payfit record",
+    "email": "Payfit email",
+    "phone": "Phone (E.164)",
+    "team": "Team",
+    "action": "Action",
+    "account": "Equify account",
+    "account_email": "Account email",
+    "score": st.column_config.NumberColumn("Score", format="%.0f"),
+    "reason": "Why",
+}
+
+
+def _label(row: pd.Series) -> str:
+    return f"{row['name']} · {row['email'] or 'no email'} · {row['source_id']}"
+
+
+def set_table(rows: pd.DataFrame, category: str) -> None:
+    """One set as a table, with ticking (a multiselect) and its bulk action."""
+    if rows.empty:
+        st.info(f"No record in the {category} set.")
+        return
+    st.dataframe(rows[TABLE_COLUMNS], hide_index=True, column_config=LABELS)
+    key = f"review.tick.{category}"
+    labels = {_label(r): r["source_id"] for _, r in rows.iterrows()}
+    ticked = st.multiselect("Tick people", list(labels), key=key, placeholder="Choose one or more people")
+    ids = [labels[t] for t in ticked]
+    ws = state.workspace()
+    if category == "excluded":
+        if st.button("Remove from excluded", disabled=not ids, key=f"{key}.go"):
+            with state.reported():
+                moves = workflow.undecide_and_rematch(ws, ids)
+                state.flash("success", state.moves_message(moves))
+                st.session_state.pop(key, None)
+                st.rerun()
+    elif st.button("Add to excluded", disabled=not ids, key=f"{key}.go"):
+        with state.reported():
+            moves = workflow.decide_and_rematch(ws, [Decision(i, "exclude") for i in ids])
+            state.flash("success", state.moves_message(moves))
+            st.session_state.pop(key, None)
+            st.rerun()
+
+
+CONFLICT_KEY = "review.conflict"
+
+
+def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> None:
+    """Resolve one conflict: its candidates side by side, link / create / exclude, or fix the account's email."""
+    if rows.empty:
+        return
+    st.subheader("Resolve a conflict")
+    labels = {_label(r): r["source_id"] for _, r in rows.iterrows()}
+    picked = st.selectbox("Conflict", list(labels), key=CONFLICT_KEY)
+    sid = labels[picked]
+    row = rows.set_index("source_id").loc[sid]
+    st.warning(row["reason"])
+    cands = workflow.candidates_for(ws, result, sid)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Payfit record**")
+        st.dataframe(workflow.source_card(ws, sid), hide_index=True)
+    with right:
+        st.markdown("**Equify candidates**")
+        if cands.empty:
+            st.caption("No candidate account.")
+        else:
+            st.dataframe(cands, hide_index=True)
+    a1, a2 = st.columns(2)
+    if not cands.empty:
+        options = {
+            f"{c.firstName or ''} {c.lastName or ''} · {c.email or 'no email'} · {c.target_id}": c.target_id
+            for c in cands.itertuples()
+        }
+        choice = st.radio("Candidate", list(options), key=f"{CONFLICT_KEY}.candidate.{sid}")
+        tid = options[choice]
+        if a1.button("Link to this account", key=f"{CONFLICT_KEY}.link"):
+            _decide(ws, [Decision(sid, "link", tid)])
+        # Keys carry the record and the account, so a value typed for one conflict
+        # never shows up, or gets saved, against another.
+        with st.form(f"{CONFLICT_KEY}.edit"):
+            st.markdown("**Edit the Equify account**: add or correct its email, then match again.")
+            email = st.text_input(
+                "Email of the Equify account",
+                value=_current_email(cands, tid) or row["email"] or "",
+                key=f"{CONFLICT_KEY}.email.{sid}.{tid}",
+            )
+            if st.form_submit_button("Save email and re-match"):
+                with state.reported():
+                    moves = workflow.edit_and_rematch(ws, tid, "email", email)
+                    state.flash("success", state.moves_message(moves))
+                    st.rerun()
+    if a2.button("Create a new account anyway", key=f"{CONFLICT_KEY}.create"):
+        _decide(ws, [Decision(sid, "create")])
+    if a2.button("Exclude", key=f"{CONFLICT_KEY}.exclude"):
+        _decide(ws, [Decision(sid, "exclude")])
+
+
+def _current_email(cands: pd.DataFrame, tid: str) -> str | None:
+    match = cands.loc[cands["target_id"] == tid, "email"]
+    return match.iloc[0] if not match.empty else None
+
+
+def _decide(ws: Workspace, decisions: list[Decision]) -> None:
+    with state.reported():
+        moves = workflow.decide_and_rematch(ws, decisions)
+        state.flash("success", state.moves_message(moves))
+        st.rerun()

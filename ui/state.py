@@ -1,0 +1,115 @@
+"""The one place for Streamlit caching and session state.
+
+* :func:`workspace` - the workspace connection (``st.cache_resource``), opened at
+  ``$RECONCILE_WORKSPACE`` or ``data/workspace.duckdb``; an empty workspace gets
+  the demo company on first open.
+* :func:`match_result`, :func:`review_rows`, :func:`plan` - pure results cached
+  with ``st.cache_data`` keyed by the workspace revision, so a rerun recomputes
+  nothing unless the workspace changed.
+* :func:`flash` / :func:`show_flash` - messages that survive the rerun after an action.
+* :func:`reported` - shows library errors as ``st.error``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import streamlit as st
+
+from reconcile import MatchResult, ReconcileError, Workspace, workflow
+from reconcile.plan import Plan
+from reconcile.workspace import workspace_path
+
+FLASH_KEY = "flash.messages"
+
+
+SEEDED_KEY = "flash.seeded"
+
+
+@st.cache_resource(show_spinner=False)
+def _open_seeded(path: str) -> tuple[Workspace, bool]:
+    ws = Workspace.open(path)
+    if ws.is_empty() and os.environ.get("RECONCILE_NO_DEMO") != "1":
+        workflow.load_demo(ws)
+        return ws, True
+    return ws, False
+
+
+def _open(path: str) -> Workspace:
+    return _open_seeded(path)[0]
+
+
+def workspace() -> Workspace:
+    """The app's workspace (one connection per file, shared by every session).
+
+    An empty workspace is filled with the demo company on first open (unless
+    ``RECONCILE_NO_DEMO=1``), and the user is told so once.
+    """
+    ws, seeded = _open_seeded(str(workspace_path()))
+    if seeded and not st.session_state.get(SEEDED_KEY):
+        st.session_state[SEEDED_KEY] = True
+        flash("info", "The workspace was empty: it now holds the demo company (fictitious people).")
+    return ws
+
+
+@st.cache_data(show_spinner="Matching…", max_entries=4)
+def _match(path: str, revision: int) -> MatchResult:
+    return workflow.run_match(_open(path))
+
+
+def match_result(ws: Workspace) -> MatchResult:
+    """The match result for the workspace as it is now (cached by revision)."""
+    return _match(ws.path, ws.revision)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _review_rows(path: str, revision: int) -> pd.DataFrame:
+    ws = _open(path)
+    return workflow.review_table(ws, _match(path, revision))
+
+
+def review_rows(ws: Workspace) -> pd.DataFrame:
+    """:func:`reconcile.workflow.review_table` for the workspace as it is now (cached)."""
+    return _review_rows(ws.path, ws.revision)
+
+
+@st.cache_data(show_spinner="Planning…", max_entries=4)
+def _plan(path: str, revision: int) -> Plan:
+    return workflow.plan_workspace(_open(path), _match(path, revision))
+
+
+def plan(ws: Workspace) -> Plan:
+    """The push plan for the workspace as it is now (cached)."""
+    return _plan(ws.path, ws.revision)
+
+
+def flash(kind: str, message: str) -> None:
+    """Queue a message (``success``, ``info``, ``warning``, ``error``) for the next run of any page."""
+    st.session_state.setdefault(FLASH_KEY, []).append((kind, message))
+
+
+def show_flash() -> None:
+    """Show and clear the queued messages."""
+    for kind, message in st.session_state.pop(FLASH_KEY, []):
+        getattr(st, kind)(message)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Show a :class:`ReconcileError` raised inside the block as ``st.error`` instead of a traceback."""
+    try:
+        yield
+    except ReconcileError as exc:
+        st.error(str(exc))
+
+
+def moves_message(moves: list) -> str:
+    """Words for who moved to which set after an action."""
+    if not moves:
+        return "No one changed set."
+    shown = "; ".join(f"{m.name}: {m.before} → {m.after}" for m in moves[:10])
+    more = f" (and {len(moves) - 10} more)" if len(moves) > 10 else ""
+    return f"{len(moves)} record(s) changed set: {shown}{more}"
