@@ -110,7 +110,10 @@ class Workspace:
             target.parent.mkdir(parents=True, exist_ok=True)
             con = duckdb.connect(str(target))
         except (duckdb.Error, OSError) as exc:
-            raise WorkspaceError(f"cannot open the workspace {target}: {exc}") from exc
+            hint = ""
+            if "lock" in str(exc).lower():
+                hint = " (another process has it open: close the app or the other command, or use another --workspace)"
+            raise WorkspaceError(f"cannot open the workspace {target}{hint}: {exc}") from exc
         return cls(con, str(target))
 
     def close(self) -> None:

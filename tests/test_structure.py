@@ -1,0 +1,59 @@
+"""The project's own structure: README commands, CI, layering rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    setup = text.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", setup, flags=re.S)
+
+
+def test_readme_has_exactly_two_setup_commands_one_for_the_app_one_for_the_tests() -> None:
+    commands = _readme_commands()
+    assert len(commands) == 2
+    app, tests = commands
+    assert "streamlit run app.py" in app and "requirements.txt" in app
+    assert "pytest" in tests and "requirements-dev.txt" in tests
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert _readme_commands()[1] in ci.splitlines()
+
+
+def test_library_never_imports_streamlit() -> None:
+    for path in (ROOT / "reconcile").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import|from)\s+streamlit", source, flags=re.M), path
+
+
+def test_pages_are_thin_adapters() -> None:
+    for path in (ROOT / "pages").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        code = [line for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+        assert len(code) <= 120, f"{path.name} has {len(code)} lines of code"
+        assert "duckdb" not in source and "SELECT " not in source, f"{path.name} talks to the database"
+        assert "import reconcile.matching" not in source and "rapidfuzz" not in source, path.name
+
+
+def test_app_listens_on_loopback_by_default() -> None:
+    config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    assert re.search(r'^address = "127\.0\.0\.1"$', config, flags=re.M)
+
+
+def test_workspace_file_is_git_ignored() -> None:
+    assert "data/workspace.duckdb" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_requirements_are_pinned() -> None:
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line and not line.startswith("-r"):
+                assert "==" in line or "~=" in line, f"{name}: {line} is not pinned"
