@@ -4,14 +4,14 @@ import streamlit as st
 
 from ui import components
 
-st.set_page_config(page_title="Payfit → Equify reconciliation", page_icon="🔗", layout="wide")
+st.set_page_config(page_title="Payfit → Equify reconciliation", page_icon=":material/link:", layout="wide")
 navigation = st.navigation(
     [
-        st.Page("pages/load.py", title="Connect / Load", icon="📥", default=True),
-        st.Page("pages/mapping.py", title="Mapping", icon="🧭"),
-        st.Page("pages/review.py", title="Review", icon="🔍"),
-        st.Page("pages/sync.py", title="Sync", icon="🔄"),
-        st.Page("pages/accounts.py", title="Accounts", icon="👥"),
+        st.Page("pages/load.py", title="Connect / Load", icon=":material/upload_file:", default=True),
+        st.Page("pages/mapping.py", title="Mapping", icon=":material/swap_horiz:"),
+        st.Page("pages/review.py", title="Review", icon=":material/rule:"),
+        st.Page("pages/sync.py", title="Sync", icon=":material/sync:"),
+        st.Page("pages/accounts.py", title="Accounts", icon=":material/group:"),
     ]
 )
 components.sidebar_status()

@@ -192,14 +192,25 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def candidates_for(ws: Workspace, result: MatchResult, source_id: str) -> pd.DataFrame:
-    """The scored candidate accounts of one record, best first, with the account's fields.
+def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_name_score: float = 60.0) -> pd.DataFrame:
+    """The candidate accounts of one record worth showing, best first, with the account's fields.
+
+    A pair is shown when its name score is at least ``min_name_score`` or the
+    email, phone, Payfit id or matricule agree.
 
     Columns: ``target_id``, ``score``, ``name_score``, ``email_equal``,
     ``phone_agree``, ``birthdate_equal``, ``rule``, then the account's
     ``firstName``, ``lastName``, ``email``, ``phoneNumber``, ``birthDate``, ``relation``.
     """
     cands = result.candidates[result.candidates["source_id"] == source_id].drop(columns="source_id")
+    # Blocking pairs people on a shared first name too; show only pairs with real evidence.
+    evidence = (
+        (cands["name_score"].fillna(0) >= min_name_score)
+        | cands["email_equal"].eq(True)
+        | cands["phone_agree"].eq(True)
+        | cands["rule"].isin(["payfit_id", "matricule"])
+    )
+    cands = cands[evidence]
     accounts = ws.equify_accounts()[["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "relation"]]
     merged = cands.merge(accounts, left_on="target_id", right_on="id", how="left").drop(columns="id")
     return merged.sort_values(["score", "target_id"], ascending=[False, True]).reset_index(drop=True)

@@ -77,16 +77,21 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
             st.caption("No candidate account.")
         else:
             st.dataframe(cands, hide_index=True)
-    a1, a2 = st.columns(2)
+    tid = None
     if not cands.empty:
         options = {
             f"{c.firstName or ''} {c.lastName or ''} · {c.email or 'no email'} · {c.target_id}": c.target_id
             for c in cands.itertuples()
         }
-        choice = st.radio("Candidate", list(options), key=f"{CONFLICT_KEY}.candidate.{sid}")
-        tid = options[choice]
-        if a1.button("Link to this account", key=f"{CONFLICT_KEY}.link"):
-            _decide(ws, [Decision(sid, "link", tid)])
+        tid = options[st.radio("Candidate", list(options), key=f"{CONFLICT_KEY}.candidate.{sid}")]
+    a1, a2, a3 = st.columns(3)
+    if tid and a1.button("Link to this account", key=f"{CONFLICT_KEY}.link"):
+        _decide(ws, [Decision(sid, "link", tid)])
+    if a2.button("Create a new account anyway", key=f"{CONFLICT_KEY}.create"):
+        _decide(ws, [Decision(sid, "create")])
+    if a3.button("Exclude", key=f"{CONFLICT_KEY}.exclude"):
+        _decide(ws, [Decision(sid, "exclude")])
+    if tid:
         # Keys carry the record and the account, so a value typed for one conflict
         # never shows up, or gets saved, against another.
         with st.form(f"{CONFLICT_KEY}.edit"):
@@ -101,10 +106,6 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
                     moves = workflow.edit_and_rematch(ws, tid, "email", email)
                     state.flash("success", state.moves_message(moves))
                     st.rerun()
-    if a2.button("Create a new account anyway", key=f"{CONFLICT_KEY}.create"):
-        _decide(ws, [Decision(sid, "create")])
-    if a2.button("Exclude", key=f"{CONFLICT_KEY}.exclude"):
-        _decide(ws, [Decision(sid, "exclude")])
 
 
 def _current_email(cands: pd.DataFrame, tid: str) -> str | None:
