@@ -1,0 +1,50 @@
+"""Shared fixtures, each building on the one before (sqlite-utils style).
+
+* ``repo_root``: the project folder (where ``python -m reconcile`` runs);
+* ``demo_dir``: the committed demo inputs, ``data/demo``;
+* ``workspace``: a fresh workspace in a real DuckDB file under ``tmp_path``, closed after;
+* ``demo_workspace``: ``workspace`` with the demo company loaded (:func:`reconcile.workflow.load_demo`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # `pytest` run from elsewhere than the project folder
+    sys.path.insert(0, str(REPO_ROOT))
+
+from reconcile import Workspace, workflow  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The project folder."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_dir(repo_root: Path) -> Path:
+    """``data/demo``: Payfit pages, Equify CSV, scenarios and ground truth."""
+    return repo_root / "data" / "demo"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
+    """A fresh, empty workspace in a real file (``tmp_path / "ws.duckdb"``), closed after the test."""
+    ws = Workspace.open(tmp_path / "ws.duckdb")
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+@pytest.fixture
+def demo_workspace(workspace: Workspace, demo_dir: Path) -> Workspace:
+    """``workspace`` with the demo company loaded."""
+    workflow.load_demo(workspace, demo_dir)
+    return workspace

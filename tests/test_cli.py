@@ -1,0 +1,106 @@
+"""``python -m reconcile`` end to end, as a headless migration runs it (few processes: each costs ~1 s)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconcile import Workspace
+
+
+@pytest.fixture
+def cli(repo_root: Path, tmp_path: Path):
+    """``cli(*args)`` runs the CLI on a workspace file under ``tmp_path``, stdin closed (no terminal)."""
+    workspace = tmp_path / "w.duckdb"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "reconcile", "--workspace", str(workspace), *args],
+            cwd=repo_root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    run.workspace = workspace  # type: ignore[attr-defined]
+    return run
+
+
+def _last_json(proc: subprocess.CompletedProcess[str]) -> dict:
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _ledger_size(path: Path) -> int:
+    with Workspace.open(path) as ws:
+        return ws.counts()["ledger"]
+
+
+def test_headless_session(cli):
+    demo = cli("demo")
+    assert demo.returncode == 0, demo.stderr
+    assert "192 Payfit records" in demo.stderr
+
+    matched = cli("match", "--json")
+    assert matched.returncode == 0, matched.stderr
+    counts = _last_json(matched)
+    assert counts["new"] > 0 and counts["conflict"] > 0
+    assert counts["synced"] == 0
+
+    blocked = cli("push", "--yes", "--json")
+    assert blocked.returncode == 3
+    assert f"{counts['conflict']} conflict" in blocked.stderr
+    assert _ledger_size(cli.workspace) == 0
+
+    unconfirmed = cli("push", "--skip-conflicts", "--json")  # no --yes, no terminal
+    assert unconfirmed.returncode == 2
+    assert "--yes" in unconfirmed.stderr
+    assert _ledger_size(cli.workspace) == 0
+
+    dry = cli("push", "--dry-run", "--skip-conflicts", "--json")
+    assert dry.returncode == 0, dry.stderr
+    planned = _last_json(dry)
+    assert planned["created"] > 0 and planned["skipped"] == counts["conflict"]
+    assert _ledger_size(cli.workspace) == 0
+
+    pushed = cli("push", "--yes", "--skip-conflicts", "--json")
+    assert pushed.returncode == 0, pushed.stderr
+    result = _last_json(pushed)
+    assert result["created"] == planned["created"] > 0
+    assert result["linked"] == planned["linked"]
+    assert result["failed"] == 0
+    assert _ledger_size(cli.workspace) == result["created"] + result["linked"]
+
+    again = cli("push", "--yes", "--skip-conflicts", "--json")
+    assert again.returncode == 0, again.stderr
+    assert _last_json(again)["created"] == 0
+    assert _last_json(again)["linked"] == 0
+    with Workspace.open(cli.workspace) as ws:
+        accounts = ws.equify_accounts()
+        assert (accounts["origin"] == "payfit_sync").sum() == result["created"]
+        assert ws.counts()["push_runs"] == 2
+
+
+def test_load_equify_without_id_column(cli, tmp_path: Path):
+    bad = tmp_path / "accounts_export.csv"
+    bad.write_text("prenom,nom,email\nJean,Dupont,j.dupont@example.fr\n", encoding="utf-8")
+    proc = cli("load", "equify", str(bad))
+    assert proc.returncode == 5
+    assert "accounts_export.csv" in proc.stderr
+    assert "id" in proc.stderr
+    with Workspace.open(cli.workspace) as ws:
+        assert ws.is_empty()
+
+
+def test_help_lists_exit_codes(cli):
+    proc = cli("--help")
+    assert proc.returncode == 0
+    assert "exit codes" in proc.stdout
+    for code in ("0", "1", "2", "3", "4", "5"):
+        assert any(line.strip().startswith(code + " ") for line in proc.stdout.splitlines()), code
+    for command in ("demo", "load", "match", "push"):
+        assert command in proc.stdout
