@@ -280,6 +280,9 @@ def match(
         }
 
     fields = [f for f in src_frame.columns if f in EQUIFY_FIELDS]
+    # Every account in the ledger belongs to its Payfit record, even when that record
+    # is excluded or out of scope now: no one else may link to it.
+    taken.update({tid: sid for sid, tid in ledger.items() if tid in tgt_by_id})
     for s in srcs:
         d = decided.get(s.id)
         if d is not None and d.action == "exclude":
@@ -289,6 +292,8 @@ def match(
             continue
         tid = ledger[s.id]
         if tid not in tgt_by_id:
+            if s.id in decided:  # a person chose to link elsewhere or create again
+                continue
             setrec(
                 s.id,
                 "conflict",
@@ -296,7 +301,7 @@ def match(
                 tid,
                 None,
                 "ledger",
-                f"linked by an earlier sync to account {tid}, which no longer exists",
+                f"linked by an earlier sync to account {tid}, which no longer exists: link it to another account or create it again",
             )
             continue
         taken[tid] = s.id
@@ -311,11 +316,26 @@ def match(
         action = "update" if changes else "none"
         reason = ("changed: " + ", ".join(c[0] for c in changes)) if changes else ""
         setrec(s.id, "synced", action, tid, 100.0, "ledger", reason)
+    chosen: dict[str, int] = defaultdict(int)
+    for s in srcs:
+        d = decided.get(s.id)
+        if s.id not in out and d is not None and d.action == "link" and d.target_id:
+            chosen[d.target_id] += 1
     for s in srcs:
         d = decided.get(s.id)
         if s.id in out or d is None:
             continue
-        if d.action == "create":
+        if d.action == "link" and chosen.get(d.target_id or "", 0) > 1:
+            setrec(
+                s.id,
+                "conflict",
+                "none",
+                d.target_id,
+                None,
+                "decision",
+                f"{chosen[d.target_id or '']} Payfit records were linked by a person to the same account {d.target_id}",
+            )
+        elif d.action == "create":
             setrec(s.id, "new", "create", None, None, "decision", "create decided by a person")
         elif d.action == "link":
             tid = d.target_id or ""
@@ -353,8 +373,8 @@ def match(
             _, tid, score, rule = verdict
             proposals[tid].append((s.id, score, rule))
         else:
-            _, category, action, tid, score, reason = verdict
-            setrec(s.id, category, action, tid, score, "name" if category == "conflict" and rows else "none", reason)
+            _, category, action, tid, score, reason, rule = verdict
+            setrec(s.id, category, action, tid, score, rule, reason)
     for tid, claims in proposals.items():
         if len(claims) == 1:
             sid, score, rule = claims[0]
@@ -397,7 +417,11 @@ _RULE_OF_KEY = {
 _RULE_WORDS = {"email": "email", "payfit_id": "Payfit ID", "matricule": "matricule"}
 
 
-def _block_keys(r: _Rec, *, target_side: bool) -> set[str]:
+_KEY_PRIORITY = {"i": 0, "m": 1, "e": 2, "f": 3, "s": 4, "c": 5, "p": 6, "t": 7}
+
+
+def _block_keys(r: _Rec, *, target_side: bool) -> list[str]:
+    """Blocking keys, strongest rule first, so a pair's ``rule`` does not depend on set order."""
     keys = r.name_keys()
     if r.email:
         keys.add("e:" + r.email)
@@ -409,7 +433,7 @@ def _block_keys(r: _Rec, *, target_side: bool) -> set[str]:
         keys.add("i:" + r.payfit_id)
     if not target_side:
         keys.add("i:" + r.id)
-    return keys
+    return sorted(keys, key=lambda k: (_KEY_PRIORITY[k[0]], k))
 
 
 def _label(t: _Rec) -> str:
@@ -432,7 +456,7 @@ def _automatic(
     tgt_email_count: Mapping[str, int],
     settings: MatchSettings,
 ) -> tuple[Any, ...]:
-    """Either ``("link", target_id, score, rule)`` or ``("set", category, action, target_id, score, reason)``."""
+    """Either ``("link", target_id, score, rule)`` or ``("set", category, action, target_id, score, reason, rule)``."""
     if s.email and src_email_count.get(s.email, 0) > 1:
         return (
             "set",
@@ -441,6 +465,7 @@ def _automatic(
             None,
             None,
             f"the email {s.email} is shared by {src_email_count[s.email]} Payfit records",
+            "email",
         )
     # Exact identifier.
     id_rows = [r for r in rows if r["id_match"]]
@@ -452,6 +477,7 @@ def _automatic(
             None,
             None,
             f"{len(id_rows)} Equify accounts carry this record's Payfit ID or matricule",
+            "matricule",
         )
     if id_rows:
         row = id_rows[0]
@@ -465,13 +491,22 @@ def _automatic(
                 tid,
                 100.0,
                 f"shares its {_RULE_WORDS[rule]} with {_label(tgt_by_id[tid])}, already linked to another Payfit record",
+                rule,
             )
         return ("link", tid, 100.0, rule)
     # Exact email.
     if s.email:
         n = tgt_email_count.get(s.email, 0)
         if n > 1:
-            return ("set", "conflict", "none", None, None, f"the email {s.email} appears on {n} Equify accounts")
+            return (
+                "set",
+                "conflict",
+                "none",
+                None,
+                None,
+                f"the email {s.email} appears on {n} Equify accounts",
+                "email",
+            )
         email_rows = [r for r in rows if r["email_equal"] is True]
         if email_rows:
             row = email_rows[0]
@@ -485,6 +520,7 @@ def _automatic(
                     tid,
                     ns,
                     f"same email as {_label(tgt_by_id[tid])}, already linked to another Payfit record",
+                    "email",
                 )
             if ns is not None and ns < settings.names_disagree_below:
                 return (
@@ -494,6 +530,7 @@ def _automatic(
                     tid,
                     ns,
                     f"the emails match but the names clearly disagree ({s.label} vs {tgt_by_id[tid].label}): a shared or recycled mailbox?",
+                    "email",
                 )
             return ("link", tid, 100.0, "email")
     # Names: candidates for review, never a link.
@@ -517,5 +554,5 @@ def _automatic(
             reason = f"same first and last name as {_label(t)}, whose email differs ({t.email} vs {s.email})"
         if best["birthdate_equal"] is False:
             reason += "; the birth dates differ"
-        return ("set", "conflict", "none", tid, best["score"], reason)
-    return ("set", "new", "create", None, None, "no matching Equify account")
+        return ("set", "conflict", "none", tid, best["score"], reason, "name")
+    return ("set", "new", "create", None, None, "no matching Equify account", "none")

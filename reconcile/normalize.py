@@ -43,10 +43,12 @@ __all__ = [
 
 # Characters that are invisible or spacing but not ASCII space: they survive
 # copy-paste from spreadsheets and mail clients and break exact matching.
-_INVISIBLE = re.compile(
-    "[\u00a0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u2000-\u200f"
-    "\u2028-\u202f\u205f-\u206f\u3000\u3164\ufeff\uffa0\\s]"
+# Zero-width and other format characters: removed wherever they are.
+_ZERO_WIDTH = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2060-\u206f\u3164\ufeff\uffa0]"
 )
+# Every kind of space (no-break, thin, ideographic, tabs, line breaks): read as a plain space.
+_SPACES = re.compile("[\u00a0\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\\s]+")
 _NAME_SEPARATORS = re.compile(r"[-\u2010-\u2015\u2212'\u2018\u2019\u02bc`´.,;/_()]+")
 _NAN_TEXTS = frozenset({"nan"})  # what pandas writes for a missing value turned into text
 
@@ -70,26 +72,26 @@ def clean_text(value: Any) -> str | None:
             return None
     except ImportError:  # pragma: no cover - pandas is a dependency
         pass
-    text = unicodedata.normalize("NFC", str(value)).strip()
-    text = _INVISIBLE.sub(" ", text).strip()
+    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", str(value)))
+    text = _SPACES.sub(" ", text).strip()
     if not text or text.casefold() in _NAN_TEXTS:
         return None
     return text
 
 
 def normalize_email(value: Any) -> str | None:
-    """Email as compared: NFKC, every invisible or space character removed, lower-cased.
+    """Email as compared: NFKC, zero-width characters removed, spaces trimmed, lower-cased.
 
     >>> normalize_email(" J.Dupont@Example.fr\u00a0\u200b")
     'j.dupont@example.fr'
 
-    Syntax is not checked here (see :func:`email_is_valid`); ``None`` when empty.
+    A space inside the address is kept (``a b@c.fr`` is not ``ab@c.fr``), so
+    :func:`email_is_valid` flags it. ``None`` when empty.
     """
     text = clean_text(value)
     if text is None:
         return None
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text).lower()
+    text = unicodedata.normalize("NFKC", text).lower()
     # A mailto: prefix and surrounding angle brackets are common paste artefacts.
     text = text.removeprefix("mailto:").strip("<>")
     return text or None
@@ -139,6 +141,20 @@ def compact(*parts: Any) -> str:
     return "".join(name_tokens(*parts))
 
 
+def _parts(first: Any, last: Any, tokens: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (first, last) readings of a name, each part without spaces.
+
+    With both parts known there is one reading; a full name alone
+    (``LE GALL Jean-Pierre``) is read at every split of its words.
+    """
+    f, la = compact(first), compact(last)
+    if f and la:
+        return [(f, la)]
+    if len(tokens) < 2:
+        return []
+    return [("".join(tokens[:k]), "".join(tokens[k:])) for k in range(1, len(tokens))]
+
+
 def _sorted_key(tokens: tuple[str, ...]) -> str:
     return " ".join(sorted(tokens))
 
@@ -155,7 +171,7 @@ def name_score(
     """Similarity 0-100 of two person names, or ``None`` when either side has no name.
 
     A side's name is its first and last name; when both are empty its full-name
-    value (e.g. ``"DUPONT Jean"``) is used instead. Equal after normalisation in
+    value (e.g. ``"DUPONT Jean"``) is used instead, read at every split of its words. Equal after normalisation in
     any word order, or part by part with spaces removed (``Le Gall`` = ``Legall``),
     scores 100. Otherwise the score is the best normalised Damerau-Levenshtein
     similarity (rapidfuzz) of the names written without spaces: first+last in
@@ -172,12 +188,15 @@ def name_score(
     joined_a, joined_b = "".join(sorted(tok_a)), "".join(sorted(tok_b))
     if joined_a == joined_b:
         return 100.0
-    fa, la, fb, lb = compact(first_a), compact(last_a), compact(first_b), compact(last_b)
-    if fa and la and fb and lb and ((fa, la) == (fb, lb) or (fa, la) == (lb, fb)):
-        return 100.0
+    parts_a = _parts(first_a, last_a, tok_a)
+    parts_b = _parts(first_b, last_b, tok_b)
+    for x1, x2 in parts_a:
+        for y1, y2 in parts_b:
+            if (x1, x2) in ((y1, y2), (y2, y1)):
+                return 100.0
     candidates = [(joined_a, joined_b)]
-    if fa and la and fb and lb:
-        candidates += [(fa + la, fb + lb), (fa + la, lb + fb)]
+    candidates += [(x1 + x2, y1 + y2) for x1, x2 in parts_a for y1, y2 in parts_b]
+    candidates += [(x1 + x2, y2 + y1) for x1, x2 in parts_a for y1, y2 in parts_b]
     best = max(DamerauLevenshtein.normalized_similarity(x, y) for x, y in candidates) * 100
     return round(float(best), 1)
 
@@ -281,6 +300,8 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
 
 def normalize_date(value: Any) -> str | None:
     """An ISO ``YYYY-MM-DD`` date from ISO, French ``dd/mm/yyyy`` or a datetime; ``None`` if unparseable."""
+    if clean_text(value) is None:  # also pandas NaT, which is a datetime
+        return None
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):

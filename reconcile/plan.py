@@ -35,6 +35,7 @@ class Operation:
     ``changes`` are ``(field, before, after)`` triples (``before`` is ``None`` for
     a create or a filled empty field). ``skip_kind`` is ``conflict`` or ``excluded``
     for skips. ``snapshot`` holds every mapped source value as sent, for the ledger.
+    ``replaces`` is, for a create, the account an earlier sync made that is gone from Equify.
     """
 
     source_id: str
@@ -45,11 +46,16 @@ class Operation:
     reason: str = ""
     skip_kind: str | None = None
     snapshot: tuple[tuple[str, str | None], ...] = ()
+    replaces: str | None = None
 
     @property
     def idempotency_key(self) -> str:
-        """Derived from the operation and the Payfit id: the same work always has the same key."""
-        return f"{self.op}:{self.source_id}"
+        """Derived from the operation and the Payfit id: the same work always has the same key.
+
+        A create that replaces a deleted account is new work, so its key names the account it replaces.
+        """
+        key = f"{self.op}:{self.source_id}"
+        return f"{key}:replacing:{self.replaces}" if self.replaces else key
 
     def values(self) -> dict[str, str]:
         """The new values ``{field: after}``."""
@@ -108,13 +114,15 @@ def build_plan(
     target: pd.DataFrame,
     *,
     ledger_values: Mapping[str, Mapping[str, str | None]] | None = None,
+    ledger: Mapping[str, str] | None = None,
     default_region: str = "FR",
 ) -> Plan:
     """Turn a match result into a plan.
 
     ``source`` is the canonical source frame (:func:`reconcile.matching.canonical_source`:
     ``id``, mapped Equify fields, ``_hint``); ``target`` the Equify accounts (``id`` + fields);
-    ``ledger_values`` the ledger's snapshots of earlier syncs (for updates).
+    ``ledger_values`` the ledger's snapshots of earlier syncs (for updates), ``ledger``
+    the sync ledger (a create for a record already in it replaces a deleted account).
     """
     src = {str(r["id"]): r for r in source.to_dict("records")}
     tgt = {str(r["id"]): r for r in target.to_dict("records")}
@@ -136,7 +144,12 @@ def build_plan(
                 value = prepare_value(f, row.get(f), default_region=default_region, hint=hint)
                 if value is not None:
                     changes.append((f, None, value))
-            ops.append(Operation(rec.source_id, "create", name, None, tuple(changes), rec.reason, snapshot=snap))
+            replaces = (ledger or {}).get(rec.source_id)
+            ops.append(
+                Operation(
+                    rec.source_id, "create", name, None, tuple(changes), rec.reason, snapshot=snap, replaces=replaces
+                )
+            )
         elif rec.action == "link":
             fills = diff_values(
                 row, tgt[rec.target_id], fields, only_empty=True, default_region=default_region, hint=hint

@@ -165,7 +165,7 @@ def _execute(ws: Workspace, run_id: str, seq: int, op: Operation, target: Target
     with ws.transaction() as tx:
         linked = tx.execute("SELECT account_id FROM ledger WHERE source_id = ?", [op.source_id]).fetchone()
         if op.op == "create":
-            if linked is not None:  # done by an earlier run: never a second account
+            if linked is not None and str(linked[0]) != op.replaces:  # done by an earlier run: never a second account
                 account_id = str(linked[0])
             else:
                 account_id = target.create(

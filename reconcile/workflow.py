@@ -265,6 +265,7 @@ def plan_workspace(ws: Workspace, result: MatchResult | None = None) -> Plan:
         source,
         ws.equify_accounts(),
         ledger_values=ws.ledger_values(),
+        ledger=ws.ledger(),
         default_region=result.settings.default_region,
     )
 

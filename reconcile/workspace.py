@@ -329,8 +329,9 @@ class Workspace:
     def decide(self, decisions: list[Decision]) -> None:
         """Record decisions (replacing earlier ones for the same records), all or nothing.
 
-        Raises :class:`InputError` for an unknown Payfit id or Equify account, or a
-        link without a target.
+        Raises :class:`InputError` for an unknown Payfit id or Equify account, a
+        link without a target, or a link to an account already linked to another
+        record (by the ledger or another decision).
         """
         if not decisions:
             return
@@ -344,6 +345,17 @@ class Workspace:
             if d.action == "link" and d.target_id not in accounts:
                 raise InputError(f"unknown Equify account {d.target_id!r} for {d.source_id}")
         current = self.decisions()
+        claimed: dict[str, str] = {sid: aid for sid, aid in self.ledger().items()}
+        claimed.update({sid: d.target_id for sid, d in current.items() if d.action == "link" and d.target_id})
+        for d in decisions:  # later decisions in the list replace earlier ones for the same record
+            claimed.pop(d.source_id, None)
+        for d in decisions:
+            if d.action != "link":
+                continue
+            owner = next((sid for sid, aid in claimed.items() if aid == d.target_id), None)
+            if owner is not None:
+                raise InputError(f"Equify account {d.target_id} is already linked to Payfit record {owner}")
+            claimed[d.source_id] = str(d.target_id)
         with self.transaction() as cur:
             for d in decisions:
                 old = current.get(d.source_id)
@@ -372,7 +384,7 @@ class Workspace:
         """
         if field not in _EDITABLE:
             raise InputError(f"{field!r} is not an editable Equify field ({', '.join(sorted(_EDITABLE))})")
-        row = self.query(f'SELECT "{field}" AS v FROM equify_accounts WHERE id = ?', [account_id])
+        row = self.query(f'SELECT "{field}" AS v, country FROM equify_accounts WHERE id = ?', [account_id])
         if row.empty:
             raise InputError(f"unknown Equify account {account_id!r}")
         before = clean_text(row["v"].iloc[0])
@@ -382,7 +394,7 @@ class Workspace:
                 raise InputError(f"{after!r} is not a valid email address")
             after = normalize_email(after)
         if field == "phoneNumber" and after is not None:
-            phone = normalize_phone(after)
+            phone = normalize_phone(after, country_hint=row["country"].iloc[0])
             if phone.e164 is None:
                 raise InputError(f"{after!r} is not a phone number that can be read")
             after = phone.e164

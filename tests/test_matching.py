@@ -459,13 +459,7 @@ def test_e2_no_one_to_many_link_and_no_multiplied_rows():
     assert (result.records.set_index("source_id").loc["p1", "category"]) == "conflict"
 
 
-# ---------------------------------------------------------------------------- gaps found (bugs)
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: matching.match: an account linked by the ledger to a Payfit record that is excluded (or out "
-    "of scope) is not 'taken', so another record's email links to it automatically and the push writes a "
-    "second ledger row to the same account; domain §5 says such a record is a conflict",
-)
+# ---------------------------------------------------------------------------- regressions (bugs found and fixed)
 @pytest.mark.parametrize(
     ("source", "kwargs"),
     [
@@ -489,13 +483,6 @@ def test_account_linked_by_ledger_is_never_linked_to_another_record(source, kwar
     assert "a1" not in set(result.links["target_id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: matching.match: the conflict 'linked by an earlier sync to account X, which no longer exists' "
-    "cannot be resolved: the ledger branch runs before decisions and skips them, so Decision(create) or "
-    "Decision(link, a1) leaves the record a conflict (domain §5 resolutions: link to a chosen candidate, "
-    "create anyway)",
-)
 @pytest.mark.parametrize(
     ("decision", "expected"),
     [
@@ -508,12 +495,6 @@ def test_decision_resolves_a_ledger_link_to_a_missing_account(decision, expected
     check(result, {"p1": expected})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: matching.match: two 'link' decisions naming the same account: the record that comes first in "
-    "the source frame gets the link and the other a conflict, so the outcome depends on row order; two "
-    "records claiming one account must both be conflicts (matching.py docstring, one-to-one)",
-)
 def test_two_link_decisions_to_one_account_do_not_depend_on_row_order():
     target = [A("a1", "Jean", "Dupont")]
     decisions = [Decision("p1", "link", "a1"), Decision("p2", "link", "a1")]
@@ -536,12 +517,6 @@ _BLOCKING_RULE_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: matching.match: candidates['rule'] (the blocking rule that found a pair) is the first key of "
-    "a set in _block_keys, so it changes with PYTHONHASHSEED (one pair sharing name, email, phone and "
-    "matricule is reported as 'name' or 'phone' from run to run); it must be deterministic (e.g. strongest key)",
-)
 def test_candidate_blocking_rule_is_deterministic(repo_root):
     seen = set()
     for seed in ("0", "1", "2", "3"):
@@ -558,12 +533,6 @@ def test_candidate_blocking_rule_is_deterministic(repo_root):
     assert len(seen) == 1, f"the rule changed between runs: {sorted(seen)}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: normalize.name_score (through match): a Payfit full name 'LE GALL Jean-Pierre' (N2) and the "
-    "Equify account 'Jean Pierre' / 'Legall' (N5) with the same email score 56.2, so the email match becomes "
-    "a 'names clearly disagree' conflict instead of a link",
-)
 def test_full_name_with_compound_surname_links_by_email():
     result = run(
         [{"id": "p1", "fullName": "LE GALL Jean-Pierre", "email": "jp.legall@example.fr"}],

@@ -139,13 +139,6 @@ def test_name_score_clearly_different_is_low(a, b):
     assert score < 60  # below the matcher's "names clearly disagree" bound
 
 
-_BUG_FULL_NAME_COMPOUND = (
-    "BUG: normalize.name_score: a full-name side (N2) is never compared part by part with spaces removed (N5): "
-    "name_score(None, None, 'Jean Pierre', 'Legall', full_a='LE GALL Jean-Pierre') gives 56.2 (below "
-    "names_disagree_below=60, so an email match becomes a 'names clearly disagree' conflict) instead of 100"
-)
-
-
 @pytest.mark.parametrize(
     ("full_a", "b", "expected"),
     [
@@ -156,14 +149,12 @@ _BUG_FULL_NAME_COMPOUND = (
             ("Jean Pierre", "Legall"),
             100.0,
             id="N2+N5-surname-first",
-            marks=pytest.mark.xfail(strict=True, reason=_BUG_FULL_NAME_COMPOUND),
         ),
         pytest.param(
             "Jean-Pierre LE GALL",
             ("Jean Pierre", "Legall"),
             100.0,
             id="N2+N5-first-name-first",
-            marks=pytest.mark.xfail(strict=True, reason=_BUG_FULL_NAME_COMPOUND),
         ),
         pytest.param("", ("Jean", "Dupont"), None, id="N2-empty-full-name"),
     ],
@@ -310,11 +301,6 @@ def test_normalize_date(raw, expected):
     assert normalize_date(raw) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: normalize_date(pd.NaT) returns the text 'NaT' (pd.NaT is a datetime subclass) instead of None; "
-    "two missing dates then compare equal as evidence and 'NaT' would be written as a birthDate",
-)
 def test_normalize_date_nat_is_missing():
     assert normalize_date(pd.NaT) is None
 
@@ -351,3 +337,24 @@ def test_normalisers_are_total_on_missing_values():
         assert name_tokens(value) == ()
         assert normalize_phone(value).status == "empty"
         assert normalize_date(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected_email", "valid"),
+    [
+        ("a b@example.fr", "a b@example.fr", False),  # a real space is kept and flagged, never joined
+        ("j.dupont\u200b@example.fr", "j.dupont@example.fr", True),  # zero-width inside: removed
+        ("\ufeffJ.Dupont@Example.fr\u00a0", "j.dupont@example.fr", True),
+    ],
+)
+def test_email_spaces_and_zero_width_characters(value, expected_email, valid):
+    assert normalize_email(value) == expected_email
+    assert email_is_valid(value) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("Hél\u200bène", "Hélène"), ("Jean\u00a0Pierre", "Jean Pierre"), ("\u200b", None)],
+)
+def test_clean_text_removes_zero_width_and_reads_any_space_as_a_space(value, expected):
+    assert clean_text(value) == expected

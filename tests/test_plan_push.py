@@ -366,13 +366,6 @@ def test_embedded_create_is_idempotent(demo_workspace: Workspace):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: once a synced account is gone from Equify, the record is a conflict that no decision resolves "
-    "(matching.match ignores decisions for ledger records), and a 'create anyway' would reuse the idempotency "
-    "key 'create:<payfit id>' (plan.Operation.idempotency_key), which EmbeddedTarget answers with the deleted "
-    "account's id: the record can never get an account again",
-)
 def test_create_anyway_after_the_synced_account_was_deleted(small_workspace: Workspace):
     ws = small_workspace
     workflow.push_workspace(ws, skip_conflicts=True)

@@ -258,12 +258,6 @@ def test_edit_with_the_same_value_writes_nothing(demo_workspace: Workspace):
     assert (ws.revision, len(ws.activity())) == (revision, entries)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Workspace.edit_account parses phones with normalize_phone(after) only (default FR, no "
-    "country hint), ignoring the account's own country: '0470 12 34 56' on an account whose country is BE "
-    "is stored as +33470123456 instead of +32470123456 (P2; the matcher does use the account's country)",
-)
 def test_edit_phone_uses_the_account_country(workspace: Workspace):
     csv = b"id,firstName,lastName,country\na1,Lotte,Peeters,BE\n"
     workspace.load_equify(read_equify_accounts(csv, name="accounts.csv"))
@@ -284,3 +278,18 @@ def test_edit_and_rematch_turns_a_conflict_into_a_link(demo_workspace: Workspace
     assert [(m.source_id, m.before, m.after) for m in moves] == [(pid, "conflict", "new (link)")]
     row = workflow.run_match(demo_workspace).records.set_index("source_id").loc[pid]
     assert (row["category"], row["action"], row["target_id"]) == ("new", "link", account)
+
+
+def test_decide_refuses_a_second_link_to_one_account(workspace: Workspace):
+    from reconcile.payfit import flatten_collaborators
+
+    workspace.load_payfit(flatten_collaborators([{"id": "p1", "contracts": []}, {"id": "p2", "contracts": []}]))
+    workspace.load_equify(read_equify_accounts(b"id,firstName,lastName\na1,Jean,Dupont\n", name="a.csv"))
+    workspace.decide([Decision("p1", "link", "a1")])
+    revision = workspace.revision
+    with pytest.raises(InputError, match="already linked to Payfit record p1"):
+        workspace.decide([Decision("p2", "link", "a1")])
+    assert workspace.revision == revision and set(workspace.decisions()) == {"p1"}
+    # Moving the link within one call is fine: p1 creates, p2 takes a1.
+    workspace.decide([Decision("p1", "create"), Decision("p2", "link", "a1")])
+    assert workspace.decisions()["p2"].target_id == "a1"
