@@ -24,6 +24,11 @@ no_contract = st.checkbox(
     key="mapping.no_contract",
 )
 relation = Relation(include_leavers=leavers, include_without_contract=no_contract)
+scope = workflow.scope_counts(ws, relation)
+st.caption(
+    f"**{scope['in_scope']}** collaborators in scope: {scope['active']} active, "
+    f"{scope['leaver']} leavers, {scope['no_contract']} without a contract in the workspace."
+)
 
 st.subheader("Fields")
 st.write("For each Equify field, the Payfit field that feeds it. The email is the personal one when there is one.")

@@ -12,14 +12,16 @@ with state.reported():
     result = state.match_result(ws)
     rows = state.review_rows(ws)
     counts = result.counts()
+    for col, category in zip(st.columns(4), CATEGORIES, strict=True):
+        col.metric(category, counts[category])
     st.caption(
         "**new**: never synced (link to an existing account, or create) · **synced**: linked by an earlier sync · "
         "**conflict**: shares a name, email or ID with an account and needs a person · **excluded**: left out by choice"
     )
-    tabs = st.tabs([f"{c} ({counts[c]})" for c in CATEGORIES])
-    for tab, category in zip(tabs, CATEGORIES, strict=True):
-        with tab:
-            subset = rows[rows["category"] == category].reset_index(drop=True)
-            review.set_table(subset, category)
-            if category == "conflict":
-                review.conflict_panel(ws, result, subset)
+    # A radio with fixed options (not tabs, whose labels carry counts): the chosen set
+    # stays chosen after an action changes the counts.
+    category = st.radio("Set", CATEGORIES, horizontal=True, key=review.SET_KEY, format_func=str.capitalize)
+    subset = rows[rows["category"] == category].reset_index(drop=True)
+    review.set_table(subset, category)
+    if category == "conflict":
+        review.conflict_panel(ws, result, subset)

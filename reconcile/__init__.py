@@ -8,6 +8,7 @@ notebook. Main entry points:
 * :mod:`reconcile.workflow` - the steps over a workspace (load, match, decide, plan, push).
 """
 
+from . import workflow
 from .exceptions import (
     ConflictsUnresolved,
     InputError,
@@ -33,5 +34,6 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "match",
+    "workflow",
 ]
 __version__ = "0.1.0"

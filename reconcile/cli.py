@@ -68,24 +68,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
-    """Run the CLI; returns the exit code."""
+    """Run the CLI; returns the exit code.
+
+    With ``--json``, a failure also prints ``{"error": message, "exit_code": n}``
+    as the last line of stdout, so a script reads one JSON object either way.
+    """
     args = build_parser().parse_args(argv)
     stdin = stdin or sys.stdin
     try:
-        with Workspace.open(args.workspace) as ws:
+        with Workspace.open(args.workspace, create=args.command in _CREATING) as ws:
             return _COMMANDS[args.command](ws, args, stdin)
     except ConflictsUnresolved as exc:
-        _err(f"push refused: {exc}")
-        return EXIT_BLOCKED
+        return _fail(args, f"push refused: {exc}", EXIT_BLOCKED)
     except ConfirmationRequired as exc:
-        _err(f"push refused: {exc}")
-        return EXIT_USAGE
+        return _fail(args, f"push refused: {exc}", EXIT_USAGE)
     except InputError as exc:
-        _err(f"input error: {exc}")
-        return EXIT_INPUT
+        return _fail(args, f"input error: {exc}", EXIT_INPUT)
     except ReconcileError as exc:
-        _err(f"error: {exc}")
-        return EXIT_ERROR
+        return _fail(args, f"error: {exc}", EXIT_ERROR)
+
+
+def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    _err(message)
+    if getattr(args, "json", False):
+        _out(json.dumps({"error": message, "exit_code": code}))
+    return code
 
 
 def _out(text: str, *, stream: TextIO | None = None, end: str = "\n") -> None:
@@ -141,7 +148,7 @@ def _cmd_match(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     plan = workflow.plan_workspace(ws)
     totals = plan.totals()
-    if totals["skip_conflict"] and not args.skip_conflicts:
+    if totals["skip_conflict"] and not args.skip_conflicts and not args.dry_run:
         raise ConflictsUnresolved(totals["skip_conflict"])
     _err(
         f"plan: {totals['create']} create, {totals['link']} link, {totals['update']} update, "
@@ -174,6 +181,7 @@ def _confirm(totals: dict[str, int], stdin: TextIO) -> None:
         raise ConfirmationRequired(f"confirmation {answer!r} does not match {expected!r}; nothing was pushed")
 
 
+_CREATING = frozenset({"demo", "load"})  # the commands that may create a new workspace file
 _COMMANDS = {"demo": _cmd_demo, "load": _cmd_load, "match": _cmd_match, "push": _cmd_push}
 
 __all__ = ["EPILOG", "build_parser", "main", "workspace_path"]

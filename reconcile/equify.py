@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -53,7 +54,7 @@ def accounts_from_frame(frame: pd.DataFrame, *, name: str = "accounts") -> pd.Da
     if missing:
         raise InputError(
             f"{name}: required column(s) {', '.join(missing)} not found "
-            f"(looked for {', '.join(missing)} and their French names; found: {', '.join(map(str, frame.columns))})"
+            f"(looked for {', '.join(missing)} and their French names; found: {_shown(frame.columns)})"
         )
     out = pd.DataFrame({c: frame[lookup[c]].map(clean_text) if c in lookup else None for c in ACCOUNT_COLUMNS})
     out = out.astype(object).where(out.notna(), None)
@@ -66,6 +67,12 @@ def accounts_from_frame(frame: pd.DataFrame, *, name: str = "accounts") -> pd.Da
         raise InputError(f"{name}, line {line}: account id {dup.iloc[0]!r} appears twice")
     out["kind"] = out["kind"].map(lambda v: v or "person")
     return out
+
+
+def _shown(columns: Iterable[object], limit: int = 8) -> str:
+    names = [str(c)[:40] for c in columns]
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more if names else "no column"
 
 
 def read_equify_accounts(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
@@ -82,6 +89,8 @@ def read_equify_accounts(source: str | Path | bytes, *, name: str | None = None)
             data = Path(source).read_bytes()
         except OSError as exc:
             raise InputError(f"{label}: cannot be read ({exc.strerror})") from exc
+    if not data.strip():
+        raise InputError(f"{label}: the file is empty")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -70,8 +70,8 @@ class ConflictsUnresolved(PushBlocked):
 
     def __init__(self, count: int) -> None:
         super().__init__(
-            f"{count} conflict(s) are unresolved: resolve them on the Review page "
-            "(or `decide`), or push with skip-conflicts to leave them out of this push"
+            f"{count} conflict(s) are unresolved: resolve them on the Review page, "
+            "or skip them (the app's checkbox, or --skip-conflicts) to push everything else"
         )
         self.count = count
 

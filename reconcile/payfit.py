@@ -166,31 +166,58 @@ def flatten_collaborators(collaborators: Iterable[dict[str, Any]], *, today: dt.
 def parse_payfit_pages(documents: Iterable[tuple[str, bytes | str]]) -> list[dict[str, Any]]:
     """Collaborators from named JSON documents, each a page, a list of pages, or a list of collaborators.
 
-    ``documents`` is ``[(name, content)]`` (a file name and its bytes), so
-    errors name the file. Pages are read in the order given.
-    Raises :class:`InputError` for invalid JSON or an unknown shape.
+    ``documents`` is ``[(name, content)]`` (a file name and its bytes), so every
+    error names the file and the collaborator's position in it. Pages are read in
+    the order given. A dump made of pages must be complete: one page (the last)
+    has ``nextPageToken`` null or absent, as the API's last page does.
+
+    Raises :class:`InputError` for an empty file, invalid JSON, an unknown shape,
+    a collaborator without an id, an id present twice, or an incomplete dump.
     """
     out: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
+    page_count = last_pages = 0
     for name, content in documents:
+        if not (content.strip() if isinstance(content, str) else content.strip()):
+            raise InputError(f"{name}: the file is empty")
         try:
             data = json.loads(content)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputError(f"{name}: not valid JSON ({exc})") from exc
-        pages = (
-            data
-            if isinstance(data, list) and all(isinstance(p, dict) and "collaborators" in p for p in data)
-            else [data]
-        )
+        is_pages = isinstance(data, list) and data and all(isinstance(p, dict) and "collaborators" in p for p in data)
+        pages = data if is_pages else [data]
+        position = 0
         for page in pages:
             if isinstance(page, dict) and isinstance(page.get("collaborators"), list):
-                out.extend(page["collaborators"])
+                page_count += 1
+                meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+                if not meta.get("nextPageToken"):
+                    last_pages += 1
+                items = page["collaborators"]
             elif isinstance(page, list):
-                out.extend(page)
+                items = page
             else:
                 raise InputError(
                     f"{name}: expected a Payfit collaborators page "
                     '({"collaborators": [...], "meta": {"nextPageToken": ...}}) or a list of collaborators'
                 )
+            for item in items:
+                position += 1
+                where = f"{name}, collaborator #{position}"
+                if not isinstance(item, dict):
+                    raise InputError(f"{where}: not a JSON object")
+                cid = clean_text(item.get("id"))
+                if cid is None:
+                    raise InputError(f"{where}: no id")
+                if cid in seen:
+                    raise InputError(f"{where}: id {cid!r} was already given by {seen[cid]}")
+                seen[cid] = where
+                out.append(item)
+    if page_count and not last_pages:
+        raise InputError(
+            f"the dump is incomplete: every one of its {page_count} page(s) has a nextPageToken, "
+            "so the last page is missing; fetch or add the remaining pages"
+        )
     return out
 
 

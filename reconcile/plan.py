@@ -64,7 +64,13 @@ class Operation:
     def payload(self) -> str:
         """The operation as JSON (journal and file target)."""
         return json.dumps(
-            {"op": self.op, "source_id": self.source_id, "target_id": self.target_id, "changes": self.changes},
+            {
+                "op": self.op,
+                "source_id": self.source_id,
+                "name": self.name,
+                "target_id": self.target_id,
+                "changes": self.changes,
+            },
             ensure_ascii=False,
         )
 

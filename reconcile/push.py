@@ -80,17 +80,17 @@ def push(
     """Execute ``plan`` against ``target`` (default: the embedded Equify space).
 
     Raises :class:`ConflictsUnresolved` when the plan skips conflicts and
-    ``skip_conflicts`` is false, and :class:`PushInProgress` when another run
+    ``skip_conflicts`` is false (a dry run is never refused), and :class:`PushInProgress` when another run
     holds the workspace. Per-operation failures do not stop the run: they are
     journaled and counted in ``failed``.
     """
     totals = plan.totals()
-    if totals["skip_conflict"] and not skip_conflicts:
-        raise ConflictsUnresolved(totals["skip_conflict"])
-    if dry_run:
+    if dry_run:  # a dry run shows the plan even while conflicts block the real push
         return PushResult(
             None, totals["create"], totals["link"], totals["update"], totals["skip"], 0, totals["unchanged"], True
         )
+    if totals["skip_conflict"] and not skip_conflicts:
+        raise ConflictsUnresolved(totals["skip_conflict"])
     target = target or EmbeddedTarget()
     lock = _lock_for(ws)
     if not lock.acquire(blocking=False):

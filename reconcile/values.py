@@ -17,15 +17,16 @@ def prepare_value(field: str, value: Any, *, default_region: str = "FR", hint: A
 
     Emails are normalised (invisible characters removed, lower-cased); phones
     become E.164 when they parse (``default_region``, or the per-record
-    ``hint`` country), else their cleaned text is kept so nothing is lost;
+    ``hint`` country), else ``None``: not sent (the mapping step names those records);
     dates become ISO ``YYYY-MM-DD`` when they parse. Everything else is
     trimmed text. ``None`` when empty.
     """
     if field == "email":
         return normalize_email(value)
     if field == "phoneNumber":
-        phone = normalize_phone(value, default_region, hint)
-        return phone.e164 or phone.raw
+        # Only a number that parses is written: a spreadsheet artefact such as
+        # 3.36123E+10 or a typo stays in Payfit and is reported, never sent as is.
+        return normalize_phone(value, default_region, hint).e164
     if field == "birthDate":
         return normalize_date(value) or clean_text(value)
     return clean_text(value)

@@ -7,6 +7,7 @@ writes, stores the outcome back. Nothing here imports streamlit.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pandas as pd
 from .equify import read_equify_accounts
 from .exceptions import ConfirmationRequired, InputError
 from .matching import canonical_source, match
-from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move
+from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
 from .normalize import clean_text, normalize_phone
 from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
 from .plan import Plan, build_plan
@@ -42,6 +43,8 @@ __all__ = [
     "plan_workspace",
     "push_workspace",
     "review_table",
+    "run_journal",
+    "scope_counts",
     "run_match",
     "scoped_source",
     "source_card",
@@ -110,7 +113,11 @@ def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
         phones = [normalize_phone(v, "FR", h) for v, h in zip(source[col], source["country"], strict=True)]
         assumed = sum("country_code_assumed" in p.flags for p in phones)
         ambiguous = sum("region_ambiguous" in p.flags for p in phones)
-        bad = sum(p.status in ("invalid", "corrupted") for p in phones)
+        unreadable = [
+            f"{_name(r.firstName, r.lastName)} ({p.raw}{', corrupted by a spreadsheet' if p.status == 'corrupted' else ''})"
+            for r, p in zip(source.itertuples(), phones, strict=True)
+            if p.status in ("invalid", "corrupted")
+        ]
         if assumed:
             issues.append(
                 MappingIssue(
@@ -120,13 +127,39 @@ def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
                     + (f"; {ambiguous} could belong to another country" if ambiguous else ""),
                 )
             )
-        if bad:
+        if unreadable:
+            more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
             issues.append(
                 MappingIssue(
-                    "warning", "phoneNumber", f"{bad} phone number(s) cannot be read and will be sent as written"
+                    "warning",
+                    "phoneNumber",
+                    f"{len(unreadable)} phone number(s) cannot be read and will not be sent: "
+                    + "; ".join(unreadable[:5])
+                    + more,
                 )
             )
     return issues
+
+
+def scope_counts(ws: Workspace, relation: Relation | None = None) -> dict[str, int]:
+    """How many Payfit records each status has, and how many ``relation`` keeps.
+
+    ``{"active": n, "leaver": n, "no_contract": n, "in_scope": n}``.
+    """
+    relation = relation or ws.relation()
+    status = ws.payfit_records()["status"].value_counts()
+    out = {s: int(status.get(s, 0)) for s in ("active", "leaver", "no_contract")}
+    out["in_scope"] = sum(out[s] for s in relation.statuses())
+    return out
+
+
+def run_journal(ws: Workspace, run_id: str) -> pd.DataFrame:
+    """One run's journal for people: ``seq``, ``name``, ``op``, ``account_id``, ``status``, ``error``, ``source_id``."""
+    journal = ws.journal(run_id)
+    names = journal["payload"].map(lambda p: json.loads(p).get("name") if p else None)
+    out = journal[["seq", "op", "account_id", "status", "error", "source_id"]].copy()
+    out.insert(1, "name", names)
+    return out
 
 
 def scoped_source(ws: Workspace, records: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -198,9 +231,9 @@ def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_na
     A pair is shown when its name score is at least ``min_name_score`` or the
     email, phone, Payfit id or matricule agree.
 
-    Columns: ``target_id``, ``score``, ``name_score``, ``email_equal``,
-    ``phone_agree``, ``birthdate_equal``, ``rule``, then the account's
-    ``firstName``, ``lastName``, ``email``, ``phoneNumber``, ``birthDate``, ``relation``.
+    Columns: the account's ``firstName``, ``lastName``, ``email``, ``phoneNumber``,
+    ``birthDate``, ``relation``, then the pair's ``score``, ``name_score``,
+    ``email_equal``, ``phone_agree``, ``birthdate_equal``, ``rule`` and ``target_id``.
     """
     cands = result.candidates[result.candidates["source_id"] == source_id].drop(columns="source_id")
     # Blocking pairs people on a shared first name too; show only pairs with real evidence.
@@ -213,7 +246,10 @@ def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_na
     cands = cands[evidence]
     accounts = ws.equify_accounts()[["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "relation"]]
     merged = cands.merge(accounts, left_on="target_id", right_on="id", how="left").drop(columns="id")
-    return merged.sort_values(["score", "target_id"], ascending=[False, True]).reset_index(drop=True)
+    order = ["firstName", "lastName", "email", "phoneNumber", "birthDate", "relation", "score", "name_score"]
+    order += ["email_equal", "phone_agree", "birthdate_equal", "rule", "target_id"]
+    merged = merged.sort_values(["score", "target_id"], ascending=[False, True]).reset_index(drop=True)
+    return merged[order]
 
 
 def edit_and_rematch(

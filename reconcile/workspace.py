@@ -101,18 +101,34 @@ class Workspace:
 
     # ------------------------------------------------------------------ plumbing
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
-        """Open (creating if needed) the workspace at :func:`workspace_path`\\ (``path``)."""
+    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Workspace:
+        """Open the workspace at :func:`workspace_path`\\ (``path``), creating it when ``create``.
+
+        Raises :class:`WorkspaceError` when the file is not a DuckDB database
+        (a CSV given by mistake is never touched), does not exist and ``create``
+        is false, or cannot be opened.
+        """
         if str(path) == ":memory:":
             return cls(duckdb.connect(":memory:"), ":memory:")
         target = workspace_path(path)
+        if target.is_dir():
+            raise WorkspaceError(
+                f"the workspace {target} is a folder: give a file such as {target / 'workspace.duckdb'}"
+            )
+        if target.exists() and target.stat().st_size > 0:
+            with target.open("rb") as fh:
+                header = fh.read(12)
+            if header[8:12] != b"DUCK":
+                raise WorkspaceError(f"{target} is not a workspace (not a DuckDB file); it was left untouched")
+        elif not create:
+            raise WorkspaceError(f"there is no workspace at {target}: load data first (the `demo` or `load` command)")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             con = duckdb.connect(str(target))
         except (duckdb.Error, OSError) as exc:
             hint = ""
             if "lock" in str(exc).lower():
-                hint = " (another process has it open: close the app or the other command, or use another --workspace)"
+                hint = " (another process has it open: the app or a command; close it, or use another workspace file)"
             raise WorkspaceError(f"cannot open the workspace {target}{hint}: {exc}") from exc
         return cls(con, str(target))
 
@@ -209,11 +225,13 @@ class Workspace:
     def load_payfit(self, records: pd.DataFrame) -> int:
         """Replace the Payfit records with ``records`` (:data:`PAYFIT_COLUMNS`); returns the row count.
 
-        Raises :class:`InputError` when columns are missing; nothing is written then.
+        Raises :class:`InputError` when columns are missing or there is no record; nothing is written then.
         """
         missing = [c for c in PAYFIT_COLUMNS if c not in records.columns]
         if missing:
             raise InputError(f"Payfit records lack column(s): {', '.join(missing)}")
+        if records.empty:
+            raise InputError("no Payfit record to load: the workspace keeps the records it has")
         frame = records[list(PAYFIT_COLUMNS)].copy()
         frame["loaded_at"] = _now()
         with self.transaction() as cur:
@@ -231,6 +249,8 @@ class Workspace:
         missing = [c for c in ACCOUNT_COLUMNS if c not in accounts.columns]
         if missing:
             raise InputError(f"Equify accounts lack column(s): {', '.join(missing)}")
+        if accounts.empty:
+            raise InputError("no Equify account to load: the workspace keeps the accounts it has")
         frame = accounts[list(ACCOUNT_COLUMNS)].astype(object).copy()
         frame["origin"] = "import"
         frame["created_at"] = _now()

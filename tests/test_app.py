@@ -72,9 +72,10 @@ def test_empty_workspace_is_seeded_with_the_demo_once(app_workspace: Path) -> No
 def test_review_shows_the_four_sets_with_counts(app_workspace: Path) -> None:
     at = _open_app("pages/review.py")
     counts = workflow.run_match(_ws()).counts()
-    labels = [t.label for t in at.tabs]
-    assert labels == [f"{c} ({counts[c]})" for c in ("new", "synced", "conflict", "excluded")]
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {c: str(counts[c]) for c in ("new", "synced", "conflict", "excluded")}
     assert counts["new"] > 0 and counts["conflict"] > 0
+    assert at.radio(key="review.set").value == "new"
 
 
 def test_exclude_fix_a_conflict_confirm_and_push(app_workspace: Path) -> None:
@@ -95,6 +96,7 @@ def test_exclude_fix_a_conflict_confirm_and_push(app_workspace: Path) -> None:
     assert any("excluded" in s.value for s in at.success)
 
     # 2. A classic conflict: the Equify account has the same name and no email.
+    at.radio(key="review.set").set_value("conflict").run()
     conflicts = before.records[before.records["reason"].str.contains("which has no email", regex=False)]
     assert not conflicts.empty
     sid, tid = conflicts.iloc[0]["source_id"], conflicts.iloc[0]["target_id"]
@@ -113,18 +115,20 @@ def test_exclude_fix_a_conflict_confirm_and_push(app_workspace: Path) -> None:
     moved = workflow.run_match(ws).records.set_index("source_id").loc[sid]
     assert (moved["category"], moved["action"], moved["target_id"]) == ("new", "link", tid)
     assert any("conflict → new (link)" in s.value for s in at.success)
+    assert at.radio(key="review.set").value == "conflict"  # the chosen set stays chosen after an action
 
     # 3. The gate: the push stays disabled until the conflicts are skipped and the count is typed.
     at.switch_page("pages/sync.py").run()
     plan = workflow.plan_workspace(ws).totals()
     assert plan["skip_conflict"] == before.counts()["conflict"] - 1
     assert at.button(key="sync.push").disabled
-    at.text_input(key="sync.confirm").input(str(plan["create"])).run()
+    confirm = f"sync.confirm.{plan['create']}"
+    at.text_input(key=confirm).input(str(plan["create"])).run()
     assert at.button(key="sync.push").disabled  # conflicts not skipped yet
     at.checkbox(key="sync.skip").check().run()
-    at.text_input(key="sync.confirm").input("1").run()
+    at.text_input(key=confirm).input("1").run()
     assert at.button(key="sync.push").disabled  # wrong number
-    at.text_input(key="sync.confirm").input(str(plan["create"])).run()
+    at.text_input(key=confirm).input(str(plan["create"])).run()
     assert not at.button(key="sync.push").disabled
     at.button(key="sync.push").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -137,8 +141,12 @@ def test_exclude_fix_a_conflict_confirm_and_push(app_workspace: Path) -> None:
     runs = ws.push_runs()
     assert len(runs) == 1 and runs.iloc[0]["status"] == "done"
 
-    # 4. A second push creates nothing.
+    assert any("finished" in s.value for s in at.success)
+    assert {m.label: m.value for m in at.metric}["Created"] == str(plan["create"])
+
+    # 4. A second push creates nothing; the gate now asks for the word "push".
     assert workflow.plan_workspace(ws).totals()["create"] == 0
+    assert at.text_input(key="sync.confirm.push").value == ""
     at.switch_page("pages/accounts.py").run()
     assert not at.exception
     shown = at.dataframe[0].value

@@ -27,12 +27,15 @@ def _label(row: pd.Series) -> str:
     return f"{row['name']} · {row['email'] or 'no email'} · {row['source_id']}"
 
 
+SET_KEY = "review.set"
+
+
 def set_table(rows: pd.DataFrame, category: str) -> None:
     """One set as a table, with ticking (a multiselect) and its bulk action."""
     if rows.empty:
         st.info(f"No record in the {category} set.")
         return
-    st.dataframe(rows[TABLE_COLUMNS], hide_index=True, column_config=LABELS)
+    st.dataframe(rows[TABLE_COLUMNS], hide_index=True, column_config=LABELS, height=420)
     key = f"review.tick.{category}"
     labels = {_label(r): r["source_id"] for _, r in rows.iterrows()}
     ticked = st.multiselect("Tick people", list(labels), key=key, placeholder="Choose one or more people")
@@ -97,7 +100,7 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
         with st.form(f"{CONFLICT_KEY}.edit"):
             st.markdown("**Edit the Equify account**: add or correct its email, then match again.")
             email = st.text_input(
-                "Email of the Equify account",
+                "Email to set on the Equify account (offered: the Payfit email when the account has none)",
                 value=_current_email(cands, tid) or row["email"] or "",
                 key=f"{CONFLICT_KEY}.email.{sid}.{tid}",
             )

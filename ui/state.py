@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -26,33 +27,36 @@ from reconcile.workspace import workspace_path
 FLASH_KEY = "flash.messages"
 
 
-SEEDED_KEY = "flash.seeded"
-
-
 @st.cache_resource(show_spinner=False)
-def _open_seeded(path: str) -> tuple[Workspace, bool]:
+def _open_seeded(path: str) -> dict[str, Any]:
+    """``{"ws": Workspace, "seeded": bool}``; ``seeded`` is cleared once a session has said so."""
     ws = Workspace.open(path)
-    if ws.is_empty() and os.environ.get("RECONCILE_NO_DEMO") != "1":
+    seeded = ws.is_empty() and os.environ.get("RECONCILE_NO_DEMO") != "1"
+    if seeded:
         workflow.load_demo(ws)
-        return ws, True
-    return ws, False
+    return {"ws": ws, "seeded": seeded}
 
 
 def _open(path: str) -> Workspace:
-    return _open_seeded(path)[0]
+    return _open_seeded(path)["ws"]
 
 
 def workspace() -> Workspace:
     """The app's workspace (one connection per file, shared by every session).
 
     An empty workspace is filled with the demo company on first open (unless
-    ``RECONCILE_NO_DEMO=1``), and the user is told so once.
+    ``RECONCILE_NO_DEMO=1``), and the first session is told so. When the
+    workspace cannot be opened the page shows why and stops.
     """
-    ws, seeded = _open_seeded(str(workspace_path()))
-    if seeded and not st.session_state.get(SEEDED_KEY):
-        st.session_state[SEEDED_KEY] = True
+    try:
+        opened = _open_seeded(str(workspace_path()))
+    except ReconcileError as exc:
+        st.error(str(exc))
+        st.stop()
+    if opened["seeded"]:
+        opened["seeded"] = False
         flash("info", "The workspace was empty: it now holds the demo company (fictitious people).")
-    return ws
+    return opened["ws"]
 
 
 @st.cache_data(show_spinner="Matching…", max_entries=4)

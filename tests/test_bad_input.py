@@ -1,0 +1,118 @@
+"""Bad input gets a clear error naming the file, row or field, and leaves the workspace unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reconcile import InputError, Workspace, WorkspaceError, cli, workflow
+from reconcile.equify import read_equify_accounts
+from reconcile.payfit import parse_payfit_pages
+from reconcile.values import prepare_value
+
+
+def _page(collaborators: list[dict], token: str | None = None) -> bytes:
+    return json.dumps({"collaborators": collaborators, "meta": {"nextPageToken": token}}).encode()
+
+
+def _state(ws: Workspace) -> tuple[int, dict[str, int]]:
+    return ws.revision, ws.counts()
+
+
+@pytest.mark.parametrize(
+    ("documents", "message"),
+    [
+        ([("empty.json", b"  \n")], "empty.json: the file is empty"),
+        ([("bad.json", b"{not json")], "bad.json: not valid JSON"),
+        ([("p1.json", _page([{"id": "a"}, {"firstName": "Jean"}]))], "p1.json, collaborator #2: no id"),
+        (
+            [("p1.json", _page([{"id": "a"}], "t2")), ("p2.json", _page([{"id": "b"}, {"id": "a"}]))],
+            "p2.json, collaborator #2: id 'a' was already given by p1.json, collaborator #1",
+        ),
+        ([("p1.json", _page([{"id": "a"}], "next-token"))], "the dump is incomplete"),
+        ([("p1.json", b'{"people": []}')], "p1.json: expected a Payfit collaborators page"),
+        ([("p1.json", b"[1, 2]")], "p1.json, collaborator #1: not a JSON object"),
+    ],
+    ids=["empty", "not-json", "no-id", "duplicate-across-pages", "incomplete-dump", "wrong-shape", "not-objects"],
+)
+def test_payfit_pages_errors_name_the_file_and_the_collaborator(documents, message, demo_workspace: Workspace):
+    before = _state(demo_workspace)
+    with pytest.raises(InputError, match="^" + message.replace("(", r"\(").replace("#", "#")):
+        workflow.load_payfit_files(demo_workspace, documents)
+    assert _state(demo_workspace) == before
+
+
+def test_a_complete_dump_in_any_order_loads(demo_workspace: Workspace):
+    documents = [
+        ("p2.json", _page([{"id": "b", "contracts": [{"status": "ACTIVE"}]}])),
+        ("p1.json", _page([{"id": "a"}], "t2")),
+    ]
+    assert [c["id"] for c in parse_payfit_pages(documents)] == ["b", "a"]
+    assert workflow.load_payfit_files(demo_workspace, documents) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "accounts.csv: the file is empty"),
+        (b"id,firstName,lastName\n", "no Equify account to load"),
+        (b'{"accounts": [1, 2, 3]}', "accounts.csv: required column"),
+    ],
+    ids=["empty", "header-only", "json-given-as-csv"],
+)
+def test_equify_file_errors_leave_the_space_unchanged(content, message, demo_workspace: Workspace):
+    before = _state(demo_workspace)
+    with pytest.raises(InputError, match=message):
+        workflow.load_equify_file(demo_workspace, content, "accounts.csv")
+    assert _state(demo_workspace) == before
+
+
+def test_a_long_wrong_header_is_shortened_in_the_message():
+    header = ",".join(f"column_{n}" for n in range(40)).encode()
+    with pytest.raises(InputError) as err:
+        read_equify_accounts(header + b"\n" + b"x," * 39 + b"x\n", name="wide.csv")
+    assert "and 32 more" in str(err.value) and len(str(err.value)) < 500
+
+
+def test_a_file_that_is_not_a_workspace_is_refused_and_left_untouched(tmp_path: Path):
+    csv = tmp_path / "accounts.csv"
+    csv.write_bytes(b"id,firstName,lastName\na1,Jean,Dupont\n")
+    with pytest.raises(WorkspaceError, match="not a workspace"):
+        Workspace.open(csv)
+    assert csv.read_bytes() == b"id,firstName,lastName\na1,Jean,Dupont\n"
+    with pytest.raises(WorkspaceError, match="is a folder"):
+        Workspace.open(tmp_path)
+
+
+def test_reading_a_missing_workspace_does_not_create_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = tmp_path / "typo" / "w.duckdb"
+    assert cli.main(["--workspace", str(path), "match", "--json"]) == cli.EXIT_ERROR
+    assert not path.exists() and not path.parent.exists()
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["exit_code"] == cli.EXIT_ERROR and "no workspace" in last["error"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("3.36123E+10", None), ("not a phone", None), ("06 12 34 56 78", "+33612345678"), ("612345678.0", "+33612345678")],
+)
+def test_only_readable_phones_are_sent(raw, expected):
+    assert prepare_value("phoneNumber", raw) == expected
+
+
+def test_unreadable_phones_are_named_in_the_mapping_warnings(demo_workspace: Workspace):
+    records = demo_workspace.payfit_records()
+    creates = workflow.run_match(demo_workspace).records.query("action == 'create'")["source_id"]
+    active = records.index[records["id"].isin(creates)][0]
+    records.loc[active, "phoneNumber"] = "3.36123E+10"
+    demo_workspace.load_payfit(records)
+    warnings = [i.message for i in workflow.mapping_issues(demo_workspace, demo_workspace.mapping())]
+    name = f"{records.loc[active, 'firstName']} {records.loc[active, 'lastName']}"
+    assert any(f"{name} (3.36123E+10, corrupted by a spreadsheet)" in w and "will not be sent" in w for w in warnings)
+    create = next(
+        op for op in workflow.plan_workspace(demo_workspace).operations if op.source_id == records.loc[active, "id"]
+    )
+    assert create.op == "create" and create.values()["lastName"] == records.loc[active, "lastName"]
+    assert "phoneNumber" not in create.values()
