@@ -61,7 +61,7 @@ with state.reported():
         st.rerun()
 
 st.subheader("Last push")
-runs = ws.push_runs()
+runs = workflow.push_runs(ws)
 if runs.empty:
     st.caption("No push yet.")
 else:

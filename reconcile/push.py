@@ -21,6 +21,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import pandas as pd
+
 from .exceptions import ConflictsUnresolved, PushInProgress, ReconcileError
 from .plan import Operation, Plan
 from .targets import EmbeddedTarget, Target
@@ -28,7 +30,7 @@ from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PushResult", "push"]
+__all__ = ["PushResult", "push", "push_runs"]
 
 #: ``progress(done, total)`` is called after each operation (``done`` counts failures too).
 Progress = Callable[[int, int], None]
@@ -182,3 +184,17 @@ def _execute(ws: Workspace, run_id: str, seq: int, op: Operation, target: Target
             "UPDATE push_journal SET status = 'done', account_id = ?, updated_at = ? WHERE run_id = ? AND seq = ?",
             [account_id, _now(), run_id, seq],
         )
+
+
+def push_runs(ws: Workspace) -> pd.DataFrame:
+    """Push runs, newest first (:meth:`Workspace.push_runs`), with honest statuses.
+
+    A run still marked ``running`` while no push holds this workspace was cut
+    short (the page was closed, the process died): it shows as ``interrupted``;
+    its done operations are in the ledger and the next push sends the rest.
+    No other process can be pushing: DuckDB lets one process open the file.
+    """
+    runs = ws.push_runs()
+    if not _lock_for(ws).locked():
+        runs.loc[runs["status"] == "running", "status"] = "interrupted"
+    return runs

@@ -20,7 +20,7 @@ from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSett
 from .normalize import clean_text, normalize_phone
 from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
 from .plan import Plan, build_plan
-from .push import Progress, PushResult, push
+from .push import Progress, PushResult, push, push_runs
 from .targets import Target
 from .values import prepare_value
 from .workspace import Workspace
@@ -41,6 +41,7 @@ __all__ = [
     "mapping_issues",
     "mapping_preview",
     "plan_workspace",
+    "push_runs",
     "push_workspace",
     "review_table",
     "run_journal",

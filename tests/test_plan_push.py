@@ -409,3 +409,29 @@ def test_push_result_summary():
     result = PushResult("run-x", created=3, linked=2, updated=1, skipped=4, failed=0, unchanged=9)
     assert result.summary() == {"created": 3, "linked": 2, "updated": 1, "skipped": 4, "failed": 0}
     assert Plan(()).totals()["create"] == 0
+
+
+def test_a_run_cut_short_shows_as_interrupted_and_the_next_push_finishes_it(small_workspace: Workspace):
+    """S1 in the embedded target: a push stopped mid-way (page closed, process killed) loses nothing."""
+    from reconcile.push import push_runs
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_three(done: int, total: int) -> None:
+        if done == 3:
+            raise Stop  # what Streamlit raises in the script thread when the page goes away
+
+    plan = workflow.plan_workspace(small_workspace)
+    with pytest.raises(Stop):
+        workflow.push(small_workspace, plan, skip_conflicts=True, progress=stop_after_three)
+    assert len(small_workspace.ledger()) == 3
+    assert push_runs(small_workspace).iloc[0]["status"] == "interrupted"
+
+    result = workflow.push_workspace(small_workspace, skip_conflicts=True)
+    totals = plan.totals()
+    assert result.created + result.linked == totals["create"] + totals["link"] - 3
+    synced = small_workspace.equify_accounts().query("origin == 'payfit_sync'")
+    assert len(synced) == totals["create"] and synced["payfitId"].is_unique
+    statuses = list(push_runs(small_workspace)["status"])
+    assert statuses == ["done", "interrupted"]
