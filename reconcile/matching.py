@@ -363,34 +363,27 @@ def match(
                     "link decided by a person",
                 )
 
-    proposals: dict[str, list[tuple[str, float, str]]] = defaultdict(list)  # target -> [(source, score, rule)]
+    proposals: dict[str, list[tuple[str, _Verdict]]] = defaultdict(list)  # target -> [(source, verdict)]
     for s in srcs:
         if s.id in out:
             continue
         rows = pairs_by_source[s.id]
         verdict = _automatic(s, rows, tgt_by_id, taken, src_email_count, tgt_email_count, settings)
-        if verdict[0] == "link":
-            _, tid, score, rule = verdict
-            proposals[tid].append((s.id, score, rule))
+        if verdict.action == "link" and verdict.target_id is not None:
+            proposals[verdict.target_id].append((s.id, verdict))
         else:
-            _, category, action, tid, score, reason, rule = verdict
-            setrec(s.id, category, action, tid, score, rule, reason)
+            setrec(
+                s.id, verdict.category, verdict.action, verdict.target_id, verdict.score, verdict.rule, verdict.reason
+            )
     for tid, claims in proposals.items():
         if len(claims) == 1:
-            sid, score, rule = claims[0]
+            sid, v = claims[0]
             taken[tid] = sid
-            setrec(sid, "new", "link", tid, score, rule, f"same {_RULE_WORDS[rule]}")
+            setrec(sid, v.category, v.action, tid, v.score, v.rule, v.reason)
         else:
-            for sid, score, rule in claims:
-                setrec(
-                    sid,
-                    "conflict",
-                    "none",
-                    tid,
-                    score,
-                    rule,
-                    f"{len(claims)} Payfit records point to the same Equify account {_label(tgt_by_id[tid])}",
-                )
+            for sid, v in claims:
+                reason = f"{len(claims)} Payfit records point to the same Equify account {_label(tgt_by_id[tid])}"
+                setrec(sid, "conflict", "none", tid, v.score, v.rule, reason)
 
     records = pd.DataFrame([out[s.id] for s in srcs], columns=RECORD_COLUMNS)
     records["score"] = records["score"].astype(float)
@@ -447,6 +440,22 @@ def _pair_score(rows: list[dict[str, Any]], tid: str) -> float | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    """What the automatic rules say of one record (internal)."""
+
+    category: str
+    action: str
+    target_id: str | None
+    score: float | None
+    rule: str
+    reason: str
+
+
+def _conflict(reason: str, rule: str, target_id: str | None = None, score: float | None = None) -> _Verdict:
+    return _Verdict("conflict", "none", target_id, score, rule, reason)
+
+
 def _automatic(
     s: _Rec,
     rows: list[dict[str, Any]],
@@ -455,84 +464,48 @@ def _automatic(
     src_email_count: Mapping[str, int],
     tgt_email_count: Mapping[str, int],
     settings: MatchSettings,
-) -> tuple[Any, ...]:
-    """Either ``("link", target_id, score, rule)`` or ``("set", category, action, target_id, score, reason, rule)``."""
+) -> _Verdict:
+    """The verdict of the automatic rules for one record still undecided (identifier, email, names)."""
     if s.email and src_email_count.get(s.email, 0) > 1:
-        return (
-            "set",
-            "conflict",
-            "none",
-            None,
-            None,
-            f"the email {s.email} is shared by {src_email_count[s.email]} Payfit records",
-            "email",
-        )
+        return _conflict(f"the email {s.email} is shared by {src_email_count[s.email]} Payfit records", "email")
     # Exact identifier.
     id_rows = [r for r in rows if r["id_match"]]
     if len(id_rows) > 1:
-        return (
-            "set",
-            "conflict",
-            "none",
-            None,
-            None,
-            f"{len(id_rows)} Equify accounts carry this record's Payfit ID or matricule",
-            "matricule",
-        )
+        return _conflict(f"{len(id_rows)} Equify accounts carry this record's Payfit ID or matricule", "matricule")
     if id_rows:
         row = id_rows[0]
         tid = row["target_id"]
         rule = "payfit_id" if tgt_by_id[tid].payfit_id == s.id else "matricule"
         if tid in taken:
-            return (
-                "set",
-                "conflict",
-                "none",
-                tid,
-                100.0,
+            return _conflict(
                 f"shares its {_RULE_WORDS[rule]} with {_label(tgt_by_id[tid])}, already linked to another Payfit record",
                 rule,
+                tid,
+                100.0,
             )
-        return ("link", tid, 100.0, rule)
+        return _Verdict("new", "link", tid, 100.0, rule, f"same {_RULE_WORDS[rule]}")
     # Exact email.
     if s.email:
         n = tgt_email_count.get(s.email, 0)
         if n > 1:
-            return (
-                "set",
-                "conflict",
-                "none",
-                None,
-                None,
-                f"the email {s.email} appears on {n} Equify accounts",
-                "email",
-            )
+            return _conflict(f"the email {s.email} appears on {n} Equify accounts", "email")
         email_rows = [r for r in rows if r["email_equal"] is True]
         if email_rows:
             row = email_rows[0]
             tid = row["target_id"]
             ns = row["name_score"]
             if tid in taken:
-                return (
-                    "set",
-                    "conflict",
-                    "none",
-                    tid,
-                    ns,
-                    f"same email as {_label(tgt_by_id[tid])}, already linked to another Payfit record",
-                    "email",
+                return _conflict(
+                    f"same email as {_label(tgt_by_id[tid])}, already linked to another Payfit record", "email", tid, ns
                 )
             if ns is not None and ns < settings.names_disagree_below:
-                return (
-                    "set",
-                    "conflict",
-                    "none",
-                    tid,
-                    ns,
+                return _conflict(
                     f"the emails match but the names clearly disagree ({s.label} vs {tgt_by_id[tid].label}): a shared or recycled mailbox?",
                     "email",
+                    tid,
+                    ns,
                 )
-            return ("link", tid, 100.0, "email")
+            return _Verdict("new", "link", tid, 100.0, "email", "same email")
     # Names: candidates for review, never a link.
     # The name alone decides who is a candidate (the documented rule: same first and
     # last name → conflict); birth date and phone only rank the candidates.
@@ -554,5 +527,5 @@ def _automatic(
             reason = f"same first and last name as {_label(t)}, whose email differs ({t.email} vs {s.email})"
         if best["birthdate_equal"] is False:
             reason += "; the birth dates differ"
-        return ("set", "conflict", "none", tid, best["score"], reason, "name")
-    return ("set", "new", "create", None, None, "no matching Equify account", "none")
+        return _conflict(reason, "name", tid, best["score"])
+    return _Verdict("new", "create", None, None, "none", "no matching Equify account")
