@@ -22,7 +22,7 @@ from . import workflow
 from .equify import read_equify_accounts
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
 from .payfit import read_payfit_dump
-from .workspace import Workspace, workspace_path
+from .workspace import Workspace
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BLOCKED, EXIT_FAILED_ROWS, EXIT_INPUT = 0, 1, 2, 3, 4, 5
 
@@ -184,4 +184,4 @@ def _confirm(totals: dict[str, int], stdin: TextIO) -> None:
 _CREATING = frozenset({"demo", "load"})  # the commands that may create a new workspace file
 _COMMANDS = {"demo": _cmd_demo, "load": _cmd_load, "match": _cmd_match, "push": _cmd_push}
 
-__all__ = ["EPILOG", "build_parser", "main", "workspace_path"]
+__all__ = ["EPILOG", "build_parser", "main"]

@@ -32,11 +32,6 @@ def prepare_value(field: str, value: Any, *, default_region: str = "FR", hint: A
     return clean_text(value)
 
 
-def comparable(field: str, value: Any, *, default_region: str = "FR", hint: Any = None) -> str | None:
-    """The form in which two values of ``field`` are compared for equality."""
-    return prepare_value(field, value, default_region=default_region, hint=hint)
-
-
 def diff_values(
     source: Mapping[str, Any],
     target: Mapping[str, Any],
@@ -59,7 +54,7 @@ def diff_values(
         before = clean_text(target.get(field))
         if only_empty and before is not None:
             continue
-        if before is not None and comparable(field, before, default_region=default_region, hint=hint) == after:
+        if before is not None and prepare_value(field, before, default_region=default_region, hint=hint) == after:
             continue
         changes.append((field, before, after))
     return changes
@@ -94,7 +89,7 @@ def changed_since(
         if after is None or (field in remembered and remembered[field] == after):
             continue
         before = clean_text(target.get(field))
-        if before is not None and comparable(field, before, default_region=default_region, hint=hint) == after:
+        if before is not None and prepare_value(field, before, default_region=default_region, hint=hint) == after:
             continue
         changes.append((field, before, after))
     return changes

@@ -34,6 +34,7 @@ __all__ = [
     "DEMO_DIR",
     "accounts_table",
     "candidates_for",
+    "decide_and_rematch",
     "edit_and_rematch",
     "load_demo",
     "load_equify_file",
@@ -45,10 +46,11 @@ __all__ = [
     "push_workspace",
     "review_table",
     "run_journal",
-    "scope_counts",
     "run_match",
+    "scope_counts",
     "scoped_source",
     "source_card",
+    "undecide_and_rematch",
 ]
 
 
@@ -56,12 +58,12 @@ def load_demo(ws: Workspace, demo_dir: Path = DEMO_DIR) -> dict[str, int]:
     """Replace everything in ``ws`` with the demo company (Payfit pages + Equify CSV).
 
     Returns ``{"payfit_records": n, "equify_accounts": n}``. Both files are read
-    before anything is written, so a bad file leaves the workspace unchanged.
+    first and written in one transaction, so a failure leaves the workspace unchanged.
     """
     records = read_payfit_dump(demo_dir / "payfit")
     accounts = read_equify_accounts(demo_dir / "equify_accounts.csv")
-    ws.reset()
-    return {"payfit_records": ws.load_payfit(records), "equify_accounts": ws.load_equify(accounts)}
+    ws.replace_all(records, accounts)
+    return {"payfit_records": len(records), "equify_accounts": len(accounts)}
 
 
 def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]]) -> int:

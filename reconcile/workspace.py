@@ -24,7 +24,6 @@ import datetime as dt
 import json
 import logging
 import os
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -96,7 +95,6 @@ class Workspace:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
         self._con = con
         self.path = path
-        self.lock = threading.RLock()
         self._migrate()
 
     # ------------------------------------------------------------------ plumbing
@@ -225,61 +223,43 @@ class Workspace:
     def load_payfit(self, records: pd.DataFrame) -> int:
         """Replace the Payfit records with ``records`` (:data:`PAYFIT_COLUMNS`); returns the row count.
 
-        Raises :class:`InputError` when columns are missing or there is no record; nothing is written then.
+        Decisions and the ledger are kept. Raises :class:`InputError` when columns
+        are missing or there is no record; nothing is written then.
         """
-        missing = [c for c in PAYFIT_COLUMNS if c not in records.columns]
-        if missing:
-            raise InputError(f"Payfit records lack column(s): {', '.join(missing)}")
-        if records.empty:
-            raise InputError("no Payfit record to load: the workspace keeps the records it has")
-        frame = records[list(PAYFIT_COLUMNS)].copy()
-        frame["loaded_at"] = _now()
+        frame = _payfit_frame(records)
         with self.transaction() as cur:
-            cur.execute("DELETE FROM payfit_records")
-            cur.register("incoming", frame)
-            cur.execute(
-                f"INSERT INTO payfit_records ({_cols(frame.columns)}) SELECT {_cols(frame.columns)} FROM incoming"
-            )
-            cur.unregister("incoming")
-            self._log(cur, "load", "payfit_records", None, None, f"{len(frame)} records")
+            self._replace(cur, "payfit_records", frame)
         return len(frame)
 
     def load_equify(self, accounts: pd.DataFrame) -> int:
-        """Replace the Equify accounts with ``accounts`` (:data:`ACCOUNT_COLUMNS`); returns the row count."""
-        missing = [c for c in ACCOUNT_COLUMNS if c not in accounts.columns]
-        if missing:
-            raise InputError(f"Equify accounts lack column(s): {', '.join(missing)}")
-        if accounts.empty:
-            raise InputError("no Equify account to load: the workspace keeps the accounts it has")
-        frame = accounts[list(ACCOUNT_COLUMNS)].astype(object).copy()
-        frame["origin"] = "import"
-        frame["created_at"] = _now()
-        frame["updated_at"] = _now()
+        """Replace the Equify accounts with ``accounts`` (:data:`ACCOUNT_COLUMNS`); returns the row count.
+
+        Raises :class:`InputError` when columns are missing or there is no account; nothing is written then.
+        """
+        frame = _equify_frame(accounts)
         with self.transaction() as cur:
-            cur.execute("DELETE FROM equify_accounts")
-            cur.register("incoming", frame)
-            cur.execute(
-                f"INSERT INTO equify_accounts ({_cols(frame.columns)}) SELECT {_cols(frame.columns)} FROM incoming"
-            )
-            cur.unregister("incoming")
-            self._log(cur, "load", "equify_accounts", None, None, f"{len(frame)} accounts")
+            self._replace(cur, "equify_accounts", frame)
         return len(frame)
 
-    def reset(self) -> None:
-        """Empty every table except ``meta``: records, accounts, settings, decisions, ledger, runs."""
+    def replace_all(self, records: pd.DataFrame, accounts: pd.DataFrame) -> None:
+        """Empty the workspace and load ``records`` and ``accounts``, in one transaction.
+
+        Everything goes: mapping, relation, decisions, activity, ledger, push runs.
+        Raises :class:`InputError` (nothing written) like :meth:`load_payfit` and :meth:`load_equify`.
+        """
+        payfit, equify = _payfit_frame(records), _equify_frame(accounts)
         with self.transaction() as cur:
-            for table in (
-                "payfit_records",
-                "equify_accounts",
-                "settings",
-                "decisions",
-                "activity",
-                "ledger",
-                "push_runs",
-                "push_journal",
-                "target_idempotency",
-            ):
+            for table in _DATA_TABLES:
                 cur.execute(f"DELETE FROM {table}")
+            self._replace(cur, "payfit_records", payfit)
+            self._replace(cur, "equify_accounts", equify)
+
+    def _replace(self, cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+        cur.execute(f"DELETE FROM {table}")
+        cur.register("incoming", frame)
+        cur.execute(f"INSERT INTO {table} ({_cols(frame.columns)}) SELECT {_cols(frame.columns)} FROM incoming")
+        cur.unregister("incoming")
+        self._log(cur, "load", table, None, None, f"{len(frame)} rows")
 
     def payfit_records(self) -> pd.DataFrame:
         """All Payfit records, :data:`PAYFIT_COLUMNS`, text as ``object`` with ``None`` for missing."""
@@ -460,6 +440,42 @@ class Workspace:
     def journal(self, run_id: str) -> pd.DataFrame:
         """The journal of one run: one row per operation with its status and error."""
         return self.query("SELECT * FROM push_journal WHERE run_id = ? ORDER BY seq", [run_id])
+
+
+_DATA_TABLES = (
+    "payfit_records",
+    "equify_accounts",
+    "settings",
+    "decisions",
+    "activity",
+    "ledger",
+    "push_runs",
+    "push_journal",
+    "target_idempotency",
+)
+
+
+def _payfit_frame(records: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in PAYFIT_COLUMNS if c not in records.columns]
+    if missing:
+        raise InputError(f"Payfit records lack column(s): {', '.join(missing)}")
+    if records.empty:
+        raise InputError("no Payfit record to load: the workspace keeps the records it has")
+    frame = records[list(PAYFIT_COLUMNS)].copy()
+    frame["loaded_at"] = _now()
+    return frame
+
+
+def _equify_frame(accounts: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ACCOUNT_COLUMNS if c not in accounts.columns]
+    if missing:
+        raise InputError(f"Equify accounts lack column(s): {', '.join(missing)}")
+    if accounts.empty:
+        raise InputError("no Equify account to load: the workspace keeps the accounts it has")
+    frame = accounts[list(ACCOUNT_COLUMNS)].astype(object).copy()
+    frame["origin"] = "import"
+    frame["created_at"] = frame["updated_at"] = _now()
+    return frame
 
 
 def _cols(names: Iterable[str]) -> str:

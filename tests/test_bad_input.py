@@ -116,3 +116,17 @@ def test_unreadable_phones_are_named_in_the_mapping_warnings(demo_workspace: Wor
     )
     assert create.op == "create" and create.values()["lastName"] == records.loc[active, "lastName"]
     assert "phoneNumber" not in create.values()
+
+
+def test_replacing_everything_is_all_or_nothing(demo_workspace: Workspace):
+    from reconcile import Decision
+
+    sid = demo_workspace.payfit_records()["id"].iloc[0]
+    demo_workspace.decide([Decision(sid, "exclude")])
+    before = _state(demo_workspace)
+    records, accounts = demo_workspace.payfit_records(), demo_workspace.equify_accounts()
+    with pytest.raises(InputError, match="no Equify account"):
+        demo_workspace.replace_all(records, accounts.iloc[0:0])
+    assert _state(demo_workspace) == before and sid in demo_workspace.decisions()
+    demo_workspace.replace_all(records, accounts.drop(columns="origin"))
+    assert demo_workspace.decisions() == {} and demo_workspace.counts()["equify_accounts"] == len(accounts)
