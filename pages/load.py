@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reconcile import workflow
-from ui import state
+from ui import connect, state
 
 st.title("Connect / Load")
 state.show_flash()
@@ -14,6 +14,9 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Payfit records", counts["payfit_records"])
 c2.metric("Equify accounts", counts["equify_accounts"])
 c3.metric("Linked by earlier syncs", counts["ledger"])
+
+st.subheader("Payfit API")
+connect.panel(ws)
 
 st.subheader("Demo company")
 st.write("A fictitious Payfit company and its Equify space, with every situation the matcher has to handle.")
@@ -51,5 +54,3 @@ if st.button("Load Equify accounts", disabled=csv_up is None, key="load.equify_g
         n = workflow.load_equify_file(ws, csv_up.getvalue(), csv_up.name)
         state.flash("success", f"Loaded {n} Equify accounts.")
         st.rerun()
-
-st.caption("Connecting a Payfit company by API key comes with the Payfit API client.")

@@ -1,6 +1,6 @@
 """Command line: ``python -m reconcile [--workspace PATH] COMMAND``.
 
-Commands: ``demo``, ``load payfit|equify PATH``, ``match``, ``push``. Reports go
+Commands: ``demo``, ``fetch payfit``, ``load payfit|equify PATH``, ``match``, ``push``. Reports go
 to stdout (with ``--json``: one JSON object on the last line); messages and
 progress go to stderr.
 
@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,6 +24,7 @@ from . import workflow
 from .equify import read_equify_accounts
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
 from .payfit import read_payfit_dump
+from .payfit_api import API_URL, OAUTH_URL, PayfitClient
 from .workspace import Workspace
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BLOCKED, EXIT_FAILED_ROWS, EXIT_INPUT = 0, 1, 2, 3, 4, 5
@@ -49,6 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("demo", help="replace the workspace's contents with the demo company")
+
+    fetch = sub.add_parser(
+        "fetch",
+        help="fetch a Payfit company by API key into the workspace (replacing the Payfit records)",
+        description="The key is read from an environment variable, never from the command line.",
+    )
+    fetch.add_argument("side", choices=["payfit"])
+    fetch.add_argument("--key-env", default="PAYFIT_API_KEY", metavar="NAME", help="variable holding the API key")
+    fetch.add_argument(
+        "--api-url", default=os.environ.get("PAYFIT_API_URL", API_URL), help="API base URL ($PAYFIT_API_URL)"
+    )
+    fetch.add_argument(
+        "--oauth-url", default=os.environ.get("PAYFIT_OAUTH_URL", OAUTH_URL), help="OAuth base URL ($PAYFIT_OAUTH_URL)"
+    )
+    fetch.add_argument("--max-rps", type=float, default=50.0, help="requests per second to stay under (default 50)")
+    fetch.add_argument("--json", action="store_true", help="print the result as JSON on the last line")
 
     load = sub.add_parser("load", help="load a Payfit dump or an Equify accounts CSV (replacing that side)")
     load.add_argument("side", choices=["payfit", "equify"])
@@ -129,6 +148,27 @@ def _cmd_demo(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_fetch(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    key = os.environ.get(args.key_env, "").strip()
+    if not key:
+        raise InputError(f"no Payfit API key: set the environment variable {args.key_env}")
+    show = sys.stderr.isatty()
+
+    def progress(done: int, total: int | None) -> None:
+        if show:
+            _out(f"\rfetched {done} collaborators", stream=sys.stderr, end="\n" if total == done else "")
+
+    started = time.monotonic()
+    with PayfitClient(key, api_url=args.api_url, oauth_url=args.oauth_url, max_rps=args.max_rps) as client:
+        n = workflow.fetch_payfit(ws, client, progress=progress)
+        requests = client.requests_sent
+    seconds = round(time.monotonic() - started, 2)
+    _err(f"loaded {n} Payfit collaborators into {ws.path} ({requests} requests, {seconds} s)")
+    if args.json:
+        _out(json.dumps({"collaborators": n, "requests": requests, "seconds": seconds}))
+    return EXIT_OK
+
+
 def _cmd_load(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     if args.side == "payfit":
         n = ws.load_payfit(read_payfit_dump(args.path))
@@ -181,7 +221,7 @@ def _confirm(totals: dict[str, int], stdin: TextIO) -> None:
         raise ConfirmationRequired(f"confirmation {answer!r} does not match {expected!r}; nothing was pushed")
 
 
-_CREATING = frozenset({"demo", "load"})  # the commands that may create a new workspace file
-_COMMANDS = {"demo": _cmd_demo, "load": _cmd_load, "match": _cmd_match, "push": _cmd_push}
+_CREATING = frozenset({"demo", "load", "fetch"})  # the commands that may create a new workspace file
+_COMMANDS = {"fetch": _cmd_fetch, "demo": _cmd_demo, "load": _cmd_load, "match": _cmd_match, "push": _cmd_push}
 
 __all__ = ["EPILOG", "build_parser", "main"]

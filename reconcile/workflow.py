@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from .equify import read_equify_accounts
-from .exceptions import ConfirmationRequired, InputError
+from .exceptions import ConfirmationRequired, InputError, ScopeError
 from .matching import canonical_source, match
 from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
 from .normalize import clean_text, normalize_phone
 from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
+from .payfit_api import PayfitClient
 from .plan import Plan, build_plan
 from .push import Progress, PushResult, push, push_runs
 from .targets import Target
@@ -26,6 +29,9 @@ from .values import prepare_value
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+#: ``progress(collaborators received, total or None)`` while fetching from Payfit.
+FetchProgress = Callable[[int, int | None], None]
 
 #: The committed demo inputs (see ``data/demo/README.md``).
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -36,6 +42,7 @@ __all__ = [
     "candidates_for",
     "decide_and_rematch",
     "edit_and_rematch",
+    "fetch_payfit",
     "load_demo",
     "load_equify_file",
     "load_payfit_files",
@@ -50,6 +57,7 @@ __all__ = [
     "scope_counts",
     "scoped_source",
     "source_card",
+    "check_payfit_connection",
     "undecide_and_rematch",
 ]
 
@@ -74,6 +82,47 @@ def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]]) -> int:
     if not documents:
         raise InputError("choose at least one Payfit .json page")
     return ws.load_payfit(flatten_collaborators(parse_payfit_pages(documents)))
+
+
+@dataclass(frozen=True)
+class PayfitConnection:
+    """What testing a Payfit API key found: the company and its scopes, and the ones missing.
+
+    ``missing`` lists the scopes the workbench reads that the key lacks
+    (``collaborators:read`` is required; the others only leave fields empty).
+    """
+
+    company_id: str
+    scopes: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+#: Scopes the workbench reads; only the first is required ([doc] domain.md §3).
+PAYFIT_SCOPES = ("collaborators:read", "contracts:read", "collaborators:personal:read", "collaborators:contracts:read")
+
+
+def check_payfit_connection(client: PayfitClient) -> PayfitConnection:
+    """Introspect the key. Raises :class:`AuthError` (invalid or revoked) or :class:`ApiError`."""
+    info = client.introspect()
+    missing = tuple(s for s in PAYFIT_SCOPES if s not in info.scopes)
+    return PayfitConnection(info.company_id, info.scopes, missing)
+
+
+def fetch_payfit(ws: Workspace, client: PayfitClient, *, progress: FetchProgress | None = None) -> int:
+    """Fetch the key's company from Payfit and replace the workspace's Payfit records with it.
+
+    Contracts are fetched when the key has ``contracts:read`` (for job titles). Everything is
+    fetched before anything is written: a failure leaves the workspace unchanged. Returns the
+    number of collaborators. Raises :class:`AuthError`, :class:`ScopeError`, :class:`RateLimited`,
+    :class:`ApiError`.
+    """
+    connection = check_payfit_connection(client)
+    if "collaborators:read" not in connection.scopes:
+        raise ScopeError("the API key lacks the scope collaborators:read: add it in Payfit", scope="collaborators:read")
+    records = client.fetch_records(
+        progress=progress, company_id=connection.company_id, contracts="contracts:read" in connection.scopes
+    )
+    return ws.load_payfit(records)
 
 
 def load_equify_file(ws: Workspace, data: bytes, name: str) -> int:

@@ -43,7 +43,13 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_WORKSPACE", "SCHEMA_VERSION", "Workspace", "workspace_path"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Statements that bring a workspace from version ``n - 1`` to ``n`` (the CREATE TABLE
+#: statements already build the newest tables; these upgrade files made by older code).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (),
+    2: ('ALTER TABLE payfit_records ADD COLUMN IF NOT EXISTS "jobName" VARCHAR',),
+}
 #: Where the workspace lives unless ``RECONCILE_WORKSPACE`` or ``--workspace`` says otherwise.
 DEFAULT_WORKSPACE = Path(__file__).resolve().parent.parent / "data" / "workspace.duckdb"
 
@@ -201,8 +207,13 @@ class Workspace:
                     f"the workspace {self.path} has schema version {version}; this code knows up to {SCHEMA_VERSION}"
                 )
             if version < SCHEMA_VERSION:
-                # Version 0 → 1: the tables above are the whole of version 1.
+                cur.execute("BEGIN TRANSACTION")
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for stmt in _MIGRATIONS[step]:
+                        cur.execute(stmt)
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                cur.execute("COMMIT")
+                log.info("workspace %s migrated from schema %d to %d", self.path, version, SCHEMA_VERSION)
         except duckdb.Error as exc:
             raise WorkspaceError(f"cannot prepare the workspace {self.path}: {exc}") from exc
         finally:

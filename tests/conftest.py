@@ -48,3 +48,21 @@ def demo_workspace(workspace: Workspace, demo_dir: Path) -> Workspace:
     """``workspace`` with the demo company loaded."""
     workflow.load_demo(workspace, demo_dir)
     return workspace
+
+
+PAYFIT_TEST_KEY = "pk_test_conftest-7d1e-FICTITIOUS"  # distinctive, so a leak is easy to spot
+
+
+@pytest.fixture
+def payfit_server(demo_dir: Path) -> Iterator[object]:
+    """A running Payfit-compatible server on 127.0.0.1 serving the demo company's collaborators.
+
+    Key :data:`PAYFIT_TEST_KEY`, company ``demo-company``, 50 requests/s.
+    """
+    from reconcile.payfit import parse_payfit_pages
+    from reconcile.payfit_server import PayfitServer
+
+    pages = sorted((demo_dir / "payfit").glob("*.json"))
+    collaborators = parse_payfit_pages([(p.name, p.read_bytes()) for p in pages])
+    with PayfitServer(collaborators, api_key=PAYFIT_TEST_KEY, company_id="demo-company") as server:
+        yield server

@@ -43,7 +43,7 @@ def _assert_same_state(a: dict, b: dict) -> None:
 
 # ---------------------------------------------------------------------------- schema
 def test_schema_version_is_stored(workspace: Workspace):
-    assert workspace.schema_version == SCHEMA_VERSION == 1
+    assert workspace.schema_version == SCHEMA_VERSION == 2
     stored = workspace.query("SELECT value FROM meta WHERE key = 'schema_version'")
     assert stored["value"].tolist() == [str(SCHEMA_VERSION)]
 
@@ -293,3 +293,24 @@ def test_decide_refuses_a_second_link_to_one_account(workspace: Workspace):
     # Moving the link within one call is fine: p1 creates, p2 takes a1.
     workspace.decide([Decision("p1", "create"), Decision("p2", "link", "a1")])
     assert workspace.decisions()["p2"].target_id == "a1"
+
+
+def test_a_version_1_workspace_is_migrated_and_keeps_its_data(tmp_path: Path):
+    """Version 1 had no ``jobName`` column; opening it with this code adds it and keeps the rows."""
+    import duckdb
+
+    path = tmp_path / "v1.duckdb"
+    v1_columns = [c for c in PAYFIT_COLUMNS if c != "jobName"]
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    typed = ", ".join(f'"{c}" BOOLEAN' if c.startswith("is") else f'"{c}" VARCHAR' for c in v1_columns)
+    con.execute(f"CREATE TABLE payfit_records ({typed}, loaded_at TIMESTAMP)")
+    con.execute("INSERT INTO payfit_records (id, \"firstName\", status) VALUES ('p1', 'Hélène', 'active')")
+    con.close()
+
+    with Workspace.open(path) as ws:
+        assert ws.schema_version == SCHEMA_VERSION
+        records = ws.payfit_records()
+        assert records["id"].tolist() == ["p1"] and records["firstName"].tolist() == ["Hélène"]
+        assert "jobName" in records.columns and records["jobName"].tolist() == [None]
