@@ -33,24 +33,29 @@ if st.button("Use demo data", disabled=not replace_ok, key="load.demo"):
         )
         st.rerun()
 
-st.subheader("Payfit collaborators")
+st.subheader("Payfit collaborators from files")
 st.write(
-    "Upload the JSON pages of `GET /companies/{companyId}/collaborators` "
-    '(`{"collaborators": [...], "meta": {"nextPageToken": ...}}`), one or several. '
+    "Upload the JSON pages of `GET /companies/{companyId}/collaborators` (one or several), "
+    "or one Payfit export (CSV or XLSX, any encoding and separator). "
     "They replace the Payfit records; decisions and the ledger are kept."
 )
-pages_up = st.file_uploader("Payfit pages (.json)", type=["json"], accept_multiple_files=True, key="load.payfit")
+pages_up = st.file_uploader(
+    "Payfit pages (.json) or export (.csv, .xlsx)",
+    type=["json", "csv", "xlsx"],
+    accept_multiple_files=True,
+    key="load.payfit",
+)
 if st.button("Load Payfit records", disabled=not pages_up, key="load.payfit_go"):
     with state.reported():
-        n = workflow.load_payfit_files(ws, [(f.name, f.getvalue()) for f in pages_up])
-        state.flash("success", f"Loaded {n} Payfit records.")
+        report = workflow.load_payfit_files(ws, [(f.name, f.getvalue()) for f in pages_up])
+        state.flash_report("Payfit records", report)
         st.rerun()
 
 st.subheader("Equify accounts")
-st.write("Upload an Equify accounts export (CSV, UTF-8). It replaces the Equify space in the workspace.")
-csv_up = st.file_uploader("Equify accounts (.csv)", type=["csv"], key="load.equify")
+st.write("Upload an Equify accounts export (CSV or XLSX). It replaces the Equify space in the workspace.")
+csv_up = st.file_uploader("Equify accounts (.csv, .xlsx)", type=["csv", "xlsx"], key="load.equify")
 if st.button("Load Equify accounts", disabled=csv_up is None, key="load.equify_go"):
     with state.reported():
-        n = workflow.load_equify_file(ws, csv_up.getvalue(), csv_up.name)
-        state.flash("success", f"Loaded {n} Equify accounts.")
+        report = workflow.load_equify_file(ws, csv_up.getvalue(), csv_up.name)
+        state.flash_report("Equify accounts", report)
         st.rerun()

@@ -21,9 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import workflow
-from .equify import read_equify_accounts
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
-from .payfit import read_payfit_dump
 from .payfit_api import API_URL, OAUTH_URL, PayfitClient
 from .workspace import Workspace
 
@@ -71,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     load = sub.add_parser("load", help="load a Payfit dump or an Equify accounts CSV (replacing that side)")
     load.add_argument("side", choices=["payfit", "equify"])
-    load.add_argument("path", type=Path, help="Payfit: a page .json or a folder of pages; Equify: a .csv")
+    load.add_argument(
+        "path", type=Path, help="Payfit: a page .json, a folder of pages, or a .csv/.xlsx export; Equify: a .csv/.xlsx"
+    )
 
     match = sub.add_parser("match", help="match and report the counts per set")
     match.add_argument("--json", action="store_true", help="print the counts as JSON on the last line")
@@ -170,12 +170,11 @@ def _cmd_fetch(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _cmd_load(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
-    if args.side == "payfit":
-        n = ws.load_payfit(read_payfit_dump(args.path))
-        _err(f"loaded {n} Payfit records from {args.path}")
-    else:
-        n = ws.load_equify(read_equify_accounts(args.path))
-        _err(f"loaded {n} Equify accounts from {args.path}")
+    report = workflow.load_path(ws, args.side, args.path)
+    for warning in report.warnings:
+        _err(f"warning: {warning}")
+    what = "Payfit records" if args.side == "payfit" else "Equify accounts"
+    _err(f"loaded {report.rows} {what} from {args.path}")
     return EXIT_OK
 
 

@@ -1,107 +1,153 @@
-"""Equify accounts exports (CSV) read into the workspace's account table.
+"""Equify accounts exports (CSV or XLSX) read into the workspace's account table.
 
 Equify has no documented public API (``shared/domain.md`` §4); accounts come
-from an export of the contact grid. Every column is read as text so that
-phones, matricules and postcodes keep their leading zeros.
+from an export or a paste of the contact grid. Files are read by
+:func:`reconcile.files.read_table`: encoding detected (UTF-8, BOM,
+Windows-1252), delimiter sniffed, title lines skipped, French and English
+headers, and every column kept as text so that phones, matricules and
+postcodes keep their leading zeros (cases L1-L5).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-from pathlib import Path
+import dataclasses
+import logging
+from collections.abc import Sequence
 
 import pandas as pd
 
 from .exceptions import InputError
+from .files import FileRead, Source, header_key, read_table, shown
 from .models import EQUIFY_FIELDS
-from .normalize import clean_text, strip_accents
+from .normalize import clean_text
 
-__all__ = ["ACCOUNT_COLUMNS", "read_equify_accounts"]
+__all__ = ["ACCOUNT_COLUMNS", "EQUIFY_HEADERS", "accounts_from_frame", "read_equify_accounts", "read_equify_file"]
+
+log = logging.getLogger(__name__)
 
 #: Columns of the account table (all text, ``None`` when empty): ``id``, ``relation``,
 #: ``kind`` (person|legal_entity), the Equify fields, ``payfitId`` (set by a sync).
 ACCOUNT_COLUMNS: tuple[str, ...] = ("id", "relation", "kind", *EQUIFY_FIELDS, "payfitId")
-_ALIASES = {
-    "id": ("id", "account id", "accountid", "identifiant"),
-    "firstName": ("firstname", "first name", "prenom", "prénom"),
-    "lastName": ("lastname", "last name", "nom", "name"),
-    "email": ("email", "e-mail", "mail", "courriel"),
-    "phoneNumber": ("phonenumber", "phone", "telephone", "téléphone", "tel"),
-    "birthDate": ("birthdate", "birth date", "date de naissance"),
+#: Header aliases of each account column (its own name always matches), compared by
+#: :func:`reconcile.files.header_key`: case, accents, spaces and punctuation ignored.
+EQUIFY_HEADERS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "account id", "identifiant", "id compte"),
+    "relation": ("relation",),
+    "kind": ("kind",),
+    "firstName": ("prénom", "first name", "given name"),
+    "lastName": ("nom", "last name", "name", "nom de famille", "surname", "family name"),
+    "email": ("e-mail", "email", "mail", "courriel", "adresse email", "adresse e-mail", "email address"),
+    "phoneNumber": (
+        "téléphone",
+        "tel",
+        "phone",
+        "phone number",
+        "portable",
+        "mobile",
+        "numéro de téléphone",
+        "téléphone portable",
+    ),
+    "birthDate": ("date de naissance", "birth date", "date of birth"),
+    "matricule": ("matricule", "employee id", "employee number", "numéro de matricule"),
+    "nationality": ("nationalité", "nationality"),
+    "address": ("adresse", "address", "adresse postale"),
+    "postcode": ("code postal", "postcode", "postal code", "cp", "zip", "zip code"),
+    "city": ("ville", "city", "commune"),
+    "country": ("pays", "country"),
+    "payfitId": ("payfit id", "id payfit"),
 }
+_NAMES = (("firstName", "lastName"),)
 
 
-def _key(header: str) -> str:
-    return strip_accents(header.strip().casefold()).replace("_", " ")
+def _accounts(frame: pd.DataFrame, lines: Sequence[int], where: str, unit: str = "line") -> pd.DataFrame:
+    """Columns already named by field → :data:`ACCOUNT_COLUMNS`, checked ids (errors name ``where, line n``)."""
+    out = pd.DataFrame(
+        {c: frame[c].map(clean_text) if c in frame.columns else None for c in ACCOUNT_COLUMNS}, index=frame.index
+    )
+    out = out.astype(object).where(out.notna(), None).reset_index(drop=True)
+    first_line: dict[str, int] = {}
+    for line, value in zip(lines, out["id"], strict=True):
+        if value is None:
+            raise InputError(f"{where}, {unit} {line}: the account id is empty")
+        if value in first_line:
+            raise InputError(
+                f"{where}, {unit} {line}: account id {value!r} appears twice (first on {unit} {first_line[value]})"
+            )
+        first_line[value] = line
+    out["kind"] = out["kind"].map(lambda v: v or "person")
+    return out
+
+
+def _no_id_error(name: str, found: Sequence[object]) -> InputError:
+    return InputError(
+        f"{name}: required column(s) id not found (looked for id as {'/'.join(EQUIFY_HEADERS['id'])}); "
+        f"found: {shown(found)}"
+    )
 
 
 def accounts_from_frame(frame: pd.DataFrame, *, name: str = "accounts") -> pd.DataFrame:
     """Normalise a DataFrame of accounts to :data:`ACCOUNT_COLUMNS` (text, ``None`` when empty).
 
-    Headers are matched case- and accent-insensitively (``Prénom`` → ``firstName``).
-    Raises :class:`InputError` naming ``name`` when ``id`` or both name columns are
-    missing, or when an id is empty or repeated (with its line number).
+    Headers are matched case- and accent-insensitively against :data:`EQUIFY_HEADERS`
+    (``Prénom`` → ``firstName``). Raises :class:`InputError` naming ``name`` when ``id``
+    or a name column is missing, or when an id is empty or repeated (with its
+    line number, counting the header as line 1).
     """
+    keys = {header_key(a): canonical for canonical, aliases in EQUIFY_HEADERS.items() for a in (canonical, *aliases)}
     lookup: dict[str, str] = {}
     for col in frame.columns:
-        k = _key(str(col))
-        for canonical in ACCOUNT_COLUMNS:
-            if k in {_key(canonical), *(_key(a) for a in _ALIASES.get(canonical, ()))}:
-                lookup.setdefault(canonical, str(col))
+        canonical = keys.get(header_key(col))
+        if canonical is not None:
+            lookup.setdefault(canonical, str(col))
     missing = [c for c in ("id", "firstName", "lastName") if c not in lookup]
     if missing:
         raise InputError(
             f"{name}: required column(s) {', '.join(missing)} not found "
-            f"(looked for {', '.join(missing)} and their French names; found: {_shown(frame.columns)})"
+            f"(looked for {', '.join(missing)} and their French names; found: {shown(frame.columns)})"
         )
-    out = pd.DataFrame({c: frame[lookup[c]].map(clean_text) if c in lookup else None for c in ACCOUNT_COLUMNS})
-    out = out.astype(object).where(out.notna(), None)
-    for n, value in enumerate(out["id"], start=2):
-        if value is None:
-            raise InputError(f"{name}, line {n}: the account id is empty")
-    dup = out["id"][out["id"].duplicated()]
-    if not dup.empty:
-        line = int(dup.index[0]) + 2
-        raise InputError(f"{name}, line {line}: account id {dup.iloc[0]!r} appears twice")
-    out["kind"] = out["kind"].map(lambda v: v or "person")
-    return out
+    renamed = frame[list(lookup.values())].set_axis(list(lookup), axis=1)
+    return _accounts(renamed, range(2, len(frame) + 2), name)
 
 
-def _shown(columns: Iterable[object], limit: int = 8) -> str:
-    names = [str(c)[:40] for c in columns]
-    more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return ", ".join(names[:limit]) + more if names else "no column"
+def read_equify_file(source: Source, *, name: str | None = None, generate_ids: bool = True) -> FileRead:
+    """Read an Equify accounts file (CSV or XLSX); ``frame`` holds :data:`ACCOUNT_COLUMNS`.
+
+    ``source`` is a path or the file's bytes (``name`` then names it in messages).
+    Required columns: first and last name (``prénom``/``first name``, ``nom``/``last name``),
+    and ``id``. A file without an ``id`` column (a paste of the contact grid) gets
+    ids ``row-<line>`` and a warning when ``generate_ids`` is true: they are stable
+    across re-imports of the same file, not across files whose rows moved.
+
+    Raises :class:`InputError` naming the file, and the line for an empty or repeated id.
+    """
+    read = read_table(source, name=name, expected=EQUIFY_HEADERS, required=_NAMES)
+    frame = read.frame
+    warnings = list(read.warnings)
+    if "id" not in read.columns:
+        if not generate_ids:
+            raise _no_id_error(read.name, [read.columns.get(c, c) for c in read.frame.columns])
+        frame = frame.assign(id=[f"row-{n}" for n in read.lines])
+        warnings.append(
+            f"{read.name}: no id column: each account gets the id row-<line of the file>, stable while the rows "
+            "keep their order; export the id column to keep links across exports"
+        )
+    if read.format == "xlsx":
+        accounts = _accounts(frame, read.lines, f"{read.name}, sheet {read.sheet!r}", "row")
+    else:
+        accounts = _accounts(frame, read.lines, read.name)
+    return dataclasses.replace(read, frame=accounts, warnings=tuple(warnings))
 
 
-def read_equify_accounts(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
-    """Read an Equify accounts CSV (UTF-8 with or without BOM, ``,`` or ``;``) as text.
+def read_equify_accounts(source: Source, *, name: str | None = None) -> pd.DataFrame:
+    """Read an Equify accounts CSV or XLSX (any encoding, delimiter, title lines) as text.
 
     ``source`` is a path or the file's bytes (``name`` then names it in errors).
-    Returns :func:`accounts_from_frame`'s table. Raises :class:`InputError`.
+    Returns the :data:`ACCOUNT_COLUMNS` table. Unlike :func:`read_equify_file`, it
+    requires an ``id`` column (it has no way to return the warning that generated
+    ids need); its warnings (mojibake, skipped title lines) are logged. Raises
+    :class:`InputError`.
     """
-    if isinstance(source, bytes):
-        data, label = source, name or "upload"
-    else:
-        label = name or str(source)
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise InputError(f"{label}: cannot be read ({exc.strerror})") from exc
-    if not data.strip():
-        raise InputError(f"{label}: the file is empty")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{label}: not UTF-8 text (byte {exc.start}); save the export as UTF-8 CSV") from exc
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"{label}: cannot be parsed as CSV ({exc})") from exc
-    return accounts_from_frame(frame, name=label)
+    read = read_equify_file(source, name=name, generate_ids=False)
+    for warning in read.warnings:
+        log.warning("%s", warning)
+    return read.frame

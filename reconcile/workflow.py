@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .equify import read_equify_accounts
+from .equify import read_equify_accounts, read_equify_file
 from .exceptions import ConfirmationRequired, InputError, ScopeError
 from .matching import canonical_source, match
 from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
 from .normalize import clean_text, normalize_phone
 from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
 from .payfit_api import PayfitClient
+from .payfit_files import read_payfit_file
 from .plan import Plan, build_plan
 from .push import Progress, PushResult, push, push_runs
 from .targets import Target
@@ -44,7 +45,9 @@ __all__ = [
     "edit_and_rematch",
     "fetch_payfit",
     "load_demo",
+    "LoadReport",
     "load_equify_file",
+    "load_path",
     "load_payfit_files",
     "mapping_issues",
     "mapping_preview",
@@ -74,14 +77,56 @@ def load_demo(ws: Workspace, demo_dir: Path = DEMO_DIR) -> dict[str, int]:
     return {"payfit_records": len(records), "equify_accounts": len(accounts)}
 
 
-def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]]) -> int:
-    """Load uploaded Payfit pages ``[(file name, bytes)]``, replacing the Payfit records.
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did: ``rows`` loaded, and ``warnings`` to show the person (mojibake, skipped title lines, ...)."""
 
-    Every file is parsed before anything is written. Raises :class:`InputError` naming the file.
+    rows: int
+    warnings: tuple[str, ...] = ()
+
+
+_TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+
+
+def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]]) -> LoadReport:
+    """Load uploaded Payfit data, replacing the Payfit records: API pages ``.json``, or one export file.
+
+    ``documents`` is ``[(file name, bytes)]``: one or more JSON pages of
+    ``GET /collaborators``, or a single CSV/XLSX export. Everything is read before
+    anything is written. Raises :class:`InputError` naming the file (and the line or collaborator).
     """
     if not documents:
-        raise InputError("choose at least one Payfit .json page")
-    return ws.load_payfit(flatten_collaborators(parse_payfit_pages(documents)))
+        raise InputError("choose at least one Payfit file: .json pages, or one .csv / .xlsx export")
+    tables = [name for name, _ in documents if name.lower().endswith(_TABLE_SUFFIXES)]
+    if not tables:
+        return LoadReport(ws.load_payfit(flatten_collaborators(parse_payfit_pages(documents))))
+    if len(documents) > 1:
+        raise InputError(f"give one export file at a time (got {len(documents)} files, {', '.join(tables)} among them)")
+    read = read_payfit_file(documents[0][1], name=documents[0][0])
+    return LoadReport(ws.load_payfit(read.frame), read.warnings)
+
+
+def load_equify_file(ws: Workspace, data: bytes, name: str) -> LoadReport:
+    """Load an Equify accounts file (CSV or XLSX), replacing the Equify accounts. Raises :class:`InputError`.
+
+    A file without an id column gets ids ``row-<line>`` and says so in the warnings.
+    """
+    read = read_equify_file(data, name=name)
+    return LoadReport(ws.load_equify(read.frame), read.warnings)
+
+
+def load_path(ws: Workspace, side: str, path: Path) -> LoadReport:
+    """Load a file or folder from disk: ``side`` is ``payfit`` (a ``.json`` page, a folder of
+    pages, or a CSV/XLSX export) or ``equify`` (a CSV/XLSX). Raises :class:`InputError`."""
+    if side == "payfit":
+        if path.is_dir() or path.suffix.lower() == ".json":
+            return LoadReport(ws.load_payfit(read_payfit_dump(path)))
+        read = read_payfit_file(path)
+        return LoadReport(ws.load_payfit(read.frame), read.warnings)
+    if side == "equify":
+        read = read_equify_file(path)
+        return LoadReport(ws.load_equify(read.frame), read.warnings)
+    raise InputError(f"unknown side {side!r}: use payfit or equify")
 
 
 @dataclass(frozen=True)
@@ -123,11 +168,6 @@ def fetch_payfit(ws: Workspace, client: PayfitClient, *, progress: FetchProgress
         progress=progress, company_id=connection.company_id, contracts="contracts:read" in connection.scopes
     )
     return ws.load_payfit(records)
-
-
-def load_equify_file(ws: Workspace, data: bytes, name: str) -> int:
-    """Load an uploaded Equify accounts CSV, replacing the Equify accounts. Raises :class:`InputError`."""
-    return ws.load_equify(read_equify_accounts(data, name=name))
 
 
 def mapping_preview(ws: Workspace, mapping: FieldMapping, rows: int = 10) -> pd.DataFrame:

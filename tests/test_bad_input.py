@@ -50,7 +50,7 @@ def test_a_complete_dump_in_any_order_loads(demo_workspace: Workspace):
         ("p1.json", _page([{"id": "a"}], "t2")),
     ]
     assert [c["id"] for c in parse_payfit_pages(documents)] == ["b", "a"]
-    assert workflow.load_payfit_files(demo_workspace, documents) == 2
+    assert workflow.load_payfit_files(demo_workspace, documents).rows == 2
 
 
 @pytest.mark.parametrize(

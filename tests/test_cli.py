@@ -85,15 +85,24 @@ def test_headless_session(cli):
         assert ws.counts()["push_runs"] == 2
 
 
-def test_load_equify_without_id_column(cli, tmp_path: Path):
+def test_load_equify_without_name_columns_fails_and_names_the_file(cli, tmp_path: Path):
     bad = tmp_path / "accounts_export.csv"
-    bad.write_text("prenom,nom,email\nJean,Dupont,j.dupont@example.fr\n", encoding="utf-8")
+    bad.write_text("id,email\na1,j.dupont@example.fr\n", encoding="utf-8")
     proc = cli("load", "equify", str(bad))
     assert proc.returncode == 5
     assert "accounts_export.csv" in proc.stderr
-    assert "id" in proc.stderr
+    assert "firstName" in proc.stderr or "prénom" in proc.stderr
+    assert not cli.workspace.exists() or Workspace.open(cli.workspace).is_empty()
+
+
+def test_load_equify_without_id_column_generates_ids_and_says_so(cli, tmp_path: Path):
+    paste = tmp_path / "accounts_paste.csv"
+    paste.write_text("prenom,nom,email\nJean,Dupont,j.dupont@example.fr\n", encoding="utf-8")
+    proc = cli("load", "equify", str(paste))
+    assert proc.returncode == 0, proc.stderr
+    assert "warning:" in proc.stderr and "row-" in proc.stderr
     with Workspace.open(cli.workspace) as ws:
-        assert ws.is_empty()
+        assert ws.equify_accounts()["id"].tolist() == ["row-2"]
 
 
 def test_help_lists_exit_codes(cli):

@@ -302,7 +302,10 @@ def test_pacing_stays_under_the_server_limit(server: PayfitServer, client: Payfi
     assert n / result.seconds >= 0.8 * 50
 
 
-def test_pacing_is_shared_by_threads(server: PayfitServer, client: PayfitClient):
+def test_pacing_is_shared_by_threads(server: PayfitServer):
+    # The client paces at 40 requests/s against the server's 50: four threads share one pace, and the
+    # headroom absorbs the scheduling jitter of a busy 2-core machine (a late thread, then an on-time one).
+    client = make_client(server, max_rps=40)
     counts: list[int] = []
     threads = [
         threading.Thread(target=lambda: counts.append(len(list(client.iter_collaborators(COMPANY, page_size=20)))))
@@ -313,8 +316,9 @@ def test_pacing_is_shared_by_threads(server: PayfitServer, client: PayfitClient)
         t.start()
     for t in threads:
         t.join()
+    client.close()
     assert counts == [537] * 4 and server.throttled == 0
-    assert time.monotonic() - started >= (4 * 27 - 1) / 50
+    assert time.monotonic() - started >= (4 * 27 - 1) / 40
 
 
 def test_an_unpaced_client_is_throttled_by_the_server_and_recovers(server: PayfitServer, collaborators):

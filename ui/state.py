@@ -95,6 +95,13 @@ def flash(kind: str, message: str) -> None:
     st.session_state.setdefault(FLASH_KEY, []).append((kind, message))
 
 
+def flash_report(what: str, report: workflow.LoadReport) -> None:
+    """Queue the outcome of a load: the row count, then each warning."""
+    flash("success", f"Loaded {report.rows} {what}.")
+    for warning in report.warnings:
+        flash("warning", warning)
+
+
 def show_flash() -> None:
     """Show and clear the queued messages."""
     for kind, message in st.session_state.pop(FLASH_KEY, []):
