@@ -431,3 +431,31 @@ def test_the_server_runs_from_the_command_line(repo_root, demo_dir):
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()  # type: ignore[union-attr]
+
+
+def test_s3_retry_after_half_a_second_then_an_http_date_30_seconds_ahead(server: PayfitServer):
+    """cases.md S3: wait at least 0.5 s, then about 30 s; nothing fetched is dropped."""
+    server.faults.throttle(1, retry_after="0.5", ratelimit_headers=False)
+    server.faults.throttle(1, date_in=30.0, ratelimit_headers=False, after=1)
+    with make_client(server) as client:
+        got, seconds = timed(lambda: list(client.iter_collaborators(COMPANY)))
+    assert [c["id"] for c in got] == [c["id"] for c in server._collaborators]  # every row, once, in order
+    assert client.throttled == 2 and server.throttled == 2
+    assert 30.0 <= seconds <= 33.0  # 0.5 s + ~30 s (the HTTP date has whole seconds), not more
+
+
+def test_s3_a_wait_past_the_cap_is_cut_and_attempts_are_bounded(server: PayfitServer):
+    """S3's cap and bound: a date 30 s ahead waits max_wait; after max_attempts the fetch stops and says
+    how many rows it kept (pass the same FetchState to resume)."""
+    server.faults.throttle(5, date_in=30.0, ratelimit_headers=False, after=1)
+    state = FetchState()
+    with make_client(server, max_wait=0.3, max_attempts=3) as client:
+        started = time.monotonic()
+        with pytest.raises(RateLimited) as caught:
+            client.fetch_company(company_id=COMPANY, state=state)
+        assert time.monotonic() - started < 2.0  # two capped waits of 0.3 s, not 60 s
+        assert len(state.collaborators) == 50  # the first page is kept, not dropped
+        assert any("50 collaborator(s)" in note for note in caught.value.__notes__)
+        server.faults.reset()
+        result = client.fetch_company(company_id=COMPANY, state=state)
+    assert len(result.collaborators) == 537
