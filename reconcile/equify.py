@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
 from .exceptions import InputError
-from .files import FileRead, Source, header_key, read_table, shown
+from .files import FileRead, Source, check_unique, header_key, read_table, shown
 from .models import EQUIFY_FIELDS
 from .normalize import clean_text
 
@@ -59,21 +59,13 @@ EQUIFY_HEADERS: dict[str, tuple[str, ...]] = {
 _NAMES = (("firstName", "lastName"),)
 
 
-def _accounts(frame: pd.DataFrame, lines: Sequence[int], where: str, unit: str = "line") -> pd.DataFrame:
-    """Columns already named by field → :data:`ACCOUNT_COLUMNS`, checked ids (errors name ``where, line n``)."""
+def _accounts(frame: pd.DataFrame, lines: Sequence[int], where: Callable[[int], str], unit: str) -> pd.DataFrame:
+    """Columns already named by field → :data:`ACCOUNT_COLUMNS`, checked ids (errors name ``where(line)``)."""
     out = pd.DataFrame(
         {c: frame[c].map(clean_text) if c in frame.columns else None for c in ACCOUNT_COLUMNS}, index=frame.index
     )
     out = out.astype(object).where(out.notna(), None).reset_index(drop=True)
-    first_line: dict[str, int] = {}
-    for line, value in zip(lines, out["id"], strict=True):
-        if value is None:
-            raise InputError(f"{where}, {unit} {line}: the account id is empty")
-        if value in first_line:
-            raise InputError(
-                f"{where}, {unit} {line}: account id {value!r} appears twice (first on {unit} {first_line[value]})"
-            )
-        first_line[value] = line
+    check_unique(out["id"], lines, where=where, unit=unit, what="account id")
     out["kind"] = out["kind"].map(lambda v: v or "person")
     return out
 
@@ -106,7 +98,7 @@ def accounts_from_frame(frame: pd.DataFrame, *, name: str = "accounts") -> pd.Da
             f"(looked for {', '.join(missing)} and their French names; found: {shown(frame.columns)})"
         )
     renamed = frame[list(lookup.values())].set_axis(list(lookup), axis=1)
-    return _accounts(renamed, range(2, len(frame) + 2), name)
+    return _accounts(renamed, range(2, len(frame) + 2), lambda line: f"{name}, line {line}", "line")
 
 
 def read_equify_file(source: Source, *, name: str | None = None, generate_ids: bool = True) -> FileRead:
@@ -131,10 +123,7 @@ def read_equify_file(source: Source, *, name: str | None = None, generate_ids: b
             f"{read.name}: no id column: each account gets the id row-<line of the file>, stable while the rows "
             "keep their order; export the id column to keep links across exports"
         )
-    if read.format == "xlsx":
-        accounts = _accounts(frame, read.lines, f"{read.name}, sheet {read.sheet!r}", "row")
-    else:
-        accounts = _accounts(frame, read.lines, read.name)
+    accounts = _accounts(frame, read.lines, read.where, "row" if read.format == "xlsx" else "line")
     return dataclasses.replace(read, frame=accounts, warnings=tuple(warnings))
 
 

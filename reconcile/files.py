@@ -47,7 +47,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from os import PathLike
@@ -125,6 +125,33 @@ class FileRead:
 
 
 # ---------------------------------------------------------------------------- small helpers
+def check_unique(
+    values: Iterable[str | None],
+    lines: Iterable[int],
+    *,
+    where: Callable[[int], str],
+    unit: str,
+    what: str,
+    required: bool = True,
+    hint: str = "",
+) -> None:
+    """Raise :class:`InputError` at the first empty (when ``required``) or repeated value.
+
+    ``where(line)`` names the place (``"accounts.csv, line 4"``), ``unit`` is ``line`` or
+    ``row``, ``what`` names the value (``account id``). The message of a repeat also gives
+    the line of the first one, then ``hint``.
+    """
+    first: dict[str, int] = {}
+    for line, value in zip(lines, values, strict=True):
+        if value is None:
+            if required:
+                raise InputError(f"{where(line)}: the {what} is empty")
+            continue
+        if value in first:
+            raise InputError(f"{where(line)}: {what} {value!r} appears twice (first on {unit} {first[value]}){hint}")
+        first[value] = line
+
+
 def header_key(text: Any) -> str:
     """The comparison key of a header or alias: accents, case, spaces and punctuation removed.
 

@@ -39,8 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import InputError
-from .files import FileRead, Source, read_table
+from .files import FileRead, Source, check_unique, read_table
 from .normalize import clean_text, normalize_date, normalize_email
 from .payfit import PAYFIT_COLUMNS
 
@@ -125,31 +124,21 @@ def _ids(read: FileRead, rows: list[dict[str, Any]], emails: list[str | None]) -
     where = read.where
     unit = "row" if read.format == "xlsx" else "line"
     if "id" in read.columns:
-        ids: list[str] = []
-        first: dict[str, int] = {}
-        for line, row in zip(read.lines, rows, strict=True):
-            value = _text(row, "id")
-            if value is None:
-                raise InputError(f"{where(line)}: the collaborator id is empty")
-            if value in first:
-                raise InputError(
-                    f"{where(line)}: collaborator id {value!r} appears twice (first on {unit} {first[value]})"
-                )
-            first[value] = line
-            ids.append(value)
-        return ids, []
-    matricules: dict[str, int] = {}
+        ids = [_text(row, "id") for row in rows]
+        check_unique(ids, read.lines, where=where, unit=unit, what="collaborator id")
+        return [str(i) for i in ids], []
+    check_unique(
+        [_text(row, "matricule") for row in rows],
+        read.lines,
+        where=where,
+        unit=unit,
+        what="matricule",
+        required=False,
+        hint="; without an id column the matricule is the collaborator's id",
+    )
     by_email: dict[str, list[int]] = defaultdict(list)
-    for i, (line, row, email) in enumerate(zip(read.lines, rows, emails, strict=True)):
-        matricule = _text(row, "matricule")
-        if matricule is not None:
-            if matricule in matricules:
-                raise InputError(
-                    f"{where(line)}: matricule {matricule!r} appears twice (first on {unit} {matricules[matricule]}); "
-                    "without an id column the matricule is the collaborator's id"
-                )
-            matricules[matricule] = line
-        elif email is not None:
+    for i, (row, email) in enumerate(zip(rows, emails, strict=True)):
+        if _text(row, "matricule") is None and email is not None:
             by_email[email].append(i)
     ids = []
     kinds: dict[str, int] = defaultdict(int)
@@ -165,12 +154,7 @@ def _ids(read: FileRead, rows: list[dict[str, Any]], emails: list[str | None]) -
         else:
             ids.append(f"row-{line}")
             kinds["row-<line>"] += 1
-    if len(set(ids)) != len(ids):  # a matricule written like a generated id
-        seen: dict[str, int] = {}
-        for line, value in zip(read.lines, ids, strict=True):
-            if value in seen:
-                raise InputError(f"{where(line)}: id {value!r} appears twice (first on {unit} {seen[value]})")
-            seen[value] = line
+    check_unique(ids, read.lines, where=where, unit=unit, what="id")  # a matricule written like a generated id
     warnings = []
     if rows:
         sources = ", ".join(f"{kind} for {n} row(s)" for kind, n in kinds.items())
