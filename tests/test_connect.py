@@ -94,6 +94,8 @@ def test_cli_fetch_reads_the_key_from_the_environment(payfit_server, tmp_path: P
     assert PAYFIT_TEST_KEY not in proc.stdout + proc.stderr
     with Workspace.open(ws) as opened:
         assert opened.counts()["payfit_records"] == 192
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("fetch.duckdb"))
+    assert stored and PAYFIT_TEST_KEY.encode() not in stored  # nor in the workspace file
 
     missing = subprocess.run(
         cmd[:-3] + ["--json"], cwd=ROOT, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60
