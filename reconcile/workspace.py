@@ -466,24 +466,24 @@ _DATA_TABLES = (
 )
 
 
-def _payfit_frame(records: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in PAYFIT_COLUMNS if c not in records.columns]
+def _checked(frame: pd.DataFrame, columns: tuple[str, ...], what: str, noun: str) -> pd.DataFrame:
+    """``frame``'s ``columns`` (a copy), or :class:`InputError` when one is missing or there is no row."""
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise InputError(f"Payfit records lack column(s): {', '.join(missing)}")
-    if records.empty:
-        raise InputError("no Payfit record to load: the workspace keeps the records it has")
-    frame = records[list(PAYFIT_COLUMNS)].copy()
+        raise InputError(f"{what} {noun}s lack column(s): {', '.join(missing)}")
+    if frame.empty:
+        raise InputError(f"no {what} {noun} to load: the workspace keeps the {noun}s it has")
+    return frame[list(columns)].copy()
+
+
+def _payfit_frame(records: pd.DataFrame) -> pd.DataFrame:
+    frame = _checked(records, PAYFIT_COLUMNS, "Payfit", "record")
     frame["loaded_at"] = _now()
     return frame
 
 
 def _equify_frame(accounts: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in ACCOUNT_COLUMNS if c not in accounts.columns]
-    if missing:
-        raise InputError(f"Equify accounts lack column(s): {', '.join(missing)}")
-    if accounts.empty:
-        raise InputError("no Equify account to load: the workspace keeps the accounts it has")
-    frame = accounts[list(ACCOUNT_COLUMNS)].astype(object).copy()
+    frame = _checked(accounts, ACCOUNT_COLUMNS, "Equify", "account").astype(object)
     frame["origin"] = "import"
     frame["created_at"] = frame["updated_at"] = _now()
     return frame
