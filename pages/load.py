@@ -41,7 +41,7 @@ st.write(
 )
 pages_up = st.file_uploader(
     "Payfit pages (.json) or export (.csv, .xlsx)",
-    type=["json", "csv", "xlsx"],
+    type=["json", "csv", "tsv", "txt", "xlsx", "xls"],
     accept_multiple_files=True,
     key="load.payfit",
 )
@@ -53,7 +53,7 @@ if st.button("Load Payfit records", disabled=not pages_up, key="load.payfit_go")
 
 st.subheader("Equify accounts")
 st.write("Upload an Equify accounts export (CSV or XLSX). It replaces the Equify space in the workspace.")
-csv_up = st.file_uploader("Equify accounts (.csv, .xlsx)", type=["csv", "xlsx"], key="load.equify")
+csv_up = st.file_uploader("Equify accounts (.csv, .xlsx)", type=["csv", "tsv", "txt", "xlsx", "xls"], key="load.equify")
 if st.button("Load Equify accounts", disabled=csv_up is None, key="load.equify_go"):
     with state.reported():
         report = workflow.load_equify_file(ws, csv_up.getvalue(), csv_up.name)

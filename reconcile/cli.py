@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from . import workflow
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
 from .payfit_api import API_URL, OAUTH_URL, PayfitClient
-from .workspace import Workspace
+from .workspace import Workspace, workspace_path
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BLOCKED, EXIT_FAILED_ROWS, EXIT_INPUT = 0, 1, 2, 3, 4, 5
 
@@ -94,17 +94,28 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     """
     args = build_parser().parse_args(argv)
     stdin = stdin or sys.stdin
+    path = workspace_path(args.workspace)
+    new_file = not path.exists()
     try:
-        with Workspace.open(args.workspace, create=args.command in _CREATING) as ws:
-            return _COMMANDS[args.command](ws, args, stdin)
-    except ConflictsUnresolved as exc:
-        return _fail(args, f"push refused: {exc}", EXIT_BLOCKED)
-    except ConfirmationRequired as exc:
-        return _fail(args, f"push refused: {exc}", EXIT_USAGE)
-    except InputError as exc:
-        return _fail(args, f"input error: {exc}", EXIT_INPUT)
+        with Workspace.open(path, create=args.command in _CREATING) as ws:
+            code = _COMMANDS[args.command](ws, args, stdin)
     except ReconcileError as exc:
-        return _fail(args, f"error: {exc}", EXIT_ERROR)
+        if new_file:  # a command that failed leaves no empty workspace behind
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        return _failed(args, exc)
+    return code
+
+
+def _failed(args: argparse.Namespace, exc: ReconcileError) -> int:
+    """Report a library error with its exit code (see the module docstring)."""
+    if isinstance(exc, ConflictsUnresolved):
+        return _fail(args, f"push refused: {exc}", EXIT_BLOCKED)
+    if isinstance(exc, ConfirmationRequired):
+        return _fail(args, f"push refused: {exc}", EXIT_USAGE)
+    if isinstance(exc, InputError):
+        return _fail(args, f"input error: {exc}", EXIT_INPUT)
+    return _fail(args, f"error: {exc}", EXIT_ERROR)
 
 
 def _fail(args: argparse.Namespace, message: str, code: int) -> int:
@@ -160,8 +171,11 @@ def _cmd_fetch(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
     started = time.monotonic()
     with PayfitClient(key, api_url=args.api_url, oauth_url=args.oauth_url, max_rps=args.max_rps) as client:
-        n = workflow.fetch_payfit(ws, client, progress=progress)
+        report = workflow.fetch_payfit(ws, client, progress=progress)
         requests = client.requests_sent
+    for warning in report.warnings:
+        _err(f"warning: {warning}")
+    n = report.rows
     seconds = round(time.monotonic() - started, 2)
     _err(f"loaded {n} Payfit collaborators into {ws.path} ({requests} requests, {seconds} s)")
     if args.json:

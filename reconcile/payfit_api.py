@@ -309,6 +309,10 @@ class PayfitClient:
             raise InputError("give a transport or a client, not both")
         if not max_rps > 0 or not timeout > 0 or max_attempts < 1 or max_wait < 0 or backoff < 0:
             raise InputError("max_rps and timeout must be > 0, max_attempts >= 1, max_wait and backoff >= 0")
+        for label, url in (("API URL", api_url), ("OAuth URL", oauth_url)):
+            parts = urlsplit(str(url))
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise InputError(f"the Payfit {label} {url!r} is not an http(s) address such as {API_URL}")
         self._key = _Secret(api_key.strip())
         self.api_url = api_url.rstrip("/")
         self.oauth_url = oauth_url.rstrip("/")
@@ -560,8 +564,10 @@ class PayfitClient:
                     f"{self._redact(exc.description)}",
                     status=exc.status,
                 ) from None
+            host = urlsplit(url).netloc
             raise ApiError(
-                f"Payfit could not be reached for {what} {attempts}: {self._redact(exc.description)}"
+                f"Payfit could not be reached at {host} for {what} {attempts}: {self._redact(exc.description)}; "
+                "check the address and the network"
             ) from exc.__cause__  # the httpx error, for the traceback (it holds no header)
 
     def _send_once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -634,6 +640,12 @@ class PayfitClient:
                 "add it to the key in Payfit, or create a key with it",
                 scope=scope,
                 status=403,
+            )
+        if status == 404 and company_id is None:
+            raise ApiError(
+                f"Payfit answered 404 for {what}: {urlsplit(str(response.url)).path} does not exist there; "
+                "check the OAuth address",
+                status=404,
             )
         if status == 404:
             where = f"company id {company_id!r}" if company_id else "the resource"

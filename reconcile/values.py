@@ -18,7 +18,7 @@ def prepare_value(field: str, value: Any, *, default_region: str = "FR", hint: A
     Emails are normalised (invisible characters removed, lower-cased); phones
     become E.164 when they parse (``default_region``, or the per-record
     ``hint`` country), else ``None``: not sent (the mapping step names those records);
-    dates become ISO ``YYYY-MM-DD`` when they parse. Everything else is
+    dates become ISO ``YYYY-MM-DD`` when they parse, else ``None`` (not sent). Everything else is
     trimmed text. ``None`` when empty.
     """
     if field == "email":
@@ -28,7 +28,7 @@ def prepare_value(field: str, value: Any, *, default_region: str = "FR", hint: A
         # 3.36123E+10 or a typo stays in Payfit and is reported, never sent as is.
         return normalize_phone(value, default_region, hint).e164
     if field == "birthDate":
-        return normalize_date(value) or clean_text(value)
+        return normalize_date(value)  # an unreadable date (e.g. an Excel serial 32874) is not sent
     return clean_text(value)
 
 

@@ -19,7 +19,7 @@ from .equify import read_equify_accounts, read_equify_file
 from .exceptions import ConfirmationRequired, InputError, ScopeError
 from .matching import canonical_source, match
 from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
-from .normalize import clean_text, normalize_phone
+from .normalize import clean_text, normalize_date, normalize_phone
 from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
 from .payfit_api import PayfitClient
 from .payfit_files import read_payfit_file
@@ -85,7 +85,7 @@ class LoadReport:
     warnings: tuple[str, ...] = ()
 
 
-_TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+_TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
 
 
 def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]]) -> LoadReport:
@@ -153,12 +153,12 @@ def check_payfit_connection(client: PayfitClient) -> PayfitConnection:
     return PayfitConnection(info.company_id, info.scopes, missing)
 
 
-def fetch_payfit(ws: Workspace, client: PayfitClient, *, progress: FetchProgress | None = None) -> int:
+def fetch_payfit(ws: Workspace, client: PayfitClient, *, progress: FetchProgress | None = None) -> LoadReport:
     """Fetch the key's company from Payfit and replace the workspace's Payfit records with it.
 
     Contracts are fetched when the key has ``contracts:read`` (for job titles). Everything is
     fetched before anything is written: a failure leaves the workspace unchanged. Returns the
-    number of collaborators. Raises :class:`AuthError`, :class:`ScopeError`, :class:`RateLimited`,
+    number of collaborators, with a warning per scope the key lacks. Raises :class:`AuthError`, :class:`ScopeError`, :class:`RateLimited`,
     :class:`ApiError`.
     """
     connection = check_payfit_connection(client)
@@ -167,7 +167,16 @@ def fetch_payfit(ws: Workspace, client: PayfitClient, *, progress: FetchProgress
     records = client.fetch_records(
         progress=progress, company_id=connection.company_id, contracts="contracts:read" in connection.scopes
     )
-    return ws.load_payfit(records)
+    warnings = tuple(f"the API key lacks the scope {scope}: {_SCOPE_EFFECT[scope]}" for scope in connection.missing)
+    return LoadReport(ws.load_payfit(records), warnings)
+
+
+_SCOPE_EFFECT = {
+    "collaborators:read": "nothing can be read",
+    "contracts:read": "job titles are empty",
+    "collaborators:personal:read": "personal fields (email, phone, address, birth date) may be empty",
+    "collaborators:contracts:read": "contract status and dates come from /contracts only",
+}
 
 
 def mapping_preview(ws: Workspace, mapping: FieldMapping, rows: int = 10) -> pd.DataFrame:
@@ -188,8 +197,9 @@ def mapping_preview(ws: Workspace, mapping: FieldMapping, rows: int = 10) -> pd.
 def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
     """The mapping's errors and warnings, plus data warnings on the in-scope records.
 
-    Data warnings: a mapped column that is mostly empty (over half), and phones
-    written without a country code (how many, and what the default region makes of them).
+    Data warnings: a mapped column that is mostly empty (over half), birth dates that
+    cannot be read (named), phones written without a country code (how many, and what
+    the default region makes of them) and phones that cannot be read (named).
     """
     issues = mapping.issues(MAPPABLE_COLUMNS)
     source = scoped_source(ws)
@@ -200,6 +210,24 @@ def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
             empty = source[col].map(clean_text).isna().mean()
             if empty > 0.5:
                 issues.append(MappingIssue("warning", f, f"{f} ← {col}: {empty:.0%} of the records have no value"))
+    col = mapping.mapped().get("birthDate")
+    if col in source.columns:
+        bad_dates = [
+            f"{_name(r.firstName, r.lastName)} ({v})"
+            for r, v in zip(source.itertuples(), source[col], strict=True)
+            if clean_text(v) is not None and normalize_date(v) is None
+        ]
+        if bad_dates:
+            more = f" and {len(bad_dates) - 5} more" if len(bad_dates) > 5 else ""
+            issues.append(
+                MappingIssue(
+                    "warning",
+                    "birthDate",
+                    f"{len(bad_dates)} birth date(s) cannot be read and will not be sent: "
+                    + "; ".join(bad_dates[:5])
+                    + more,
+                )
+            )
     col = mapping.mapped().get("phoneNumber")
     if col in source.columns:
         phones = [normalize_phone(v, "FR", h) for v, h in zip(source[col], source["country"], strict=True)]
@@ -281,6 +309,22 @@ def run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResu
     )
 
 
+REVIEW_COLUMNS = [
+    "source_id",
+    "category",
+    "action",
+    "name",
+    "email",
+    "phone",
+    "team",
+    "target_id",
+    "account",
+    "account_email",
+    "score",
+    "reason",
+]
+
+
 def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     """One row per in-scope Payfit record for the Review page.
 
@@ -314,7 +358,7 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
                 "reason": rec.reason,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=REVIEW_COLUMNS)
 
 
 def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_name_score: float = 60.0) -> pd.DataFrame:

@@ -151,3 +151,11 @@ def test_exclude_fix_a_conflict_confirm_and_push(app_workspace: Path) -> None:
     assert not at.exception
     shown = at.dataframe[0].value
     assert int(shown["linked_to_payfit"].sum()) == len(ledger)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_an_empty_workspace(app_workspace: Path, page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECONCILE_NO_DEMO", "1")
+    at = _open_app(page)
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]

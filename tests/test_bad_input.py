@@ -130,3 +130,15 @@ def test_replacing_everything_is_all_or_nothing(demo_workspace: Workspace):
     assert _state(demo_workspace) == before and sid in demo_workspace.decisions()
     demo_workspace.replace_all(records, accounts.drop(columns="origin"))
     assert demo_workspace.decisions() == {} and demo_workspace.counts()["equify_accounts"] == len(accounts)
+
+
+def test_unreadable_birth_dates_are_named_and_never_sent(demo_workspace: Workspace):
+    records = demo_workspace.payfit_records()
+    creates = workflow.run_match(demo_workspace).records.query("action == 'create'")["source_id"]
+    row = records.index[records["id"].isin(creates)][0]
+    records.loc[row, "birthDate"] = "32874"  # an Excel serial number read from an unformatted cell
+    demo_workspace.load_payfit(records)
+    warnings = [i.message for i in workflow.mapping_issues(demo_workspace, demo_workspace.mapping())]
+    assert any("birth date(s) cannot be read" in w and "(32874)" in w for w in warnings)
+    op = next(o for o in workflow.plan_workspace(demo_workspace).operations if o.source_id == records.loc[row, "id"])
+    assert op.op == "create" and "birthDate" not in op.values()

@@ -50,7 +50,7 @@ def test_connect_page_tests_the_key_then_fetches_and_loads(app_with_server: Path
     assert any("demo-company" in s.value for s in at.success)
     at.button(key="connect.fetch").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("Fetched and loaded 192" in s.value for s in at.success)
+    assert any("Loaded 192 Payfit collaborators from the API" in s.value for s in at.success)
     from ui import state
 
     assert state.workspace().counts()["payfit_records"] == 192
@@ -101,3 +101,32 @@ def test_cli_fetch_reads_the_key_from_the_environment(payfit_server, tmp_path: P
         cmd[:-3] + ["--json"], cwd=ROOT, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60
     )
     assert missing.returncode == 5 and "PAYFIT_API_KEY" in missing.stderr
+
+
+def test_a_key_set_on_the_server_is_used_but_never_sent_to_the_browser(
+    app_with_server: Path, payfit_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAYFIT_API_KEY", PAYFIT_TEST_KEY)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    field = at.text_input(key="connect.key")
+    assert field.value == "" and PAYFIT_TEST_KEY not in str(field.proto)  # nothing of the key in the widget
+    assert not at.button(key="connect.fetch").disabled
+    at.button(key="connect.fetch").click().run()
+    assert not at.exception
+    assert any("Loaded 192" in s.value for s in at.success)
+
+
+def test_a_url_without_scheme_is_refused_at_once() -> None:
+    from reconcile import InputError
+    from reconcile.payfit_api import PayfitClient
+
+    with pytest.raises(InputError, match="not an http"):
+        PayfitClient("k", api_url="127.0.0.1:8700")
+
+
+def test_a_failed_fetch_into_a_new_file_leaves_no_workspace_behind(tmp_path: Path) -> None:
+    ws = tmp_path / "new.duckdb"
+    cmd = [sys.executable, "-m", "reconcile", "--workspace", str(ws), "fetch", "payfit"]
+    proc = subprocess.run(cmd, cwd=ROOT, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 5 and not ws.exists()

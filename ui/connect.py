@@ -16,8 +16,11 @@ API_URL_KEY = "connect.api_url"
 OAUTH_URL_KEY = "connect.oauth_url"
 
 
-def default_key() -> str:
-    """``$PAYFIT_API_KEY``, else ``[payfit] api_key`` in Streamlit secrets, else empty."""
+def server_key() -> str:
+    """``$PAYFIT_API_KEY``, else ``[payfit] api_key`` in Streamlit secrets, else empty.
+
+    It stays on the server: the page never puts it in a widget, which would send it to the browser.
+    """
     key = os.environ.get("PAYFIT_API_KEY", "")
     if key:
         return key
@@ -34,13 +37,24 @@ def panel(ws: Workspace) -> None:
         "(required) and `contracts:read` (job titles). The key is used for this session only: it is never "
         "written to the workspace, a log or an export."
     )
-    key = st.text_input("Payfit API key", type="password", value=default_key(), key=KEY)
+    preset = server_key()
+    typed = st.text_input(
+        "Payfit API key",
+        type="password",
+        key=KEY,
+        placeholder="Using the key set on the server; type one to use another" if preset else "",
+    )
+    key = typed.strip() or preset
     with st.expander("API address (change it only for a Payfit-compatible test server)"):
         api_url = st.text_input("API URL", value=os.environ.get("PAYFIT_API_URL", API_URL), key=API_URL_KEY)
         oauth_url = st.text_input("OAuth URL", value=os.environ.get("PAYFIT_OAUTH_URL", OAUTH_URL), key=OAUTH_URL_KEY)
     test_col, fetch_col = st.columns(2)
     if test_col.button("Test connection", disabled=not key, key="connect.test"):
-        with state.reported(), PayfitClient(key, api_url=api_url, oauth_url=oauth_url) as client:
+        with (
+            st.spinner("Asking Payfit…"),
+            state.reported(),
+            PayfitClient(key, api_url=api_url, oauth_url=oauth_url) as client,
+        ):
             found = workflow.check_payfit_connection(client)
             st.success(f"Connected to company `{found.company_id}` with scopes: {', '.join(found.scopes) or 'none'}.")
             if found.missing:
@@ -56,6 +70,6 @@ def panel(ws: Workspace) -> None:
             bar.progress(1.0 if total else min(0.9, done / (done + 200)), text=f"{done} collaborators received")
 
         with state.reported(), PayfitClient(key, api_url=api_url, oauth_url=oauth_url) as client:
-            n = workflow.fetch_payfit(ws, client, progress=progress)
-            state.flash("success", f"Fetched and loaded {n} Payfit collaborators.")
+            report = workflow.fetch_payfit(ws, client, progress=progress)
+            state.flash_report("Payfit collaborators from the API", report)
             st.rerun()
