@@ -31,15 +31,17 @@ import pandas as pd
 from .exceptions import InputError
 from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSettings
 from .normalize import (
+    NameKey,
     PhoneResult,
     clean_text,
     compact,
-    name_score,
+    name_key,
     name_tokens,
     normalize_date,
     normalize_email,
     normalize_phone,
     phones_agree,
+    score_names,
 )
 from .values import changed_since
 
@@ -77,16 +79,35 @@ class _Rec:
     matricule: str | None
     payfit_id: str | None
     label: str
+    name: NameKey
 
-    def name_keys(self) -> set[str]:
-        tokens = name_tokens(self.first, self.last) or name_tokens(self.full)
+    def name_keys(self, *, target_side: bool) -> set[str]:
+        """Name blocking keys. The target side indexes its whole name and its last name
+        (never a first name alone: every Jean would pair with every Jean); the source side
+        looks up with both of its parts, so swapped first and last names still meet.
+
+        Keys: ``s:`` sorted tokens, ``c:`` sorted tokens without spaces, ``p:`` a part
+        without spaces, ``t:`` one token of the last name (or of a full name), ``q:`` the
+        first 4 letters of a part with the other part's initial and ``r:`` its last 4
+        letters with that initial (a typo elsewhere in the name still meets its record).
+        """
+        tokens = self.name.tokens
         if not tokens:
             return set()
         keys = {"s:" + " ".join(sorted(tokens)), "c:" + "".join(sorted(tokens))}
-        for part in (self.last, self.first):
-            if compact(part):
-                keys.add("p:" + compact(part))
-        keys.update("t:" + t for t in tokens if len(t) >= 3 and t not in _PARTICLES)
+        first, last = compact(self.first), compact(self.last)
+        if not (first and last):  # one part only, or a full name: every token stands for the name
+            keys.update("t:" + t for t in tokens if len(t) >= 3 and t not in _PARTICLES)
+            if first or last:
+                keys.add("p:" + (first or last))
+            return keys
+        parts = [(last, first)] if target_side else [(last, first), (first, last)]
+        for part, other in parts:
+            keys.add("p:" + part)
+            keys.add(f"q:{part[:4]}:{other[0]}")
+            keys.add(f"r:{part[-4:]}:{other[0]}")
+        last_tokens = name_tokens(self.last) if target_side else name_tokens(self.first, self.last)
+        keys.update("t:" + t for t in last_tokens if len(t) >= 3 and t not in _PARTICLES)
         return keys
 
 
@@ -147,6 +168,7 @@ def _records(frame: pd.DataFrame, settings: MatchSettings, *, hint_col: str | No
                 matricule=clean_text(get(row, "matricule")),
                 payfit_id=clean_text(get(row, "payfitId")),
                 label=label,
+                name=name_key(first, last, full),
             )
         )
     return recs
@@ -164,7 +186,7 @@ def _check_ids(frame: pd.DataFrame, side: str) -> None:
 
 
 def _score_pair(s: _Rec, t: _Rec, settings: MatchSettings) -> dict[str, Any]:
-    ns = name_score(s.first, s.last, t.first, t.last, full_a=s.full, full_b=t.full)
+    ns = score_names(s.name, t.name)
     email_equal = None if not (s.email and t.email) else s.email == t.email
     phone = phones_agree(s.phone, t.phone)
     birth = None if not (s.birth and t.birth) else s.birth == t.birth
@@ -231,6 +253,15 @@ def match(
     for i, t in enumerate(tgts):
         for key in _block_keys(t, target_side=True):
             index[key].append(i)
+    # A loose name key shared by very many accounts (a common surname token or prefix)
+    # would pair every record with all of them; the exact keys still pair equal names.
+    crowded = [k for k, members in index.items() if k[0] in _LOOSE_KEYS and len(members) > settings.max_block_size]
+    for key in crowded:
+        del index[key]
+    if crowded:
+        log.info(
+            "blocking: %d loose name keys had over %d accounts and were not used", len(crowded), settings.max_block_size
+        )
     src_email_count: dict[str, int] = defaultdict(int)
     for s in srcs:
         if s.email:
@@ -406,16 +437,19 @@ _RULE_OF_KEY = {
     "c": "name",
     "p": "name",
     "t": "name",
+    "q": "name",
+    "r": "name",
 }
 _RULE_WORDS = {"email": "email", "payfit_id": "Payfit ID", "matricule": "matricule"}
 
 
-_KEY_PRIORITY = {"i": 0, "m": 1, "e": 2, "f": 3, "s": 4, "c": 5, "p": 6, "t": 7}
+_LOOSE_KEYS = frozenset("ptqr")  # part, token, prefix, suffix: helpful, never needed for an exact name
+_KEY_PRIORITY = {"i": 0, "m": 1, "e": 2, "f": 3, "s": 4, "c": 5, "p": 6, "t": 7, "q": 8, "r": 9}
 
 
 def _block_keys(r: _Rec, *, target_side: bool) -> list[str]:
     """Blocking keys, strongest rule first, so a pair's ``rule`` does not depend on set order."""
-    keys = r.name_keys()
+    keys = r.name_keys(target_side=target_side)
     if r.email:
         keys.add("e:" + r.email)
     if r.phone.usable:

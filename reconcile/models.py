@@ -125,7 +125,9 @@ class MatchSettings:
     ``name_threshold``: a name score at or above it makes an Equify account a
     candidate (a *conflict*, never an automatic link); birth date and phone
     agreement (``birthdate_bonus``, ``birthdate_penalty``, ``phone_bonus``) only
-    move the pair's score, which ranks candidates. ``names_disagree_below``:
+    move the pair's score, which ranks candidates. ``max_block_size``: a loose
+    name blocking key (a surname, its token, prefix or suffix) shared by more accounts
+    than this is not used; exact name, email, phone and identifier keys always are. ``names_disagree_below``:
     an email match whose name score is below it is a conflict (shared or
     recycled mailbox). ``tie_margin``: candidates within it of the best score tie.
     """
@@ -137,6 +139,7 @@ class MatchSettings:
     birthdate_bonus: float = 5.0
     birthdate_penalty: float = 20.0
     phone_bonus: float = 5.0
+    max_block_size: int = 200
 
     def with_(self, **changes: object) -> MatchSettings:
         """A copy with some settings changed."""

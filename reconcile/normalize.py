@@ -32,8 +32,11 @@ __all__ = [
     "clean_text",
     "compact",
     "email_is_valid",
+    "NameKey",
+    "name_key",
     "name_score",
     "name_tokens",
+    "score_names",
     "normalize_date",
     "normalize_email",
     "normalize_phone",
@@ -155,8 +158,52 @@ def _parts(first: Any, last: Any, tokens: tuple[str, ...]) -> list[tuple[str, st
     return [("".join(tokens[:k]), "".join(tokens[k:])) for k in range(1, len(tokens))]
 
 
-def _sorted_key(tokens: tuple[str, ...]) -> str:
-    return " ".join(sorted(tokens))
+@dataclass(frozen=True)
+class NameKey:
+    """A name prepared once for many comparisons (see :func:`name_key` and :func:`score_names`).
+
+    ``tokens``: comparison tokens in written order; ``sorted_key``: the tokens sorted and
+    space-joined; ``joined``: sorted and joined without spaces; ``parts``: the (first, last)
+    readings without spaces (one when both parts are known, every split of a full name else).
+    """
+
+    tokens: tuple[str, ...]
+    sorted_key: str
+    joined: str
+    parts: tuple[tuple[str, str], ...]
+
+    @property
+    def empty(self) -> bool:
+        """True when the name carries no evidence."""
+        return not self.tokens
+
+
+def name_key(first: Any, last: Any, full: Any = None) -> NameKey:
+    """Prepare a name: its first and last name, or its full name when both are empty."""
+    tokens = name_tokens(first, last) or name_tokens(full)
+    ordered = sorted(tokens)
+    return NameKey(tokens, " ".join(ordered), "".join(ordered), tuple(_parts(first, last, tokens)))
+
+
+def score_names(a: NameKey, b: NameKey) -> float | None:
+    """:func:`name_score` of two prepared names (the matcher prepares each record once)."""
+    if a.empty or b.empty:
+        return None
+    if a.sorted_key == b.sorted_key or a.joined == b.joined:
+        return 100.0
+    for x1, x2 in a.parts:
+        for y1, y2 in b.parts:
+            if (x1, x2) in ((y1, y2), (y2, y1)):
+                return 100.0
+    best = DamerauLevenshtein.normalized_similarity(a.joined, b.joined)
+    for x1, x2 in a.parts:
+        for y1, y2 in b.parts:
+            best = max(
+                best,
+                DamerauLevenshtein.normalized_similarity(x1 + x2, y1 + y2),
+                DamerauLevenshtein.normalized_similarity(x1 + x2, y2 + y1),
+            )
+    return round(float(best) * 100, 1)
 
 
 def name_score(
@@ -171,34 +218,15 @@ def name_score(
     """Similarity 0-100 of two person names, or ``None`` when either side has no name.
 
     A side's name is its first and last name; when both are empty its full-name
-    value (e.g. ``"DUPONT Jean"``) is used instead, read at every split of its words. Equal after normalisation in
-    any word order, or part by part with spaces removed (``Le Gall`` = ``Legall``),
-    scores 100. Otherwise the score is the best normalised Damerau-Levenshtein
-    similarity (rapidfuzz) of the names written without spaces: first+last in
-    both orders, and the tokens sorted. One typo in ``Jean Dupont`` gives 90;
-    ``Yves Huet`` vs ``Yves Hubert`` (two letters) gives 80.
+    value (e.g. ``"DUPONT Jean"``) is used instead, read at every split of its words.
+    Equal after normalisation in any word order, or part by part with spaces removed
+    (``Le Gall`` = ``Legall``), scores 100. Otherwise the score is the best normalised
+    Damerau-Levenshtein similarity (rapidfuzz) of the names written without spaces:
+    first+last in both orders, and the tokens sorted. One typo in ``Jean Dupont``
+    gives 90; ``Yves Huet`` vs ``Yves Hubert`` (two letters) gives 80.
     An empty name is no evidence: two empty names give ``None``, not 100 (N1).
     """
-    tok_a = name_tokens(first_a, last_a) or name_tokens(full_a)
-    tok_b = name_tokens(first_b, last_b) or name_tokens(full_b)
-    if not tok_a or not tok_b:
-        return None
-    if _sorted_key(tok_a) == _sorted_key(tok_b):
-        return 100.0
-    joined_a, joined_b = "".join(sorted(tok_a)), "".join(sorted(tok_b))
-    if joined_a == joined_b:
-        return 100.0
-    parts_a = _parts(first_a, last_a, tok_a)
-    parts_b = _parts(first_b, last_b, tok_b)
-    for x1, x2 in parts_a:
-        for y1, y2 in parts_b:
-            if (x1, x2) in ((y1, y2), (y2, y1)):
-                return 100.0
-    candidates = [(joined_a, joined_b)]
-    candidates += [(x1 + x2, y1 + y2) for x1, x2 in parts_a for y1, y2 in parts_b]
-    candidates += [(x1 + x2, y2 + y1) for x1, x2 in parts_a for y1, y2 in parts_b]
-    best = max(DamerauLevenshtein.normalized_similarity(x, y) for x, y in candidates) * 100
-    return round(float(best), 1)
+    return score_names(name_key(first_a, last_a, full_a), name_key(first_b, last_b, full_b))
 
 
 @dataclass(frozen=True)

@@ -635,3 +635,34 @@ def test_counts_cover_every_category():
     )
     assert result.counts() == {"new": 1, "synced": 0, "conflict": 1, "excluded": 1}
     assert sum(result.counts().values()) == len(result.records)
+
+
+# ---------------------------------------------------------------------------- blocking stays small
+def test_a_shared_first_name_alone_never_makes_a_candidate_pair():
+    """Every Jean paired with every Jean would be a cross product in disguise."""
+    source = [P(f"p{i}", "Jean", f"Source{i:03d}x") for i in range(300)]
+    target = [A(f"a{i}", "Jean", f"Cible{i:03d}y") for i in range(300)]
+    result = run(source, target)
+    assert len(result.candidates) <= 300  # the prefix and suffix keys pair a few look-alikes, not 90,000
+    assert (result.records["action"] == "create").all()
+
+
+def test_a_crowded_surname_still_finds_the_exact_name_and_stays_small():
+    target = [A(f"a{i}", f"Prenom{i:03d}", "Martin") for i in range(250)] + [A("jm", "Jean", "Martin")]
+    result = run([P("p1", "Jean", "Martin", "jean.martin@example.fr")], target)
+    check(result, {"p1": Expect("conflict", "none", "jm")})
+    assert len(result.candidates) < 50  # not all 251 Martins
+
+
+@pytest.mark.parametrize(
+    ("payfit", "equify"),
+    [
+        (("Jean", "Dupont"), ("Jean", "Dupond")),  # a typo at the end
+        (("Jean", "Dupont"), ("Jean", "Tupont")),  # a typo at the start
+        (("Jean", "Dupont"), ("Dupont", "Jean")),  # swapped first and last names
+    ],
+    ids=["typo-end", "typo-start", "swapped"],
+)
+def test_look_alike_names_still_meet_in_blocking(payfit, equify):
+    result = run([P("p1", *payfit, "p1@example.fr")], [A("a1", *equify, "other@example.fr")])
+    check(result, {"p1": Expect("conflict", "none", "a1")})
