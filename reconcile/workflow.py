@@ -218,16 +218,7 @@ def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
             if clean_text(v) is not None and normalize_date(v) is None
         ]
         if bad_dates:
-            more = f" and {len(bad_dates) - 5} more" if len(bad_dates) > 5 else ""
-            issues.append(
-                MappingIssue(
-                    "warning",
-                    "birthDate",
-                    f"{len(bad_dates)} birth date(s) cannot be read and will not be sent: "
-                    + "; ".join(bad_dates[:5])
-                    + more,
-                )
-            )
+            issues.append(_unreadable("birthDate", "birth date", bad_dates))
     col = mapping.mapped().get("phoneNumber")
     if col in source.columns:
         phones = [normalize_phone(v, "FR", h) for v, h in zip(source[col], source["country"], strict=True)]
@@ -248,17 +239,18 @@ def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
                 )
             )
         if unreadable:
-            more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
-            issues.append(
-                MappingIssue(
-                    "warning",
-                    "phoneNumber",
-                    f"{len(unreadable)} phone number(s) cannot be read and will not be sent: "
-                    + "; ".join(unreadable[:5])
-                    + more,
-                )
-            )
+            issues.append(_unreadable("phoneNumber", "phone number", unreadable))
     return issues
+
+
+def _unreadable(field: str, what: str, named: list[str], shown: int = 5) -> MappingIssue:
+    """The warning for values that cannot be read and will not be sent, naming the first records."""
+    more = f" and {len(named) - shown} more" if len(named) > shown else ""
+    return MappingIssue(
+        "warning",
+        field,
+        f"{len(named)} {what}(s) cannot be read and will not be sent: " + "; ".join(named[:shown]) + more,
+    )
 
 
 def scope_counts(ws: Workspace, relation: Relation | None = None) -> dict[str, int]:
