@@ -364,7 +364,7 @@ def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_na
     ``email_equal``, ``phone_agree``, ``birthdate_equal``, ``rule`` and ``target_id``.
     """
     cands = result.candidates[result.candidates["source_id"] == source_id].drop(columns="source_id")
-    # Blocking pairs people on a shared first name too; show only pairs with real evidence.
+    # Blocking also pairs look-alike names (same prefix or suffix); show only pairs with real evidence.
     evidence = (
         (cands["name_score"].fillna(0) >= min_name_score)
         | cands["email_equal"].eq(True)
@@ -387,37 +387,37 @@ def edit_and_rematch(
 
     Raises :class:`InputError` for an invalid value (nothing is written then).
     """
-    before = run_match(ws, settings).records.set_index("source_id")
-    ws.edit_account(account_id, field, value)
-    return _moves(ws, before, run_match(ws, settings).records.set_index("source_id"))
+    return _rematched(ws, lambda: ws.edit_account(account_id, field, value), settings)
 
 
 def decide_and_rematch(ws: Workspace, decisions: list[Decision], settings: MatchSettings | None = None) -> list[Move]:
     """Record decisions, match again, and return who moved to which set."""
-    before = run_match(ws, settings).records.set_index("source_id")
-    ws.decide(decisions)
-    return _moves(ws, before, run_match(ws, settings).records.set_index("source_id"))
+    return _rematched(ws, lambda: ws.decide(decisions), settings)
 
 
 def undecide_and_rematch(ws: Workspace, source_ids: list[str], settings: MatchSettings | None = None) -> list[Move]:
     """Remove decisions (e.g. *remove from excluded*), match again, return who moved."""
+    return _rematched(ws, lambda: ws.undecide(source_ids), settings)
+
+
+def _rematched(ws: Workspace, write: Callable[[], object], settings: MatchSettings | None) -> list[Move]:
+    """Match, ``write``, match again: the records whose set or action changed."""
     before = run_match(ws, settings).records.set_index("source_id")
-    ws.undecide(source_ids)
-    return _moves(ws, before, run_match(ws, settings).records.set_index("source_id"))
-
-
-def _moves(ws: Workspace, before: pd.DataFrame, after: pd.DataFrame) -> list[Move]:
+    write()
+    after = run_match(ws, settings).records.set_index("source_id")
     names = scoped_source(ws).set_index("id")
     moves = []
     for sid, row in after.iterrows():
-        old = before["category"].get(sid)
-        new_label = f"{row['category']} ({row['action']})" if row["category"] == "new" else row["category"]
-        if old != row["category"] or before["action"].get(sid) != row["action"]:
-            old_label = f"{old} ({before['action'].get(sid)})" if old == "new" else str(old)
-            moves.append(
-                Move(str(sid), _name(names.loc[sid, "firstName"], names.loc[sid, "lastName"]), old_label, new_label)
-            )
+        old = (before["category"].get(sid), before["action"].get(sid))
+        if old != (row["category"], row["action"]):
+            name = _name(names.loc[sid, "firstName"], names.loc[sid, "lastName"])
+            moves.append(Move(str(sid), name, _set_label(*old), _set_label(row["category"], row["action"])))
     return moves
+
+
+def _set_label(category: object, action: object) -> str:
+    """``new (link)`` for the new set, whose action matters; the set's name otherwise."""
+    return f"{category} ({action})" if category == "new" else str(category)
 
 
 def plan_workspace(ws: Workspace, result: MatchResult | None = None) -> Plan:
