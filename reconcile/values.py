@@ -83,13 +83,10 @@ def changed_since(
     whose new value the account already holds, or that became empty in the
     source, gives no change.
     """
-    changes: list[tuple[str, str | None, str]] = []
-    for field in fields:
-        after = prepare_value(field, source.get(field), default_region=default_region, hint=hint)
-        if after is None or (field in remembered and remembered[field] == after):
-            continue
-        before = clean_text(target.get(field))
-        if before is not None and prepare_value(field, before, default_region=default_region, hint=hint) == after:
-            continue
-        changes.append((field, before, after))
-    return changes
+    changed = [
+        f
+        for f in fields
+        if f not in remembered
+        or remembered[f] != prepare_value(f, source.get(f), default_region=default_region, hint=hint)
+    ]
+    return diff_values(source, target, changed, default_region=default_region, hint=hint)
