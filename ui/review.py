@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from reconcile import Decision, MatchResult, Workspace, workflow
+from reconcile.models import Move
 
 from . import state
 
@@ -43,17 +46,9 @@ def set_table(rows: pd.DataFrame, category: str) -> None:
     ws = state.workspace()
     if category == "excluded":
         if st.button("Remove from excluded", disabled=not ids, key=f"{key}.go"):
-            with state.reported():
-                moves = workflow.undecide_and_rematch(ws, ids)
-                state.flash("success", state.moves_message(moves))
-                st.session_state.pop(key, None)
-                st.rerun()
+            _act(lambda: workflow.undecide_and_rematch(ws, ids), clear=key)
     elif st.button("Add to excluded", disabled=not ids, key=f"{key}.go"):
-        with state.reported():
-            moves = workflow.decide_and_rematch(ws, [Decision(i, "exclude") for i in ids])
-            state.flash("success", state.moves_message(moves))
-            st.session_state.pop(key, None)
-            st.rerun()
+        _act(lambda: workflow.decide_and_rematch(ws, [Decision(i, "exclude") for i in ids]), clear=key)
 
 
 CONFLICT_KEY = "review.conflict"
@@ -105,10 +100,7 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
                 key=f"{CONFLICT_KEY}.email.{sid}.{tid}",
             )
             if st.form_submit_button("Save email and re-match"):
-                with state.reported():
-                    moves = workflow.edit_and_rematch(ws, tid, "email", email)
-                    state.flash("success", state.moves_message(moves))
-                    st.rerun()
+                _act(lambda: workflow.edit_and_rematch(ws, tid, "email", email))
 
 
 def _current_email(cands: pd.DataFrame, tid: str) -> str | None:
@@ -117,7 +109,17 @@ def _current_email(cands: pd.DataFrame, tid: str) -> str | None:
 
 
 def _decide(ws: Workspace, decisions: list[Decision]) -> None:
+    _act(lambda: workflow.decide_and_rematch(ws, decisions))
+
+
+def _act(step: Callable[[], list[Move]], *, clear: str | None = None) -> None:
+    """Run an action that re-matches, say who moved, forget the ticked rows (``clear``), rerun.
+
+    A library error is shown instead, and nothing is cleared.
+    """
     with state.reported():
-        moves = workflow.decide_and_rematch(ws, decisions)
+        moves = step()
         state.flash("success", state.moves_message(moves))
+        if clear:
+            st.session_state.pop(clear, None)
         st.rerun()
