@@ -17,9 +17,11 @@ matcher can apply them to any column. Rules follow ``shared/domain.md`` §5:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +39,7 @@ __all__ = [
     "name_score",
     "name_tokens",
     "score_names",
+    "compare_dates",
     "normalize_date",
     "normalize_email",
     "normalize_phone",
@@ -238,8 +241,11 @@ class PhoneResult:
     ``possible`` (right length, unknown range), ``invalid``, ``corrupted``
     (e.g. a spreadsheet's ``3.36123E+10``) or ``empty``. ``flags`` may hold
     ``country_code_assumed`` (no prefix was written; default region or hint
-    used) and ``region_ambiguous`` (no prefix, no hint, and valid in several
-    countries).
+    used), ``region_ambiguous`` (no prefix, no hint, and valid in several
+    countries), ``country_hint_ignored`` (invalid in the hint's country, valid in
+    the default region, which was used), ``possible_not_valid`` (status
+    ``possible``), ``invalid`` (status ``invalid``) and ``corrupted`` (status
+    ``corrupted``). Only :attr:`usable` numbers count as matching evidence.
     """
 
     raw: str | None
@@ -250,8 +256,9 @@ class PhoneResult:
 
     @property
     def usable(self) -> bool:
-        """True when the number can count as evidence (parsed, not region-ambiguous)."""
-        return self.e164 is not None and "region_ambiguous" not in self.flags
+        """True when the number can count as evidence: valid (a merely *possible* number
+        may be a typo), not region-ambiguous."""
+        return self.status == "valid" and self.e164 is not None and "region_ambiguous" not in self.flags
 
 
 # Countries whose people commonly appear, with nationally written numbers, in a
@@ -262,9 +269,52 @@ _NEIGHBOUR_REGIONS = ("BE", "CH", "LU", "DE", "ES", "IT", "NL", "GB", "PT")
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 _FLOAT_ARTEFACT = re.compile(r"^\+?\d+\.0+$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+# The flag each status adds (the issue asks for "invalid" and "possible but not valid" as flags too).
+_STATUS_FLAGS = {"invalid": frozenset({"invalid"}), "possible": frozenset({"possible_not_valid"})}
 
 
 def normalize_phone(value: Any, default_region: str = "FR", country_hint: Any = None) -> PhoneResult:
+    """Parse a phone number to E.164 (``phonenumbers``), with a per-record country hint.
+
+    ``country_hint`` (an ISO alpha-2 country such as the address country) is the
+    region of numbers written without a country code; a hint phonenumbers does
+    not know (``XX``, ``France``) is ignored. When the number is not valid in the
+    hint's country but is in ``default_region`` (a French mobile of an employee
+    living in Belgium), the default region's reading is kept, flagged
+    ``country_hint_ignored``. See :func:`_normalize_phone_hinted` for the rest.
+    """
+    hint = _known_region(country_hint)
+    result = _normalize_phone_hinted(value, default_region, hint)
+    if (
+        hint is not None
+        and hint != default_region.upper()
+        and result.status != "valid"
+        and "country_code_assumed" in result.flags
+    ):
+        fallback = _normalize_phone_hinted(value, default_region, None)
+        if fallback.status == "valid":
+            return PhoneResult(
+                fallback.raw,
+                fallback.e164,
+                fallback.region,
+                fallback.status,
+                fallback.flags | {"country_hint_ignored"},
+            )
+    return result
+
+
+def _known_region(country_hint: Any) -> str | None:
+    """The hint as an upper-case region phonenumbers knows, else ``None``."""
+    if country_hint is None:
+        return None
+    if type(country_hint) is str and len(country_hint) == 2 and country_hint.isascii():
+        hint = country_hint.upper()
+    else:
+        hint = (clean_text(country_hint) or "").upper()
+    return hint if hint in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def _normalize_phone_hinted(value: Any, default_region: str = "FR", country_hint: Any = None) -> PhoneResult:
     """Parse a phone number to E.164 (``phonenumbers``).
 
     ``country_hint`` (an ISO alpha-2 country such as the address country or
@@ -272,6 +322,46 @@ def normalize_phone(value: Any, default_region: str = "FR", country_hint: Any = 
     without a country code. A float artefact ``612345678.0`` is read as
     ``612345678``; scientific notation is ``corrupted`` and no digits are
     guessed. A misparse is never returned as valid.
+
+    French numbers written in the usual ways (``06 12 34 56 78``, ``+33 (0)6…``,
+    ``0033 6…``, ``612345678``) take a fast path built from phonenumbers' own
+    metadata (:class:`_RegionRules`); every other number is parsed by
+    ``phonenumbers.parse``. Both give the same result as
+    :func:`_normalize_phone_reference` (plus the status flags), which the tests check.
+    """
+    if type(value) is str and _PLAIN_PHONE.fullmatch(value):
+        raw: str | None = value  # what clean_text returns for such text, without its cost
+    else:
+        raw = clean_text(value)
+        if raw is None:
+            return _EMPTY_PHONE
+    text = raw.replace("\u00a0", " ").strip()
+    if _FRENCH_SHAPE.fullmatch(text):  # no letters, so never scientific notation
+        if _FLOAT_ARTEFACT.match(text):
+            text = text.split(".", 1)[0]
+        if country_hint is None:
+            hint = ""
+        elif type(country_hint) is str and len(country_hint) == 2 and country_hint.isascii() and country_hint.isalpha():
+            hint = country_hint.upper()  # what clean_text(...).upper() gives for such a hint
+        else:
+            hint = (clean_text(country_hint) or "").upper()
+        region = hint if len(hint) == 2 and hint.isalpha() else default_region.upper()
+        result = _french_fast_path(raw, text, region, hint)
+        if result is not None:
+            return result
+    result = _normalize_phone_reference(value, default_region, country_hint)
+    extra = _STATUS_FLAGS.get(result.status)
+    if extra is None:
+        return result
+    return PhoneResult(result.raw, result.e164, result.region, result.status, result.flags | extra)
+
+
+def _normalize_phone_reference(value: Any, default_region: str = "FR", country_hint: Any = None) -> PhoneResult:
+    """The straightforward implementation (``phonenumbers.parse`` for every number), kept as the reference.
+
+    :func:`normalize_phone` must give the same result, with ``invalid`` or
+    ``possible_not_valid`` added to the flags of an invalid or possible number;
+    ``tests/test_normalize.py`` compares the two on thousands of numbers.
     """
     raw = clean_text(value)
     if raw is None:
@@ -312,6 +402,286 @@ def _is_mobile_in(text: str, region: str) -> bool:
     return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _MOBILE_TYPES
 
 
+# ---- the fast path
+#
+# For text made only of ASCII digits and the separators below (a '+' only in
+# front), phonenumbers.parse reads exactly the digits: no extension, letter,
+# RFC 3966 or second-number rule can apply. What it then does with them is
+# replayed below from the same metadata, and wherever a rule would need more
+# than that (a national-prefix transform rule, an international prefix written
+# without '+', a country code written without '+' or '00', a national number
+# with a leading zero), the fast path gives up and the number is parsed.
+
+# Text that clean_text returns unchanged: ASCII digits and separators, single spaces, nothing around.
+_PLAIN_PHONE = re.compile(r"[0-9+().\-/]+(?: [0-9+().\-/]+)*")
+# Separators, then an optional '+', then digits and separators.
+_FRENCH_SHAPE = re.compile(r"[ ().\-/]*\+?[0-9 ().\-/]*")
+_NOT_DIGITS = re.compile(r"[^0-9]+")
+_EMPTY_PHONE = PhoneResult(None, None, None, "empty")
+_FLAGS_NONE: frozenset[str] = frozenset()
+_FLAGS_ASSUMED = frozenset({"country_code_assumed"})
+_FLAGS_AMBIGUOUS = frozenset({"country_code_assumed", "region_ambiguous"})
+_FLAGS_INVALID_ASSUMED = frozenset({"country_code_assumed", "invalid"})
+
+
+class _RegionRules:
+    """One region's phonenumbers metadata, with its patterns compiled once.
+
+    :meth:`classify` is phonenumbers' ``_number_type_helper`` reduced to the two
+    answers the normaliser needs (valid? a mobile type?); :meth:`national_number`
+    replays ``phonenumbers.parse`` for digits written without a country code.
+    """
+
+    def __init__(self, region: str) -> None:
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        self.meta = meta
+        self.region = region
+        self.country_code: int = meta.country_code
+        self.country_code_text = str(meta.country_code)
+        self.idd = re.compile(meta.international_prefix) if meta.international_prefix else None
+        prefix = meta.national_prefix_for_parsing
+        self.national_prefix = re.compile(prefix) if prefix else None
+        self.transform = bool(meta.national_prefix_transform_rule)
+        general = meta.general_desc
+        self.general_pattern = _full(general.national_number_pattern)
+        self.general = _desc(general)
+        self.lengths = tuple(general.possible_length)
+        self.local_lengths = frozenset(general.possible_length_local_only)
+        self.leading_digits = re.compile(meta.leading_digits) if meta.leading_digits else None
+        # The special types, each tested before fixed-line and mobile: one pattern per set of lengths.
+        specials = (
+            meta.premium_rate,
+            meta.toll_free,
+            meta.shared_cost,
+            meta.voip,
+            meta.personal_number,
+            meta.pager,
+            meta.uan,
+            meta.voicemail,
+        )
+        by_lengths: dict[frozenset[int], list[str]] = {}
+        for desc in specials:
+            if desc is not None and desc.national_number_pattern:
+                by_lengths.setdefault(frozenset(desc.possible_length), []).append(desc.national_number_pattern)
+        self.specials = tuple(
+            (lengths, re.compile("|".join(f"(?:{p})" for p in patterns)).fullmatch)
+            for lengths, patterns in by_lengths.items()
+        )
+        self.fixed = _desc(meta.fixed_line)
+        self.mobile = _desc(meta.mobile)
+        self.same_mobile_and_fixed = bool(meta.same_mobile_and_fixed_line_pattern)
+
+    def classify(self, nsn: str) -> tuple[bool, bool]:
+        """``(valid, mobile)``: ``number_type`` is not UNKNOWN; it is MOBILE or FIXED_LINE_OR_MOBILE."""
+        if not _matches(self.general, nsn):
+            return False, False
+        n = len(nsn)
+        for lengths, fullmatch in self.specials:
+            if (not lengths or n in lengths) and fullmatch(nsn) is not None:
+                return True, False
+        if _matches(self.fixed, nsn):
+            return True, self.same_mobile_and_fixed or _matches(self.mobile, nsn)
+        if not self.same_mobile_and_fixed and _matches(self.mobile, nsn):
+            return True, True
+        return False, False
+
+    def length_kept(self, nsn: str) -> bool:
+        """``parse`` keeps a stripped national prefix unless the rest is too short, local-only or of no length."""
+        n = len(nsn)
+        if n in self.local_lengths:
+            return False
+        return n in self.lengths or n > self.lengths[-1]
+
+    def maybe_mobile(self, nsn: str) -> bool:
+        """False when :meth:`classify` cannot say mobile (one pattern instead of all)."""
+        return _matches(self.fixed if self.same_mobile_and_fixed else self.mobile, nsn)
+
+    def strip_national_prefix(self, number: str) -> str | None:
+        """The number after ``parse`` drops a national prefix (``0``); ``None`` for a transform rule."""
+        if self.national_prefix is None:
+            return number
+        match = self.national_prefix.match(number)
+        if not match:
+            return number
+        if self.transform:
+            return None
+        return self._stripped(number, number[match.end() :])
+
+    def _stripped(self, number: str, rest: str) -> str:
+        if self.general_pattern(number) is not None and self.general_pattern(rest) is None:
+            return number  # the number was viable as written and would not be without the prefix
+        return rest if self.length_kept(rest) else number
+
+    def national_number(self, digits: str) -> str | None:
+        """The national significant number ``parse(digits, region)`` finds, or ``None`` when not replayed here.
+
+        Leading zeros are kept as written (as ``national_significant_number`` gives them back).
+        """
+        if self.idd is not None and self.idd.match(digits):
+            return None  # an international prefix without '+'
+        if digits.startswith(self.country_code_text):
+            return None  # maybe the country code written without '+'
+        if len(digits) < 2:
+            return None
+        nsn = self.strip_national_prefix(digits)
+        if nsn is None or len(nsn) > 17:
+            return None
+        return nsn
+
+    @functools.cached_property
+    def could_be_mobile(self) -> str:
+        """A pattern every digit string that :meth:`mobile_in` does not answer ``False`` matches in full.
+
+        The number parsed is the digits, or the digits without a national prefix; it is a mobile only
+        if it matches the mobile pattern (the fixed-line one when they are the same) of a region of
+        the country code. Digits the replay does not read (international prefix, country code,
+        transform rule) match too.
+        """
+        parts = [f"{self.country_code_text}.*"]
+        if self.idd is not None:
+            parts.append(f"(?:{self.idd.pattern}).*")
+        if self.transform:
+            parts.append(".*")
+        mobiles = []
+        for candidate in _country_rules(self.country_code):
+            desc = candidate.meta.fixed_line if candidate.same_mobile_and_fixed else candidate.meta.mobile
+            if desc is not None and desc.national_number_pattern:
+                mobiles.append(f"(?:{desc.national_number_pattern})")
+        if mobiles:
+            prefix = f"(?:{self.national_prefix.pattern})?" if self.national_prefix is not None else ""
+            parts.append(f"{prefix}(?:{'|'.join(mobiles)})")
+        return "|".join(f"(?:{p})" for p in parts)
+
+    @functools.cached_property
+    def _could_be_mobile(self) -> Callable[[str], Any]:
+        return re.compile(self.could_be_mobile).fullmatch
+
+    def mobile_in(self, digits: str) -> bool | None:
+        """``_is_mobile_in(text, region)`` for text whose digits are ``digits``; ``None`` when it must parse."""
+        if self._could_be_mobile(digits) is None:
+            return False
+        if self.idd is not None and self.idd.match(digits):
+            return None  # an international prefix without '+'
+        if digits.startswith(self.country_code_text) or not 2 <= len(digits) <= 17:
+            return None  # maybe the country code without '+'; a parse error
+        nsn = digits
+        match = self.national_prefix.match(digits) if self.national_prefix is not None else None
+        if match:
+            if self.transform:
+                return None
+            nsn = self._stripped(digits, digits[match.end() :])
+        group = _country_rules(self.country_code)
+        if len(group) == 1:  # region_code_for_number takes the only region unchecked
+            return group[0].classify(nsn)[1]
+        # region_code_for_number: the first region of the country code that claims the number.
+        for candidate in group:
+            if candidate.leading_digits is not None:
+                if candidate.leading_digits.match(nsn):
+                    return candidate.classify(nsn)[1]
+                continue
+            valid, mobile = candidate.classify(nsn)
+            if valid:
+                return mobile
+        return False
+
+
+def _full(pattern: str | None) -> Callable[[str], Any]:
+    if not pattern:
+        return lambda _text: None
+    return re.compile(pattern).fullmatch
+
+
+def _desc(desc: Any) -> tuple[frozenset[int], Callable[[str], Any]] | None:
+    """A PhoneNumberDesc as (possible lengths, fullmatch); ``None`` for a type the region lacks."""
+    if desc is None:
+        return None
+    return frozenset(desc.possible_length), _full(desc.national_number_pattern)
+
+
+def _matches(desc: tuple[frozenset[int], Callable[[str], Any]] | None, nsn: str) -> bool:
+    """phonenumbers' ``_is_number_matching_desc``."""
+    if desc is None:
+        return False
+    lengths, fullmatch = desc
+    if lengths and len(nsn) not in lengths:
+        return False
+    return fullmatch(nsn) is not None
+
+
+@functools.cache
+def _rules(region: str) -> _RegionRules:
+    return _RegionRules(region)
+
+
+@functools.lru_cache(maxsize=1024)
+def _idd_is_00(region: str) -> bool:
+    """True when ``00`` is the region's international prefix (the only one read without '+')."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return meta is not None and meta.international_prefix == "00"
+
+
+@functools.cache
+def _country_rules(country_code: int) -> tuple[_RegionRules, ...]:
+    return tuple(_rules(r) for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[country_code])
+
+
+@functools.cache
+def _neighbour_could_be_mobile() -> Callable[[str], Any]:
+    """One pattern for all the neighbour regions: digits it does not match are a mobile in none."""
+    return re.compile("|".join(f"(?:{_rules(r).could_be_mobile})" for r in _NEIGHBOUR_REGIONS)).fullmatch
+
+
+def _french_fast_path(raw: str, text: str, region: str, hint: str) -> PhoneResult | None:
+    """:func:`normalize_phone` for a French number in a usual format; ``None`` for the general path.
+
+    ``text`` matches ``_FRENCH_SHAPE``. Read: ``+33…`` in any region, ``0033…``
+    where ``00`` is the international prefix, and, when the region is FR, a
+    national number (``0`` then 9 digits, or 9 digits from a spreadsheet).
+    """
+    digits = _NOT_DIGITS.sub("", text)
+    if not 6 <= len(digits) <= 17 or len(text) > 64:
+        return None
+    fr = _rules("FR")
+    if text.lstrip(" ().-/")[0] == "+":
+        if not digits.startswith("33"):
+            return None
+        nsn = fr.strip_national_prefix(digits[2:])
+        assumed = False
+    elif digits.startswith("0033") and _idd_is_00(region):
+        nsn = fr.strip_national_prefix(digits[4:])
+        assumed = False
+    elif region == "FR":
+        nsn = fr.national_number(digits)
+        assumed = True
+    else:
+        return None
+    if nsn is None or nsn[:1] == "0" or not 2 <= len(nsn) <= 17:
+        return None  # a parse error, or an Italian leading zero: parsed
+    valid, mobile = fr.classify(nsn)
+    if valid:
+        status = "valid"
+    elif phonenumbers.is_possible_number(phonenumbers.PhoneNumber(country_code=33, national_number=int(nsn))):
+        status = "possible"
+    else:
+        return PhoneResult(raw, None, None, "invalid", _FLAGS_INVALID_ASSUMED if assumed else _STATUS_FLAGS["invalid"])
+    flags = _FLAGS_NONE
+    if assumed:
+        flags = _FLAGS_ASSUMED
+        if not hint and not mobile and _neighbour_could_be_mobile()(digits) is not None:
+            for r in _NEIGHBOUR_REGIONS:
+                if r == region:
+                    continue
+                mobile_there = _rules(r).mobile_in(digits)
+                if mobile_there is None:
+                    mobile_there = _is_mobile_in(text, r)
+                if mobile_there:
+                    flags = _FLAGS_AMBIGUOUS
+                    break
+    if status == "possible":
+        flags = flags | _STATUS_FLAGS["possible"]
+    return PhoneResult(raw, "+33" + nsn, "FR", status, flags)
+
+
 def phones_agree(a: PhoneResult, b: PhoneResult) -> bool | None:
     """``True``/``False`` when both numbers are usable evidence, else ``None``.
 
@@ -324,10 +694,56 @@ def phones_agree(a: PhoneResult, b: PhoneResult) -> bool | None:
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+# The forms of _DATE_FORMATS in ASCII digits: year first with '-' or '/', or day first with '/', '-' or '.'.
+# (strptime's %m and %d take one or two digits; it also takes other Unicode digits and a space before a
+# one-digit day, which are left to it.)
+_DATE = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})|([0-9]{1,2})([-/.])([0-9]{1,2})\6([0-9]{4})")
 
 
 def normalize_date(value: Any) -> str | None:
-    """An ISO ``YYYY-MM-DD`` date from ISO, French ``dd/mm/yyyy`` or a datetime; ``None`` if unparseable."""
+    """An ISO ``YYYY-MM-DD`` date from ISO, French ``dd/mm/yyyy`` or a datetime; ``None`` if unparseable.
+
+    Read: ``1985-03-02``, ``1985-3-2``, ``1985/03/02``, ``02/03/1985``, ``2-3-1985``,
+    ``02.03.1985``, an ISO date-time (``1985-03-02T10:00:00Z``), a ``date``, ``datetime``
+    or pandas ``Timestamp``. Strict: a two-digit year (``02/03/85``) or an impossible
+    date (``31/02/1990``) gives ``None``. Same results as :func:`_normalize_date_reference`.
+    """
+    if type(value) is str:
+        match = _DATE.fullmatch(value)  # such text is what clean_text returns
+        if match:
+            return _date_from(match)
+    if clean_text(value) is None:  # also pandas NaT, which is a datetime
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = text[:10] if _ISO_DATETIME.match(text) else text
+    match = _DATE.fullmatch(text)
+    if match:
+        return _date_from(match)
+    if text.isascii() and " " not in text:
+        return None  # strptime reads no other ASCII text with these formats
+    return _normalize_date_reference(text)  # non-ASCII digits or a day written " 2": strptime
+
+
+def _date_from(match: re.Match[str]) -> str | None:
+    if match.group(1) is not None:
+        year, month, day = match.group(1, 3, 4)
+    else:
+        day, month, year = match.group(5, 7, 8)
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def _normalize_date_reference(value: Any) -> str | None:
+    """The former implementation (``strptime`` with each format in turn), kept as the reference."""
     if clean_text(value) is None:  # also pandas NaT, which is a datetime
         return None
     if isinstance(value, dt.datetime):
@@ -344,3 +760,31 @@ def normalize_date(value: Any) -> str | None:
         except ValueError:
             continue
     return None
+
+
+def compare_dates(a: str | None, b: str | None) -> str | None:
+    """How two dates (ISO, as :func:`normalize_date` returns them) compare, as birth-date evidence.
+
+    ``"exact"``: the same date; ``"swapped"``: the same year with day and month
+    exchanged (``1985-03-12`` vs ``1985-12-03``, a US/French mix-up), which needs
+    day != month and both readings to be real dates; ``"differ"``: anything else;
+    ``None`` when either is missing. Any value :func:`normalize_date` reads is
+    accepted; one it cannot read counts as missing.
+    """
+    first, second = _as_date(a), _as_date(b)
+    if first is None or second is None:
+        return None
+    if first == second:
+        return "exact"
+    if (
+        first.year == second.year
+        and first.day != first.month
+        and (first.day, first.month) == (second.month, second.day)
+    ):
+        return "swapped"
+    return "differ"
+
+
+def _as_date(value: Any) -> dt.date | None:
+    iso = normalize_date(value)
+    return None if iso is None else dt.date.fromisoformat(iso)

@@ -6,16 +6,21 @@ Adding a case is adding one line.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import random
 import unicodedata
 
 import numpy as np
 import pandas as pd
+import phonenumbers
 import pytest
 
+from reconcile import normalize
 from reconcile.normalize import (
     PhoneResult,
     clean_text,
+    compare_dates,
     email_is_valid,
     name_score,
     name_tokens,
@@ -209,6 +214,308 @@ def test_normalize_phone(raw, hint, e164, region, status):
         assert not result.usable  # no digits guessed, no evidence
 
 
+# One row per written form: (raw, hint, e164, region, status, exact flags). Neighbours of P1/P2 and the
+# new status flags ("invalid", "possible_not_valid"). Values are what the parse-everything reference gives.
+NONE: set[str] = set()
+ASSUMED = {"country_code_assumed"}
+AMBIGUOUS = {"country_code_assumed", "region_ambiguous"}
+POSSIBLE = {"country_code_assumed", "possible_not_valid"}
+ASSUMED_INVALID = {"country_code_assumed", "invalid"}
+INVALID = {"invalid"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "hint", "e164", "region", "status", "flags"),
+    [
+        pytest.param("06 12 34 56 78", None, "+33612345678", "FR", "valid", ASSUMED, id="P1-national-spaces"),
+        pytest.param("06.12.34.56.78", "FR", "+33612345678", "FR", "valid", ASSUMED, id="P1-dots-hint-FR"),
+        pytest.param("06-12-34-56-78", None, "+33612345678", "FR", "valid", ASSUMED, id="P1-dashes"),
+        pytest.param("06/12/34/56/78", None, "+33612345678", "FR", "valid", ASSUMED, id="P1-slashes"),
+        pytest.param("(0)6 12 34 56 78", None, "+33612345678", "FR", "valid", ASSUMED, id="P1-bracketed-trunk"),
+        pytest.param("+33 (0)6 12 34 56 78", "FR", "+33612345678", "FR", "valid", NONE, id="P1-plus33-trunk-hint-FR"),
+        pytest.param("+33 (0) 6 12 34 56 78", None, "+33612345678", "FR", "valid", NONE, id="P1-plus33-trunk-space"),
+        pytest.param("+33 0 6 12 34 56 78", None, "+33612345678", "FR", "valid", NONE, id="P1-plus33-space-zero"),
+        pytest.param("+33.6.12.34.56.78", None, "+33612345678", "FR", "valid", NONE, id="P1-plus33-dots"),
+        pytest.param("+33-6-12-34-56-78", None, "+33612345678", "FR", "valid", NONE, id="P1-plus33-dashes"),
+        pytest.param("+33612345678", "XX", "+33612345678", "FR", "valid", NONE, id="P1-e164-unknown-hint"),
+        pytest.param("0033 6 12 34 56 78", "BE", "+33612345678", "FR", "valid", NONE, id="P1-0033-hint-BE"),
+        pytest.param("0033 (0)6 12 34 56 78", None, "+33612345678", "FR", "valid", NONE, id="P1-0033-trunk"),
+        pytest.param("33612345678", None, "+33612345678", "FR", "valid", NONE, id="P1-33-without-plus"),
+        pytest.param("+33612345678.0", None, "+33612345678", "FR", "valid", NONE, id="L5-e164-float-text"),
+        pytest.param("0612345678", "France", "+33612345678", "FR", "valid", ASSUMED, id="hint-not-a-code"),
+        # French landlines 01-05 and 09 without a hint: not mobiles in any neighbour, so not ambiguous.
+        pytest.param("01 23 45 67 89", None, "+33123456789", "FR", "valid", ASSUMED, id="landline-01-no-hint"),
+        pytest.param("02 12 34 56 78", None, "+33212345678", "FR", "valid", ASSUMED, id="landline-02-no-hint"),
+        pytest.param("05 12 34 56 78", None, "+33512345678", "FR", "valid", ASSUMED, id="landline-05-no-hint"),
+        pytest.param("09 12 34 56 78", None, "+33912345678", "FR", "valid", ASSUMED, id="voip-09-no-hint"),
+        pytest.param("08 00 12 34 56", None, "+33800123456", "FR", "valid", ASSUMED, id="toll-free-08"),
+        pytest.param("08 70 12 34 56", None, "+33870123456", "FR", "possible", POSSIBLE, id="08-unallocated-possible"),
+        # P2 neighbours.
+        pytest.param("0470 12 34 56", "", "+33470123456", "FR", "valid", AMBIGUOUS, id="P2-empty-hint"),
+        # A hint phonenumbers does not know is no hint at all.
+        pytest.param("0470 12 34 56", "XX", "+33470123456", "FR", "valid", AMBIGUOUS, id="P2-unknown-hint"),
+        # A French mobile of an employee living in Belgium: invalid as Belgian, valid as French.
+        pytest.param(
+            "06 12 34 56 78",
+            "be",
+            "+33612345678",
+            "FR",
+            "valid",
+            ASSUMED | {"country_hint_ignored"},
+            id="P2-french-mobile-hint-BE-falls-back",
+        ),
+        pytest.param("02 223 45 67", "BE", "+3222234567", "BE", "valid", ASSUMED, id="P2-belgian-landline-hint-BE"),
+        pytest.param("079 123 45 67", "CH", "+41791234567", "CH", "valid", ASSUMED, id="P2-swiss-mobile-hint-CH"),
+        pytest.param("079 123 45 67", None, "+33791234567", "FR", "valid", ASSUMED, id="P2-swiss-mobile-no-hint"),
+        pytest.param("+41 79 123 45 67", None, "+41791234567", "CH", "valid", NONE, id="P2-swiss-international"),
+        pytest.param("0041 79 123 45 67", None, "+41791234567", "CH", "valid", NONE, id="P2-swiss-0041"),
+        pytest.param("+352 621 123 456", None, "+352621123456", "LU", "valid", NONE, id="P2-luxembourg-mobile"),
+        pytest.param("621 123 456", "LU", "+352621123456", "LU", "valid", ASSUMED, id="P2-luxembourg-hint-LU"),
+        pytest.param("27 12 34 56", "LU", "+35227123456", "LU", "valid", ASSUMED, id="P2-luxembourg-landline"),
+        # Invalid and possible-but-not-valid French shapes.
+        pytest.param("06 12 34 56 7", None, "+33061234567", "FR", "possible", POSSIBLE, id="P1-06-one-digit-short"),
+        pytest.param("06 12 34", None, None, None, "invalid", ASSUMED_INVALID, id="P1-06-too-short"),
+        pytest.param("06 12 34 56 789", None, None, None, "invalid", ASSUMED_INVALID, id="P1-06-too-long"),
+        pytest.param("+33 6 12 34 56", None, None, None, "invalid", INVALID, id="P1-plus33-too-short"),
+        pytest.param("abc", None, None, None, "invalid", INVALID, id="not-a-number"),
+        pytest.param("3.36123E+10", None, None, None, "corrupted", {"corrupted"}, id="L5-corrupted"),
+        pytest.param("", None, None, None, "empty", NONE, id="empty"),
+    ],
+)
+def test_normalize_phone_table(raw, hint, e164, region, status, flags):
+    result = normalize_phone(raw, "FR", hint)
+    assert (result.e164, result.region, result.status, set(result.flags)) == (e164, region, status, flags)
+    if "country_hint_ignored" not in flags:
+        assert result == _reference(raw, "FR", normalize._known_region(hint))
+
+
+@pytest.mark.parametrize(
+    ("status", "flag"),
+    [
+        pytest.param("invalid", "invalid", id="invalid"),
+        pytest.param("possible", "possible_not_valid", id="possible"),
+        pytest.param("valid", None, id="valid"),
+        pytest.param("corrupted", "corrupted", id="corrupted"),
+        pytest.param("empty", None, id="empty"),
+    ],
+)
+def test_status_flags_follow_the_status(status, flag):
+    """Each status flag is there exactly when the status says so (the issue's "invalid", "possible but not valid")."""
+    rng = random.Random(status)
+    results = [normalize_phone(raw, "FR", hint) for raw, hint in _phone_sample(rng, 600)]
+    results = [r for r in results if r.status == status]
+    assert results
+    for result in results:
+        assert (result.flags & {"invalid", "possible_not_valid", "corrupted"}) == ({flag} if flag else set())
+
+
+def _reference(value, default_region="FR", hint=None):
+    """The reference result plus the status flags normalize_phone adds."""
+    result = normalize._normalize_phone_reference(value, default_region, hint)
+    extra = {"invalid": {"invalid"}, "possible": {"possible_not_valid"}}.get(result.status, set())
+    return dataclasses.replace(result, flags=result.flags | extra)
+
+
+def _digits(rng, n):
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def _grouped(digits, sep, sizes=(2, 2, 2, 2, 2)):
+    out, i = [], 0
+    for size in sizes:
+        out.append(digits[i : i + size])
+        i += size
+    if i < len(digits):
+        out.append(digits[i:])
+    return sep.join(part for part in out if part)
+
+
+def _phone_sample(rng, n):
+    """Seeded (raw, hint) pairs in every format the matcher meets, French first."""
+    hints = ["FR", "BE", "be", None, "", "XX", "CH", "LU", "fr", "France", float("nan")]
+    odd = [
+        "3.36123E+10",
+        "3,36123e+10",
+        "6.12345678E8",
+        "612345678.0",
+        "+33612345678.00",
+        612345678.0,
+        612345678,
+        33612345678,
+        "",
+        "  ",
+        "nan",
+        None,
+        float("nan"),
+        f"06 12 34 56 78{NBSP}",
+        " 06 12 34 56 78 ",
+        "06  12 34 56 78",
+        "++33612345678",
+        "+(33) 6 12 34 56 78",
+        "(+33) 6 12 34 56 78",
+        "06 12 34 56 78 ext 12",
+        "tel: 06 12 34 56 78",
+        "06 12 34 56 78 / 07 12 34 56 78",
+        "０６１２３４５６７８",
+        "٠٦١٢٣٤٥٦٧٨",
+        "0",
+        "12",
+        "1 2",
+        "+33",
+        "+",
+        "()",
+        "0033",
+        "1" * 40,
+        "0" * 12,
+        "+33" + "-" * 300 + "612345678",
+    ]
+    pairs = []
+    for _ in range(n):
+        nine = rng.choice("123456789") + _digits(rng, 8)
+        mobile = rng.choice("67") + _digits(rng, 8)
+        landline = rng.choice("123459") + _digits(rng, 8)
+        sep = rng.choice([" ", ".", "-", "", "/"])
+        kind = rng.randrange(16)
+        if kind == 0:
+            raw = _grouped("0" + mobile, sep)
+        elif kind == 1:
+            raw = "+33 " + _grouped(rng.choice([mobile, landline]), sep, (1, 2, 2, 2, 2))
+        elif kind == 2:
+            raw = "+33 (0)" + _grouped(mobile, sep, (1, 2, 2, 2, 2))
+        elif kind == 3:
+            raw = rng.choice(["+330", "+33", "+33 0 ", "0033", "0033 ", "00 33 "]) + rng.choice([mobile, nine])
+        elif kind == 4:
+            raw = rng.choice([nine, mobile, nine + ".0"])  # spreadsheet cells
+        elif kind in (5, 6):
+            raw = _grouped("0" + landline, sep)  # landlines 01-05 and 09
+        elif kind == 7:
+            raw = _grouped("08" + _digits(rng, 8), sep)
+        elif kind == 8:
+            cc = rng.choice(["32", "41", "44", "49", "39", "1", "352", "34", "31", "351"])
+            raw = (
+                rng.choice(["+", "00", "+ ", ""])
+                + cc
+                + rng.choice([" ", "", " (0)"])
+                + _digits(rng, rng.randint(6, 11))
+            )
+        elif kind == 9:
+            raw = _grouped(
+                "0" + rng.choice("4789") + _digits(rng, rng.randint(7, 9)), sep, (3, 2, 2, 2)
+            )  # BE/CH shapes
+        elif kind == 10:
+            raw = _grouped(_digits(rng, rng.randint(1, 14)), sep, (rng.randint(1, 4),) * 6)  # short and long
+        elif kind == 11:
+            raw = "".join(rng.choice("0123456789 +-().,/eExt#;abc" + NBSP + ZWSP) for _ in range(rng.randint(0, 18)))
+        elif kind == 12:
+            raw = rng.choice(odd)
+        elif kind == 13:  # separators anywhere
+            chars = list(rng.choice(["0", "+33", "0033", "+33 0", "(0)", "33"]) + mobile)
+            for _ in range(rng.randint(0, 3)):
+                chars.insert(rng.randint(0, len(chars)), rng.choice(" ().-/"))
+            raw = "".join(chars)
+        elif kind == 14:
+            raw = rng.choice(["00", "000", "0800", "089", "07", "3", "33", "0 033"]) + _digits(rng, rng.randint(5, 10))
+        else:
+            raw = _grouped("0" + _digits(rng, 9), sep)
+        pairs.append((raw, rng.choice(hints)))
+    return pairs
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fast_path_equals_the_reference(seed):
+    """The fast path for French numbers gives what the parse-everything reference gives."""
+    rng = random.Random(seed)
+    hinted = normalize._normalize_phone_hinted
+    for raw, hint in _phone_sample(rng, 1500):
+        default = rng.choice(["FR", "FR", "fr", "BE"])
+        assert hinted(raw, default, hint) == _reference(raw, default, hint), (raw, default, hint)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_hint_rules_on_top_of_the_reference(seed):
+    """normalize_phone = the reference with an unknown hint dropped, and the default region's
+    reading kept when the hint's is not valid but the default's is."""
+    rng = random.Random(seed)
+    for raw, hint in _phone_sample(rng, 800):
+        got = normalize_phone(raw, "FR", hint)
+        known = normalize._known_region(hint)
+        expected = _reference(raw, "FR", known)
+        if known not in (None, "FR") and expected.status != "valid" and "country_code_assumed" in expected.flags:
+            fallback = _reference(raw, "FR", None)
+            if fallback.status == "valid":
+                expected = dataclasses.replace(fallback, flags=fallback.flags | {"country_hint_ignored"})
+        assert got == expected, (raw, hint)
+
+
+def test_fast_path_takes_the_usual_french_formats(monkeypatch):
+    """The formats the matcher meets most never reach phonenumbers.parse."""
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError(f"parsed {args}")
+
+    monkeypatch.setattr(normalize.phonenumbers, "parse", no_parse)
+    for raw in [
+        "06 12 34 56 78",
+        "06.12.34.56.78",
+        "+33 6 12 34 56 78",
+        "+33 (0)6 12 34 56 78",
+        "+330612345678",
+        "0033 6 12 34 56 78",
+        "+33612345678",
+        "612345678",
+        612345678.0,
+        "01 23 45 67 89",
+        "0470 12 34 56",
+    ]:
+        for hint in (None, "FR"):
+            assert normalize_phone(raw, "FR", hint).status == "valid"
+
+
+def _example_nsns(region, rng):
+    """National numbers of every type of a region, and near misses."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    nsns = []
+    for num_type in phonenumbers.PhoneNumberType.values():
+        example = phonenumbers.example_number_for_type(region, num_type)
+        if example is not None:
+            nsns.append(phonenumbers.national_significant_number(example))
+    for nsn in list(nsns):
+        for _ in range(20):
+            i = rng.randrange(len(nsn))
+            nsns.append(nsn[:i] + rng.choice("0123456789") + nsn[i + 1 :])
+        nsns += [nsn[:-1], nsn + rng.choice("0123456789")]
+    lengths = sorted(set(meta.general_desc.possible_length) | {8, 9, 10, 11})
+    nsns += [rng.choice("123456789") + _digits(rng, n - 1) for n in lengths for _ in range(30)]
+    return nsns
+
+
+@pytest.mark.parametrize("region", ["FR", *normalize._NEIGHBOUR_REGIONS, "GG", "IM", "JE", "VA"])
+def test_region_rules_classify_as_phonenumbers(region):
+    """The compiled per-region rules say valid / mobile exactly when phonenumbers' type helper does."""
+    rules = normalize._rules(region)
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    for nsn in _example_nsns(region, random.Random(region)):
+        num_type = phonenumbers.phonenumberutil._number_type_helper(nsn, meta)
+        expected = (num_type != phonenumbers.PhoneNumberType.UNKNOWN, num_type in normalize._MOBILE_TYPES)
+        assert rules.classify(nsn) == expected, (region, nsn)
+
+
+def test_neighbour_mobile_check_equals_parsing():
+    """The metadata replay of "is this a mobile in region r" answers as parsing in r does, or defers to it."""
+    rng = random.Random(5)
+    could_be_mobile = normalize._neighbour_could_be_mobile()
+    for _ in range(1500):
+        digits = rng.choice(["0", "", "00", "0" + rng.choice("123456789"), "7", "6", "4"]) + _digits(
+            rng, rng.randint(2, 12)
+        )
+        answers = {r: normalize._is_mobile_in(digits, r) for r in normalize._NEIGHBOUR_REGIONS}
+        for region, expected in answers.items():
+            fast = normalize._rules(region).mobile_in(digits)
+            assert fast in (None, expected), (region, digits)
+        if could_be_mobile(digits) is None:
+            assert not any(answers.values()), digits
+
+
 def test_normalize_phone_l5_never_appends_the_float_zero():
     assert normalize_phone("612345678.0").e164 != "+336123456780"
 
@@ -299,6 +606,80 @@ def test_phones_never_agree_when_countries_differ(a, b):
 )
 def test_normalize_date(raw, expected):
     assert normalize_date(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("1985-3-2", "1985-03-02", id="iso-no-padding"),
+        pytest.param("1985-03-2", "1985-03-02", id="iso-day-no-padding"),
+        pytest.param("1985/3/2", "1985-03-02", id="iso-slashes-no-padding"),
+        pytest.param("2/3/1985", "1985-03-02", id="french-no-padding"),
+        pytest.param("02.03.1985", "1985-03-02", id="french-dots"),
+        pytest.param(" 02/03/1985 ", "1985-03-02", id="spaces-around"),
+        pytest.param("1985-03-02T10:30:00+01:00", "1985-03-02", id="iso-datetime-offset"),
+        pytest.param(pd.Timestamp("1985-03-02 23:59"), "1985-03-02", id="timestamp-with-time"),
+        pytest.param(dt.datetime(1985, 3, 2, 23, 59), "1985-03-02", id="datetime-with-time"),
+        pytest.param(np.datetime64("1985-03-02"), "1985-03-02", id="numpy-datetime64"),
+        pytest.param("29/02/2000", "2000-02-29", id="leap-day"),
+        pytest.param("29/02/1900", None, id="not-a-leap-year"),
+        pytest.param("31/04/1990", None, id="impossible-april-31"),
+        pytest.param("00/03/1985", None, id="day-zero"),
+        pytest.param("12/13/1985", None, id="month-13"),
+        pytest.param("03/12/85", None, id="two-digit-year-strict"),
+        pytest.param("1985.03.02", None, id="iso-dots-not-a-format"),
+        pytest.param("1985-03-02 10:30", None, id="iso-space-time-not-read"),
+        pytest.param("02/03-1985", None, id="mixed-separators"),
+        pytest.param("0000-01-01", None, id="year-zero"),
+        pytest.param("32874", None, id="excel-serial"),
+        pytest.param("1985-03- 2", "1985-03-02", id="strptime-space-before-day"),
+        pytest.param("١٩٨٥-٠٣-٠٢", None, id="non-ascii-digits"),
+    ],
+)
+def test_normalize_date_forms(raw, expected):
+    assert normalize_date(raw) == expected
+    assert normalize._normalize_date_reference(raw) == expected
+
+
+def test_normalize_date_equals_the_strptime_reference():
+    """The one-regex reader gives what trying each strptime format in turn gives."""
+    rng = random.Random(11)
+    years = ["1985", "2000", "1900", "0000", "0999", "85", "19850"]
+    months = ["1", "01", "12", "13", "0", "00", "2", "02", "10", "123", " 3"]
+    days = ["1", "01", "28", "29", "30", "31", "32", "0", "00", " 2", "3"]
+    for _ in range(4000):
+        y, m, d = rng.choice(years + [str(rng.randint(1000, 2100))]), rng.choice(months), rng.choice(days)
+        sep = rng.choice("-/.")
+        other = sep if rng.random() < 0.85 else rng.choice("-/.")
+        raw = rng.choice(
+            [f"{y}{sep}{m}{other}{d}", f"{d}{sep}{m}{other}{y}", f"{y}-{m}-{d}T12:00", f" {d}{sep}{m}{sep}{y} "]
+        )
+        if rng.random() < 0.1:
+            raw = "".join(rng.choice("0123456789-/. T:Z٣") for _ in range(rng.randint(0, 12)))
+        assert normalize_date(raw) == normalize._normalize_date_reference(raw), raw
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        pytest.param("1985-03-12", "1985-03-12", "exact", id="exact"),
+        pytest.param("1985-03-12", "1985-12-03", "swapped", id="swapped"),
+        pytest.param("1985-12-03", "1985-03-12", "swapped", id="swapped-other-way"),
+        pytest.param("1985-03-12", "1986-12-03", "differ", id="swapped-other-year"),
+        pytest.param("1985-03-12", "1985-03-13", "differ", id="one-day-apart"),
+        pytest.param("1985-01-31", "1985-12-31", "differ", id="no-swapped-reading"),
+        pytest.param("1985-05-05", "1986-05-05", "differ", id="day-equals-month"),
+        pytest.param("1985-03-12", None, None, id="missing-b"),
+        pytest.param(None, "1985-03-12", None, id="missing-a"),
+        pytest.param(None, None, None, id="both-missing"),
+        pytest.param("", "1985-03-12", None, id="empty"),
+        pytest.param("not a date", "1985-03-12", None, id="unreadable-is-missing"),
+        pytest.param("1985-3-12", "1985-03-12", "exact", id="unpadded"),
+        pytest.param("12/03/1985", "1985-12-03", "swapped", id="french-text"),
+    ],
+)
+def test_compare_dates(a, b, expected):
+    assert compare_dates(a, b) == expected
 
 
 def test_normalize_date_nat_is_missing():
