@@ -1,7 +1,8 @@
 """Record linkage of Payfit records (source) to Equify accounts (target).
 
-Pure logic over pandas DataFrames: no database, no I/O. The policy is
-``shared/domain.md`` §5, strongest evidence first:
+Pure logic over pandas DataFrames (DuckDB, in memory, only as the join engine
+for blocking): no files, no network. The policy is ``shared/domain.md`` §5,
+strongest evidence first:
 
 1. exclusion list → *excluded*, whatever else matches;
 2. sync ledger → *synced* (action *update* when mapped values changed);
@@ -14,43 +15,55 @@ Pure logic over pandas DataFrames: no database, no I/O. The policy is
 Linkage is one-to-one: an Equify account is linked to at most one Payfit
 record; two records claiming one account are both conflicts.
 
-Candidate pairs come from *blocking* (shared email, identifier, phone or name
-key), never from a full cross product.
+The engine runs in four vectorised stages, so 100,000 × 100,000 records take
+seconds (``bench/match_scale.py``):
+
+* **normalise** each side once, every distinct raw value once (names, emails,
+  phones, dates are cached by value);
+* **block** in DuckDB: equi-joins of the two sides' blocking keys, one rule per
+  key kind (:data:`BLOCKING_RULES`), the union of the pairs, never a cross product;
+  a loose key whose block (records × accounts sharing it) would give more than
+  ``MatchSettings.max_block_pairs`` pairs is dropped and counted;
+* **score** every candidate pair at once (rapidfuzz ``cpdist``), keeping the
+  per-field breakdown;
+* **classify** from per-record aggregates of the scored pairs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
+import numpy as np
 import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from .exceptions import InputError
 from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSettings
 from .normalize import (
     NameKey,
-    PhoneResult,
     clean_text,
-    compact,
     name_key,
     name_tokens,
     normalize_date,
     normalize_email,
     normalize_phone,
-    phones_agree,
     score_names,
 )
 from .values import changed_since
 
 log = logging.getLogger(__name__)
 
-__all__ = ["canonical_source", "match"]
+__all__ = ["BLOCKING_RULES", "CANDIDATE_COLUMNS", "canonical_source", "match"]
 
 RECORD_COLUMNS = ["source_id", "category", "action", "target_id", "score", "rule", "reason"]
 LINK_COLUMNS = ["source_id", "target_id", "score", "rule"]
+#: Columns of ``MatchResult.candidates``: one row per scored pair with its per-field breakdown.
 CANDIDATE_COLUMNS = [
     "source_id",
     "target_id",
@@ -59,56 +72,36 @@ CANDIDATE_COLUMNS = [
     "email_equal",
     "phone_agree",
     "birthdate_equal",
+    "birthdate_match",
+    "matricule_equal",
+    "name_points",
+    "birthdate_points",
+    "phone_points",
+    "matricule_points",
     "rule",
 ]
+BLOCKING_COLUMNS = ["rule", "description", "pairs", "strongest", "crowded_keys"]
+
+#: Blocking rules, strongest first: ``(rule, what both records share, loose)``.
+#: A *loose* rule's key whose block would give more than ``max_block_pairs`` pairs is dropped.
+BLOCKING_RULES: tuple[tuple[str, str, bool], ...] = (
+    ("payfit_id", "the account carries the record's Payfit ID", False),
+    ("matricule", "the same matricule", False),
+    ("email", "the same normalised email", False),
+    ("phone", "the same phone in E.164 (usable numbers only)", False),
+    ("name", "the same name tokens, sorted, spaces removed", False),
+    ("last_name", "the account's last name and first initial, in either order (a typo in the first name)", True),
+    ("name_token", "a last-name word of 3+ letters, particles excepted (compound and one-part names)", True),
+    ("name_prefix", "the first 4 letters of one name part and the other part whole (a typo near the end)", True),
+    ("name_suffix", "the last 4 letters of one name part and the other part whole (a typo near the start)", True),
+    ("initials_birthdate", "the same birth date and the same two initials, in any order", True),
+)
+_RULE_NAMES = [r[0] for r in BLOCKING_RULES]
+_LOOSE = [i for i, r in enumerate(BLOCKING_RULES) if r[2]]
 # Name particles are too common to block on alone.
 _PARTICLES = frozenset({"de", "du", "des", "la", "le", "les", "d", "l", "van", "von", "der", "den", "di", "da", "del"})
-
-
-@dataclass(frozen=True)
-class _Rec:
-    """One side's record after normalisation (internal)."""
-
-    id: str
-    first: str | None
-    last: str | None
-    full: str | None
-    email: str | None
-    phone: PhoneResult
-    birth: str | None
-    matricule: str | None
-    payfit_id: str | None
-    label: str
-    name: NameKey
-
-    def name_keys(self, *, target_side: bool) -> set[str]:
-        """Name blocking keys. The target side indexes its whole name and its last name
-        (never a first name alone: every Jean would pair with every Jean); the source side
-        looks up with both of its parts, so swapped first and last names still meet.
-
-        Keys: ``s:`` sorted tokens, ``c:`` sorted tokens without spaces, ``p:`` a part
-        without spaces, ``t:`` one token of the last name (or of a full name), ``q:`` the
-        first 4 letters of a part with the other part's initial and ``r:`` its last 4
-        letters with that initial (a typo elsewhere in the name still meets its record).
-        """
-        tokens = self.name.tokens
-        if not tokens:
-            return set()
-        keys = {"s:" + " ".join(sorted(tokens)), "c:" + "".join(sorted(tokens))}
-        first, last = compact(self.first), compact(self.last)
-        if not (first and last):  # one part only, or a full name: every token stands for the name
-            keys.update("t:" + t for t in tokens if len(t) >= 3 and t not in _PARTICLES)
-            if first or last:
-                keys.add("p:" + (first or last))
-            return keys
-        parts = [(last, first)] if target_side else [(last, first), (first, last)]
-        for part, other in parts:
-            keys.add("p:" + part)
-            keys.add(f"q:{part[:4]}:{other[0]}")
-            keys.add(f"r:{part[-4:]}:{other[0]}")
-        last_tokens = name_tokens(self.last) if target_side else name_tokens(self.first, self.last)
-        keys.update("t:" + t for t in last_tokens if len(t) >= 3 and t not in _PARTICLES)
-        return keys
+_PLAIN_ID = re.compile(r"[\w.:/@+-]+")
+_RULE_WORDS = {"email": "email", "payfit_id": "Payfit ID", "matricule": "matricule"}
 
 
 def canonical_source(source: pd.DataFrame, mapping: FieldMapping | Mapping[str, str | None] | None) -> pd.DataFrame:
@@ -143,335 +136,391 @@ def canonical_source(source: pd.DataFrame, mapping: FieldMapping | Mapping[str, 
     return out
 
 
-def _records(frame: pd.DataFrame, settings: MatchSettings, *, hint_col: str | None) -> list[_Rec]:
-    cols = set(frame.columns)
+def _by_value(values: Iterable[Hashable], fn: Callable[[Any], Any]) -> list[Any]:
+    """``[fn(v) for v in values]``, calling ``fn`` once per distinct value (names, dates and
+    phones repeat a lot: first names, shared birth dates, the same phone on both sides)."""
+    cache: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        key = None if v is None or (isinstance(v, float) and v != v) else v
+        try:
+            res = cache[key]
+        except KeyError:
+            res = cache[key] = fn(key)
+        except TypeError:  # unhashable cell (a list from a JSON export): no cache
+            res = fn(key)
+        out.append(res)
+    return out
 
-    def get(row: Mapping[str, Any], name: str) -> Any:
-        return row.get(name) if name in cols else None
 
-    recs = []
-    for row in frame.to_dict("records"):
-        hint = get(row, hint_col) if hint_col else get(row, "country")
-        first, last, full = clean_text(get(row, "firstName")), clean_text(get(row, "lastName")), None
-        if first is None and last is None:
-            full = clean_text(get(row, "fullName"))
-        label = " ".join(x for x in (first, last, full) if x) or "(no name)"
-        recs.append(
-            _Rec(
-                id=str(row["id"]),
-                first=first,
-                last=last,
-                full=full,
-                email=normalize_email(get(row, "email")),
-                phone=normalize_phone(get(row, "phoneNumber"), settings.default_region, hint),
-                birth=normalize_date(get(row, "birthDate")),
-                matricule=clean_text(get(row, "matricule")),
-                payfit_id=clean_text(get(row, "payfitId")),
-                label=label,
-                name=name_key(first, last, full),
-            )
+def _column(frame: pd.DataFrame, name: str | None) -> list[Any]:
+    if name is None or name not in frame.columns:
+        return [None] * len(frame)
+    return frame[name].astype(object).tolist()
+
+
+def _swap_day_month(iso: str | None) -> str | None:
+    """``1985-03-12`` → ``1985-12-03``; ``None`` when the swap is no other valid date."""
+    if iso is None:
+        return None
+    y, m, d = iso[:4], iso[5:7], iso[8:10]
+    if m == d or int(d) > 12:
+        return None
+    return f"{y}-{d}-{m}"
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One side's records after normalisation, as parallel arrays (internal).
+
+    Name arrays hold compact comparison strings (tokens without spaces), ``""``
+    when missing: ``first``/``last`` the two parts, ``fl``/``lf`` both parts in
+    each order, ``joined`` the sorted tokens. ``full`` holds a :class:`NameKey`
+    for records named only by a full-name column (scored one by one) and
+    ``compound`` marks multi-word last names (scored one by one too).
+    """
+
+    ids: np.ndarray
+    labels: list[str]
+    first: np.ndarray
+    last: np.ndarray
+    fl: np.ndarray
+    lf: np.ndarray
+    joined: np.ndarray
+    last_tokens: list[tuple[str, ...]]
+    tokens: list[tuple[str, ...]]
+    full: dict[int, NameKey]
+    compound: np.ndarray
+    email: np.ndarray
+    phone: np.ndarray
+    phone_region: np.ndarray
+    birth: np.ndarray
+    birth_swapped: np.ndarray
+    matricule: np.ndarray
+    payfit_id: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _obj(values: list[Any]) -> np.ndarray:
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr
+
+
+def _side(frame: pd.DataFrame, settings: MatchSettings, *, hint_col: str | None) -> _Side:
+    """Normalise one side (every distinct raw value once)."""
+    n = len(frame)
+    first_raw, last_raw = _column(frame, "firstName"), _column(frame, "lastName")
+    full_raw = _column(frame, "fullName")
+    first_clean, last_clean = _by_value(first_raw, clean_text), _by_value(last_raw, clean_text)
+    first_tok, last_tok = _by_value(first_clean, name_tokens), _by_value(last_clean, name_tokens)
+    labels: list[str] = []
+    first_c, last_c, fl, lf, joined = [""] * n, [""] * n, [""] * n, [""] * n, [""] * n
+    tokens: list[tuple[str, ...]] = [()] * n
+    compound = np.zeros(n, dtype=bool)
+    full: dict[int, NameKey] = {}
+    for i in range(n):
+        ft, lt = first_tok[i], last_tok[i]
+        f, la = first_clean[i], last_clean[i]
+        fn = clean_text(full_raw[i]) if f is None and la is None else None
+        labels.append(" ".join(x for x in (f, la, fn) if x) or "(no name)")
+        if ft and lt:
+            fc, lc = "".join(ft), "".join(lt)
+            toks = ft + lt
+            first_c[i], last_c[i], fl[i], lf[i] = fc, lc, fc + lc, lc + fc
+            joined[i] = "".join(sorted(toks)) if len(toks) > 2 else (fc + lc if fc <= lc else lc + fc)
+            tokens[i] = toks
+            compound[i] = len(lt) > 1
+            continue
+        key = name_key(f, la, fn)  # one part only, or a full name: read at every split of its words
+        if key.empty:
+            continue
+        full[i] = key
+        tokens[i] = key.tokens
+        first_c[i], last_c[i] = "".join(ft), "".join(lt)
+        fl[i] = lf[i] = "".join(key.tokens)
+        joined[i] = key.joined
+    hints = _column(frame, hint_col) if hint_col else _column(frame, "country")
+    region = settings.default_region
+    phones = _by_value(
+        zip(_column(frame, "phoneNumber"), hints, strict=True), lambda pair: normalize_phone(pair[0], region, pair[1])
+    )
+    births = _by_value(_column(frame, "birthDate"), normalize_date)
+    return _Side(
+        ids=_obj([str(x) for x in frame["id"].tolist()]),
+        labels=labels,
+        first=_obj(first_c),
+        last=_obj(last_c),
+        fl=_obj(fl),
+        lf=_obj(lf),
+        joined=_obj(joined),
+        last_tokens=[lt if ft else () for ft, lt in zip(first_tok, last_tok, strict=True)],
+        tokens=tokens,
+        full=full,
+        compound=compound,
+        email=_obj(_by_value(_column(frame, "email"), normalize_email)),
+        phone=_obj([p.e164 if p.usable else None for p in phones]),
+        phone_region=_obj([p.region if p.usable else None for p in phones]),
+        birth=_obj(births),
+        birth_swapped=_obj(_by_value(births, _swap_day_month)),
+        matricule=_obj(_by_value(_column(frame, "matricule"), clean_text)),
+        payfit_id=_obj(_by_value(_column(frame, "payfitId"), clean_text)),
+    )
+
+
+def _nonempty(arr: np.ndarray) -> np.ndarray:
+    """True where an object array holds a non-empty value (not None, not "")."""
+    return arr.astype(bool)
+
+
+def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
+    """Blocking keys of one side: columns ``kind`` (int8, index in :data:`BLOCKING_RULES`),
+    ``key`` (str) and ``i`` (int32, the record's position).
+
+    The target side indexes its whole name and its last name (never a first name
+    alone: every Jean would pair with every Jean); the source side looks up with both
+    of its parts, so swapped first and last names still meet.
+    """
+    n = len(side)
+    rows = np.arange(n, dtype=np.int32)
+    frames: list[pd.DataFrame] = []
+
+    def add(rule: str, keys: Any, at: np.ndarray) -> None:
+        if len(at):
+            keys = np.asarray(keys, dtype=object)
+            frames.append(pd.DataFrame({"kind": np.int8(_RULE_NAMES.index(rule)), "key": keys, "i": at}))
+
+    def scalar(rule: str, arr: np.ndarray) -> None:
+        mask = _nonempty(arr)
+        add(rule, arr[mask], rows[mask])
+
+    scalar("payfit_id", side.payfit_id if target_side else side.ids)
+    scalar("matricule", side.matricule)
+    scalar("email", side.email)
+    scalar("phone", side.phone)
+    scalar("name", side.joined)
+    has_first, has_last = _nonempty(side.first), _nonempty(side.last)
+    two = has_first & has_last
+    # name_token: a word of a compound or one-part name against the other side's words.
+    # Two plain first+last names never meet on a word: their exact, last_name, prefix and
+    # suffix keys already cover them, and a common surname would pair everyone bearing it.
+    # Keys ``a:`` pair a compound/one-part account with any record sharing a word;
+    # keys ``b:`` pair a compound/one-part record with accounts whose whole last name is that word.
+    plain = two & np.fromiter((len(x) == 1 for x in side.last_tokens), dtype=bool, count=n)
+    tok_i, tok_k = [], []
+    for i in range(n):
+        words = [w for w in side.tokens[i] if len(w) >= 3 and w not in _PARTICLES]
+        if target_side:
+            keys = ["b:" + side.last[i]] if plain[i] else ["a:" + w for w in words]
+        else:
+            keys = ["a:" + w for w in words] + ([] if plain[i] else ["b:" + w for w in words])
+        tok_i.extend([i] * len(keys))
+        tok_k.extend(keys)
+    add("name_token", tok_k, np.asarray(tok_i, dtype=np.int32))
+    # The account's (last, first) name against both readings of the record: (last, first)
+    # and (first, last), so swapped names still meet. A typo hits one part; the other is whole.
+    first = pd.Series(side.first[two], dtype=object)
+    last = pd.Series(side.last[two], dtype=object)
+    readings = [(last, first)] if target_side else [(last, first), (first, last)]
+    for part, other in readings:
+        add("last_name", (part + ":" + other.str[:1]).to_numpy(), rows[two])
+        add("name_prefix", (part.str[:4] + ":" + other).to_numpy(), rows[two])
+        add("name_suffix", (part.str[-4:] + ":" + other).to_numpy(), rows[two])
+    # initials_birthdate: the birth date and both initials, sorted (swapped names still meet).
+    dated = two & _nonempty(side.birth)
+    a, b = pd.Series(side.first[dated], dtype=object).str[:1], pd.Series(side.last[dated], dtype=object).str[:1]
+    initials = np.where(a.to_numpy() <= b.to_numpy(), a + b, b + a)
+    add("initials_birthdate", pd.Series(side.birth[dated], dtype=object) + ":" + initials, rows[dated])
+    if not frames:
+        return pd.DataFrame({"kind": np.array([], dtype=np.int8), "key": np.array([], dtype=object), "i": rows[:0]})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _block(src: _Side, tgt: _Side, settings: MatchSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """Candidate pairs: the union of every rule's equi-join on its keys (DuckDB).
+
+    Returns ``(s, t, kind)`` int arrays (positions and the strongest rule of each
+    pair, sorted by ``s`` then ``t``) and the blocking report (:data:`BLOCKING_COLUMNS`):
+    per rule, the distinct pairs it produced, the pairs it was the strongest rule
+    for, and how many crowded loose keys were dropped.
+    """
+    sk, tk = _keys(src, target_side=False), _keys(tgt, target_side=True)
+    loose = ", ".join(str(i) for i in _LOOSE)
+    cap = int(settings.max_block_pairs)
+    with duckdb.connect(":memory:") as con:
+        con.register("sk", sk)
+        con.register("tk", tk)
+        con.execute(
+            f"""
+            CREATE TEMP TABLE crowded AS
+            SELECT kind, key
+            FROM (SELECT kind, key, count(*) AS n FROM sk WHERE kind IN ({loose}) GROUP BY kind, key) a
+            JOIN (SELECT kind, key, count(*) AS n FROM tk WHERE kind IN ({loose}) GROUP BY kind, key) b
+            USING (kind, key)
+            WHERE a.n * b.n > {cap}
+            """
         )
-    return recs
+        con.execute(
+            """
+            CREATE TEMP TABLE produced AS
+            SELECT DISTINCT s2.i AS s, t2.i AS t, s2.kind AS kind
+            FROM (SELECT * FROM sk ANTI JOIN crowded USING (kind, key)) s2
+            JOIN (SELECT * FROM tk ANTI JOIN crowded USING (kind, key)) t2 USING (kind, key)
+            """
+        )
+        pairs = con.execute(
+            "SELECT s, t, min(kind)::TINYINT AS kind FROM produced GROUP BY s, t ORDER BY s, t"
+        ).fetchnumpy()
+        per_rule = dict(con.execute("SELECT kind, count(*) FROM produced GROUP BY kind").fetchall())
+        dropped = dict(con.execute("SELECT kind, count(*) FROM crowded GROUP BY kind").fetchall())
+    s = np.asarray(pairs["s"], dtype=np.int64)
+    t = np.asarray(pairs["t"], dtype=np.int64)
+    kind = np.asarray(pairs["kind"], dtype=np.int8)
+    strongest = np.bincount(kind, minlength=len(BLOCKING_RULES))
+    report = pd.DataFrame(
+        {
+            "rule": _RULE_NAMES,
+            "description": [r[1] for r in BLOCKING_RULES],
+            "pairs": [int(per_rule.get(k, 0)) for k in range(len(BLOCKING_RULES))],
+            "strongest": strongest.astype(int),
+            "crowded_keys": [int(dropped.get(k, 0)) for k in range(len(BLOCKING_RULES))],
+        },
+        columns=BLOCKING_COLUMNS,
+    )
+    return s, t, kind, report
+
+
+def _name_key_at(side: _Side, i: int) -> NameKey:
+    """The :class:`NameKey` of record ``i`` (two-part names are built from their compact parts)."""
+    if i in side.full:
+        return side.full[i]
+    first, last = side.first[i], side.last[i]
+    if not (first and last):
+        return NameKey((), "", "", ())
+    toks = side.tokens[i]
+    ordered = sorted(toks)
+    return NameKey(toks, " ".join(ordered), "".join(ordered), ((first, last),))
+
+
+def _similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Normalised Damerau-Levenshtein similarity (0-1) of each pair ``a[k]``, ``b[k]`` (rapidfuzz, all cores)."""
+    if len(a) == 0:
+        return np.zeros(0)
+    return process.cpdist(
+        a.tolist(), b.tolist(), scorer=DamerauLevenshtein.normalized_similarity, dtype=np.float64, workers=-1
+    )
+
+
+def _name_scores(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """Name similarity 0-100 of each pair (NaN when either name is empty): :func:`score_names`,
+    vectorised for two-part names, one by one for full names; a compound last name that
+    contains the other's last name, with the same first name, scores ``compound_surname_score``."""
+    out = np.full(len(s), np.nan)
+    s_two = _nonempty(src.first) & _nonempty(src.last)
+    t_two = _nonempty(tgt.first) & _nonempty(tgt.last)
+    simple = s_two[s] & t_two[t]
+    if simple.any():
+        ss, tt = s[simple], t[simple]
+        a_fl = src.fl[ss]
+        best = np.maximum.reduce(
+            [
+                _similarity(src.joined[ss], tgt.joined[tt]),
+                _similarity(a_fl, tgt.fl[tt]),
+                _similarity(a_fl, tgt.lf[tt]),
+            ]
+        )
+        out[simple] = np.round(best * 100, 1)
+    named = _nonempty(src.joined)[s] & _nonempty(tgt.joined)[t]
+    for k in np.flatnonzero(named & ~simple):
+        score = score_names(_name_key_at(src, int(s[k])), _name_key_at(tgt, int(t[k])))
+        out[k] = np.nan if score is None else score
+    compound = simple & (src.compound[s] | tgt.compound[t])
+    for k in np.flatnonzero(compound & (out < settings.compound_surname_score)):
+        i, j = int(s[k]), int(t[k])
+        if src.first[i] != tgt.first[j]:
+            continue
+        if src.last[i] in tgt.last_tokens[j] or tgt.last[j] in src.last_tokens[i]:
+            out[k] = settings.compound_surname_score
+    return out
+
+
+def _equal_or_none(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise ``a == b`` as an object array of True/False, ``None`` where either is missing."""
+    present = _nonempty(a) & _nonempty(b)
+    out = np.full(len(a), None, dtype=object)
+    out[present] = (a[present] == b[present]).tolist()  # Python bools, so `x is True` works
+    return out
+
+
+def _score(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: MatchSettings) -> dict[str, np.ndarray]:
+    """Score every candidate pair; one row per pair with the per-field breakdown.
+
+    Arrays, one value per pair: ``name_score`` (float 0-100, NaN: no name evidence), ``email_equal``,
+    ``phone_agree`` (object: True/False/None), ``birthdate_match`` (exact, swapped,
+    differ or None), ``birthdate_equal`` and ``matricule_equal`` (True/False/None), the
+    points of each field (float: ``name_points`` is ``name_weight`` × the name score),
+    ``score`` (float 0-100: the points' sum, clipped) and ``id_match`` (bool: the account carries the
+    record's Payfit id or the same matricule).
+    """
+    name = _name_scores(src, tgt, s, t, settings)
+    email_equal = _equal_or_none(src.email[s], tgt.email[t])
+    phone_agree = _equal_or_none(src.phone[s], tgt.phone[t])
+    agree = phone_agree == True  # noqa: E712 - elementwise over an object array
+    # Numbers never agree when their countries differ (case P2).
+    phone_agree[agree] = (src.phone_region[s][agree] == tgt.phone_region[t][agree]).tolist()
+    sb, tb = src.birth[s], tgt.birth[t]
+    dated = _nonempty(sb) & _nonempty(tb)
+    exact = dated & (sb == tb)
+    swapped = dated & ~exact & (src.birth_swapped[s] == tb)
+    birth = np.full(len(s), None, dtype=object)
+    birth[dated] = "differ"
+    birth[exact] = "exact"
+    birth[swapped] = "swapped"
+    birth_equal = np.full(len(s), None, dtype=object)
+    birth_equal[dated] = exact[dated].tolist()
+    birth_points = np.where(
+        exact,
+        settings.birthdate_bonus,
+        np.where(swapped, settings.birthdate_swapped_bonus, np.where(dated, -settings.birthdate_penalty, 0.0)),
+    )
+    phone_points = np.where(phone_agree == True, settings.phone_bonus, 0.0)  # noqa: E712
+    matricule_equal = _equal_or_none(src.matricule[s], tgt.matricule[t])
+    matricule_points = np.where(matricule_equal == False, -settings.matricule_penalty, 0.0)  # noqa: E712
+    name_points = np.round(np.nan_to_num(name) * settings.name_weight, 1)
+    score = np.round(np.clip(name_points + birth_points + phone_points + matricule_points, 0.0, 100.0), 1)
+    id_match = (tgt.payfit_id[t] == src.ids[s]) | (matricule_equal == True)  # noqa: E712
+    return {
+        "score": score,
+        "name_score": name,
+        "email_equal": email_equal,
+        "phone_agree": phone_agree,
+        "birthdate_equal": birth_equal,
+        "birthdate_match": birth,
+        "matricule_equal": matricule_equal,
+        "name_points": name_points.astype(float),
+        "birthdate_points": birth_points.astype(float),
+        "phone_points": phone_points.astype(float),
+        "matricule_points": matricule_points.astype(float),
+        "id_match": id_match.astype(bool),
+    }
 
 
 def _check_ids(frame: pd.DataFrame, side: str) -> None:
     if "id" not in frame.columns:
         raise InputError(f"the {side} records have no 'id' column")
-    ids = frame["id"].map(clean_text)
+    # Most ids are plain text; only the others are cleaned (spaces, invisible characters, NaN).
+    plain = _PLAIN_ID.fullmatch
+    ids = pd.Series(
+        [x if type(x) is str and x != "nan" and plain(x) else clean_text(x) for x in frame["id"].tolist()],
+        dtype=object,
+    )
     if ids.isna().any():
         raise InputError(f"{side} row {int(ids.isna().to_numpy().argmax()) + 1} has an empty id")
     dup = ids[ids.duplicated()]
     if not dup.empty:
         raise InputError(f"{side} id {dup.iloc[0]!r} appears more than once")
-
-
-def _score_pair(s: _Rec, t: _Rec, settings: MatchSettings) -> dict[str, Any]:
-    ns = score_names(s.name, t.name)
-    email_equal = None if not (s.email and t.email) else s.email == t.email
-    phone = phones_agree(s.phone, t.phone)
-    birth = None if not (s.birth and t.birth) else s.birth == t.birth
-    score = 0.0 if ns is None else ns
-    if birth is True:
-        score += settings.birthdate_bonus
-    elif birth is False:
-        score -= settings.birthdate_penalty
-    if phone is True:
-        score += settings.phone_bonus
-    return {
-        "score": round(max(0.0, min(100.0, score)), 1),
-        "name_score": ns,
-        "email_equal": email_equal,
-        "phone_agree": phone,
-        "birthdate_equal": birth,
-    }
-
-
-def match(
-    source: pd.DataFrame,
-    target: pd.DataFrame,
-    *,
-    mapping: FieldMapping | Mapping[str, str | None] | None = None,
-    settings: MatchSettings | None = None,
-    ledger: Mapping[str, str] | None = None,
-    ledger_values: Mapping[str, Mapping[str, str | None]] | None = None,
-    decisions: Mapping[str, Decision] | Iterable[Decision] | None = None,
-) -> MatchResult:
-    """Match source records (Payfit) to target accounts (Equify).
-
-    ``source``: a DataFrame with an ``id`` column and source fields, renamed to
-    Equify's canonical fields by ``mapping`` (``{equify_field: source_column}``;
-    ``None`` when the columns already carry canonical names). ``target``: a
-    DataFrame with ``id`` and canonical fields (``firstName``, ``lastName``,
-    ``email``, ``phoneNumber``, ``birthDate``, ``matricule``, optionally
-    ``payfitId``). ``ledger``: ``{source_id: target_id}`` of earlier syncs, and
-    ``ledger_values`` the source values each sync sent (``{source_id: {field: value}}``):
-    a synced record is an *update* when its values changed since.
-    ``decisions``: a person's links, creates and exclusions.
-
-    Returns a :class:`~reconcile.models.MatchResult`. Raises
-    :class:`~reconcile.exceptions.InputError` for a missing or duplicated id.
-    """
-    settings = settings or MatchSettings()
-    _check_ids(source, "source")
-    _check_ids(target, "target")
-    src_frame = canonical_source(source, mapping)
-    srcs = _records(src_frame, settings, hint_col="_hint")
-    tgts = _records(target, settings, hint_col=None)
-    tgt_by_id = {t.id: t for t in tgts}
-    tgt_rows = {str(r["id"]): r for r in target.to_dict("records")}
-    src_rows = {str(r["id"]): r for r in src_frame.to_dict("records")}
-    ledger = {str(k): str(v) for k, v in (ledger or {}).items()}
-    if decisions is None:
-        decided: dict[str, Decision] = {}
-    elif isinstance(decisions, Mapping):
-        decided = dict(decisions)
-    else:
-        decided = {d.source_id: d for d in decisions}
-
-    # --- blocking: index the target side by each key, then look each source up.
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, t in enumerate(tgts):
-        for key in _block_keys(t, target_side=True):
-            index[key].append(i)
-    # A loose name key shared by very many accounts (a common surname token or prefix)
-    # would pair every record with all of them; the exact keys still pair equal names.
-    crowded = [k for k, members in index.items() if k[0] in _LOOSE_KEYS and len(members) > settings.max_block_size]
-    for key in crowded:
-        del index[key]
-    if crowded:
-        log.info(
-            "blocking: %d loose name keys had over %d accounts and were not used", len(crowded), settings.max_block_size
-        )
-    src_email_count: dict[str, int] = defaultdict(int)
-    for s in srcs:
-        if s.email:
-            src_email_count[s.email] += 1
-    tgt_email_count: dict[str, int] = defaultdict(int)
-    for t in tgts:
-        if t.email:
-            tgt_email_count[t.email] += 1
-
-    cand_rows: list[dict[str, Any]] = []
-    pairs_by_source: dict[str, list[dict[str, Any]]] = {}
-    rule_counts: dict[str, int] = defaultdict(int)
-    for s in srcs:
-        found: dict[int, str] = {}
-        for key in _block_keys(s, target_side=False):
-            for i in index.get(key, ()):
-                found.setdefault(i, _RULE_OF_KEY[key.split(":", 1)[0]])
-        rows = []
-        for i, rule in found.items():
-            t = tgts[i]
-            rule_counts[rule] += 1
-            row = {"source_id": s.id, "target_id": t.id, **_score_pair(s, t, settings), "rule": rule}
-            row["id_match"] = bool(
-                (t.payfit_id and t.payfit_id == s.id) or (s.matricule and t.matricule and s.matricule == t.matricule)
-            )
-            rows.append(row)
-        rows.sort(key=lambda r: (-r["score"], r["target_id"]))
-        pairs_by_source[s.id] = rows
-        cand_rows.extend(rows)
-    log.info("blocking produced %d candidate pairs: %s", len(cand_rows), dict(rule_counts))
-
-    # --- classification, strongest evidence first, one-to-one.
-    out: dict[str, dict[str, Any]] = {}
-    taken: dict[str, str] = {}  # target_id -> source_id
-
-    def setrec(
-        sid: str, category: str, action: str, target_id: str | None, score: float | None, rule: str, reason: str
-    ) -> None:
-        out[sid] = {
-            "source_id": sid,
-            "category": category,
-            "action": action,
-            "target_id": target_id,
-            "score": score,
-            "rule": rule,
-            "reason": reason,
-        }
-
-    fields = [f for f in src_frame.columns if f in EQUIFY_FIELDS]
-    # Every account in the ledger belongs to its Payfit record, even when that record
-    # is excluded or out of scope now: no one else may link to it.
-    taken.update({tid: sid for sid, tid in ledger.items() if tid in tgt_by_id})
-    for s in srcs:
-        d = decided.get(s.id)
-        if d is not None and d.action == "exclude":
-            setrec(s.id, "excluded", "none", None, None, "decision", "on the exclusion list")
-    for s in srcs:
-        if s.id in out or s.id not in ledger:
-            continue
-        tid = ledger[s.id]
-        if tid not in tgt_by_id:
-            if s.id in decided:  # a person chose to link elsewhere or create again
-                continue
-            setrec(
-                s.id,
-                "conflict",
-                "none",
-                tid,
-                None,
-                "ledger",
-                f"linked by an earlier sync to account {tid}, which no longer exists: link it to another account or create it again",
-            )
-            continue
-        taken[tid] = s.id
-        changes = changed_since(
-            src_rows[s.id],
-            (ledger_values or {}).get(s.id, {}),
-            tgt_rows[tid],
-            fields,
-            default_region=settings.default_region,
-            hint=src_rows[s.id].get("_hint"),
-        )
-        action = "update" if changes else "none"
-        reason = ("changed: " + ", ".join(c[0] for c in changes)) if changes else ""
-        setrec(s.id, "synced", action, tid, 100.0, "ledger", reason)
-    chosen: dict[str, int] = defaultdict(int)
-    for s in srcs:
-        d = decided.get(s.id)
-        if s.id not in out and d is not None and d.action == "link" and d.target_id:
-            chosen[d.target_id] += 1
-    for s in srcs:
-        d = decided.get(s.id)
-        if s.id in out or d is None:
-            continue
-        if d.action == "link" and chosen.get(d.target_id or "", 0) > 1:
-            setrec(
-                s.id,
-                "conflict",
-                "none",
-                d.target_id,
-                None,
-                "decision",
-                f"{chosen[d.target_id or '']} Payfit records were linked by a person to the same account {d.target_id}",
-            )
-        elif d.action == "create":
-            setrec(s.id, "new", "create", None, None, "decision", "create decided by a person")
-        elif d.action == "link":
-            tid = d.target_id or ""
-            if tid not in tgt_by_id:
-                setrec(s.id, "conflict", "none", None, None, "decision", f"the chosen account {tid} no longer exists")
-            elif tid in taken:
-                setrec(
-                    s.id,
-                    "conflict",
-                    "none",
-                    tid,
-                    None,
-                    "decision",
-                    f"the chosen account {_label(tgt_by_id[tid])} is already linked to another Payfit record",
-                )
-            else:
-                taken[tid] = s.id
-                setrec(
-                    s.id,
-                    "new",
-                    "link",
-                    tid,
-                    _pair_score(pairs_by_source[s.id], tid),
-                    "decision",
-                    "link decided by a person",
-                )
-
-    proposals: dict[str, list[tuple[str, _Verdict]]] = defaultdict(list)  # target -> [(source, verdict)]
-    for s in srcs:
-        if s.id in out:
-            continue
-        rows = pairs_by_source[s.id]
-        verdict = _automatic(s, rows, tgt_by_id, taken, src_email_count, tgt_email_count, settings)
-        if verdict.action == "link" and verdict.target_id is not None:
-            proposals[verdict.target_id].append((s.id, verdict))
-        else:
-            setrec(
-                s.id, verdict.category, verdict.action, verdict.target_id, verdict.score, verdict.rule, verdict.reason
-            )
-    for tid, claims in proposals.items():
-        if len(claims) == 1:
-            sid, v = claims[0]
-            taken[tid] = sid
-            setrec(sid, v.category, v.action, tid, v.score, v.rule, v.reason)
-        else:
-            for sid, v in claims:
-                reason = f"{len(claims)} Payfit records point to the same Equify account {_label(tgt_by_id[tid])}"
-                setrec(sid, "conflict", "none", tid, v.score, v.rule, reason)
-
-    records = pd.DataFrame([out[s.id] for s in srcs], columns=RECORD_COLUMNS)
-    records["score"] = records["score"].astype(float)
-    links = records.loc[
-        records["action"].isin(["link", "update", "none"])
-        & records["category"].isin(["new", "synced"])
-        & records["target_id"].notna(),
-        LINK_COLUMNS,
-    ].reset_index(drop=True)
-    candidates = pd.DataFrame(cand_rows, columns=CANDIDATE_COLUMNS)
-    return MatchResult(records=records, links=links, candidates=candidates, settings=settings)
-
-
-_RULE_OF_KEY = {
-    "e": "email",
-    "i": "payfit_id",
-    "m": "matricule",
-    "f": "phone",
-    "s": "name",
-    "c": "name",
-    "p": "name",
-    "t": "name",
-    "q": "name",
-    "r": "name",
-}
-_RULE_WORDS = {"email": "email", "payfit_id": "Payfit ID", "matricule": "matricule"}
-
-
-_LOOSE_KEYS = frozenset("ptqr")  # part, token, prefix, suffix: helpful, never needed for an exact name
-_KEY_PRIORITY = {"i": 0, "m": 1, "e": 2, "f": 3, "s": 4, "c": 5, "p": 6, "t": 7, "q": 8, "r": 9}
-
-
-def _block_keys(r: _Rec, *, target_side: bool) -> list[str]:
-    """Blocking keys, strongest rule first, so a pair's ``rule`` does not depend on set order."""
-    keys = r.name_keys(target_side=target_side)
-    if r.email:
-        keys.add("e:" + r.email)
-    if r.phone.usable:
-        keys.add("f:" + (r.phone.e164 or ""))
-    if r.matricule:
-        keys.add("m:" + r.matricule)
-    if target_side and r.payfit_id:
-        keys.add("i:" + r.payfit_id)
-    if not target_side:
-        keys.add("i:" + r.id)
-    return sorted(keys, key=lambda k: (_KEY_PRIORITY[k[0]], k))
-
-
-def _label(t: _Rec) -> str:
-    return f"{t.label} ({t.id})"
-
-
-def _pair_score(rows: list[dict[str, Any]], tid: str) -> float | None:
-    for row in rows:
-        if row["target_id"] == tid:
-            return float(row["score"])
-    return None
 
 
 @dataclass(frozen=True)
@@ -490,76 +539,312 @@ def _conflict(reason: str, rule: str, target_id: str | None = None, score: float
     return _Verdict("conflict", "none", target_id, score, rule, reason)
 
 
-def _automatic(
-    s: _Rec,
-    rows: list[dict[str, Any]],
-    tgt_by_id: dict[str, _Rec],
-    taken: dict[str, str],
-    src_email_count: Mapping[str, int],
-    tgt_email_count: Mapping[str, int],
-    settings: MatchSettings,
-) -> _Verdict:
-    """The verdict of the automatic rules for one record still undecided (identifier, email, names)."""
-    if s.email and src_email_count.get(s.email, 0) > 1:
-        return _conflict(f"the email {s.email} is shared by {src_email_count[s.email]} Payfit records", "email")
-    # Exact identifier.
-    id_rows = [r for r in rows if r["id_match"]]
-    if len(id_rows) > 1:
-        return _conflict(f"{len(id_rows)} Equify accounts carry this record's Payfit ID or matricule", "matricule")
-    if id_rows:
-        row = id_rows[0]
-        tid = row["target_id"]
-        rule = "payfit_id" if tgt_by_id[tid].payfit_id == s.id else "matricule"
-        if tid in taken:
-            return _conflict(
-                f"shares its {_RULE_WORDS[rule]} with {_label(tgt_by_id[tid])}, already linked to another Payfit record",
-                rule,
+def _first_where(mask: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
+    """For each source position, the first pair index (in sorted order) where ``mask`` holds, else -1."""
+    out = np.full(n, -1, dtype=np.int64)
+    idx = np.flatnonzero(mask)
+    if len(idx):
+        first_s, pos = np.unique(s[idx], return_index=True)
+        out[first_s] = idx[pos]
+    return out
+
+
+def _opt(x: float) -> float | None:
+    return None if x != x else float(x)
+
+
+def match(
+    source: pd.DataFrame,
+    target: pd.DataFrame,
+    *,
+    mapping: FieldMapping | Mapping[str, str | None] | None = None,
+    settings: MatchSettings | None = None,
+    ledger: Mapping[str, str] | None = None,
+    ledger_values: Mapping[str, Mapping[str, str | None]] | None = None,
+    decisions: Mapping[str, Decision] | Iterable[Decision] | None = None,
+) -> MatchResult:
+    """Match source records (Payfit) to target accounts (Equify).
+
+    ``source``: a DataFrame with an ``id`` column and source fields, renamed to
+    Equify's canonical fields by ``mapping`` (``{equify_field: source_column}``;
+    ``None`` when the columns already carry canonical names: ``firstName``,
+    ``lastName``, ``email``, ``phoneNumber``, ``birthDate``, ``matricule``, and
+    optionally ``fullName`` and the address ``country`` used as the phone's country hint).
+    ``target``: a DataFrame with ``id`` and canonical fields, optionally ``payfitId``.
+    ``ledger``: ``{source_id: target_id}`` of earlier syncs, and
+    ``ledger_values`` the source values each sync sent (``{source_id: {field: value}}``):
+    a synced record is an *update* when its values changed since.
+    ``decisions``: a person's links, creates and exclusions.
+
+    Returns a :class:`~reconcile.models.MatchResult` (records, links, candidates
+    with their per-field breakdown, and the blocking report). Raises
+    :class:`~reconcile.exceptions.InputError` for a missing or duplicated id.
+    """
+    settings = settings or MatchSettings()
+    _check_ids(source, "source")
+    _check_ids(target, "target")
+    src_frame = canonical_source(source, mapping)
+    src = _side(src_frame, settings, hint_col="_hint")
+    tgt = _side(target, settings, hint_col=None)
+    n_s = len(src)
+
+    # --- blocking and scoring, then every pair sorted by source, best score, target id.
+    s, t, kind, report = _block(src, tgt, settings)
+    scored = _score(src, tgt, s, t, settings)
+    t_rank = np.empty(len(tgt), dtype=np.int64)
+    t_rank[np.argsort(tgt.ids.astype(str), kind="stable")] = np.arange(len(tgt))
+    order = np.lexsort((t_rank[t], -scored["score"], s))
+    s, t, kind = s[order], t[order], kind[order]
+    scored = {k: v[order] for k, v in scored.items()}
+    log.info("blocking produced %d candidate pairs: %s", len(s), dict(zip(report["rule"], report["pairs"], strict=True)))
+    candidates = pd.DataFrame(
+        {
+            "source_id": src.ids[s],
+            "target_id": tgt.ids[t],
+            **{c: scored[c] for c in CANDIDATE_COLUMNS[2:-1]},
+            "rule": np.asarray(_RULE_NAMES, dtype=object)[kind],
+        },
+        columns=CANDIDATE_COLUMNS,
+    )
+
+    # --- per-record aggregates of the pairs.
+    score = scored["score"]
+    name = scored["name_score"]
+    id_match = scored["id_match"]
+    id_count = np.bincount(s[id_match], minlength=n_s)
+    id_first = _first_where(id_match, s, n_s)
+    email_first = _first_where(scored["email_equal"] == True, s, n_s)  # noqa: E712
+    named = np.nan_to_num(name, nan=-1.0) >= settings.name_threshold
+    named_first = _first_where(named, s, n_s)
+    best = np.full(n_s, np.inf)
+    best[named_first >= 0] = score[named_first[named_first >= 0]]
+    tie = named & (best[s] - score <= settings.tie_margin)
+    tie_count = np.bincount(s[tie], minlength=n_s)
+    starts = np.searchsorted(s, np.arange(n_s), side="left")
+    ends = np.searchsorted(s, np.arange(n_s), side="right")
+    src_email_count = pd.Series(src.email).value_counts().to_dict()
+    tgt_email_count = pd.Series(tgt.email).value_counts().to_dict()
+    tgt_pos = {tid: j for j, tid in enumerate(tgt.ids)}
+
+    def label(j: int) -> str:
+        return f"{tgt.labels[j]} ({tgt.ids[j]})"
+
+    def pair_score(i: int, j: int) -> float | None:
+        for k in range(starts[i], ends[i]):
+            if t[k] == j:
+                return float(score[k])
+        return None
+
+    if decisions is None:
+        decided: dict[str, Decision] = {}
+    elif isinstance(decisions, Mapping):
+        decided = dict(decisions)
+    else:
+        decided = {d.source_id: d for d in decisions}
+    ledger = {str(k): str(v) for k, v in (ledger or {}).items()}
+
+    # --- classification, strongest evidence first, one-to-one.
+    out: list[tuple[str, str, str | None, float | None, str, str] | None] = [None] * n_s
+    taken: dict[str, str] = {}  # target_id -> source_id
+
+    def setrec(i: int, category: str, action: str, tid: str | None, sc: float | None, rule: str, reason: str) -> None:
+        out[i] = (category, action, tid, sc, rule, reason)
+
+    fields = [f for f in src_frame.columns if f in EQUIFY_FIELDS]
+    # Every account in the ledger belongs to its Payfit record, even when that record
+    # is excluded or out of scope now: no one else may link to it.
+    taken.update({tid: sid for sid, tid in ledger.items() if tid in tgt_pos})
+    src_ids: list[str] = src.ids.tolist()
+    for i, sid in enumerate(src_ids):
+        d = decided.get(sid)
+        if d is not None and d.action == "exclude":
+            setrec(i, "excluded", "none", None, None, "decision", "on the exclusion list")
+    for i, sid in enumerate(src_ids):
+        if out[i] is not None or sid not in ledger:
+            continue
+        tid = ledger[sid]
+        if tid not in tgt_pos:
+            if sid in decided:  # a person chose to link elsewhere or create again
+                continue
+            setrec(
+                i,
+                "conflict",
+                "none",
                 tid,
-                100.0,
+                None,
+                "ledger",
+                f"linked by an earlier sync to account {tid}, which no longer exists: link it to another account or create it again",
             )
-        return _Verdict("new", "link", tid, 100.0, rule, f"same {_RULE_WORDS[rule]}")
-    # Exact email.
-    if s.email:
-        n = tgt_email_count.get(s.email, 0)
-        if n > 1:
-            return _conflict(f"the email {s.email} appears on {n} Equify accounts", "email")
-        email_rows = [r for r in rows if r["email_equal"] is True]
-        if email_rows:
-            row = email_rows[0]
-            tid = row["target_id"]
-            ns = row["name_score"]
+            continue
+        taken[tid] = sid
+        src_row = src_frame.iloc[i].to_dict()
+        changes = changed_since(
+            src_row,
+            (ledger_values or {}).get(sid, {}),
+            target.iloc[tgt_pos[tid]].to_dict(),
+            fields,
+            default_region=settings.default_region,
+            hint=src_row.get("_hint"),
+        )
+        action = "update" if changes else "none"
+        reason = ("changed: " + ", ".join(c[0] for c in changes)) if changes else ""
+        setrec(i, "synced", action, tid, 100.0, "ledger", reason)
+    chosen: dict[str, int] = {}
+    for i, sid in enumerate(src_ids):
+        d = decided.get(sid)
+        if out[i] is None and d is not None and d.action == "link" and d.target_id:
+            chosen[d.target_id] = chosen.get(d.target_id, 0) + 1
+    for i, sid in enumerate(src_ids):
+        d = decided.get(sid)
+        if out[i] is not None or d is None:
+            continue
+        if d.action == "link" and chosen.get(d.target_id or "", 0) > 1:
+            setrec(
+                i,
+                "conflict",
+                "none",
+                d.target_id,
+                None,
+                "decision",
+                f"{chosen[d.target_id or '']} Payfit records were linked by a person to the same account {d.target_id}",
+            )
+        elif d.action == "create":
+            setrec(i, "new", "create", None, None, "decision", "create decided by a person")
+        elif d.action == "link":
+            tid = d.target_id or ""
+            if tid not in tgt_pos:
+                setrec(i, "conflict", "none", None, None, "decision", f"the chosen account {tid} no longer exists")
+            elif tid in taken:
+                setrec(
+                    i,
+                    "conflict",
+                    "none",
+                    tid,
+                    None,
+                    "decision",
+                    f"the chosen account {label(tgt_pos[tid])} is already linked to another Payfit record",
+                )
+            else:
+                taken[tid] = sid
+                setrec(i, "new", "link", tid, pair_score(i, tgt_pos[tid]), "decision", "link decided by a person")
+
+    def automatic(i: int) -> _Verdict:
+        """The verdict of the automatic rules for one record still undecided (identifier, email, names)."""
+        email = src.email[i]
+        if email and src_email_count.get(email, 0) > 1:
+            # A shared mailbox is no evidence; the names may still point to the account.
+            shared = f"the email {email} is shared by {src_email_count[email]} Payfit records"
+            by_name = named_candidate(i, None)
+            if by_name is None:
+                return _conflict(shared, "email")
+            return _conflict(f"{shared}; {by_name.reason}", "name", by_name.target_id, by_name.score)
+        # Exact identifier.
+        if id_count[i] > 1:
+            return _conflict(f"{id_count[i]} Equify accounts carry this record's Payfit ID or matricule", "matricule")
+        if id_count[i] == 1:
+            j = int(t[id_first[i]])
+            tid = tgt.ids[j]
+            rule = "payfit_id" if tgt.payfit_id[j] == src.ids[i] else "matricule"
             if tid in taken:
                 return _conflict(
-                    f"same email as {_label(tgt_by_id[tid])}, already linked to another Payfit record", "email", tid, ns
-                )
-            if ns is not None and ns < settings.names_disagree_below:
-                return _conflict(
-                    f"the emails match but the names clearly disagree ({s.label} vs {tgt_by_id[tid].label}): a shared or recycled mailbox?",
-                    "email",
+                    f"shares its {_RULE_WORDS[rule]} with {label(j)}, already linked to another Payfit record",
+                    rule,
                     tid,
-                    ns,
+                    100.0,
                 )
-            return _Verdict("new", "link", tid, 100.0, "email", "same email")
-    # Names: candidates for review, never a link.
-    # The name alone decides who is a candidate (the documented rule: same first and
-    # last name → conflict); birth date and phone only rank the candidates.
-    named = [r for r in rows if r["name_score"] is not None and r["name_score"] >= settings.name_threshold]
-    if named:
-        best = named[0]
-        tid = best["target_id"]
-        t = tgt_by_id[tid]
-        ties = [r for r in named if best["score"] - r["score"] <= settings.tie_margin]
-        if len(ties) > 1:
-            reason = f"{len(ties)} Equify accounts tie for the best name match ({', '.join(_label(tgt_by_id[r['target_id']]) for r in ties)})"
+            return _Verdict("new", "link", tid, 100.0, rule, f"same {_RULE_WORDS[rule]}")
+        # Exact email.
+        if email:
+            n = tgt_email_count.get(email, 0)
+            if n > 1:
+                return _conflict(f"the email {email} appears on {n} Equify accounts", "email")
+            k = email_first[i]
+            if k >= 0:
+                j = int(t[k])
+                tid = tgt.ids[j]
+                ns = _opt(name[k])
+                pair = float(score[k])
+                if tid in taken:
+                    return _conflict(
+                        f"same email as {label(j)}, already linked to another Payfit record", "email", tid, pair
+                    )
+                if ns is not None and ns < settings.names_disagree_below:
+                    return _conflict(
+                        f"the emails match but the names clearly disagree ({src.labels[i]} vs {tgt.labels[j]}): a shared or recycled mailbox?",
+                        "email",
+                        tid,
+                        pair,
+                    )
+                return _Verdict("new", "link", tid, 100.0, "email", "same email")
+        return named_candidate(i, email) or _Verdict("new", "create", None, None, "none", "no matching Equify account")
+
+    def named_candidate(i: int, email: str | None) -> _Verdict | None:
+        """The name conflict of record ``i`` with its best candidate, or ``None`` without one.
+
+        Names make candidates for review, never a link. The name alone decides who is a
+        candidate (the documented rule: same first and last name → conflict); birth date,
+        phone and matricule only rank the candidates.
+        """
+        k = named_first[i]
+        if k < 0:
+            return None
+        j = int(t[k])
+        tid = tgt.ids[j]
+        if tie_count[i] > 1:
+            ties = [int(t[x]) for x in range(starts[i], ends[i]) if tie[x]]
+            reason = f"{len(ties)} Equify accounts tie for the best name match ({', '.join(label(x) for x in ties)})"
         elif tid in taken:
-            reason = f"same name as {_label(t)}, already linked to another Payfit record"
-        elif t.email is None:
-            reason = f"same first and last name as {_label(t)}, which has no email"
-        elif s.email is None:
-            reason = f"same first and last name as {_label(t)}; this Payfit record has no email"
+            reason = f"same name as {label(j)}, already linked to another Payfit record"
+        elif tgt.email[j] is None:
+            reason = f"same first and last name as {label(j)}, which has no email"
+        elif email is None:
+            reason = f"same first and last name as {label(j)}; this Payfit record has no email"
         else:
-            reason = f"same first and last name as {_label(t)}, whose email differs ({t.email} vs {s.email})"
-        if best["birthdate_equal"] is False:
+            reason = f"same first and last name as {label(j)}, whose email differs ({tgt.email[j]} vs {email})"
+        if scored["birthdate_match"][k] == "differ":
             reason += "; the birth dates differ"
-        return _conflict(reason, "name", tid, best["score"])
-    return _Verdict("new", "create", None, None, "none", "no matching Equify account")
+        elif scored["birthdate_match"][k] == "swapped":
+            reason += "; the birth dates differ by a day/month swap"
+        if scored["matricule_equal"][k] is False:
+            reason += "; the matricules differ"
+        return _conflict(reason, "name", tid, float(score[k]))
+
+    proposals: dict[str, list[tuple[int, _Verdict]]] = {}  # target -> [(source position, verdict)]
+    for i in range(n_s):
+        if out[i] is not None:
+            continue
+        verdict = automatic(i)
+        if verdict.action == "link" and verdict.target_id is not None:
+            proposals.setdefault(verdict.target_id, []).append((i, verdict))
+        else:
+            setrec(i, verdict.category, verdict.action, verdict.target_id, verdict.score, verdict.rule, verdict.reason)
+    for tid, claims in proposals.items():
+        if len(claims) == 1:
+            i, v = claims[0]
+            taken[tid] = src_ids[i]
+            setrec(i, v.category, v.action, tid, v.score, v.rule, v.reason)
+        else:
+            for i, v in claims:
+                reason = f"{len(claims)} Payfit records point to the same Equify account {label(tgt_pos[tid])}"
+                setrec(i, "conflict", "none", tid, v.score, v.rule, reason)
+
+    cols = list(zip(*out, strict=True)) if n_s else [()] * 6
+    records = pd.DataFrame(
+        {
+            "source_id": pd.Series(src_ids, dtype=object),
+            "category": pd.Series(cols[0], dtype=object),
+            "action": pd.Series(cols[1], dtype=object),
+            "target_id": pd.Series(cols[2], dtype=object),
+            "score": pd.Series(cols[3], dtype=float),
+            "rule": pd.Series(cols[4], dtype=object),
+            "reason": pd.Series(cols[5], dtype=object),
+        },
+        columns=RECORD_COLUMNS,
+    )
+    links = records.loc[
+        records["action"].isin(["link", "update", "none"])
+        & records["category"].isin(["new", "synced"])
+        & records["target_id"].notna(),
+        LINK_COLUMNS,
+    ].reset_index(drop=True)
+    return MatchResult(records=records, links=links, candidates=candidates, settings=settings, blocking=report)

@@ -123,11 +123,21 @@ class MatchSettings:
     """Thresholds of the matcher (scores are 0-100).
 
     ``name_threshold``: a name score at or above it makes an Equify account a
-    candidate (a *conflict*, never an automatic link); birth date and phone
-    agreement (``birthdate_bonus``, ``birthdate_penalty``, ``phone_bonus``) only
-    move the pair's score, which ranks candidates. ``max_block_size``: a loose
-    name blocking key (a surname, its token, prefix or suffix) shared by more accounts
-    than this is not used; exact name, email, phone and identifier keys always are. ``names_disagree_below``:
+    candidate (a *conflict*, never an automatic link). A pair's ``score`` (0-100,
+    clipped) weighs all the evidence and ranks the candidates: ``name_weight`` ×
+    the name score, then points: birth dates equal ``+birthdate_bonus``, equal but
+    for a day/month swap ``+birthdate_swapped_bonus``, different ``-birthdate_penalty``;
+    phones agreeing (E.164 and country) ``+phone_bonus``; two different matricules
+    ``-matricule_penalty`` (a matricule is unique in a payroll). Empty values give no
+    points. With the defaults the same name alone scores 80, with the same phone or
+    birth date 90, with both 100. ``proposal_threshold``: a conflict's best candidate
+    scoring at least this (and not tied) is presented as the likely match.
+    ``compound_surname_score``: the name score of two names with the same first
+    name where one compound last name contains the other (``Martin-Dupont`` / ``Dupont``).
+    ``max_block_pairs``: a loose
+    blocking key (a last name with an initial, a name word, prefix or suffix, initials
+    with a birth date) whose block (records × accounts sharing it) would give more
+    pairs than this is not used; exact name, email, phone and identifier keys always are. ``names_disagree_below``:
     an email match whose name score is below it is a conflict (shared or
     recycled mailbox). ``tie_margin``: candidates within it of the best score tie.
     """
@@ -136,10 +146,15 @@ class MatchSettings:
     name_threshold: float = 88.0
     names_disagree_below: float = 60.0
     tie_margin: float = 0.5
-    birthdate_bonus: float = 5.0
-    birthdate_penalty: float = 20.0
-    phone_bonus: float = 5.0
-    max_block_size: int = 200
+    name_weight: float = 0.8
+    birthdate_bonus: float = 10.0
+    birthdate_penalty: float = 30.0
+    birthdate_swapped_bonus: float = 5.0
+    phone_bonus: float = 10.0
+    matricule_penalty: float = 30.0
+    proposal_threshold: float = 70.0
+    compound_surname_score: float = 90.0
+    max_block_pairs: int = 1000
 
     def with_(self, **changes: object) -> MatchSettings:
         """A copy with some settings changed."""
@@ -165,15 +180,57 @@ class MatchResult:
       (float 0-100 or NaN), ``rule`` (str: ledger, decision, payfit_id,
       matricule, email, name, none), ``reason`` (words, empty when none).
     * ``links``: the one-to-one links: ``source_id``, ``target_id``, ``score``, ``rule``.
-    * ``candidates``: every scored candidate pair: ``source_id``, ``target_id``,
-      ``score``, ``name_score``, ``email_equal``, ``phone_agree``,
-      ``birthdate_equal``, ``rule`` (the blocking rule that found it).
+    * ``candidates``: every scored candidate pair, best first within each record,
+      with its per-field breakdown: ``source_id``, ``target_id``, ``score`` (float
+      0-100), ``name_score`` (float 0-100, NaN when either name is empty),
+      ``email_equal``, ``phone_agree``, ``birthdate_equal`` (True/False/None: None
+      when either value is missing), ``birthdate_match`` (exact, swapped, differ or
+      None), ``matricule_equal`` (True/False/None), then what each field added to the
+      score (float): ``name_points``, ``birthdate_points``, ``phone_points``,
+      ``matricule_points``; ``rule`` (the strongest blocking rule that found the pair, see
+      :data:`reconcile.matching.BLOCKING_RULES`).
+    * ``blocking``: one row per blocking rule: ``rule``, ``description``,
+      ``pairs`` (int: distinct pairs the rule produced), ``strongest`` (int: pairs
+      it was the strongest rule for; they sum to ``len(candidates)``) and
+      ``crowded_keys`` (int: loose keys dropped because their block would give over
+      ``max_block_pairs`` pairs).
     """
 
     records: pd.DataFrame
     links: pd.DataFrame
     candidates: pd.DataFrame
     settings: MatchSettings = field(default_factory=MatchSettings)
+    blocking: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def proposals(self, threshold: float | None = None) -> pd.DataFrame:
+        """The pairs the matcher stands behind, one per source record at most.
+
+        Every automatic link (``kind`` ``auto``) and, for each name conflict whose best
+        candidate scores at least ``threshold`` (default ``settings.proposal_threshold``),
+        is not tied with another candidate and is not linked to another record, that
+        pair (``kind`` ``review``: a person still decides). Columns: ``source_id``,
+        ``target_id`` (str), ``score`` (float), ``kind`` (str). Used by the benchmarks'
+        precision and recall and to pre-select the likely match in review.
+        """
+        threshold = self.settings.proposal_threshold if threshold is None else threshold
+        rec, cand = self.records, self.candidates
+        auto = self.links.assign(kind="auto")[["source_id", "target_id", "score", "kind"]]
+        review = rec[
+            (rec["category"] == "conflict")
+            & (rec["rule"] == "name")
+            & rec["target_id"].notna()
+            & (rec["score"] >= threshold)
+            & ~rec["target_id"].isin(self.links["target_id"])
+        ]
+        if not review.empty:
+            named = cand[
+                cand["source_id"].isin(review["source_id"]) & (cand["name_score"] >= self.settings.name_threshold)
+            ]
+            best = named.groupby("source_id")["score"].transform("max")
+            close = named[named["score"] >= best - self.settings.tie_margin].groupby("source_id").size()
+            review = review[review["source_id"].map(close).fillna(0).eq(1)]
+        review = review.assign(kind="review")[["source_id", "target_id", "score", "kind"]]
+        return pd.concat([auto, review], ignore_index=True)
 
     def counts(self) -> dict[str, int]:
         """``{"new": n, "synced": n, "conflict": n, "excluded": n}``."""

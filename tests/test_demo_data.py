@@ -82,6 +82,32 @@ def test_duplicate_email_conflicts_name_the_reason(demo_result: MatchResult):
     assert "names clearly disagree" in records.loc[lucas, "reason"]
 
 
+# What each planted conflict must say, in words (issue 4: every planted conflict with the right reason).
+PLANTED_REASONS = {
+    "conflict_no_email": "which has no email",
+    "conflict_work_email": "whose email differs",
+    "homonym_conflict": "whose email differs",
+    "duplicate_email_payfit": "shared by 2 Payfit records",
+    "duplicate_email_equify": "appears on 2 Equify accounts",
+    "recycled_mailbox": "names clearly disagree",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANTED_REASONS))
+def test_every_planted_conflict_gives_its_reason(name: str, demo_result: MatchResult):
+    records = demo_result.records.set_index("source_id")
+    scenario = BY_NAME[name]
+    assert scenario["expected_category"] == "conflict"
+    for pid in scenario["payfit_ids"]:
+        assert records.loc[pid, "category"] == "conflict", pid
+        assert PLANTED_REASONS[name] in records.loc[pid, "reason"], (pid, records.loc[pid, "reason"])
+
+
+def test_every_conflict_scenario_has_a_reason_check():
+    planted = {s["scenario"] for s in BY_NAME.values() if s["expected_category"] == "conflict"}
+    assert planted == set(PLANTED_REASONS)
+
+
 def test_out_of_scope_records_are_absent_by_default(demo_result: MatchResult):
     hidden = {pid for s in OUT_OF_SCOPE for pid in s["payfit_ids"]}
     assert hidden

@@ -33,6 +33,12 @@ CANDIDATE_COLUMNS = [
     "email_equal",
     "phone_agree",
     "birthdate_equal",
+    "birthdate_match",
+    "matricule_equal",
+    "name_points",
+    "birthdate_points",
+    "phone_points",
+    "matricule_points",
     "rule",
 ]
 CATEGORIES = {"new", "synced", "conflict", "excluded"}
@@ -239,7 +245,8 @@ CASES = [
         [A("a1", "Anne", "Roux", "accueil@example.fr")],
         {},
         {
-            "p1": Expect("conflict", "none", None, "shared by 2 Payfit records"),
+            # The shared mailbox is no evidence, but Anne Roux's name still points to a1.
+            "p1": Expect("conflict", "none", "a1", "shared by 2 Payfit records; same first and last name"),
             "p2": Expect("conflict", "none", None, "shared by 2 Payfit records"),
         },
         id="E2-duplicate-email-on-source-side",
@@ -552,15 +559,16 @@ def _tri(value: Any) -> bool | None:
 @pytest.mark.parametrize(
     ("source_phone", "source_country", "target_phone", "phone_agree", "score"),
     [
-        pytest.param("0470 12 34 56", "BE", "+32470123456", True, 95.0, id="P2-same-belgian-number-bonus"),
-        pytest.param("06 12 34 56 78", None, "+33 6 12 34 56 78", True, 95.0, id="P1-same-french-number-bonus"),
-        pytest.param("0470 12 34 56", "BE", "+33470123456", False, 90.0, id="P2-countries-differ-no-bonus"),
-        pytest.param("0470 12 34 56", None, "+33470123456", None, 90.0, id="P2-ambiguous-no-evidence"),
-        pytest.param("3.36123E+10", None, "+33612345678", None, 90.0, id="L5-corrupted-no-evidence"),
+        pytest.param("0470 12 34 56", "BE", "+32470123456", True, 82.0, id="P2-same-belgian-number-bonus"),
+        pytest.param("06 12 34 56 78", None, "+33 6 12 34 56 78", True, 82.0, id="P1-same-french-number-bonus"),
+        pytest.param("0470 12 34 56", "BE", "+33470123456", False, 72.0, id="P2-countries-differ-no-bonus"),
+        pytest.param("0470 12 34 56", None, "+33470123456", None, 72.0, id="P2-ambiguous-no-evidence"),
+        pytest.param("3.36123E+10", None, "+33612345678", None, 72.0, id="L5-corrupted-no-evidence"),
     ],
 )
 def test_phone_evidence(source_phone, source_country, target_phone, phone_agree, score):
-    """Phones only move the score of a name candidate, and never when countries differ (P2)."""
+    """Phones only move the score of a name candidate (0.8 × 90 = 72, +10 when they agree),
+    and never when countries differ (P2)."""
     result = run(
         [P("p1", "Jean", "Dupond", None, phoneNumber=source_phone, country=source_country)],
         [A("a1", "Jean", "Dupont", None, phoneNumber=target_phone)],
@@ -573,7 +581,7 @@ def test_phone_evidence(source_phone, source_country, target_phone, phone_agree,
 
 
 def test_phone_bonus_does_not_lift_a_weak_name_into_a_candidate():
-    """Name decides who is a candidate; an agreeing phone only ranks (84 + 5 ≥ 88 is still no conflict)."""
+    """Name decides who is a candidate; an agreeing phone only adds points to the score."""
     settings = MatchSettings()
     result = run(
         [P("p1", "Jean", "Dupontel", None, phoneNumber="06 12 34 56 78")],
@@ -581,8 +589,88 @@ def test_phone_bonus_does_not_lift_a_weak_name_into_a_candidate():
         settings=settings,
     )
     cand = result.candidates.iloc[0]
-    assert cand["name_score"] < settings.name_threshold <= cand["score"]
+    assert cand["name_score"] < settings.name_threshold
+    assert cand["phone_points"] == settings.phone_bonus
     check(result, {"p1": Expect("new", "create", None)})
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "breakdown"),
+    [
+        pytest.param({}, {}, {"name_points": 80.0, "score": 80.0, "birthdate_match": None}, id="same-name-alone-80"),
+        pytest.param(
+            {"birthDate": "1985-03-12"},
+            {"birthDate": "12/03/1985"},
+            {"birthdate_match": "exact", "birthdate_equal": True, "birthdate_points": 10.0, "score": 90.0},
+            id="birthdate-exact-any-format",
+        ),
+        pytest.param(
+            {"birthDate": "1985-03-12"},
+            {"birthDate": "1985-12-03"},
+            {"birthdate_match": "swapped", "birthdate_equal": False, "birthdate_points": 5.0, "score": 85.0},
+            id="birthdate-day-month-swapped",
+        ),
+        pytest.param(
+            {"birthDate": "1985-03-03"},
+            {"birthDate": "1985-03-04"},
+            {"birthdate_match": "differ", "birthdate_points": -30.0, "score": 50.0},
+            id="birthdate-differs",
+        ),
+        pytest.param(
+            {"birthDate": "1985-03-12"},
+            {"birthDate": None},
+            {"birthdate_match": None, "birthdate_equal": None, "birthdate_points": 0.0, "score": 80.0},
+            id="birthdate-missing-no-evidence",
+        ),
+        pytest.param(
+            {"birthDate": "1985-03-12", "phoneNumber": "06 12 34 56 78"},
+            {"birthDate": "1985-03-12", "phoneNumber": "+33612345678"},
+            {"phone_points": 10.0, "birthdate_points": 10.0, "score": 100.0},
+            id="name-birthdate-phone-100",
+        ),
+        pytest.param(
+            {"matricule": "42"},
+            {"matricule": "43"},
+            {"matricule_equal": False, "matricule_points": -30.0, "score": 50.0},
+            id="two-different-matricules",
+        ),
+        pytest.param(
+            {"matricule": "42", "birthDate": "1985-03-03"},
+            {"matricule": "43", "birthDate": "1990-01-01"},
+            {"score": 20.0},
+            id="penalties-add-up",
+        ),
+        pytest.param(
+            {"matricule": "42"},
+            {"matricule": None},
+            {"matricule_equal": None, "matricule_points": 0.0, "score": 80.0},
+            id="one-matricule-no-evidence",
+        ),
+    ],
+)
+def test_score_breakdown(source, target, breakdown):
+    """The pair's score is the sum of each field's points (0.8 × name, birth date, phone, matricule)."""
+    result = run([P("p1", "Jean", "Dupont", None, **source)], [A("a1", "Jean", "Dupont", None, **target)])
+    cand = result.candidates.iloc[0]
+    assert cand["name_score"] == 100.0
+    for col, value in breakdown.items():
+        got = cand[col]
+        assert (got is None or got != got) if value is None else got == value, f"{col}: {got!r} != {value!r}"
+    points = cand[["name_points", "birthdate_points", "phone_points", "matricule_points"]].sum()
+    assert cand["score"] == max(0.0, min(100.0, points))
+
+
+def test_a_better_supported_namesake_is_the_best_candidate_not_a_tie():
+    """Two accounts with the same name: the one whose phone agrees ranks first (90 vs 80), no tie."""
+    result = run(
+        [P("p1", "Audrey", "Durand", "audrey.durand@example.fr", phoneNumber="0798789582")],
+        [
+            A("a1", "Audrey", "Durand", "audrey_durand@example.com"),
+            A("a2", "Audrey", "Durand", None, phoneNumber="+33798789582"),
+        ],
+    )
+    check(result, {"p1": Expect("conflict", "none", "a2", "which has no email")})
+    assert result.records.loc[0, "score"] == 90.0
 
 
 # ---------------------------------------------------------------------------- mapping and inputs
