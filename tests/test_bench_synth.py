@@ -1,0 +1,211 @@
+"""The benchmarks' synthetic data generator (``bench/synth.py``) and ``bench/match_scale.py``'s output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from rapidfuzz.distance import Levenshtein
+
+from bench import synth
+
+N = 2000
+SOURCE_COLUMNS = ["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "matricule", "country"]
+TARGET_COLUMNS = ["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "matricule", "payfitId"]
+INVISIBLE = ("\u00a0", "\u200b")
+
+
+def _plain(text: object) -> str:
+    """Accent-free, case-free, hyphens as spaces (only to look at the data, not the engine's rules)."""
+    if not isinstance(text, str):
+        return ""
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return " ".join(text.lower().replace("-", " ").split())
+
+
+def _email(text: object) -> str | None:
+    return text.strip("".join(INVISIBLE) + " ").lower() if isinstance(text, str) else None
+
+
+def _digest(frames: tuple[pd.DataFrame, ...]) -> str:
+    h = hashlib.sha256()
+    for frame in frames:
+        h.update(frame.to_csv(index=False).encode("utf-8"))
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return synth.generate(N, seed=7)
+
+
+@pytest.fixture(scope="module")
+def pairs(data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
+    """Truth pairs with the source's fields (``_s``) and the target's (``_t``)."""
+    source, target, truth = data
+    merged = truth.merge(source, left_on="source_id", right_on="id").merge(
+        target, left_on="target_id", right_on="id", suffixes=("_s", "_t")
+    )
+    assert len(merged) == len(truth)
+    return merged
+
+
+def test_shapes_columns_and_value_forms(data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> None:
+    source, target, truth = data
+    assert list(source.columns) == SOURCE_COLUMNS and list(target.columns) == TARGET_COLUMNS
+    assert len(source) == len(target) == N
+    assert source["id"].str.fullmatch(r"pf-\d{7}").all() and source["id"].is_unique
+    assert target["id"].str.fullmatch(r"eq-\d{7}").all() and target["id"].is_unique
+    assert target["payfitId"].isna().all()
+    births = source["birthDate"].dropna()
+    assert births.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all() and len(births) > 0.9 * N
+    target_births = target["birthDate"].dropna()
+    assert target_births.str.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}").all()
+    assert target_births.str.contains("/").any() and target_births.str.contains("-").any()
+    countries = source["country"].value_counts(normalize=True)
+    assert countries["FR"] > 0.8 and countries.get("BE", 0) > 0
+    assert source["matricule"].dropna().map(type).eq(str).all() and source["matricule"].dropna().is_unique
+    assert 0 < target["matricule"].notna().mean() < 0.2
+    assert list(truth.columns[:2]) == ["source_id", "target_id"]
+
+
+def test_truth_is_one_to_one_between_existing_ids(data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> None:
+    source, target, truth = data
+    assert truth["source_id"].is_unique and truth["target_id"].is_unique
+    assert truth["source_id"].isin(source["id"]).all() and truth["target_id"].isin(target["id"]).all()
+    assert 0.70 * N <= len(truth) <= 0.80 * N
+
+
+def test_same_seed_same_data_other_seed_other_data(data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> None:
+    for a, b in zip(data, synth.generate(N, seed=7), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert not data[0].equals(synth.generate(N, seed=8)[0])
+
+
+def test_same_data_in_another_process_whatever_the_hash_seed(
+    data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], repo_root: Path
+) -> None:
+    code = (
+        "import hashlib, sys\n"
+        "from bench import synth\n"
+        "h = hashlib.sha256()\n"
+        f"for f in synth.generate({N}, seed=7):\n"
+        "    h.update(f.to_csv(index=False).encode('utf-8'))\n"
+        "sys.stdout.write(h.hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(repo_root)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo_root, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == _digest(data)
+
+
+def test_planted_name_noise_appears(data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], pairs: pd.DataFrame) -> None:
+    source, target, _ = data
+    first_s, last_s = pairs["firstName_s"].map(_plain), pairs["lastName_s"].map(_plain)
+    first_t, last_t = pairs["firstName_t"].map(_plain), pairs["lastName_t"].map(_plain)
+    swapped = (first_s == last_t) & (last_s == first_t) & (first_s != last_s)
+    assert swapped.sum() >= 5
+    one_typo = [
+        Levenshtein.distance(a, b) == 1 or Levenshtein.distance(c, d) == 1
+        for a, b, c, d in zip(first_s, first_t, last_s, last_t, strict=True)
+    ]
+    assert sum(one_typo) >= 0.01 * len(pairs)
+    stripped = pairs["firstName_s"].map(lambda x: unicodedata.normalize("NFD", x).encode("ascii", "ignore").decode())
+    assert ((pairs["firstName_s"] != stripped) & (pairs["firstName_t"] == stripped)).sum() >= 5  # Éric / Eric
+    assert target["lastName"].str.isupper().mean() > 0.05 and source["lastName"].str.isupper().mean() > 0.05
+    assert (pairs["firstName_s"].str.contains("-") & pairs["firstName_t"].str.contains(" ")).any()
+    joined = last_s.str.contains(" ") & ~last_t.str.contains(" ") & (last_s.str.replace(" ", "") == last_t)
+    assert joined.any()  # Le Gall / Legall
+    # Homonyms: different people (different birth dates) with the same first and last name.
+    key = source["firstName"].map(_plain) + "|" + source["lastName"].map(_plain)
+    same_name = source[key.duplicated(keep=False)]
+    assert same_name.groupby(key[same_name.index])["birthDate"].nunique().gt(1).any()
+    # A large surname space: the commonest surname is rare.
+    assert source["lastName"].map(_plain).value_counts(normalize=True).iloc[0] < 0.01
+
+
+def test_planted_email_noise_appears(
+    data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], pairs: pd.DataFrame
+) -> None:
+    source, target, _ = data
+    e_s, e_t = pairs["email_s"].map(_email), pairs["email_t"].map(_email)
+    both = e_s.notna() & e_t.notna()
+    different = both & (e_s != e_t)
+    assert 0.02 < different.mean() < 0.10
+    work_vs_personal = different & (e_s.str.endswith("@acme-demo.fr") != e_t.str.endswith("@acme-demo.fr"))
+    assert work_vs_personal.sum() >= 0.5 * different.sum()
+    one_missing = e_s.isna() != e_t.isna()
+    assert 0.04 < one_missing.mean() < 0.12
+    raw = pd.concat([source["email"], target["email"]]).dropna()
+    assert raw.str.contains("\u00a0").any() and raw.str.contains("\u200b").any()
+    decorated = both & (pairs["email_s"] != pairs["email_t"]) & (e_s == e_t)
+    assert decorated.sum() >= 5
+    # Unique per side, except the planted shared mailboxes on the Payfit side.
+    assert target["email"].dropna().map(_email).is_unique
+    dup = source["email"].dropna().map(_email)
+    dup = dup[dup.duplicated(keep=False)]
+    assert len(dup) >= 2 and dup.str.startswith("accueil-").all()
+    domains = pd.concat([source["email"], target["email"]]).dropna().map(_email).str.split("@").str[1].unique()
+    assert set(domains) <= {"example.fr", "example.com", "acme-demo.fr"}
+
+
+def test_planted_phone_and_date_noise_appears(
+    data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], pairs: pd.DataFrame
+) -> None:
+    source, _, truth = data
+    both = pairs["phoneNumber_s"].notna() & pairs["phoneNumber_t"].notna()
+    digits_s = pairs["phoneNumber_s"].str.replace(r"\D", "", regex=True).str[-9:]
+    digits_t = pairs["phoneNumber_t"].str.replace(r"\D", "", regex=True).str[-9:]
+    same_number = both & (digits_s == digits_t)
+    assert same_number.mean() > 0.3
+    assert (same_number & (pairs["phoneNumber_s"] != pairs["phoneNumber_t"])).sum() > 0.5 * same_number.sum()
+    phones = source["phoneNumber"].dropna()
+    for pattern in (
+        r"0[67]( \d\d){4}",
+        r"\+33 [67]( \d\d){4}",
+        r"\+33[67]\d{8}",
+        r"0033[67]\d{8}",
+        r"0[67](\.\d\d){4}",
+    ):
+        assert phones.str.fullmatch(pattern).any(), pattern
+    assert source["phoneNumber"].isna().any()
+    belgian = source[(source["country"] == "BE") & source["phoneNumber"].notna()]
+    assert belgian["phoneNumber"].str.fullmatch(r"04\d\d \d\d \d\d \d\d").any()
+    assert pairs["birthDate_s"].isna().any() and pairs["birthDate_t"].isna().any()
+    assert truth["noise"].str.contains("day_month_swap").any()
+    assert truth["noise"].str.contains("homonym").any()
+
+
+def test_noise_rates_are_stated_and_the_surname_space_is_large() -> None:
+    assert synth.NOISE and all(0 < v < 1 for v in synth.NOISE.values())
+    assert 0.70 <= synth.NOISE["overlap"] <= 0.80
+    names, probs = synth.surname_distribution()
+    assert len(names) > 100_000 and len(set(names)) == len(names)
+    assert probs.max() < 0.005 and abs(probs.sum() - 1) < 1e-9
+
+
+def test_match_scale_prints_its_figures_as_json_on_the_last_line(repo_root: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "bench/match_scale.py", str(N), "--examples", "1"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in ("n", "seconds", "peak_rss_mb", "peak_rss_match_mb", "precision", "recall", "f1", "false_auto_links"):
+        assert key in figures, key
+    for key in ("auto_precision", "auto_recall", "candidate_pairs", "counts"):
+        assert key in figures, key
+    assert figures["n"] == N and figures["seconds"] > 0 and figures["peak_rss_mb"] > 0
+    for key in ("precision", "recall", "f1", "auto_precision", "auto_recall"):
+        assert 0 <= figures[key] <= 1, key
+    assert sum(figures["counts"].values()) == N
