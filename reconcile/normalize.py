@@ -67,6 +67,10 @@ def clean_text(value: Any) -> str | None:
     values); the text ``"nan"`` is not, since it is what a missing value
     becomes after ``astype(str)`` (case N1).
     """
+    if type(value) is str and value.isascii() and value.isprintable() and "  " not in value:
+        # Plain ASCII text (most cells): NFC and the invisible characters cannot change it.
+        text = value.strip(" ")
+        return None if not text or text.casefold() in _NAN_TEXTS else text
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -97,7 +101,7 @@ def normalize_email(value: Any) -> str | None:
     text = clean_text(value)
     if text is None:
         return None
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
     # A mailto: prefix and surrounding angle brackets are common paste artefacts.
     text = text.removeprefix("mailto:").strip("<>")
     return text or None
@@ -136,7 +140,10 @@ def name_tokens(*parts: Any) -> tuple[str, ...]:
         text = clean_text(part)
         if text is None:
             continue
-        folded = strip_accents(unicodedata.normalize("NFC", text).casefold())
+        if text.isascii():  # nothing to fold but the case
+            folded = text.lower()
+        else:
+            folded = strip_accents(unicodedata.normalize("NFC", text).casefold())
         folded = _NAME_SEPARATORS.sub(" ", folded)
         tokens.extend(tok for tok in folded.split() if tok)
     return tuple(tokens)
@@ -694,7 +701,8 @@ def phones_agree(a: PhoneResult, b: PhoneResult) -> bool | None:
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
-_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+# An ISO date-time, with 'T' or a space before the time (what str() of a pandas Timestamp gives).
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T| \d{1,2}:\d{2})")
 # The forms of _DATE_FORMATS in ASCII digits: year first with '-' or '/', or day first with '/', '-' or '.'.
 # (strptime's %m and %d take one or two digits; it also takes other Unicode digits and a space before a
 # one-digit day, which are left to it.)
@@ -705,7 +713,7 @@ def normalize_date(value: Any) -> str | None:
     """An ISO ``YYYY-MM-DD`` date from ISO, French ``dd/mm/yyyy`` or a datetime; ``None`` if unparseable.
 
     Read: ``1985-03-02``, ``1985-3-2``, ``1985/03/02``, ``02/03/1985``, ``2-3-1985``,
-    ``02.03.1985``, an ISO date-time (``1985-03-02T10:00:00Z``), a ``date``, ``datetime``
+    ``02.03.1985``, an ISO date-time (``1985-03-02T10:00:00Z``, ``1985-03-02 10:30``), a ``date``, ``datetime``
     or pandas ``Timestamp``. Strict: a two-digit year (``02/03/85``) or an impossible
     date (``31/02/1990``) gives ``None``. Same results as :func:`_normalize_date_reference`.
     """
