@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,21 +136,45 @@ def canonical_source(source: pd.DataFrame, mapping: FieldMapping | Mapping[str, 
     return out
 
 
-def _by_value(values: Iterable[Hashable], fn: Callable[[Any], Any]) -> list[Any]:
+def _codes(values: list[Any]) -> tuple[np.ndarray, list[Any]] | None:
+    """``pd.factorize`` of a column: int codes (-1 for None/NaN) and the distinct values;
+    ``None`` when a cell cannot be hashed (a list from a JSON export)."""
+    try:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    except TypeError:
+        return None
+    return codes, list(uniques)
+
+
+def _by_value(values: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
     """``[fn(v) for v in values]``, calling ``fn`` once per distinct value (names, dates and
-    phones repeat a lot: first names, shared birth dates, the same phone on both sides)."""
-    cache: dict[Any, Any] = {}
-    out = []
-    for v in values:
-        key = None if v is None or (isinstance(v, float) and v != v) else v
-        try:
-            res = cache[key]
-        except KeyError:
-            res = cache[key] = fn(key)
-        except TypeError:  # unhashable cell (a list from a JSON export): no cache
-            res = fn(key)
-        out.append(res)
-    return out
+    phones repeat a lot: first names, shared birth dates, the same phone on both sides).
+    None and NaN are both passed as ``None``."""
+    factorized = _codes(values)
+    if factorized is None:
+        return [fn(None if v is None or (isinstance(v, float) and v != v) else v) for v in values]
+    codes, uniques = factorized
+    results = np.empty(len(uniques) + 1, dtype=object)
+    for k, u in enumerate(uniques):
+        results[k] = fn(u)
+    results[-1] = fn(None)  # code -1
+    return results[codes].tolist()
+
+
+def _by_pair(a: list[Any], b: list[Any], fn: Callable[[Any, Any], Any]) -> list[Any]:
+    """``[fn(x, y) for x, y in zip(a, b)]``, once per distinct pair (a phone and its country hint)."""
+    fa, fb = _codes(a), _codes(b)
+    if fa is None or fb is None:
+        return [fn(x, y) for x, y in zip(a, b, strict=True)]
+    (ca, ua), (cb, ub) = fa, fb
+    ua, ub = [*ua, None], [*ub, None]  # code -1 (None/NaN) becomes the last entry
+    ca = np.where(ca < 0, len(ua) - 1, ca).astype(np.int64)
+    cb = np.where(cb < 0, len(ub) - 1, cb).astype(np.int64)
+    pair_codes, pairs = pd.factorize(ca * len(ub) + cb)
+    results = np.empty(len(pairs), dtype=object)
+    for k, code in enumerate(pairs.tolist()):
+        results[k] = fn(ua[code // len(ub)], ub[code % len(ub)])
+    return results[pair_codes].tolist()
 
 
 def _column(frame: pd.DataFrame, name: str | None) -> list[Any]:
@@ -244,9 +268,7 @@ def _side(frame: pd.DataFrame, settings: MatchSettings, *, hint_col: str | None)
         joined[i] = key.joined
     hints = _column(frame, hint_col) if hint_col else _column(frame, "country")
     region = settings.default_region
-    phones = _by_value(
-        zip(_column(frame, "phoneNumber"), hints, strict=True), lambda pair: normalize_phone(pair[0], region, pair[1])
-    )
+    phones = _by_pair(_column(frame, "phoneNumber"), hints, lambda phone, hint: normalize_phone(phone, region, hint))
     births = _by_value(_column(frame, "birthDate"), normalize_date)
     return _Side(
         ids=_obj([str(x) for x in frame["id"].tolist()]),
@@ -596,7 +618,9 @@ def match(
     order = np.lexsort((t_rank[t], -scored["score"], s))
     s, t, kind = s[order], t[order], kind[order]
     scored = {k: v[order] for k, v in scored.items()}
-    log.info("blocking produced %d candidate pairs: %s", len(s), dict(zip(report["rule"], report["pairs"], strict=True)))
+    log.info(
+        "blocking produced %d candidate pairs: %s", len(s), dict(zip(report["rule"], report["pairs"], strict=True))
+    )
     candidates = pd.DataFrame(
         {
             "source_id": src.ids[s],

@@ -154,7 +154,7 @@ class MatchSettings:
     matricule_penalty: float = 30.0
     proposal_threshold: float = 70.0
     compound_surname_score: float = 90.0
-    max_block_pairs: int = 1000
+    max_block_pairs: int = 100
 
     def with_(self, **changes: object) -> MatchSettings:
         """A copy with some settings changed."""

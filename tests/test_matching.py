@@ -754,3 +754,122 @@ def test_a_crowded_surname_still_finds_the_exact_name_and_stays_small():
 def test_look_alike_names_still_meet_in_blocking(payfit, equify):
     result = run([P("p1", *payfit, "p1@example.fr")], [A("a1", *equify, "other@example.fr")])
     check(result, {"p1": Expect("conflict", "none", "a1")})
+
+
+def test_values_are_normalised_once_per_distinct_value_and_pair():
+    """The per-value caches give exactly what calling the function on every cell gives."""
+    from reconcile.matching import _by_pair, _by_value
+
+    nan = float("nan")
+    phones = ["0612345678", None, nan, "0612345678", "0470 12 34 56", None, "0470 12 34 56", nan]
+    hints = ["FR", None, "BE", nan, "BE", "BE", None, None]
+    calls: list[tuple] = []
+
+    def fn(phone, hint):
+        calls.append((phone, hint))
+        return (phone, hint)
+
+    got = _by_pair(phones, hints, fn)
+    clean = [None if isinstance(x, float) else x for x in phones]
+    clean_hints = [None if isinstance(x, float) else x for x in hints]
+    assert got == list(zip(clean, clean_hints, strict=True))
+    assert len(calls) == len(set(got))  # one call per distinct (phone, hint)
+    assert _by_value(["a", None, nan, "a", "b"], lambda v: (v or "-") * 2) == ["aa", "--", "--", "aa", "bb"]
+    assert _by_value([["unhashable"], "a"], lambda v: str(v)) == ["['unhashable']", "a"]
+
+
+HELENE_COMPOSED, HELENE_COMBINING = "H\u00e9l\u00e8ne", "He\u0301le\u0300ne"
+
+
+@pytest.mark.parametrize(
+    ("payfit", "equify", "name_score"),
+    [
+        pytest.param({"fullName": "DUPONT Jean"}, ("Jean", "Dupont"), 100.0, id="N2-upper-surname-first-full-name"),
+        pytest.param(("Éric", "Moreau"), ("Eric", "Moreau"), 100.0, id="N3-accents"),
+        pytest.param(("Moreau", "Éric"), ("Eric", "MOREAU"), 100.0, id="N3-accents-and-word-order"),
+        pytest.param((HELENE_COMPOSED, "Roux"), (HELENE_COMBINING, "Roux"), 100.0, id="N4-two-unicode-forms"),
+        pytest.param(("Jean-Pierre", "LE GALL"), ("Jean Pierre", "Legall"), 100.0, id="N5-hyphens-and-particles"),
+        pytest.param(("Jean", "de la Fontaine"), ("Jean", "Delafontaine"), 100.0, id="N5-neighbour-particles-joined"),
+        pytest.param(("Lucie", "D'Angelo"), ("Lucie", "Dangelo"), 100.0, id="N5-neighbour-apostrophe"),
+        pytest.param(("Anne", "Œuvrard"), ("Anne", "Oeuvrard"), 100.0, id="N3-neighbour-ligature"),
+        pytest.param(("Anna", "Strauß"), ("Anna", "Strauss"), 100.0, id="N3-neighbour-sharp-s"),
+        pytest.param(("Marie", "Martin-Dupont"), ("Marie", "Dupont"), 90.0, id="compound-surname-part"),
+        pytest.param(("Marie", "Dupont"), ("Marie", "Martin Dupont"), 90.0, id="compound-surname-part-reverse"),
+        pytest.param(("Jean", "Dupont"), ("Jean", "Dupond"), 90.0, id="one-letter-typo"),
+    ],
+)
+def test_name_cases_through_the_matcher(payfit, equify, name_score):
+    """N2-N5 and their neighbours: the pair meets in blocking, scores as documented, and is a
+    conflict for review (no email), never a link and never a new account."""
+    source = P("p1", **payfit) if isinstance(payfit, dict) else P("p1", *payfit)
+    result = run([source], [A("a1", *equify)])
+    cand = result.candidates.set_index("target_id").loc["a1"]
+    assert cand["name_score"] == name_score
+    check(result, {"p1": Expect("conflict", "none", "a1", "same first and last name")})
+
+
+def test_n3_display_keeps_the_accents():
+    result = run([P("p1", "Eric", "Moreau")], [A("a1", "Éric", "Moreau")])
+    assert "Éric Moreau (a1)" in result.records.loc[0, "reason"]
+
+
+def test_n1_empty_names_never_pair_even_with_other_evidence_missing():
+    """N1 at scale: many nameless records on both sides give no name pairs at all."""
+    result = run(
+        [P(f"p{i}", None, "nan") for i in range(30)],
+        [A(f"a{i}", "", None) for i in range(30)],
+    )
+    assert result.candidates.empty
+    assert set(result.records["category"]) == {"new"}
+
+
+def test_blocking_report_counts_pairs_per_rule():
+    """Each rule's distinct pairs, the strongest-rule split (which sums to the candidates) and crowded keys."""
+    from reconcile.matching import BLOCKING_COLUMNS, BLOCKING_RULES
+
+    source = [
+        P("p1", "Jean", "Dupont", "j.dupont@example.fr", phoneNumber="0612345678", birthDate="1980-01-02"),
+        P("p2", "Marie", "Curie", None, birthDate="1970-05-06"),
+        P("p3", "Paul", "Durand", None, matricule="M7"),
+    ]
+    target = [
+        A("a1", "Jean", "Dupont", "j.dupont@example.fr", phoneNumber="+33612345678", birthDate="02/01/1980"),
+        A("a2", "Marie", "Curry", None, birthDate="1970-05-06"),
+        A("a3", "Paula", "Durant", None, matricule="M7"),
+    ]
+    result = run(source, target)
+    report = result.blocking.set_index("rule")
+    assert list(result.blocking.columns) == BLOCKING_COLUMNS
+    assert list(report.index) == [r[0] for r in BLOCKING_RULES]
+    assert report["strongest"].sum() == len(result.candidates) == 3
+    assert report.loc["email", "pairs"] == 1 and report.loc["email", "strongest"] == 1
+    assert report.loc["phone", "pairs"] == 1 and report.loc["name", "pairs"] == 1
+    assert report.loc["matricule", "strongest"] == 1
+    # Jean Dupont meets on every name key too; Curie / Curry (typo inside the 4-letter prefix
+    # and suffix) only on the initials with the birth date; Paul Durand / Paula Durant only on the matricule.
+    assert report.loc["name_prefix", "pairs"] == report.loc["name_suffix", "pairs"] == 1
+    assert report.loc["initials_birthdate", "pairs"] == 2
+    assert report["crowded_keys"].sum() == 0
+    assert dict(zip(result.candidates["source_id"], result.candidates["rule"], strict=True)) == {
+        "p1": "email",
+        "p2": "initials_birthdate",
+        "p3": "matricule",
+    }
+
+
+def test_crowded_loose_keys_are_dropped_and_counted():
+    """A loose key whose block would give more than max_block_pairs pairs is not used."""
+    source = [P(f"p{i}", "Jean", f"Martin{i}") for i in range(5)]
+    target = [A(f"a{i}", "Jean", f"Martin{i + 100}") for i in range(5)]  # same prefix "mart" + first name
+    loose = run(source, target)
+    assert len(loose.candidates) == 25
+    tight = run(source, target, settings=MatchSettings(max_block_pairs=20))
+    assert tight.candidates.empty
+    assert tight.blocking.set_index("rule").loc["name_prefix", "crowded_keys"] == 1
+
+
+def test_no_cross_product_between_unrelated_people():
+    source = [P(f"p{i}", f"Prenom{i}", f"Nom{i}x") for i in range(60)]
+    target = [A(f"a{i}", f"Autre{i}", f"Famille{i}y") for i in range(60)]
+    result = run(source, target)
+    assert len(result.candidates) == 0
