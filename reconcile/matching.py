@@ -31,6 +31,7 @@ seconds (``bench/match_scale.py``):
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -48,10 +49,11 @@ from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSet
 from .normalize import (
     NameKey,
     clean_text,
+    email_evidence,
+    is_placeholder,
     name_key,
     name_tokens,
     normalize_date,
-    normalize_email,
     normalize_phone,
     score_names,
 )
@@ -83,7 +85,8 @@ CANDIDATE_COLUMNS = [
 BLOCKING_COLUMNS = ["rule", "description", "pairs", "strongest", "crowded_keys"]
 
 #: Blocking rules, strongest first: ``(rule, what both records share, loose)``.
-#: A *loose* rule's key whose block would give more than ``max_block_pairs`` pairs is dropped.
+#: A *loose* rule's key whose block would give more than ``max_block_pairs`` pairs is dropped;
+#: any other key over ``max_exact_block_pairs`` too.
 BLOCKING_RULES: tuple[tuple[str, str, bool], ...] = (
     ("payfit_id", "the account carries the record's Payfit ID", False),
     ("matricule", "the same matricule", False),
@@ -100,6 +103,9 @@ _RULE_NAMES = [r[0] for r in BLOCKING_RULES]
 _LOOSE = [i for i, r in enumerate(BLOCKING_RULES) if r[2]]
 # Name particles are too common to block on alone.
 _PARTICLES = frozenset({"de", "du", "des", "la", "le", "les", "d", "l", "van", "von", "der", "den", "di", "da", "del"})
+#: Fields a mapping may feed: Equify's fields, plus ``fullName`` (one column holding the whole name).
+MAPPABLE_FIELDS: tuple[str, ...] = (*EQUIFY_FIELDS, "fullName")
+_NAME_OR_EMAIL = ("firstName", "lastName", "fullName", "email")
 _PLAIN_ID = re.compile(r"[\w.:/@+-]+")
 _RULE_WORDS = {"email": "email", "payfit_id": "Payfit ID", "matricule": "matricule"}
 
@@ -121,8 +127,19 @@ def canonical_source(source: pd.DataFrame, mapping: FieldMapping | Mapping[str, 
         pairs = {f: f for f in source.columns if f != "id"}
     elif isinstance(mapping, FieldMapping):
         pairs = mapping.mapped()
+    elif isinstance(mapping, Mapping):
+        pairs = {k: v for k, v in mapping.items() if v is not None and v != ""}
     else:
-        pairs = {k: v for k, v in mapping.items() if v}
+        raise InputError(f"mapping must be a dict {{equify_field: source_column}}, not {type(mapping).__name__}")
+    for key, col in pairs.items():
+        if key == "id":
+            raise InputError("the mapping cannot set 'id': the source's own 'id' column identifies each record")
+        if mapping is not None and key not in MAPPABLE_FIELDS:
+            close = difflib.get_close_matches(str(key), MAPPABLE_FIELDS, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known fields: {', '.join(MAPPABLE_FIELDS)})"
+            raise InputError(f"the mapping names {key!r}, which is not an Equify field{hint}")
+        if not isinstance(col, str):
+            raise InputError(f"the mapping of {key!r} must be a source column name, not {col!r}")
     missing = sorted({col for col in pairs.values() if col not in source.columns})
     if missing:
         raise InputError(f"the mapping uses source field(s) {', '.join(missing)}, which the records do not have")
@@ -139,8 +156,9 @@ def canonical_source(source: pd.DataFrame, mapping: FieldMapping | Mapping[str, 
 def _codes(values: list[Any]) -> tuple[np.ndarray, list[Any]] | None:
     """``pd.factorize`` of a column: int codes (-1 for None/NaN) and the distinct values;
     ``None`` when a cell cannot be hashed (a list from a JSON export)."""
+    arr = _obj(values)
     try:
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
     except TypeError:
         return None
     return codes, list(uniques)
@@ -183,6 +201,15 @@ def _column(frame: pd.DataFrame, name: str | None) -> list[Any]:
     return frame[name].astype(object).tolist()
 
 
+_MAX_NAME = 100  # characters of a name part compared; beyond is no name but a pasted paragraph
+
+
+def _name_text(value: Any) -> str | None:
+    """A name part as text (:func:`clean_text`), cut to its first 100 characters."""
+    text = clean_text(value)
+    return text[:_MAX_NAME] if text is not None and len(text) > _MAX_NAME else text
+
+
 def _swap_day_month(iso: str | None) -> str | None:
     """``1985-03-12`` → ``1985-12-03``; ``None`` when the swap is no other valid date."""
     if iso is None:
@@ -211,7 +238,9 @@ class _Side:
     fl: np.ndarray
     lf: np.ndarray
     joined: np.ndarray
+    first_tokens: list[tuple[str, ...]]
     last_tokens: list[tuple[str, ...]]
+    last_tokens_all: list[tuple[str, ...]]
     tokens: list[tuple[str, ...]]
     full: dict[int, NameKey]
     compound: np.ndarray
@@ -228,17 +257,26 @@ class _Side:
 
 
 def _obj(values: list[Any]) -> np.ndarray:
+    """A 1-D object array of ``values``; a list in a cell stays one value (``np.asarray``
+    would make a 2-D array of equal-length lists)."""
     arr = np.empty(len(values), dtype=object)
-    arr[:] = values
+    try:
+        arr[:] = values
+    except ValueError:
+        for k, v in enumerate(values):
+            arr[k] = v
+    if any(isinstance(v, list | tuple | np.ndarray) for v in values[:1]) or arr.ndim != 1:
+        for k, v in enumerate(values):
+            arr[k] = v
     return arr
 
 
-def _side(frame: pd.DataFrame, settings: MatchSettings, *, hint_col: str | None) -> _Side:
-    """Normalise one side (every distinct raw value once)."""
+def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint_col: str | None) -> _Side:
+    """Normalise one side (every distinct raw value once); ``ids`` are the cleaned ids."""
     n = len(frame)
     first_raw, last_raw = _column(frame, "firstName"), _column(frame, "lastName")
     full_raw = _column(frame, "fullName")
-    first_clean, last_clean = _by_value(first_raw, clean_text), _by_value(last_raw, clean_text)
+    first_clean, last_clean = _by_value(first_raw, _name_text), _by_value(last_raw, _name_text)
     first_tok, last_tok = _by_value(first_clean, name_tokens), _by_value(last_clean, name_tokens)
     labels: list[str] = []
     first_c, last_c, fl, lf, joined = [""] * n, [""] * n, [""] * n, [""] * n, [""] * n
@@ -247,8 +285,10 @@ def _side(frame: pd.DataFrame, settings: MatchSettings, *, hint_col: str | None)
     full: dict[int, NameKey] = {}
     for i in range(n):
         ft, lt = first_tok[i], last_tok[i]
+        if ft and lt and all(w in _PARTICLES for w in ft + lt):
+            ft = lt = ()  # "de" "la": particles alone are no name
         f, la = first_clean[i], last_clean[i]
-        fn = clean_text(full_raw[i]) if f is None and la is None else None
+        fn = _name_text(full_raw[i]) if f is None and la is None else None
         labels.append(" ".join(x for x in (f, la, fn) if x) or "(no name)")
         if ft and lt:
             fc, lc = "".join(ft), "".join(lt)
@@ -259,7 +299,7 @@ def _side(frame: pd.DataFrame, settings: MatchSettings, *, hint_col: str | None)
             compound[i] = len(lt) > 1
             continue
         key = name_key(f, la, fn)  # one part only, or a full name: read at every split of its words
-        if key.empty:
+        if key.empty or all(w in _PARTICLES for w in key.tokens):
             continue
         full[i] = key
         tokens[i] = key.tokens
@@ -271,24 +311,26 @@ def _side(frame: pd.DataFrame, settings: MatchSettings, *, hint_col: str | None)
     phones = _by_pair(_column(frame, "phoneNumber"), hints, lambda phone, hint: normalize_phone(phone, region, hint))
     births = _by_value(_column(frame, "birthDate"), normalize_date)
     return _Side(
-        ids=_obj([str(x) for x in frame["id"].tolist()]),
+        ids=ids,
         labels=labels,
         first=_obj(first_c),
         last=_obj(last_c),
         fl=_obj(fl),
         lf=_obj(lf),
         joined=_obj(joined),
+        first_tokens=[ft if lt else () for ft, lt in zip(first_tok, last_tok, strict=True)],
         last_tokens=[lt if ft else () for ft, lt in zip(first_tok, last_tok, strict=True)],
+        last_tokens_all=last_tok,
         tokens=tokens,
         full=full,
         compound=compound,
-        email=_obj(_by_value(_column(frame, "email"), normalize_email)),
+        email=_obj(_by_value(_column(frame, "email"), email_evidence)),
         phone=_obj([p.e164 if p.usable else None for p in phones]),
         phone_region=_obj([p.region if p.usable else None for p in phones]),
         birth=_obj(births),
         birth_swapped=_obj(_by_value(births, _swap_day_month)),
-        matricule=_obj(_by_value(_column(frame, "matricule"), clean_text)),
-        payfit_id=_obj(_by_value(_column(frame, "payfitId"), clean_text)),
+        matricule=_obj(_by_value(_column(frame, "matricule"), _evidence_id)),
+        payfit_id=_obj(_by_value(_column(frame, "payfitId"), _evidence_id)),
     )
 
 
@@ -360,28 +402,31 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _block(src: _Side, tgt: _Side, settings: MatchSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+def _block(
+    src: _Side, tgt: _Side, settings: MatchSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, dict[int, int]]:
     """Candidate pairs: the union of every rule's equi-join on its keys (DuckDB).
 
     Returns ``(s, t, kind)`` int arrays (positions and the strongest rule of each
-    pair, sorted by ``s`` then ``t``) and the blocking report (:data:`BLOCKING_COLUMNS`):
+    pair, sorted by ``s`` then ``t``), the blocking report (:data:`BLOCKING_COLUMNS`):
     per rule, the distinct pairs it produced, the pairs it was the strongest rule
-    for, and how many crowded loose keys were dropped.
+    for, and how many crowded keys were dropped; and ``{source position: accounts}``
+    for records whose whole name was crowded out (shared by too many on both sides).
     """
     sk, tk = _keys(src, target_side=False), _keys(tgt, target_side=True)
     loose = ", ".join(str(i) for i in _LOOSE)
-    cap = int(settings.max_block_pairs)
+    cap, exact_cap = int(settings.max_block_pairs), int(settings.max_exact_block_pairs)
     with duckdb.connect(":memory:") as con:
         con.register("sk", sk)
         con.register("tk", tk)
         con.execute(
             f"""
             CREATE TEMP TABLE crowded AS
-            SELECT kind, key
-            FROM (SELECT kind, key, count(*) AS n FROM sk WHERE kind IN ({loose}) GROUP BY kind, key) a
-            JOIN (SELECT kind, key, count(*) AS n FROM tk WHERE kind IN ({loose}) GROUP BY kind, key) b
+            SELECT kind, key, b.n AS accounts
+            FROM (SELECT kind, key, count(*) AS n FROM sk GROUP BY kind, key) a
+            JOIN (SELECT kind, key, count(*) AS n FROM tk GROUP BY kind, key) b
             USING (kind, key)
-            WHERE a.n * b.n > {cap}
+            WHERE a.n * b.n > CASE WHEN kind IN ({loose}) THEN {cap} ELSE {exact_cap} END
             """
         )
         con.execute(
@@ -397,6 +442,12 @@ def _block(src: _Side, tgt: _Side, settings: MatchSettings) -> tuple[np.ndarray,
         ).fetchnumpy()
         per_rule = dict(con.execute("SELECT kind, count(*) FROM produced GROUP BY kind").fetchall())
         dropped = dict(con.execute("SELECT kind, count(*) FROM crowded GROUP BY kind").fetchall())
+        name_kind = _RULE_NAMES.index("name")
+        crowded_names = dict(
+            con.execute(
+                f"SELECT sk.i, max(c.accounts) FROM sk JOIN crowded c USING (kind, key) WHERE kind = {name_kind} GROUP BY sk.i"
+            ).fetchall()
+        )
     s = np.asarray(pairs["s"], dtype=np.int64)
     t = np.asarray(pairs["t"], dtype=np.int64)
     kind = np.asarray(pairs["kind"], dtype=np.int8)
@@ -411,7 +462,7 @@ def _block(src: _Side, tgt: _Side, settings: MatchSettings) -> tuple[np.ndarray,
         },
         columns=BLOCKING_COLUMNS,
     )
-    return s, t, kind, report
+    return s, t, kind, report, {int(k): int(v) for k, v in crowded_names.items()}
 
 
 def _name_key_at(side: _Side, i: int) -> NameKey:
@@ -529,20 +580,54 @@ def _score(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: Match
     }
 
 
-def _check_ids(frame: pd.DataFrame, side: str) -> None:
+def _ident(value: Any) -> str | None:
+    """An identifier as compared: trimmed text; an integral float (``42.0``, what pandas makes
+    of an integer column with a gap) is written as the integer ``42``."""
+    if isinstance(value, float) and value == value and value.is_integer():
+        return str(int(value))
+    if type(value) is str and value.casefold() != "nan" and _PLAIN_ID.fullmatch(value):
+        return value
+    return clean_text(value)
+
+
+def _evidence_id(value: Any) -> str | None:
+    """A matricule or Payfit id that can count as evidence: not a placeholder (``0``, ``NULL``, ``-``)."""
+    text = _ident(value)
+    return None if text is None or is_placeholder(text) else text
+
+
+def _check_frame(frame: Any, side: str, *, canonical: bool = True) -> np.ndarray:
+    """Check one side's DataFrame and return its ids, cleaned (object array of str).
+
+    Raises :class:`InputError` when it is not a DataFrame, has a repeated column name, no
+    ``id`` column, an empty id or an id that appears twice after cleaning; or when it has
+    none of the fields matching needs, or a column that is a canonical field in another case
+    (both only when ``canonical``: the columns already carry Equify's field names).
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"the {side} records must be a pandas DataFrame, not {type(frame).__name__}")
+    repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if repeated:
+        raise InputError(f"the {side} records have the column {repeated[0]!r} more than once")
     if "id" not in frame.columns:
         raise InputError(f"the {side} records have no 'id' column")
-    # Most ids are plain text; only the others are cleaned (spaces, invisible characters, NaN).
-    plain = _PLAIN_ID.fullmatch
-    ids = pd.Series(
-        [x if type(x) is str and x != "nan" and plain(x) else clean_text(x) for x in frame["id"].tolist()],
-        dtype=object,
-    )
+    by_fold = {f.casefold(): f for f in (*MAPPABLE_FIELDS, "payfitId")}
+    for col in frame.columns if canonical else ():
+        field_name = by_fold.get(str(col).casefold())
+        if field_name is not None and field_name != col and field_name not in frame.columns:
+            raise InputError(f"the {side} column {col!r} looks like the field {field_name!r}: name it exactly so")
+    if canonical and len(frame) and not any(f in frame.columns for f in _NAME_OR_EMAIL):
+        raise InputError(
+            f"the {side} records have none of the fields matching uses ({', '.join(_NAME_OR_EMAIL)}); "
+            "rename the columns or pass a mapping"
+        )
+    ids = pd.Series([_ident(x) for x in frame["id"].tolist()], dtype=object)
     if ids.isna().any():
         raise InputError(f"{side} row {int(ids.isna().to_numpy().argmax()) + 1} has an empty id")
     dup = ids[ids.duplicated()]
     if not dup.empty:
         raise InputError(f"{side} id {dup.iloc[0]!r} appears more than once")
+    return ids.to_numpy(dtype=object)
 
 
 @dataclass(frozen=True)
@@ -571,8 +656,80 @@ def _first_where(mask: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _opt(x: float) -> float | None:
-    return None if x != x else float(x)
+def _check_history(
+    ledger: Any, ledger_values: Any, decisions: Any
+) -> tuple[dict[str, str], Mapping[str, Mapping[str, str | None]], dict[str, Decision]]:
+    """The ledger, its values and the decisions with their ids cleaned like the records' ids.
+
+    Raises :class:`InputError` for a wrong type or an empty id."""
+    if ledger is not None and not isinstance(ledger, Mapping):
+        raise InputError(f"ledger must be a dict {{source_id: target_id}}, not {type(ledger).__name__}")
+    if ledger_values is not None and not isinstance(ledger_values, Mapping):
+        raise InputError(
+            f"ledger_values must be a dict {{source_id: {{field: value}}}}, not {type(ledger_values).__name__}"
+        )
+    clean_ledger: dict[str, str] = {}
+    for k, v in (ledger or {}).items():
+        sid, tid = _ident(k), _ident(v)
+        if sid is None or tid is None:
+            raise InputError(f"the ledger entry {k!r} → {v!r} has an empty id")
+        clean_ledger[sid] = tid
+    values = {_ident(k) or "": v for k, v in (ledger_values or {}).items() if isinstance(v, Mapping)}
+    if decisions is None:
+        items: list[Any] = []
+    elif isinstance(decisions, Mapping):
+        items = list(decisions.values())
+    elif isinstance(decisions, Iterable) and not isinstance(decisions, str | bytes):
+        items = list(decisions)
+    else:
+        raise InputError(f"decisions must be a list of Decision, not {type(decisions).__name__}")
+    decided: dict[str, Decision] = {}
+    for d in items:
+        if not isinstance(d, Decision):
+            raise InputError(f"decisions must be Decision objects, not {type(d).__name__}")
+        sid = _ident(d.source_id)
+        if sid is None:
+            raise InputError("a decision has an empty source id")
+        decided[sid] = Decision(sid, d.action, _ident(d.target_id))
+    return clean_ledger, values, decided
+
+
+_DISPUTED = "(disputed)"  # the owner of an account two claims compete for
+
+
+def _contradictions(scored: Mapping[str, np.ndarray], k: int) -> list[str]:
+    """What speaks against pair ``k`` being one person: different birth dates or matricules."""
+    out = []
+    if scored["birthdate_match"][k] == "differ":
+        out.append("the birth dates differ")
+    if scored["matricule_equal"][k] is False:
+        out.append("the matricules differ")
+    return out
+
+
+_GENDERED_ENDINGS = frozenset({"e", "ne", "le", "te", "n", "a"})  # Jean/Jeanne, Louis/Louise, Julie/Julien
+
+
+def _first_names_disagree(a: tuple[str, ...], b: tuple[str, ...], settings: MatchSettings) -> bool:
+    """True when two first names (comparison tokens) cannot be one person's.
+
+    Equal, or one a part of the other (``Jean-Pierre`` / ``Jean``), or an initial of it: agree.
+    One the other plus a feminine or masculine ending (``Jean`` / ``Jeanne``, ``Julie`` /
+    ``Julien``, ``Alexandre`` / ``Alexandra``): disagree. Otherwise they disagree below ``first_name_agree`` similarity.
+    """
+    x, y = "".join(a), "".join(b)
+    if not x or not y or x == y:
+        return False
+    if set(a) <= set(b) or set(b) <= set(a):
+        return False
+    if len(x) == 1 or len(y) == 1:
+        return x[0] != y[0]
+    short, long = sorted((x, y), key=len)
+    if long.startswith(short) and long[len(short) :] in _GENDERED_ENDINGS:
+        return True
+    if len(x) == len(y) and x[:-1] == y[:-1] and {x[-1], y[-1]} <= {"a", "e", "o"}:
+        return True  # Alexandre / Alexandra, Mario / Maria
+    return DamerauLevenshtein.normalized_similarity(x, y) * 100 < settings.first_name_agree
 
 
 def match(
@@ -602,16 +759,23 @@ def match(
     with their per-field breakdown, and the blocking report). Raises
     :class:`~reconcile.exceptions.InputError` for a missing or duplicated id.
     """
-    settings = settings or MatchSettings()
-    _check_ids(source, "source")
-    _check_ids(target, "target")
+    settings = MatchSettings() if settings is None else settings
+    if not isinstance(settings, MatchSettings):
+        raise InputError(f"settings must be a MatchSettings, not {type(settings).__name__}")
+    src_ids = _check_frame(source, "source", canonical=mapping is None)
+    tgt_ids = _check_frame(target, "target")
     src_frame = canonical_source(source, mapping)
-    src = _side(src_frame, settings, hint_col="_hint")
-    tgt = _side(target, settings, hint_col=None)
+    if len(src_frame) and not any(f in src_frame.columns for f in _NAME_OR_EMAIL):
+        raise InputError(
+            f"after mapping, the source records have none of the fields matching uses ({', '.join(_NAME_OR_EMAIL)})"
+        )
+    ledger, ledger_values, decided = _check_history(ledger, ledger_values, decisions)
+    src = _side(src_frame, src_ids, settings, hint_col="_hint")
+    tgt = _side(target, tgt_ids, settings, hint_col=None)
     n_s = len(src)
 
     # --- blocking and scoring, then every pair sorted by source, best score, target id.
-    s, t, kind, report = _block(src, tgt, settings)
+    s, t, kind, report, crowded_names = _block(src, tgt, settings)
     scored = _score(src, tgt, s, t, settings)
     t_rank = np.empty(len(tgt), dtype=np.int64)
     t_rank[np.argsort(tgt.ids.astype(str), kind="stable")] = np.arange(len(tgt))
@@ -648,6 +812,7 @@ def match(
     ends = np.searchsorted(s, np.arange(n_s), side="right")
     src_email_count = pd.Series(src.email).value_counts().to_dict()
     tgt_email_count = pd.Series(tgt.email).value_counts().to_dict()
+    src_matricule_count = pd.Series(src.matricule).value_counts().to_dict()
     tgt_pos = {tid: j for j, tid in enumerate(tgt.ids)}
 
     def label(j: int) -> str:
@@ -659,14 +824,6 @@ def match(
                 return float(score[k])
         return None
 
-    if decisions is None:
-        decided: dict[str, Decision] = {}
-    elif isinstance(decisions, Mapping):
-        decided = dict(decisions)
-    else:
-        decided = {d.source_id: d for d in decisions}
-    ledger = {str(k): str(v) for k, v in (ledger or {}).items()}
-
     # --- classification, strongest evidence first, one-to-one.
     out: list[tuple[str, str, str | None, float | None, str, str] | None] = [None] * n_s
     taken: dict[str, str] = {}  # target_id -> source_id
@@ -677,8 +834,19 @@ def match(
     fields = [f for f in src_frame.columns if f in EQUIFY_FIELDS]
     # Every account in the ledger belongs to its Payfit record, even when that record
     # is excluded or out of scope now: no one else may link to it.
-    taken.update({tid: sid for sid, tid in ledger.items() if tid in tgt_pos})
+    # So does an account that carries another record's Payfit id (written by an earlier sync).
+    taken.update({tid: str(pid) for tid, pid in zip(tgt.ids, tgt.payfit_id, strict=True) if pid})
+    ledger_claims: dict[str, int] = {}
+    for tid in ledger.values():
+        ledger_claims[tid] = ledger_claims.get(tid, 0) + 1
+    taken.update({tid: sid for sid, tid in ledger.items() if tid in tgt_pos and ledger_claims[tid] == 1})
+    taken.update({tid: _DISPUTED for tid, n in ledger_claims.items() if n > 1})
     src_ids: list[str] = src.ids.tolist()
+
+    def owned_by_other(tid: str, sid: str) -> bool:
+        """True when the account belongs to another Payfit record (ledger, Payfit id, a decision)."""
+        return taken.get(tid, sid) != sid
+
     for i, sid in enumerate(src_ids):
         d = decided.get(sid)
         if d is not None and d.action == "exclude":
@@ -687,6 +855,17 @@ def match(
         if out[i] is not None or sid not in ledger:
             continue
         tid = ledger[sid]
+        if ledger_claims[tid] > 1:
+            setrec(
+                i,
+                "conflict",
+                "none",
+                tid,
+                None,
+                "ledger",
+                f"the sync ledger links {ledger_claims[tid]} Payfit records to account {tid}: keep one, create the others",
+            )
+            continue
         if tid not in tgt_pos:
             if sid in decided:  # a person chose to link elsewhere or create again
                 continue
@@ -718,6 +897,8 @@ def match(
         d = decided.get(sid)
         if out[i] is None and d is not None and d.action == "link" and d.target_id:
             chosen[d.target_id] = chosen.get(d.target_id, 0) + 1
+    # An account two people's decisions both claim stays out of the automatic rules until resolved.
+    taken.update({tid: _DISPUTED for tid, n in chosen.items() if n > 1})
     for i, sid in enumerate(src_ids):
         d = decided.get(sid)
         if out[i] is not None or d is None:
@@ -738,7 +919,7 @@ def match(
             tid = d.target_id or ""
             if tid not in tgt_pos:
                 setrec(i, "conflict", "none", None, None, "decision", f"the chosen account {tid} no longer exists")
-            elif tid in taken:
+            elif owned_by_other(tid, sid):
                 setrec(
                     i,
                     "conflict",
@@ -752,31 +933,60 @@ def match(
                 taken[tid] = sid
                 setrec(i, "new", "link", tid, pair_score(i, tgt_pos[tid]), "decision", "link decided by a person")
 
+    def names_disagree(i: int, j: int, k: int) -> bool:
+        """True when two records' names clearly disagree: a low name score, or first names
+        that are not one person's (``Marc`` / ``Julie``, ``Jean`` / ``Jeanne``)."""
+        ns = name[k]
+        if ns != ns:  # a record without a name: no evidence either way
+            return False
+        if ns < settings.names_disagree_below:
+            return True
+        if not (src.first[i] and src.last[i] and tgt.first[j] and tgt.last[j]):
+            return False
+        straight = DamerauLevenshtein.normalized_similarity(src.fl[i], tgt.fl[j])
+        swapped = DamerauLevenshtein.normalized_similarity(src.fl[i], tgt.lf[j])
+        if straight >= swapped:
+            return _first_names_disagree(src.first_tokens[i], tgt.first_tokens[j], settings)
+        # Written the other way round: the record's last name holds the first name.
+        return _first_names_disagree(src.last_tokens_all[i], tgt.first_tokens[j], settings)
+
     def automatic(i: int) -> _Verdict:
         """The verdict of the automatic rules for one record still undecided (identifier, email, names)."""
+        sid = src_ids[i]
         email = src.email[i]
-        if email and src_email_count.get(email, 0) > 1:
-            # A shared mailbox is no evidence; the names may still point to the account.
-            shared = f"the email {email} is shared by {src_email_count[email]} Payfit records"
-            by_name = named_candidate(i, None)
-            if by_name is None:
-                return _conflict(shared, "email")
-            return _conflict(f"{shared}; {by_name.reason}", "name", by_name.target_id, by_name.score)
         # Exact identifier.
         if id_count[i] > 1:
             return _conflict(f"{id_count[i]} Equify accounts carry this record's Payfit ID or matricule", "matricule")
         if id_count[i] == 1:
-            j = int(t[id_first[i]])
+            k = id_first[i]
+            j = int(t[k])
             tid = tgt.ids[j]
             rule = "payfit_id" if tgt.payfit_id[j] == src.ids[i] else "matricule"
-            if tid in taken:
+            shared = src_matricule_count.get(src.matricule[i] or "", 0)
+            if rule == "matricule" and shared > 1:
+                return _conflict(f"the matricule {src.matricule[i]} is shared by {shared} Payfit records", rule)
+            if owned_by_other(tid, sid):
                 return _conflict(
                     f"shares its {_RULE_WORDS[rule]} with {label(j)}, already linked to another Payfit record",
                     rule,
                     tid,
-                    100.0,
+                    float(score[k]),
+                )
+            if rule == "matricule" and names_disagree(i, j, k):
+                return _conflict(
+                    f"same matricule as {label(j)}, but the names clearly disagree ({src.labels[i]} vs {tgt.labels[j]})",
+                    rule,
+                    tid,
+                    float(score[k]),
                 )
             return _Verdict("new", "link", tid, 100.0, rule, f"same {_RULE_WORDS[rule]}")
+        if email and src_email_count.get(email, 0) > 1:
+            # A shared mailbox is no evidence; the names may still point to the account.
+            shared = f"the email {email} is shared by {src_email_count[email]} Payfit records"
+            by_name = named_candidate(i, email)
+            if by_name is None:
+                return _conflict(shared, "email")
+            return _conflict(f"{shared}; {by_name.reason}", "name", by_name.target_id, by_name.score)
         # Exact email.
         if email:
             n = tgt_email_count.get(email, 0)
@@ -786,21 +996,32 @@ def match(
             if k >= 0:
                 j = int(t[k])
                 tid = tgt.ids[j]
-                ns = _opt(name[k])
                 pair = float(score[k])
-                if tid in taken:
+                if owned_by_other(tid, sid):
                     return _conflict(
                         f"same email as {label(j)}, already linked to another Payfit record", "email", tid, pair
                     )
-                if ns is not None and ns < settings.names_disagree_below:
+                if names_disagree(i, j, k):
                     return _conflict(
                         f"the emails match but the names clearly disagree ({src.labels[i]} vs {tgt.labels[j]}): a shared or recycled mailbox?",
                         "email",
                         tid,
                         pair,
                     )
+                against = _contradictions(scored, k)
+                if against:
+                    return _conflict(f"same email as {label(j)}, but {' and '.join(against)}", "email", tid, pair)
                 return _Verdict("new", "link", tid, 100.0, "email", "same email")
-        return named_candidate(i, email) or _Verdict("new", "create", None, None, "none", "no matching Equify account")
+        by_name = named_candidate(i, email)
+        if by_name is not None:
+            return by_name
+        if i in crowded_names:
+            return _conflict(
+                f"{crowded_names[i]} Equify accounts have this exact name, too many to compare one by one: "
+                "add an email or a matricule, or decide by hand",
+                "name",
+            )
+        return _Verdict("new", "create", None, None, "none", "no matching Equify account")
 
     def named_candidate(i: int, email: str | None) -> _Verdict | None:
         """The name conflict of record ``i`` with its best candidate, or ``None`` without one.
@@ -814,23 +1035,25 @@ def match(
             return None
         j = int(t[k])
         tid = tgt.ids[j]
+        ns = float(name[k])
+        same = "same first and last name as" if ns >= 100 else f"a similar name (name score {ns:g}) to"
         if tie_count[i] > 1:
             ties = [int(t[x]) for x in range(starts[i], ends[i]) if tie[x]]
-            reason = f"{len(ties)} Equify accounts tie for the best name match ({', '.join(label(x) for x in ties)})"
-        elif tid in taken:
-            reason = f"same name as {label(j)}, already linked to another Payfit record"
+            shown = ", ".join(label(x) for x in ties[:5]) + (f" and {len(ties) - 5} more" if len(ties) > 5 else "")
+            reason = f"{len(ties)} Equify accounts tie for the best name match ({shown})"
+        elif owned_by_other(tid, src_ids[i]):
+            reason = f"{same} {label(j)}, already linked to another Payfit record"
         elif tgt.email[j] is None:
-            reason = f"same first and last name as {label(j)}, which has no email"
+            reason = f"{same} {label(j)}, which has no email"
         elif email is None:
-            reason = f"same first and last name as {label(j)}; this Payfit record has no email"
+            reason = f"{same} {label(j)}; this Payfit record has no email"
         else:
-            reason = f"same first and last name as {label(j)}, whose email differs ({tgt.email[j]} vs {email})"
-        if scored["birthdate_match"][k] == "differ":
-            reason += "; the birth dates differ"
+            reason = f"{same} {label(j)}, whose email differs ({tgt.email[j]} vs {email})"
+        against = _contradictions(scored, k)
+        if against:
+            reason += "; " + " and ".join(against)
         elif scored["birthdate_match"][k] == "swapped":
             reason += "; the birth dates differ by a day/month swap"
-        if scored["matricule_equal"][k] is False:
-            reason += "; the matricules differ"
         return _conflict(reason, "name", tid, float(score[k]))
 
     proposals: dict[str, list[tuple[int, _Verdict]]] = {}  # target -> [(source position, verdict)]

@@ -7,10 +7,14 @@ column names are those of the flattened collaborator table
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
+import phonenumbers
+
+from .exceptions import InputError
 
 #: Equify account fields the workbench knows, in Equify's column order.
 EQUIFY_FIELDS: tuple[str, ...] = (
@@ -137,14 +141,20 @@ class MatchSettings:
     ``max_block_pairs``: a loose
     blocking key (a last name with an initial, a name word, prefix or suffix, initials
     with a birth date) whose block (records × accounts sharing it) would give more
-    pairs than this is not used; exact name, email, phone and identifier keys always are. ``names_disagree_below``:
-    an email match whose name score is below it is a conflict (shared or
-    recycled mailbox). ``tie_margin``: candidates within it of the best score tie.
+    pairs than this is not used. ``max_exact_block_pairs``: the same for an exact key
+    (email, phone, identifier, whole name) shared by very many records on both sides (a
+    switchboard number, a placeholder matricule); records whose whole name is crowded out
+    become conflicts saying so, never creates. ``names_disagree_below``:
+    an email or matricule match whose name score is below it, or whose first names
+    are less similar than ``first_name_agree`` (or differ by a feminine/masculine
+    ending: Jean/Jeanne), is a conflict (shared or recycled mailbox); so is an email
+    match whose birth dates or matricules differ. ``tie_margin``: candidates within it of the best score tie.
     """
 
     default_region: str = "FR"
     name_threshold: float = 88.0
     names_disagree_below: float = 60.0
+    first_name_agree: float = 75.0
     tie_margin: float = 0.5
     name_weight: float = 0.8
     birthdate_bonus: float = 10.0
@@ -155,6 +165,43 @@ class MatchSettings:
     proposal_threshold: float = 70.0
     compound_surname_score: float = 90.0
     max_block_pairs: int = 100
+    max_exact_block_pairs: int = 100_000
+
+    def __post_init__(self) -> None:
+        for name in (
+            "name_threshold",
+            "names_disagree_below",
+            "first_name_agree",
+            "proposal_threshold",
+            "compound_surname_score",
+            "tie_margin",
+            "name_weight",
+            "birthdate_bonus",
+            "birthdate_penalty",
+            "birthdate_swapped_bonus",
+            "phone_bonus",
+            "matricule_penalty",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise InputError(f"MatchSettings.{name} must be a finite number, not {value!r}")
+        for name in (
+            "name_threshold",
+            "names_disagree_below",
+            "first_name_agree",
+            "proposal_threshold",
+            "compound_surname_score",
+        ):
+            if not 0 <= getattr(self, name) <= 100:
+                raise InputError(f"MatchSettings.{name} is a score from 0 to 100, not {getattr(self, name)!r}")
+        for name in ("max_block_pairs", "max_exact_block_pairs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InputError(f"MatchSettings.{name} must be a whole number ≥ 0, not {value!r}")
+        if not (isinstance(self.default_region, str) and self.default_region.upper() in phonenumbers.SUPPORTED_REGIONS):
+            raise InputError(
+                f"MatchSettings.default_region must be a country code such as 'FR', not {self.default_region!r}"
+            )
 
     def with_(self, **changes: object) -> MatchSettings:
         """A copy with some settings changed."""
@@ -168,6 +215,12 @@ class Decision:
     source_id: str
     action: DecisionAction
     target_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in ("link", "create", "exclude"):
+            raise InputError(f"a decision is link, create or exclude, not {self.action!r}")
+        if self.action == "link" and (self.target_id is None or str(self.target_id).strip() == ""):
+            raise InputError(f"the link decision for {self.source_id!r} names no Equify account")
 
 
 @dataclass(frozen=True)

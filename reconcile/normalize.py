@@ -33,7 +33,9 @@ __all__ = [
     "PhoneResult",
     "clean_text",
     "compact",
+    "email_evidence",
     "email_is_valid",
+    "is_placeholder",
     "NameKey",
     "name_key",
     "name_score",
@@ -57,6 +59,8 @@ _ZERO_WIDTH = re.compile(
 _SPACES = re.compile("[\u00a0\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\\s]+")
 _NAME_SEPARATORS = re.compile(r"[-\u2010-\u2015\u2212'\u2018\u2019\u02bc`´.,;/_()]+")
 _NAN_TEXTS = frozenset({"nan"})  # what pandas writes for a missing value turned into text
+# Whole name parts that stand for "no name" ("NA" is left alone: it is also a surname).
+_NAME_PLACEHOLDERS = frozenset({"-", "--", "?", ".", "n/a", "nan", "none", "null", "xx", "xxx", "inconnu", "unknown"})
 
 
 def clean_text(value: Any) -> str | None:
@@ -102,9 +106,42 @@ def normalize_email(value: Any) -> str | None:
     if text is None:
         return None
     text = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
-    # A mailto: prefix and surrounding angle brackets are common paste artefacts.
-    text = text.removeprefix("mailto:").strip("<>")
+    # Paste artefacts: "Jean Dupont <j@x.fr>", "<mailto:j@x.fr>", "mailto:j@x.fr".
+    named = _NAMED_ADDRESS.fullmatch(text)
+    if named:
+        text = named.group(1)
+    text = text.strip("<>").removeprefix("mailto:").strip("<>").strip()
     return text or None
+
+
+_NAMED_ADDRESS = re.compile(r"[^<>@]*<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>")
+_PLAUSIBLE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+#: Texts that stand for "no value" in exports ("N/A", "NULL", "-", "0", "inconnu", ...).
+PLACEHOLDERS = frozenset(
+    {"", "-", "--", "---", "?", "??", ".", "0", "n/a", "na", "n.a.", "nan", "none", "null", "nil", "x", "xx", "xxx"}
+    | {"unknown", "inconnu", "inconnue", "néant", "neant", "aucun", "aucune", "vide", "tbd", "todo", "#n/a"}
+)
+
+
+def is_placeholder(value: Any) -> bool:
+    """True for a value that stands for "nothing" in exports: empty, ``N/A``, ``NULL``, ``-``,
+    ``0``, ``000``, ``inconnu``, ... Such a value is never matching evidence (an email, a
+    matricule or a name ``NULL`` on two records does not make them one person)."""
+    text = clean_text(value)
+    if text is None:
+        return True
+    folded = text.casefold()
+    return folded in PLACEHOLDERS or folded.strip("0") == ""
+
+
+def email_evidence(value: Any) -> str | None:
+    """The normalised email when it can count as matching evidence: shaped like an address
+    (``local@domain.tld``, no spaces), not a placeholder (``n/a``, ``-``); else ``None``.
+    The full syntax check is :func:`email_is_valid`."""
+    email = normalize_email(value)
+    if email is None or not _PLAUSIBLE_EMAIL.fullmatch(email):
+        return None
+    return email
 
 
 def email_is_valid(value: Any) -> bool:
@@ -138,7 +175,7 @@ def name_tokens(*parts: Any) -> tuple[str, ...]:
     tokens: list[str] = []
     for part in parts:
         text = clean_text(part)
-        if text is None:
+        if text is None or text.casefold() in _NAME_PLACEHOLDERS:
             continue
         if text.isascii():  # nothing to fold but the case
             folded = text.lower()
@@ -290,6 +327,10 @@ def normalize_phone(value: Any, default_region: str = "FR", country_hint: Any = 
     living in Belgium), the default region's reading is kept, flagged
     ``country_hint_ignored``. See :func:`_normalize_phone_hinted` for the rest.
     """
+    if isinstance(value, float) and value == value and value.is_integer() and str(int(value)).endswith("0000"):
+        # A phone read as a number by a spreadsheet and shown as 3.36123E+10: the trailing
+        # zeros are lost digits, never guessed (case L5).
+        return PhoneResult(str(value), None, None, "corrupted", frozenset({"corrupted"}))
     hint = _known_region(country_hint)
     result = _normalize_phone_hinted(value, default_region, hint)
     if (

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from reconcile import Decision, InputError, MatchResult, MatchSettings, match
+from reconcile.matching import _ident
 
 NBSP, ZWSP, BOM = "\u00a0", "\u200b", "\ufeff"
 
@@ -75,7 +76,7 @@ def run(source: list[dict], target: list[dict], **kwargs: Any) -> MatchResult:
     assert list(links.columns) == LINK_COLUMNS
     assert list(result.candidates.columns) == CANDIDATE_COLUMNS
     # Exactly one row per source record, in the source's order: no multiplied rows.
-    assert records["source_id"].tolist() == [str(r["id"]) for r in source]
+    assert records["source_id"].tolist() == [_ident(r["id"]) for r in source]
     assert set(records["category"]) <= CATEGORIES
     assert set(records["action"]) <= ACTIONS
     assert set(records["rule"]) <= RULES
@@ -401,8 +402,9 @@ CASES = [
         [A("a1", "Jean", "Dupont", None, matricule="1")],
         {},
         {
-            "p1": Expect("conflict", "none", "a1", "2 Payfit records point to the same Equify account"),
-            "p2": Expect("conflict", "none", "a1", "2 Payfit records point to the same Equify account"),
+            # A matricule is unique in a payroll: two records with one are a data error, like E2.
+            "p1": Expect("conflict", "none", None, "the matricule 1 is shared by 2 Payfit records"),
+            "p2": Expect("conflict", "none", None, "the matricule 1 is shared by 2 Payfit records"),
         },
         id="two-sources-one-account-by-matricule",
     ),
@@ -411,10 +413,21 @@ CASES = [
         [A("a1", "Jean", "Dupont", "j@example.fr", payfitId="p1")],
         {},
         {
-            "p1": Expect("conflict", "none", "a1", "2 Payfit records"),
-            "p2": Expect("conflict", "none", "a1", "2 Payfit records"),
+            # The account carries p1's Payfit id: it is p1's, and p2's email match cannot take it.
+            "p1": Expect("new", "link", "a1", "same Payfit ID"),
+            "p2": Expect("conflict", "none", "a1", "already linked to another Payfit record"),
         },
         id="two-sources-one-account-by-id-and-email",
+    ),
+    pytest.param(
+        [P("p1", "Jean", "Dupont", "j@example.fr"), P("p2", "Paul", "Durand", "p@example.fr", matricule="7")],
+        [A("a1", "Jean", "Dupont", "j@example.fr"), A("a2", "Paul", "Durand", None, matricule="7")],
+        {"ledger": {"p1": "a2", "p2": "a2"}},
+        {
+            "p1": Expect("conflict", "none", "a2", "the sync ledger links 2 Payfit records to account a2"),
+            "p2": Expect("conflict", "none", "a2", "the sync ledger links 2 Payfit records to account a2"),
+        },
+        id="ledger-links-two-records-to-one-account",
     ),
     # --- N1: an empty name is no evidence: never a match, never a conflict on names.
     pytest.param(
@@ -805,7 +818,8 @@ def test_name_cases_through_the_matcher(payfit, equify, name_score):
     result = run([source], [A("a1", *equify)])
     cand = result.candidates.set_index("target_id").loc["a1"]
     assert cand["name_score"] == name_score
-    check(result, {"p1": Expect("conflict", "none", "a1", "same first and last name")})
+    words = "same first and last name" if name_score == 100 else f"a similar name (name score {name_score:g})"
+    check(result, {"p1": Expect("conflict", "none", "a1", words)})
 
 
 def test_n3_display_keeps_the_accents():
@@ -873,3 +887,253 @@ def test_no_cross_product_between_unrelated_people():
     target = [A(f"a{i}", f"Autre{i}", f"Famille{i}y") for i in range(60)]
     result = run(source, target)
     assert len(result.candidates) == 0
+
+
+# ---------------------------------------------------------------------------- found by trying to break match()
+@pytest.mark.parametrize(
+    ("payfit", "equify", "expected"),
+    [
+        # Same email but the first names are not one person's: a shared or recycled mailbox.
+        pytest.param(("Marc", "Fontaine"), ("Julie", "Fontaine"), "names clearly disagree", id="family-mailbox"),
+        pytest.param(("Jean", "Martin"), ("Jeanne", "Martin"), "names clearly disagree", id="jean-jeanne"),
+        pytest.param(("Julie", "Roux"), ("Julien", "Roux"), "names clearly disagree", id="julie-julien"),
+        pytest.param(("Louis", "Petit"), ("Louise", "Petit"), "names clearly disagree", id="louis-louise"),
+        pytest.param(("Martin", "Jean"), ("Jeanne", "Martin"), "names clearly disagree", id="swapped-jean-jeanne"),
+        # Neighbours that are one person and still link by email.
+        pytest.param(("Jean-Pierre", "Martin"), ("Jean", "Martin"), None, id="compound-first-name-shortened"),
+        pytest.param(("J.", "Martin"), ("Jean", "Martin"), None, id="initial"),
+        pytest.param(("Élodie", "MARTIN"), ("elodie", "Martin"), None, id="accents-and-case"),
+        pytest.param(("Martin", "Élodie"), ("Élodie", "Martin"), None, id="swapped"),
+        pytest.param(("Alexandre", "Martin"), ("Alexandra", "Martin"), "names clearly disagree", id="alexandre-a"),
+    ],
+)
+def test_an_email_match_needs_first_names_of_one_person(payfit, equify, expected):
+    result = run([P("p1", *payfit, "shared@example.fr")], [A("a1", *equify, "shared@example.fr")])
+    if expected is None:
+        check(result, {"p1": Expect("new", "link", "a1", "same email")})
+    else:
+        check(result, {"p1": Expect("conflict", "none", "a1", expected)})
+
+
+@pytest.mark.parametrize(
+    ("payfit", "equify", "expected"),
+    [
+        pytest.param({"birthDate": "1989-12-12"}, {"birthDate": "1960-01-01"}, "the birth dates differ", id="birth"),
+        pytest.param({"matricule": "M001"}, {"matricule": "M999"}, "the matricules differ", id="matricule"),
+        pytest.param(
+            {"birthDate": "1989-12-12", "matricule": "1"},
+            {"birthDate": "1960-01-01", "matricule": "2"},
+            "the birth dates differ and the matricules differ",
+            id="both",
+        ),
+    ],
+)
+def test_an_email_match_with_contradicting_evidence_is_a_conflict(payfit, equify, expected):
+    result = run(
+        [P("p1", "Jean", "Fontaine", "j.fontaine@example.fr", **payfit)],
+        [A("a1", "Jean", "Fontaine", "j.fontaine@example.fr", **equify)],
+    )
+    check(result, {"p1": Expect("conflict", "none", "a1", f"same email as Jean Fontaine (a1), but {expected}")})
+
+
+@pytest.mark.parametrize("swapped", [{"birthDate": "1985-12-03"}, {"birthDate": None}, {"matricule": None}])
+def test_an_email_match_with_no_contradiction_links(swapped):
+    """A day/month swap or a missing value is no contradiction."""
+    result = run(
+        [P("p1", "Jean", "Fontaine", "j@example.fr", birthDate="1985-03-12", matricule="1")],
+        [A("a1", "Jean", "Fontaine", "j@example.fr", **{"birthDate": "1985-03-12", "matricule": "1", **swapped})],
+    )
+    assert result.links["target_id"].tolist() == ["a1"]
+
+
+@pytest.mark.parametrize("placeholder", ["NULL", "None", "-", "0", "000", "n/a", "N/A", "inconnu", 0])
+def test_placeholder_identifiers_are_no_evidence(placeholder):
+    """A matricule or email that stands for "nothing" never links two people (nor blocks anyone)."""
+    result = run(
+        [P("p1", "Jean", "Dupont", placeholder, matricule=placeholder)],
+        [
+            A("a1", "Paul", "Durand", placeholder, matricule=placeholder),
+            A("a2", "Luc", "Roy", None, matricule=placeholder),
+        ],
+    )
+    check(result, {"p1": Expect("new", "create", None)})
+    assert result.candidates.empty
+
+
+def test_an_account_carrying_another_payfit_id_is_never_linked_by_email():
+    result = run(
+        [P("p1", "Jean", "Dupont", "j@example.fr")], [A("a1", "Jean", "Dupont", "j@example.fr", payfitId="p9")]
+    )
+    check(result, {"p1": Expect("conflict", "none", "a1", "already linked to another Payfit record")})
+
+
+def test_an_account_two_decisions_dispute_is_not_linked_automatically_to_a_third():
+    result = run(
+        [P("p1", "A", "B"), P("p2", "C", "D"), P("p3", "Jean", "Dupont", "j@example.fr")],
+        [A("a1", "Jean", "Dupont", "j@example.fr")],
+        decisions=[Decision("p1", "link", "a1"), Decision("p2", "link", "a1")],
+    )
+    check(result, {"p3": Expect("conflict", "none", "a1", "already linked to another Payfit record")})
+
+
+def test_an_identifier_comes_before_a_shared_mailbox():
+    """§5 order: the account carrying the Payfit id links even though the record's email is shared."""
+    result = run(
+        [P("p1", "Jean", "Dupont", "rh@example.fr"), P("p2", "Anne", "Roux", "rh@example.fr")],
+        [A("a1", "Jean", "Dupont", None, payfitId="p1")],
+    )
+    check(result, {"p1": Expect("new", "link", "a1", "same Payfit ID")})
+    check(result, {"p2": Expect("conflict", "none", None, "shared by 2 Payfit records")})
+
+
+def test_a_shared_mailbox_reason_does_not_say_the_record_has_no_email():
+    result = run(
+        [P("p1", "Marc", "Petit", "rh@example.fr"), P("p2", "Anne", "Roux", "rh@example.fr")],
+        [A("a1", "Marc", "Petit", "marc.petit@example.fr")],
+    )
+    reason = result.records.set_index("source_id").loc["p1", "reason"]
+    assert "has no email" not in reason and "whose email differs" in reason
+
+
+def test_ids_are_compared_as_cleaned_everywhere():
+    """Ids with spaces, invisible characters, integers and integral floats meet the ledger,
+    the decisions, Payfit ids and matricules as the same text."""
+    result = run(
+        [
+            P("P1 ", "Jean", "Dupont"),
+            P("P2\u00a0", "Anne", "Roux"),
+            P(3, "Paul", "Durand"),
+            P("P4", "Luc", "Roy", matricule=42.0),
+            P("P5", "Eve", "Blanc"),
+        ],
+        [
+            A("T0 ", "Jean", "Dupont"),
+            A("T1", "Anne", "Roux"),
+            A("T2", "Paul", "Durand"),
+            A("T4", "Luc", "Roy", matricule="42"),
+            A("T5", "Eve", "Blanc", payfitId=" P5"),
+        ],
+        ledger={"P1": "T0"},
+        decisions=[Decision("P2", "exclude"), Decision(3, "link", "T2")],
+    )
+    rec = result.records.set_index("source_id")
+    assert list(rec.index) == ["P1", "P2", "3", "P4", "P5"]
+    assert rec.loc["P1", "category"] == "synced"
+    assert rec.loc["P2", "category"] == "excluded"
+    assert (rec.loc["3", "action"], rec.loc["3", "target_id"]) == ("link", "T2")
+    assert (rec.loc["P4", "rule"], rec.loc["P4", "target_id"]) == ("matricule", "T4")
+    assert (rec.loc["P5", "rule"], rec.loc["P5", "target_id"]) == ("payfit_id", "T5")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        pytest.param(lambda s, t: match([1], t), "must be a pandas DataFrame", id="source-list"),
+        pytest.param(lambda s, t: match(s, None), "must be a pandas DataFrame", id="target-none"),
+        pytest.param(lambda s, t: match(s, t, mapping=["x"]), "mapping must be a dict", id="mapping-list"),
+        pytest.param(lambda s, t: match(s, t, mapping={"firstName": 5}), "must be a source column", id="mapping-int"),
+        pytest.param(lambda s, t: match(s, t, mapping={"id": "mail"}), "cannot set 'id'", id="mapping-id"),
+        pytest.param(lambda s, t: match(s, t, mapping={"firstname": "f"}), "did you mean 'firstName'", id="typo"),
+        pytest.param(lambda s, t: match(s, t, mapping={"Email": "f"}), "did you mean 'email'", id="typo-case"),
+        pytest.param(lambda s, t: match(s, t, mapping={"phoneNumber": "f"}), "none of the fields", id="no-name"),
+        pytest.param(lambda s, t: match(s, t, ledger=[("s", "t")]), "ledger must be a dict", id="ledger-list"),
+        pytest.param(lambda s, t: match(s, t, ledger={"p1": None}), "empty id", id="ledger-none"),
+        pytest.param(lambda s, t: match(s, t, decisions="abc"), "decisions must be", id="decisions-str"),
+        pytest.param(lambda s, t: match(s, t, decisions=[{"a": 1}]), "Decision objects", id="decisions-dicts"),
+        pytest.param(lambda s, t: match(s, t, settings={"x": 1}), "must be a MatchSettings", id="settings-dict"),
+        pytest.param(lambda s, t: match(s, t.rename(columns={"email": "Email"})), "looks like the field", id="case"),
+        pytest.param(
+            lambda s, t: match(s, t.rename(columns={"firstName": "prenom", "lastName": "nom", "email": "mail"})),
+            "none of the fields matching uses",
+            id="target-without-canonical-names",
+        ),
+        pytest.param(
+            lambda s, t: match(pd.concat([s, s[["firstName"]]], axis=1), t), "more than once", id="repeated-column"
+        ),
+    ],
+)
+def test_wrong_arguments_are_input_errors(call, message):
+    source = pd.DataFrame([P("p1", "Jean", "Dupont", "j@example.fr", f="Jean")])
+    target = pd.DataFrame([A("a1", "Jean", "Dupont", "j@example.fr")])
+    with pytest.raises(InputError, match=message):
+        call(source, target)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"max_block_pairs": float("inf")},
+        {"max_block_pairs": -1},
+        {"name_threshold": None},
+        {"name_threshold": 101},
+        {"name_weight": float("nan")},
+        {"default_region": None},
+        {"default_region": "XX"},
+    ],
+)
+def test_settings_are_checked_when_made(changes):
+    with pytest.raises(InputError, match="MatchSettings"):
+        MatchSettings(**changes)
+
+
+@pytest.mark.parametrize(
+    "decision",
+    [lambda: Decision("p1", "merge"), lambda: Decision("p1", "link"), lambda: Decision("p1", "link", " ")],
+    ids=["unknown-action", "link-without-account", "link-to-blank"],
+)
+def test_decisions_are_checked_when_made(decision):
+    with pytest.raises(InputError):
+        decision()
+
+
+def test_cells_holding_lists_do_not_crash():
+    result = run(
+        [{"id": "p1", "firstName": ["Jean"], "lastName": "Dupont", "email": ["j@x.fr"]}],
+        [A("a1", "Jean", "Dupont", None, phoneNumber=("06",))],
+    )
+    assert len(result.records) == 1
+
+
+def test_a_value_shared_by_very_many_records_is_dropped_not_multiplied():
+    """A switchboard phone on 300 records and 300 accounts gives no 90,000 pairs; namesakes
+    crowded out become conflicts that say so, never creates."""
+    settings = MatchSettings(max_exact_block_pairs=1000)
+    source = [P(f"p{i}", "Jean", "Martin", phoneNumber="01 40 00 00 00") for i in range(40)]
+    target = [A(f"a{i}", "Jean", "Martin", phoneNumber="+33140000000") for i in range(40)]
+    result = run(source, target, settings=settings)
+    assert result.candidates.empty
+    report = result.blocking.set_index("rule")
+    assert report.loc["phone", "crowded_keys"] == report.loc["name", "crowded_keys"] == 1
+    assert set(result.records["category"]) == {"conflict"}
+    assert result.records["reason"].str.contains("40 Equify accounts have this exact name").all()
+
+
+def test_a_long_tie_lists_five_accounts_and_counts_the_rest():
+    result = run([P("p1", "Jean", "Martin")], [A(f"a{i:02d}", "Jean", "Martin") for i in range(12)])
+    reason = result.records.loc[0, "reason"]
+    assert reason.startswith("12 Equify accounts tie") and reason.endswith("and 7 more)")
+
+
+def test_very_long_names_are_cut_before_comparison():
+    import time
+
+    long = "x" * 10_000
+    start = time.perf_counter()
+    result = run(
+        [P(f"p{i}", long + str(i), long) for i in range(10)], [A(f"a{i}", long, long + str(i)) for i in range(10)]
+    )
+    assert time.perf_counter() - start < 10  # was about a minute: Damerau-Levenshtein on 20,000 characters
+    assert len(result.records) == 10
+
+
+@pytest.mark.parametrize("name", [("None", "None"), ("NULL", "NULL"), ("N/A", "N/A"), ("de", "la"), ("-", "-")])
+def test_placeholder_and_particle_only_names_never_pair(name):
+    result = run([P("p1", *name)], [A("a1", *name)])
+    assert result.candidates.empty
+    check(result, {"p1": Expect("new", "create", None)})
+
+
+@pytest.mark.parametrize("written", ["Jean Dupont <J.Dupont@example.fr>", "<mailto:j.dupont@example.fr>"])
+def test_emails_pasted_with_a_display_name_or_mailto_link(written):
+    result = run([P("p1", "Jean", "Dupont", written)], [A("a1", "Jean", "Dupont", "j.dupont@example.fr")])
+    check(result, {"p1": Expect("new", "link", "a1", "same email")})

@@ -174,15 +174,15 @@ def test_set_mapping_is_logged(workspace: Workspace):
 def test_decide_is_all_or_nothing(demo_workspace: Workspace):
     pid = demo_workspace.payfit_records()["id"].iloc[0]
     revision = demo_workspace.revision
-    bad_batches = [
-        [Decision(pid, "exclude"), Decision("no-such-id", "exclude")],
-        [Decision(pid, "link", "no-such-account")],
-        [Decision(pid, "link", None)],
-        [Decision(pid, "delete")],  # type: ignore[arg-type]
+    bad_batches = [  # built inside the check: a malformed Decision is refused when it is made
+        lambda: [Decision(pid, "exclude"), Decision("no-such-id", "exclude")],
+        lambda: [Decision(pid, "link", "no-such-account")],
+        lambda: [Decision(pid, "link", None)],
+        lambda: [Decision(pid, "delete")],  # type: ignore[arg-type]
     ]
     for batch in bad_batches:
         with pytest.raises(InputError):
-            demo_workspace.decide(batch)
+            demo_workspace.decide(batch())
     assert demo_workspace.decisions() == {}
     assert demo_workspace.revision == revision
 
