@@ -159,7 +159,7 @@ def main() -> None:
     rss_before = RssSampler.current_mb()
     print(f"generated n={args.n} seed={args.seed} in {generate_seconds:.2f} s; RSS {rss_before:.0f} MB")
     print("noise rates: " + ", ".join(f"{k}={v:g}" for k, v in synth.NOISE.items()))
-    print("truth pairs by noise kind: " + json.dumps(observed_noise(truth)))
+    print("truth pairs by noise kind (share of all truth pairs): " + json.dumps(observed_noise(truth)))
 
     with RssSampler() as sampler:
         t0 = time.perf_counter()
@@ -183,7 +183,7 @@ def main() -> None:
         f"auto links {len(auto)} (false {len(false_auto)}), proposed {len(proposed)} "
         f"(false {len(false_auto) + len(false_proposed)}), truth {len(truth_pairs)}, missed {len(missed)}"
     )
-    print("missed truth pairs by noise kind: " + json.dumps(misses_by_noise(missed, truth)))
+    print("missed truth pairs by noise kind (counts; one pair may carry several kinds): " + json.dumps(misses_by_noise(missed, truth)))
     show_pairs("false auto links", false_auto, source, target, args.examples)
     show_pairs("false review proposals", false_proposed, source, target, args.examples)
     show_pairs("missed truth pairs", missed, source, target, args.examples)

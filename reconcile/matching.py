@@ -210,6 +210,19 @@ def _name_text(value: Any) -> str | None:
     return text[:_MAX_NAME] if text is not None and len(text) > _MAX_NAME else text
 
 
+_PHONE_SEPARATORS = re.compile(r"[ .\-/\u00a0]")
+_PHONE_TEXT = re.compile(r"\+?[0-9 .\-/()\u00a0]+")
+
+
+def _phone_digits(value: Any) -> Any:
+    """A phone written only with digits, ``+``, brackets and separators, without its separators
+    (``06 12 34 56 78`` and ``06.12.34.56.78`` → ``0612345678``); anything else unchanged.
+    Only the E.164 reading is used for matching, and phonenumbers reads both the same."""
+    if type(value) is str and _PHONE_TEXT.fullmatch(value):
+        return _PHONE_SEPARATORS.sub("", value)
+    return value
+
+
 def _swap_day_month(iso: str | None) -> str | None:
     """``1985-03-12`` → ``1985-12-03``; ``None`` when the swap is no other valid date."""
     if iso is None:
@@ -308,7 +321,12 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         joined[i] = key.joined
     hints = _column(frame, hint_col) if hint_col else _column(frame, "country")
     region = settings.default_region
-    phones = _by_pair(_column(frame, "phoneNumber"), hints, lambda phone, hint: normalize_phone(phone, region, hint))
+    # The same number written with other spaces, dots or dashes is parsed once.
+    phones = _by_pair(
+        [_phone_digits(p) for p in _column(frame, "phoneNumber")],
+        hints,
+        lambda phone, hint: normalize_phone(phone, region, hint),
+    )
     births = _by_value(_column(frame, "birthDate"), normalize_date)
     return _Side(
         ids=ids,

@@ -1137,3 +1137,26 @@ def test_placeholder_and_particle_only_names_never_pair(name):
 def test_emails_pasted_with_a_display_name_or_mailto_link(written):
     result = run([P("p1", "Jean", "Dupont", written)], [A("a1", "Jean", "Dupont", "j.dupont@example.fr")])
     check(result, {"p1": Expect("new", "link", "a1", "same email")})
+
+
+def test_phone_separators_removed_before_parsing_give_the_same_reading():
+    """The matcher parses each number once without its separators; the E.164 reading, region
+    and usability must be those of the number as written (P1 formats and neighbours)."""
+    import random
+
+    from reconcile.matching import _phone_digits
+    from reconcile.normalize import normalize_phone
+
+    rng = random.Random(5)
+    written = ["06 12 34 56 78", "06.12.34.56.78", "06-12-34-56-78", "+33 (0)6 12 34 56 78", "0033 6 12 34 56 78"]
+    written += ["0470 12 34 56", "+32 470 12 34 56", "079 123 45 67", "01 23 45 67 89", "06 12 34", "+1 (212) 555-0100"]
+    for _ in range(500):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(6, 12)))
+        sep = rng.choice([" ", ".", "-", "/", "\u00a0", ""])
+        written.append(
+            rng.choice(["", "+", "+33 ", "0033", "(0)"]) + sep.join(digits[k : k + 2] for k in range(0, len(digits), 2))
+        )
+    for raw in written:
+        for hint in (None, "FR", "BE", "CH"):
+            a, b = normalize_phone(raw, "FR", hint), normalize_phone(_phone_digits(raw), "FR", hint)
+            assert (a.e164, a.region, a.usable) == (b.e164, b.region, b.usable), (raw, hint)

@@ -759,3 +759,53 @@ def test_ascii_fast_paths_equal_the_general_rules():
         assert name_tokens(raw) == name_tokens(twin), repr(raw)
     for text in ["nan", "NaN", " nan ", "NAN"]:
         assert clean_text(text) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "email", "evidence"),
+    [
+        pytest.param(
+            "Jean Dupont <J.Dupont@Example.fr>", "j.dupont@example.fr", "j.dupont@example.fr", id="E1-display-name"
+        ),
+        pytest.param("<mailto:j@x.fr>", "j@x.fr", "j@x.fr", id="E1-mailto-link"),
+        pytest.param("mailto:j@x.fr", "j@x.fr", "j@x.fr", id="E1-mailto"),
+        pytest.param("n/a", "n/a", None, id="placeholder-n/a"),
+        pytest.param("-", "-", None, id="placeholder-dash"),
+        pytest.param(0, "0", None, id="placeholder-zero"),
+        pytest.param("j@x", "j@x", None, id="no-domain-dot"),
+        pytest.param("a b@c.fr", "a b@c.fr", None, id="space-inside"),
+        pytest.param("a@@c.fr", "a@@c.fr", None, id="two-ats"),
+    ],
+)
+def test_email_evidence(raw, email, evidence):
+    assert normalize.normalize_email(raw) == email
+    assert normalize.email_evidence(raw) == evidence
+
+
+@pytest.mark.parametrize(
+    ("raw", "placeholder"),
+    [
+        ("NULL", True),
+        ("None", True),
+        ("-", True),
+        ("0", True),
+        ("000", True),
+        ("N/A", True),
+        ("inconnu", True),
+        (None, True),
+        ("", True),
+        ("42", False),
+        ("A0", False),
+        ("x1", False),
+        ("Na", True),
+        (float("nan"), True),
+    ],
+)
+def test_is_placeholder(raw, placeholder):
+    assert normalize.is_placeholder(raw) is placeholder
+
+
+def test_l5_a_phone_stored_as_a_rounded_number_is_corrupted():
+    """3.36123E+10 read as a float: the lost digits are never guessed; an exact float keeps its digits."""
+    assert normalize_phone(3.36123e10).status == "corrupted"
+    assert normalize_phone(33612345678.0).e164 == "+33612345678"
