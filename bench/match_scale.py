@@ -183,7 +183,10 @@ def main() -> None:
         f"auto links {len(auto)} (false {len(false_auto)}), proposed {len(proposed)} "
         f"(false {len(false_auto) + len(false_proposed)}), truth {len(truth_pairs)}, missed {len(missed)}"
     )
-    print("missed truth pairs by noise kind (counts; one pair may carry several kinds): " + json.dumps(misses_by_noise(missed, truth)))
+    print(
+        "missed truth pairs by noise kind (counts; one pair may carry several kinds): "
+        + json.dumps(misses_by_noise(missed, truth))
+    )
     show_pairs("false auto links", false_auto, source, target, args.examples)
     show_pairs("false review proposals", false_proposed, source, target, args.examples)
     show_pairs("missed truth pairs", missed, source, target, args.examples)
