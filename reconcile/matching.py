@@ -849,6 +849,9 @@ def match(
     def setrec(i: int, category: str, action: str, tid: str | None, sc: float | None, rule: str, reason: str) -> None:
         out[i] = (category, action, tid, sc, rule, reason)
 
+    def conflict(i: int, tid: str | None, rule: str, reason: str) -> None:
+        setrec(i, "conflict", "none", tid, None, rule, reason)
+
     fields = [f for f in src_frame.columns if f in EQUIFY_FIELDS]
     # Every account in the ledger belongs to its Payfit record, even when that record
     # is excluded or out of scope now: no one else may link to it.
@@ -874,12 +877,9 @@ def match(
             continue
         tid = ledger[sid]
         if ledger_claims[tid] > 1:
-            setrec(
+            conflict(
                 i,
-                "conflict",
-                "none",
                 tid,
-                None,
                 "ledger",
                 f"the sync ledger links {ledger_claims[tid]} Payfit records to account {tid}: keep one, create the others",
             )
@@ -887,12 +887,9 @@ def match(
         if tid not in tgt_pos:
             if sid in decided:  # a person chose to link elsewhere or create again
                 continue
-            setrec(
+            conflict(
                 i,
-                "conflict",
-                "none",
                 tid,
-                None,
                 "ledger",
                 f"linked by an earlier sync to account {tid}, which no longer exists: link it to another account or create it again",
             )
@@ -922,12 +919,9 @@ def match(
         if out[i] is not None or d is None:
             continue
         if d.action == "link" and chosen.get(d.target_id or "", 0) > 1:
-            setrec(
+            conflict(
                 i,
-                "conflict",
-                "none",
                 d.target_id,
-                None,
                 "decision",
                 f"{chosen[d.target_id or '']} Payfit records were linked by a person to the same account {d.target_id}",
             )
@@ -936,14 +930,11 @@ def match(
         elif d.action == "link":
             tid = d.target_id or ""
             if tid not in tgt_pos:
-                setrec(i, "conflict", "none", None, None, "decision", f"the chosen account {tid} no longer exists")
+                conflict(i, None, "decision", f"the chosen account {tid} no longer exists")
             elif owned_by_other(tid, sid):
-                setrec(
+                conflict(
                     i,
-                    "conflict",
-                    "none",
                     tid,
-                    None,
                     "decision",
                     f"the chosen account {label(tgt_pos[tid])} is already linked to another Payfit record",
                 )

@@ -122,6 +122,25 @@ class Relation:
         return tuple(out)
 
 
+# MatchSettings fields that are scores (0-100), and those that are weights or points.
+_SCORE_SETTINGS = (
+    "name_threshold",
+    "names_disagree_below",
+    "first_name_agree",
+    "proposal_threshold",
+    "compound_surname_score",
+)
+_POINT_SETTINGS = (
+    "tie_margin",
+    "name_weight",
+    "birthdate_bonus",
+    "birthdate_penalty",
+    "birthdate_swapped_bonus",
+    "phone_bonus",
+    "matricule_penalty",
+)
+
+
 @dataclass(frozen=True)
 class MatchSettings:
     """Thresholds of the matcher (scores are 0-100).
@@ -168,30 +187,11 @@ class MatchSettings:
     max_exact_block_pairs: int = 100_000
 
     def __post_init__(self) -> None:
-        for name in (
-            "name_threshold",
-            "names_disagree_below",
-            "first_name_agree",
-            "proposal_threshold",
-            "compound_surname_score",
-            "tie_margin",
-            "name_weight",
-            "birthdate_bonus",
-            "birthdate_penalty",
-            "birthdate_swapped_bonus",
-            "phone_bonus",
-            "matricule_penalty",
-        ):
+        for name in (*_SCORE_SETTINGS, *_POINT_SETTINGS):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise InputError(f"MatchSettings.{name} must be a finite number, not {value!r}")
-        for name in (
-            "name_threshold",
-            "names_disagree_below",
-            "first_name_agree",
-            "proposal_threshold",
-            "compound_surname_score",
-        ):
+        for name in _SCORE_SETTINGS:
             if not 0 <= getattr(self, name) <= 100:
                 raise InputError(f"MatchSettings.{name} is a score from 0 to 100, not {getattr(self, name)!r}")
         for name in ("max_block_pairs", "max_exact_block_pairs"):
