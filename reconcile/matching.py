@@ -97,6 +97,7 @@ BLOCKING_RULES: tuple[tuple[str, str, bool], ...] = (
     ("name_token", "a last-name word of 3+ letters, particles excepted (compound and one-part names)", True),
     ("name_prefix", "the first 4 letters of one name part and the other part whole (a typo near the end)", True),
     ("name_suffix", "the last 4 letters of one name part and the other part whole (a typo near the start)", True),
+    ("name_letters", "the letters of one name part in any order and the other part whole (two letters swapped)", True),
     ("initials_birthdate", "the same birth date and the same two initials, in any order", True),
 )
 _RULE_NAMES = [r[0] for r in BLOCKING_RULES]
@@ -201,6 +202,10 @@ def _column(frame: pd.DataFrame, name: str | None) -> list[Any]:
     return frame[name].astype(object).tolist()
 
 
+def _sorted_letters(text: Any) -> str:
+    return "".join(sorted(text)) if text else ""
+
+
 _MAX_NAME = 100  # characters of a name part compared; beyond is no name but a pasted paragraph
 
 
@@ -251,9 +256,7 @@ class _Side:
     fl: np.ndarray
     lf: np.ndarray
     joined: np.ndarray
-    first_tokens: list[tuple[str, ...]]
     last_tokens: list[tuple[str, ...]]
-    last_tokens_all: list[tuple[str, ...]]
     tokens: list[tuple[str, ...]]
     full: dict[int, NameKey]
     compound: np.ndarray
@@ -336,9 +339,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         fl=_obj(fl),
         lf=_obj(lf),
         joined=_obj(joined),
-        first_tokens=[ft if lt else () for ft, lt in zip(first_tok, last_tok, strict=True)],
         last_tokens=[lt if ft else () for ft, lt in zip(first_tok, last_tok, strict=True)],
-        last_tokens_all=last_tok,
         tokens=tokens,
         full=full,
         compound=compound,
@@ -410,6 +411,15 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
         add("last_name", (part + ":" + other.str[:1]).to_numpy(), rows[two])
         add("name_prefix", (part.str[:4] + ":" + other).to_numpy(), rows[two])
         add("name_suffix", (part.str[-4:] + ":" + other).to_numpy(), rows[two])
+    # name_letters: one part's letters sorted with the other part whole (Matrin / Martin, eJan / Jean):
+    # "L:" sorts the last name, "F:" the first name; the record is also read the other way round.
+    letters = {id(p): pd.Series(_by_value(p.tolist(), _sorted_letters), dtype=object) for p in (first, last)}
+    orders = [("L:", last, first), ("F:", first, last)]
+    if not target_side:
+        orders += [("L:", first, last), ("F:", last, first)]
+    for tag, part, other in orders:
+        add("name_letters", (tag + letters[id(part)] + ":" + other).to_numpy(), rows[two])
+
     # initials_birthdate: the birth date and both initials, sorted (swapped names still meet).
     dated = two & _nonempty(side.birth)
     a, b = pd.Series(side.first[dated], dtype=object).str[:1], pd.Series(side.last[dated], dtype=object).str[:1]
@@ -435,8 +445,14 @@ def _block(
     loose = ", ".join(str(i) for i in _LOOSE)
     cap, exact_cap = int(settings.max_block_pairs), int(settings.max_exact_block_pairs)
     with duckdb.connect(":memory:") as con:
-        con.register("sk", sk)
-        con.register("tk", tk)
+        con.register("sk_frame", sk)
+        con.register("tk_frame", tk)
+        # Typed copies: DuckDB cannot tell the type of an empty column of text keys.
+        for name in ("sk", "tk"):
+            con.execute(
+                f"CREATE TEMP TABLE {name} AS SELECT kind::TINYINT AS kind, key::VARCHAR AS key, i::INTEGER AS i "
+                f"FROM {name}_frame"
+            )
         con.execute(
             f"""
             CREATE TEMP TABLE crowded AS
@@ -691,6 +707,8 @@ def _check_history(
         sid, tid = _ident(k), _ident(v)
         if sid is None or tid is None:
             raise InputError(f"the ledger entry {k!r} → {v!r} has an empty id")
+        if sid in clean_ledger:
+            raise InputError(f"the ledger has two entries for the Payfit record {sid!r}")
         clean_ledger[sid] = tid
     values = {_ident(k) or "": v for k, v in (ledger_values or {}).items() if isinstance(v, Mapping)}
     if decisions is None:
@@ -725,11 +743,24 @@ def _contradictions(scored: Mapping[str, np.ndarray], k: int) -> list[str]:
     return out
 
 
+def _leftovers(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words of each name not in the other (as multisets, in written order)."""
+    rest = list(b)
+    left = []
+    for w in a:
+        if w in rest:
+            rest.remove(w)
+        else:
+            left.append(w)
+    return tuple(left), tuple(rest)
+
+
 _GENDERED_ENDINGS = frozenset({"e", "ne", "le", "te", "n", "a"})  # Jean/Jeanne, Louis/Louise, Julie/Julien
 
 
 def _first_names_disagree(a: tuple[str, ...], b: tuple[str, ...], settings: MatchSettings) -> bool:
-    """True when two first names (comparison tokens) cannot be one person's.
+    """True when two first names (comparison tokens; or the words two names do not share)
+    cannot be one person's.
 
     Equal, or one a part of the other (``Jean-Pierre`` / ``Jean``), or an initial of it: agree.
     One the other plus a feminine or masculine ending (``Jean`` / ``Jeanne``, ``Julie`` /
@@ -943,21 +974,16 @@ def match(
                 setrec(i, "new", "link", tid, pair_score(i, tgt_pos[tid]), "decision", "link decided by a person")
 
     def names_disagree(i: int, j: int, k: int) -> bool:
-        """True when two records' names clearly disagree: a low name score, or first names
-        that are not one person's (``Marc`` / ``Julie``, ``Jean`` / ``Jeanne``)."""
+        """True when two records' names clearly disagree: a low name score, or words left
+        over once the shared words are set aside that are not one person's (``Marc`` /
+        ``Julie``, ``Jean`` / ``Jeanne``), in whatever order or columns the names are written."""
         ns = name[k]
         if ns != ns:  # a record without a name: no evidence either way
             return False
         if ns < settings.names_disagree_below:
             return True
-        if not (src.first[i] and src.last[i] and tgt.first[j] and tgt.last[j]):
-            return False
-        straight = DamerauLevenshtein.normalized_similarity(src.fl[i], tgt.fl[j])
-        swapped = DamerauLevenshtein.normalized_similarity(src.fl[i], tgt.lf[j])
-        if straight >= swapped:
-            return _first_names_disagree(src.first_tokens[i], tgt.first_tokens[j], settings)
-        # Written the other way round: the record's last name holds the first name.
-        return _first_names_disagree(src.last_tokens_all[i], tgt.first_tokens[j], settings)
+        a, b = _leftovers(src.tokens[i], tgt.tokens[j])
+        return _first_names_disagree(a, b, settings)
 
     def automatic(i: int) -> _Verdict:
         """The verdict of the automatic rules for one record still undecided (identifier, email, names)."""

@@ -194,10 +194,13 @@ class MatchSettings:
         for name in _SCORE_SETTINGS:
             if not 0 <= getattr(self, name) <= 100:
                 raise InputError(f"MatchSettings.{name} is a score from 0 to 100, not {getattr(self, name)!r}")
-        for name in ("max_block_pairs", "max_exact_block_pairs"):
+        for name in _POINT_SETTINGS:  # a penalty is written as a positive number of points
+            if getattr(self, name) < 0:
+                raise InputError(f"MatchSettings.{name} must be ≥ 0, not {getattr(self, name)!r}")
+        for name, least in (("max_block_pairs", 0), ("max_exact_block_pairs", 1)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InputError(f"MatchSettings.{name} must be a whole number ≥ 0, not {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise InputError(f"MatchSettings.{name} must be a whole number ≥ {least}, not {value!r}")
         if not (isinstance(self.default_region, str) and self.default_region.upper() in phonenumbers.SUPPORTED_REGIONS):
             raise InputError(
                 f"MatchSettings.default_region must be a country code such as 'FR', not {self.default_region!r}"
@@ -219,8 +222,12 @@ class Decision:
     def __post_init__(self) -> None:
         if self.action not in ("link", "create", "exclude"):
             raise InputError(f"a decision is link, create or exclude, not {self.action!r}")
+        if self.source_id is None or str(self.source_id).strip() == "":
+            raise InputError("a decision needs the Payfit record's id")
         if self.action == "link" and (self.target_id is None or str(self.target_id).strip() == ""):
             raise InputError(f"the link decision for {self.source_id!r} names no Equify account")
+        if self.action != "link" and self.target_id is not None:
+            raise InputError(f"a {self.action} decision names no Equify account (got {self.target_id!r})")
 
 
 @dataclass(frozen=True)

@@ -118,28 +118,52 @@ _NAMED_ADDRESS = re.compile(r"[^<>@]*<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>")
 _PLAUSIBLE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 #: Texts that stand for "no value" in exports ("N/A", "NULL", "-", "0", "inconnu", ...).
 PLACEHOLDERS = frozenset(
-    {"", "-", "--", "---", "?", "??", ".", "0", "n/a", "na", "n.a.", "nan", "none", "null", "nil", "x", "xx", "xxx"}
-    | {"unknown", "inconnu", "inconnue", "néant", "neant", "aucun", "aucune", "vide", "tbd", "todo", "#n/a"}
+    {"", "-", "--", "---", "—", "–", "?", "??", ".", "0", "-1", "n/a", "na", "n.a.", "nan", "none", "null", "nil"}
+    | {"x", "xx", "xxx", "nc", "n.c.", "nr", "sans", "unknown", "inconnu", "inconnue", "néant", "neant", "aucun"}
+    | {"aucune", "vide", "tbd", "todo", "#n/a", "non renseigné", "non renseigne", "non communiqué", "non communique"}
 )
+# Local parts of addresses that stand for "no email" (none@none.com, noreply@..., pas.de.mail@...).
+_PLACEHOLDER_MAILBOXES = PLACEHOLDERS | {
+    "test",
+    "noreply",
+    "no-reply",
+    "no.reply",
+    "nomail",
+    "no-mail",
+    "pasdemail",
+    "pas.de.mail",
+    "pas-de-mail",
+    "sansmail",
+    "sans.mail",
+    "email",
+    "mail",
+}
+
+
+_PLACEHOLDER_DOMAINS = frozenset({"none", "null", "nil", "inconnu", "unknown", "test", "nomail", "noemail", "vide"})
 
 
 def is_placeholder(value: Any) -> bool:
     """True for a value that stands for "nothing" in exports: empty, ``N/A``, ``NULL``, ``-``,
-    ``0``, ``000``, ``inconnu``, ... Such a value is never matching evidence (an email, a
+    ``0``, ``000``, ``999999``, ``NC``, ``non renseigné``, ... Such a value is never matching evidence (an email, a
     matricule or a name ``NULL`` on two records does not make them one person)."""
     text = clean_text(value)
     if text is None:
         return True
-    folded = text.casefold()
-    return folded in PLACEHOLDERS or folded.strip("0") == ""
+    folded = unicodedata.normalize("NFKC", text).casefold()  # fullwidth ０ and ＮＵＬＬ too
+    return folded in PLACEHOLDERS or folded.strip("0") == "" or (len(folded) >= 4 and folded.strip("9") == "")
 
 
 def email_evidence(value: Any) -> str | None:
     """The normalised email when it can count as matching evidence: shaped like an address
-    (``local@domain.tld``, no spaces), not a placeholder (``n/a``, ``-``); else ``None``.
+    (``local@domain.tld``, no spaces), not a placeholder (``n/a``, ``-``, ``none@none.com``,
+    ``noreply@…``, ``pas.de.mail@…``, ``test@test.com``); else ``None``.
     The full syntax check is :func:`email_is_valid`."""
     email = normalize_email(value)
     if email is None or not _PLAUSIBLE_EMAIL.fullmatch(email):
+        return None
+    local, _, domain = email.partition("@")
+    if local in _PLACEHOLDER_MAILBOXES or domain.split(".")[0] in _PLACEHOLDER_DOMAINS:
         return None
     return email
 

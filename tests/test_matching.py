@@ -1160,3 +1160,91 @@ def test_phone_separators_removed_before_parsing_give_the_same_reading():
         for hint in (None, "FR", "BE", "CH"):
             a, b = normalize_phone(raw, "FR", hint), normalize_phone(_phone_digits(raw), "FR", hint)
             assert (a.e164, a.region, a.usable) == (b.e164, b.region, b.usable), (raw, hint)
+
+
+# ---------------------------------------------------------------------------- second round of breaking match()
+@pytest.mark.parametrize(
+    ("payfit", "equify"),
+    [
+        pytest.param(("Jeanne", "Dupont"), ("Dupont", "Jean"), id="account-swapped"),
+        pytest.param(("Dupont", "Jeanne"), ("Jean", "Dupont"), id="record-swapped"),
+        pytest.param(("Julie", "Martin"), ("Martin", "Julien"), id="account-swapped-julie-julien"),
+        pytest.param({"fullName": "Jeanne Dupont"}, ("Jean", "Dupont"), id="full-name-record"),
+        pytest.param(("Jean", "Dupont"), {"fullName": "Dupont Jeanne"}, id="full-name-account"),
+        pytest.param((None, "Jeanne Dupont"), ("Jean", "Dupont"), id="one-part-record"),
+    ],
+)
+def test_first_names_are_compared_whatever_the_columns_or_order(payfit, equify):
+    src = P("p1", email="j@example.fr", **payfit) if isinstance(payfit, dict) else P("p1", *payfit, "j@example.fr")
+    tgt = A("a1", email="j@example.fr", **equify) if isinstance(equify, dict) else A("a1", *equify, "j@example.fr")
+    result = run([src], [tgt])
+    check(result, {"p1": Expect("conflict", "none", "a1", "names clearly disagree")})
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    ["—", "NC", "non renseigné", "sans", "０", "ＮＵＬＬ", "-1", "999999"],
+)
+def test_more_placeholder_matricules_are_no_evidence(placeholder):
+    result = run([P("p1", "Jean", "Martin", matricule=placeholder)], [A("a1", "Jean", "Martin", matricule=placeholder)])
+    check(result, {"p1": Expect("conflict", "none", "a1", "same first and last name")})
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["none@none.com", "null@null.fr", "inconnu@inconnu.fr", "test@test.com", "noreply@example.fr", "pas.de.mail@x.fr"],
+)
+def test_placeholder_mailboxes_are_no_evidence(email):
+    result = run([P("p1", "Jean", "Martin", email)], [A("a1", "Jean", "Martin", email)])
+    check(result, {"p1": Expect("conflict", "none", "a1", "same first and last name")})
+
+
+@pytest.mark.parametrize(
+    ("payfit", "equify"),
+    [
+        pytest.param(("Jean", "Matrin"), ("Jean", "Martin"), id="last-name-letters-swapped"),
+        pytest.param(("eJan", "Martin"), ("Jean", "Martin"), id="first-name-letters-swapped"),
+        pytest.param(("Matrin", "Jean"), ("Jean", "Martin"), id="swapped-parts-and-letters"),
+    ],
+)
+def test_two_swapped_letters_still_meet_in_blocking(payfit, equify):
+    """ "One typo tolerated": a transposition in the middle of a short name is found (name_letters)."""
+    result = run([P("p1", *payfit)], [A("a1", *equify)])
+    assert result.candidates["rule"].tolist() == ["name_letters"]
+    check(result, {"p1": Expect("conflict", "none", "a1", "a similar name")})
+
+
+def test_an_empty_source_gives_an_empty_result():
+    result = match(pd.DataFrame({"id": [], "email": []}), pd.DataFrame({"id": ["T0"], "email": ["j@x.fr"]}))
+    assert result.records.empty and result.links.empty and result.candidates.empty
+
+
+def test_a_ledger_with_two_entries_for_one_record_is_refused():
+    with pytest.raises(InputError, match="two entries for the Payfit record 'a'"):
+        run([P("a", "Jean", "Dupont")], [A("T1", "Jean", "Dupont")], ledger={"a": "T3", "a ": "T1"})
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MatchSettings(tie_margin=-1),
+        lambda: MatchSettings(birthdate_penalty=-5),
+        lambda: MatchSettings(max_exact_block_pairs=0),
+        lambda: Decision("a", "create", "T1"),
+        lambda: Decision("a", "exclude", "T1"),
+        lambda: Decision("", "exclude"),
+        lambda: Decision(None, "exclude"),
+    ],
+    ids=[
+        "negative-tie-margin",
+        "negative-penalty",
+        "no-exact-pairs",
+        "create-with-account",
+        "exclude-with-account",
+        "empty-source",
+        "none-source",
+    ],
+)
+def test_more_values_checked_when_made(make):
+    with pytest.raises(InputError):
+        make()
