@@ -412,12 +412,10 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
         add("name_prefix", (part.str[:4] + ":" + other).to_numpy(), rows[two])
         add("name_suffix", (part.str[-4:] + ":" + other).to_numpy(), rows[two])
     # name_letters: one part's letters sorted with the other part whole (Matrin / Martin, eJan / Jean):
-    # "L:" sorts the last name, "F:" the first name; the record is also read the other way round.
+    # "L:" sorts the last name, "F:" the first name (written order only: swapped names with
+    # swapped letters too are left to the other keys).
     letters = {id(p): pd.Series(_by_value(p.tolist(), _sorted_letters), dtype=object) for p in (first, last)}
-    orders = [("L:", last, first), ("F:", first, last)]
-    if not target_side:
-        orders += [("L:", first, last), ("F:", last, first)]
-    for tag, part, other in orders:
+    for tag, part, other in [("L:", last, first), ("F:", first, last)]:
         add("name_letters", (tag + letters[id(part)] + ":" + other).to_numpy(), rows[two])
 
     # initials_birthdate: the birth date and both initials, sorted (swapped names still meet).
