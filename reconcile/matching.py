@@ -802,9 +802,15 @@ def match(
     a synced record is an *update* when its values changed since.
     ``decisions``: a person's links, creates and exclusions.
 
+    Ids are compared as cleaned text everywhere (``" P1"`` is ``P1``, ``42.0`` is ``42``),
+    in the records, the ledger and the decisions; ``records.source_id`` holds the cleaned id.
+
     Returns a :class:`~reconcile.models.MatchResult` (records, links, candidates
     with their per-field breakdown, and the blocking report). Raises
-    :class:`~reconcile.exceptions.InputError` for a missing or duplicated id.
+    :class:`~reconcile.exceptions.InputError` for: an argument of the wrong type; a
+    missing, empty or duplicated id; a repeated column; a column that is a field's name in
+    another case (``Email``); a mapping key that is not an Equify field (or is ``id``); a side
+    with no name or email field; a ledger with two entries for one record.
     """
     settings = MatchSettings() if settings is None else settings
     if not isinstance(settings, MatchSettings):
