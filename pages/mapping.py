@@ -1,17 +1,16 @@
-"""Mapping: which collaborators to sync (the relation) and which Payfit field feeds each Equify field."""
+"""Mapping: which collaborators to sync (the relation), which Payfit field feeds each Equify field and how."""
 
 import streamlit as st
 
-from reconcile import FieldMapping, Relation, workflow
-from reconcile.payfit import MAPPABLE_COLUMNS
+from reconcile import Relation, workflow
+from ui import mapping as mapping_ui
 from ui import state
-
-NOT_SYNCED = "— not synced —"
 
 st.title("Mapping")
 state.show_flash()
 ws = state.workspace()
 stored_relation, stored_mapping = ws.relation(), ws.mapping()
+mapping_ui.apply_pending()
 
 st.subheader("Relation")
 st.write("Which Payfit collaborators become Equify **employee** accounts. Active employees are always synced.")
@@ -31,17 +30,12 @@ st.caption(
 )
 
 st.subheader("Fields")
-st.write("For each Equify field, the Payfit field that feeds it. The email is the personal one when there is one.")
-options = [NOT_SYNCED, *MAPPABLE_COLUMNS]
-chosen = {}
-cols = st.columns(2)
-for n, (field, column) in enumerate(stored_mapping.pairs):
-    current = column if column in MAPPABLE_COLUMNS else NOT_SYNCED
-    pick = cols[n % 2].selectbox(
-        f"Equify `{field}` ←", options, index=options.index(current), key=f"mapping.field.{field}"
-    )
-    chosen[field] = None if pick == NOT_SYNCED else pick
-mapping = FieldMapping.from_dict(chosen)
+st.write(
+    "For each Equify field, the Payfit field that feeds it and a transform applied before matching and the "
+    "sync. The email is the personal one when there is one."
+)
+mapping = mapping_ui.field_table(stored_mapping)
+mapping_ui.suggest_button(relation)
 
 issues = workflow.mapping_issues(ws, mapping)
 for issue in issues:
@@ -49,7 +43,7 @@ for issue in issues:
 errors = [i for i in issues if i.level == "error"]
 
 st.subheader("Preview")
-st.caption("The first in-scope records as Equify would receive them (phones in E.164, emails normalised).")
+st.caption("The first in-scope records as Equify would receive them (after the transforms; phones E.164).")
 st.dataframe(workflow.mapping_preview(ws, mapping), hide_index=True)
 
 changed = mapping != stored_mapping or relation != stored_relation
@@ -61,3 +55,7 @@ if st.button("Save mapping", type="primary", disabled=bool(errors) or not change
         st.rerun()
 if not changed:
     st.caption("The mapping shown is the one saved in the workspace.")
+
+st.subheader("Profiles")
+st.caption("A profile is this mapping and relation as a JSON file, to reuse in another workspace or migration.")
+mapping_ui.profile_panel(mapping, relation)

@@ -45,6 +45,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .exceptions import InputError
+from .mapping import transform_frame
 from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSettings
 from .normalize import (
     NameKey,
@@ -111,8 +112,14 @@ _PLAIN_ID = re.compile(r"[\w.:/@+-]+")
 _RULE_WORDS = {"email": "email", "payfit_id": "Payfit ID", "matricule": "matricule"}
 
 
-def canonical_source(source: pd.DataFrame, mapping: FieldMapping | Mapping[str, str | None] | None) -> pd.DataFrame:
-    """Rename the source's columns to Equify's canonical fields.
+def canonical_source(
+    source: pd.DataFrame,
+    mapping: FieldMapping | Mapping[str, str | None] | None,
+    *,
+    default_region: str = "FR",
+) -> pd.DataFrame:
+    """Rename the source's columns to Equify's canonical fields, then apply the mapping's
+    transforms (a :class:`FieldMapping` may carry them; see :mod:`reconcile.mapping`).
 
     Returns a DataFrame with ``id`` (str), one object column per mapped Equify
     field, and ``_hint`` (the per-record country hint for phones: the mapped
@@ -151,6 +158,8 @@ def canonical_source(source: pd.DataFrame, mapping: FieldMapping | Mapping[str, 
     # Italian living in Paris has a French number.
     hint = out["country"] if "country" in out.columns else source["country"] if "country" in source.columns else None
     out["_hint"] = hint if hint is not None else None
+    if isinstance(mapping, FieldMapping) and mapping.transforms:
+        out = transform_frame(out, mapping, default_region=default_region)
     return out
 
 
@@ -817,7 +826,7 @@ def match(
         raise InputError(f"settings must be a MatchSettings, not {type(settings).__name__}")
     src_ids = _check_frame(source, "source", canonical=mapping is None)
     tgt_ids = _check_frame(target, "target")
-    src_frame = canonical_source(source, mapping)
+    src_frame = canonical_source(source, mapping, default_region=settings.default_region)
     if len(src_frame) and not any(f in src_frame.columns for f in _NAME_OR_EMAIL):
         raise InputError(
             f"after mapping, the source records have none of the fields matching uses ({', '.join(_NAME_OR_EMAIL)})"

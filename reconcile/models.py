@@ -50,6 +50,10 @@ class MappingIssue:
     message: str
 
 
+#: Transforms a mapped value goes through before matching and the push (see :mod:`reconcile.mapping`).
+TRANSFORMS: tuple[str, ...] = ("none", "trim", "upper", "lower", "title", "phone_e164", "date_iso")
+
+
 @dataclass(frozen=True)
 class FieldMapping:
     """Which Payfit column feeds each Equify field (``None``: not synced).
@@ -58,6 +62,13 @@ class FieldMapping:
     """
 
     pairs: tuple[tuple[str, str | None], ...]
+    #: ``((equify_field, transform), ...)`` for fields whose transform is not ``none``.
+    transforms: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for f, t in self.transforms:
+            if t not in TRANSFORMS:
+                raise InputError(f"the transform of {f} is {t!r}, not one of {', '.join(TRANSFORMS)}")
 
     @classmethod
     def default(cls) -> FieldMapping:
@@ -65,11 +76,23 @@ class FieldMapping:
         return cls(tuple((f, f) for f in EQUIFY_FIELDS))
 
     @classmethod
-    def from_dict(cls, mapping: dict[str, str | None]) -> FieldMapping:
-        """Build from ``{equify_field: payfit_column_or_None}``, keeping Equify's order."""
+    def from_dict(
+        cls, mapping: dict[str, str | None], transforms: dict[str, str] | None = None
+    ) -> FieldMapping:
+        """Build from ``{equify_field: payfit_column_or_None}`` and ``{equify_field: transform}``,
+        keeping Equify's order. Raises :class:`InputError` for an unknown transform."""
         known = [f for f in EQUIFY_FIELDS if f in mapping]
         extra = [f for f in mapping if f not in EQUIFY_FIELDS]
-        return cls(tuple((f, mapping[f] or None) for f in known + extra))
+        order = known + extra
+        kept = {f: t for f, t in (transforms or {}).items() if t and t != "none"}
+        return cls(
+            tuple((f, mapping[f] or None) for f in order),
+            tuple((f, kept[f]) for f in sorted(kept, key=lambda f: order.index(f) if f in order else len(order))),
+        )
+
+    def transform(self, field: str) -> str:
+        """The transform of ``field`` (``none`` when it has none)."""
+        return dict(self.transforms).get(field, "none")
 
     def as_dict(self) -> dict[str, str | None]:
         """``{equify_field: payfit_column_or_None}``."""

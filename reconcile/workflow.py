@@ -182,12 +182,13 @@ _SCOPE_EFFECT = {
 def mapping_preview(ws: Workspace, mapping: FieldMapping, rows: int = 10) -> pd.DataFrame:
     """The first ``rows`` in-scope Payfit records as Equify would receive them.
 
-    Columns: the mapped Equify fields, values prepared as a push would write them
-    (emails normalised, phones in E.164, dates ISO). Unknown columns are skipped.
+    Columns: the mapped Equify fields, values after the mapping's transforms and prepared
+    as a push would write them (emails normalised, phones in E.164, dates ISO). Unknown
+    columns are skipped.
     """
     source = scoped_source(ws).head(rows)
     usable = {f: c for f, c in mapping.mapped().items() if c in source.columns}
-    canon = canonical_source(source, usable)
+    canon = canonical_source(source, FieldMapping.from_dict(usable, dict(mapping.transforms)))
     out = pd.DataFrame(index=canon.index)
     for f in usable:
         out[f] = [prepare_value(f, v, hint=h) for v, h in zip(canon[f], canon["_hint"], strict=True)]

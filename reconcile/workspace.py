@@ -304,7 +304,9 @@ class Workspace:
     def mapping(self) -> FieldMapping:
         """The stored field mapping, or :meth:`FieldMapping.default`."""
         stored = self._get_setting("mapping")
-        return FieldMapping.from_dict(stored) if stored else FieldMapping.default()
+        if not stored:
+            return FieldMapping.default()
+        return FieldMapping.from_dict(stored, self._get_setting("mapping_transforms") or {})
 
     def set_mapping(self, mapping: FieldMapping) -> None:
         """Store ``mapping``. Raises :class:`InputError` listing its errors (nothing stored then)."""
@@ -313,12 +315,16 @@ class Workspace:
         errors = [i.message for i in mapping.issues(MAPPABLE_COLUMNS) if i.level == "error"]
         if errors:
             raise InputError("; ".join(errors))
-        before = self.mapping().as_dict()
+        previous = self.mapping()
+        before = previous.as_dict()
         with self.transaction() as cur:
             self._set_setting(cur, "mapping", mapping.as_dict())
+            self._set_setting(cur, "mapping_transforms", dict(mapping.transforms))
             for f, col in mapping.as_dict().items():
                 if before.get(f) != col:
                     self._log(cur, "mapping", f, None, before.get(f), col)
+                if previous.transform(f) != mapping.transform(f):
+                    self._log(cur, "transform", f, None, previous.transform(f), mapping.transform(f))
 
     def relation(self) -> Relation:
         """The stored relation (which collaborators are synced), or the default (active employees)."""

@@ -9,7 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from reconcile import Workspace, workflow
+from reconcile import FieldMapping, InputError, Relation, Workspace, workflow
+from reconcile.mapping import profile_json
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -159,3 +160,62 @@ def test_every_page_runs_on_an_empty_workspace(app_workspace: Path, page: str, m
     at = _open_app(page)
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
+
+
+# ---------------------------------------------------------------------------- the mapping step (issue 5)
+def test_mapping_transform_changes_the_preview_and_is_saved(app_workspace: Path) -> None:
+    at = _open_app("pages/mapping.py")
+    at.selectbox(key="mapping.transform.lastName").set_value("upper").run()
+    assert not at.exception, [e.value for e in at.exception]
+    preview = at.dataframe[0].value
+    assert preview["lastName"].dropna().map(str.isupper).all()
+    at.button(key="mapping.save").click().run()
+    assert _ws().mapping().transform("lastName") == "upper"
+    assert "Mapping saved" in " ".join(s.value for s in at.success)
+
+
+def test_mapping_field_change_shows_in_the_preview(app_workspace: Path) -> None:
+    at = _open_app("pages/mapping.py")
+    at.selectbox(key="mapping.field.email").set_value("professionalEmail").run()
+    preview = at.dataframe[0].value
+    professional = workflow.mapping_preview(
+        _ws(), FieldMapping.from_dict({**_ws().mapping().as_dict(), "email": "professionalEmail"})
+    )
+    assert preview["email"].tolist() == professional["email"].tolist()
+    assert preview["email"].tolist() != workflow.mapping_preview(_ws(), _ws().mapping())["email"].tolist()
+
+
+def test_a_loaded_profile_fills_the_table_and_saves(app_workspace: Path) -> None:
+    from ui.mapping import load_profile
+
+    at = _open_app("pages/mapping.py")
+    profile = profile_json(
+        FieldMapping.from_dict({**FieldMapping.default().as_dict(), "email": "personalEmail"}, {"firstName": "title"}),
+        Relation(include_leavers=True),
+    )
+    at.session_state["mapping.pending"] = load_profile(profile, "team.json")
+    at.run()
+    assert at.selectbox(key="mapping.field.email").value == "personalEmail"
+    assert at.selectbox(key="mapping.transform.firstName").value == "title"
+    assert at.checkbox(key="mapping.leavers").value is True
+    at.button(key="mapping.save").click().run()
+    saved = _ws().mapping()
+    assert (saved.as_dict()["email"], saved.transform("firstName")) == ("personalEmail", "title")
+    assert _ws().relation().include_leavers is True
+
+
+def test_a_profile_naming_an_unknown_payfit_field_is_refused() -> None:
+    from ui.mapping import load_profile
+
+    profile = '{"version": 1, "fields": {"email": {"source": "mail_perso", "transform": "none"}}}'
+    with pytest.raises(InputError, match="team.json: email ← 'mail_perso'"):
+        load_profile(profile, "team.json")
+
+
+def test_suggest_fills_the_table_from_field_names(app_workspace: Path) -> None:
+    at = _open_app("pages/mapping.py")
+    at.selectbox(key="mapping.field.city").set_value("— not synced —").run()
+    at.button(key="mapping.suggest").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="mapping.field.city").value == "city"
+    assert at.selectbox(key="mapping.field.email").value == "email"

@@ -1,0 +1,118 @@
+"""The Mapping page's widgets: the field table, suggestions and mapping profiles.
+
+Session-state keys owned here: ``mapping.field.<field>`` and ``mapping.transform.<field>``
+(one Payfit column and one transform per Equify field), ``mapping.leavers`` and
+``mapping.no_contract`` (the relation), ``mapping.pending`` (a mapping and relation to
+show on the next run: a loaded profile or the suggestions) and ``mapping.profile_applied``
+(the id of the last profile file applied, so it is applied once).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from reconcile import FieldMapping, InputError, Relation
+from reconcile.mapping import profile_json, read_profile, suggest_mapping
+from reconcile.models import TRANSFORMS
+from reconcile.payfit import MAPPABLE_COLUMNS
+
+NOT_SYNCED = "— not synced —"
+PENDING = "mapping.pending"
+TRANSFORM_WORDS = {
+    "none": "as is",
+    "trim": "trim spaces",
+    "upper": "UPPER CASE",
+    "lower": "lower case",
+    "title": "Title Case",
+    "phone_e164": "phone to E.164",
+    "date_iso": "date to YYYY-MM-DD",
+}
+
+
+def apply_pending() -> None:
+    """Put a pending mapping and relation (a loaded profile, the suggestions) into the widgets.
+
+    Called before the widgets are drawn, so their keys may still be set this run.
+    """
+    pending = st.session_state.pop(PENDING, None)
+    if pending is None:
+        return
+    mapping, relation = pending
+    for field, column in mapping.pairs:
+        st.session_state[f"mapping.field.{field}"] = column if column in MAPPABLE_COLUMNS else NOT_SYNCED
+        st.session_state[f"mapping.transform.{field}"] = mapping.transform(field)
+    st.session_state["mapping.leavers"] = relation.include_leavers
+    st.session_state["mapping.no_contract"] = relation.include_without_contract
+
+
+def field_table(stored: FieldMapping) -> FieldMapping:
+    """One row per Equify field: the Payfit field that feeds it and its transform."""
+    options = [NOT_SYNCED, *MAPPABLE_COLUMNS]
+    head = st.columns([2, 3, 2])
+    head[0].markdown("**Equify field**")
+    head[1].markdown("**Payfit field**")
+    head[2].markdown("**Transform**")
+    chosen: dict[str, str | None] = {}
+    transforms: dict[str, str] = {}
+    for field, column in stored.pairs:
+        row = st.columns([2, 3, 2])
+        row[0].markdown(f"`{field}`")
+        current = column if column in MAPPABLE_COLUMNS else NOT_SYNCED
+        pick = row[1].selectbox(
+            f"Payfit field for {field}",
+            options,
+            index=options.index(current),
+            key=f"mapping.field.{field}",
+            label_visibility="collapsed",
+        )
+        transform = row[2].selectbox(
+            f"Transform of {field}",
+            TRANSFORMS,
+            index=TRANSFORMS.index(stored.transform(field)),
+            format_func=TRANSFORM_WORDS.get,
+            key=f"mapping.transform.{field}",
+            label_visibility="collapsed",
+        )
+        chosen[field] = None if pick == NOT_SYNCED else pick
+        transforms[field] = transform
+    return FieldMapping.from_dict(chosen, transforms)
+
+
+def suggest_button(relation: Relation) -> None:
+    """Fill the table from the Payfit field names (French or English synonyms)."""
+    if st.button("Suggest from field names", key="mapping.suggest"):
+        st.session_state[PENDING] = (suggest_mapping(list(MAPPABLE_COLUMNS)), relation)
+        st.rerun()
+
+
+def profile_panel(mapping: FieldMapping, relation: Relation) -> None:
+    """Save the mapping shown as a JSON profile, or load one into the table."""
+    left, right = st.columns(2)
+    left.download_button(
+        "Download this mapping as a profile",
+        data=profile_json(mapping, relation),
+        file_name="mapping-profile.json",
+        mime="application/json",
+        key="mapping.profile_download",
+    )
+    upload = right.file_uploader("Load a mapping profile (JSON)", type=["json"], key="mapping.profile_file")
+    if upload is None or st.session_state.get("mapping.profile_applied") == upload.file_id:
+        return
+    try:
+        loaded = load_profile(upload.getvalue(), upload.name)
+    except InputError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["mapping.profile_applied"] = upload.file_id
+    st.session_state[PENDING] = loaded
+    st.rerun()
+
+
+def load_profile(data: bytes | str, name: str) -> tuple[FieldMapping, Relation]:
+    """Read a profile for this workspace: :func:`read_profile`, and every source column must
+    be a Payfit field. Raises :class:`InputError` naming the file and the field."""
+    mapping, relation = read_profile(data, name=name)
+    for field, column in mapping.pairs:
+        if column is not None and column not in MAPPABLE_COLUMNS:
+            raise InputError(f"{name}: {field} ← {column!r}, but the Payfit records have no such field")
+    return mapping, relation
