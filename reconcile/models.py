@@ -76,9 +76,7 @@ class FieldMapping:
         return cls(tuple((f, f) for f in EQUIFY_FIELDS))
 
     @classmethod
-    def from_dict(
-        cls, mapping: dict[str, str | None], transforms: dict[str, str] | None = None
-    ) -> FieldMapping:
+    def from_dict(cls, mapping: dict[str, str | None], transforms: dict[str, str] | None = None) -> FieldMapping:
         """Build from ``{equify_field: payfit_column_or_None}`` and ``{equify_field: transform}``,
         keeping Equify's order. Raises :class:`InputError` for an unknown transform."""
         known = [f for f in EQUIFY_FIELDS if f in mapping]
