@@ -1,4 +1,5 @@
-"""Review: the four sets (new, synced, conflict, excluded), ticking, exclusion and conflict resolution."""
+"""Review: the four sets (new, synced, conflict, excluded), ticking, exclusion, conflict resolution,
+accepting likely matches, and the activity with undo."""
 
 import streamlit as st
 
@@ -25,3 +26,5 @@ with state.reported():
     review.set_table(subset, category)
     if category == "conflict":
         review.conflict_panel(ws, result, subset)
+        review.accept_panel(ws, result)
+    review.activity_panel(ws)

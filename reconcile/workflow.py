@@ -401,6 +401,101 @@ def undecide_and_rematch(ws: Workspace, source_ids: list[str], settings: MatchSe
     return _rematched(ws, lambda: ws.undecide(source_ids), settings)
 
 
+def undo_and_rematch(ws: Workspace, seq: int, settings: MatchSettings | None = None) -> list[Move]:
+    """Undo one decision or edit of the activity log (:meth:`Workspace.undo`), match again,
+    and return who moved. Raises :class:`InputError` when it cannot be undone."""
+    return _rematched(ws, lambda: ws.undo(seq), settings)
+
+
+def likely_matches(ws: Workspace, result: MatchResult, threshold: float) -> pd.DataFrame:
+    """The name conflicts whose likely match (``MatchResult.proposals``, kind ``review``) scores
+    at least ``threshold``: what *accept all above a score* would link.
+
+    Columns: ``source_id``, ``name``, ``target_id``, ``account``, ``score`` (float), ``reason``.
+    """
+    proposals = result.proposals(threshold)
+    review = proposals[proposals["kind"] == "review"]
+    if review.empty:
+        return pd.DataFrame(columns=["source_id", "name", "target_id", "account", "score", "reason"])
+    names = scoped_source(ws).set_index("id")
+    accounts = ws.equify_accounts().set_index("id")
+    reasons = result.records.set_index("source_id")["reason"]
+    return pd.DataFrame(
+        {
+            "source_id": review["source_id"].tolist(),
+            "name": [_name(names.loc[s, "firstName"], names.loc[s, "lastName"]) for s in review["source_id"]],
+            "target_id": review["target_id"].tolist(),
+            "account": [_name(accounts.loc[t, "firstName"], accounts.loc[t, "lastName"]) for t in review["target_id"]],
+            "score": review["score"].astype(float).tolist(),
+            "reason": [reasons[s] for s in review["source_id"]],
+        }
+    )
+
+
+def accept_likely_matches(
+    ws: Workspace, result: MatchResult, threshold: float, expected: int, settings: MatchSettings | None = None
+) -> list[Move]:
+    """Link every conflict whose likely match scores at least ``threshold`` (one decision each,
+    all or nothing), match again, return who moved.
+
+    ``expected`` is how many the person saw and confirmed; raises :class:`InputError` when
+    the list changed since (nothing is written then).
+    """
+    chosen = likely_matches(ws, result, threshold)
+    if len(chosen) != expected:
+        raise InputError(f"the list changed: {len(chosen)} likely matches now, {expected} confirmed; check it again")
+    decisions = [Decision(s, "link", t) for s, t in zip(chosen["source_id"], chosen["target_id"], strict=True)]
+    return _rematched(ws, lambda: ws.decide(decisions), settings)
+
+
+ACTIVITY_COLUMNS = ["seq", "at", "what", "subject", "field", "before", "after", "undoable"]
+
+
+def activity_table(ws: Workspace, limit: int = 200) -> pd.DataFrame:
+    """The newest ``limit`` entries of the activity log for the activity panel.
+
+    Columns: ``seq`` (int), ``at`` (timestamp), ``what`` (decision, edit, undo, mapping,
+    load, ...), ``subject`` (the Payfit record or Equify account, with its name when
+    known), ``field``, ``before`` → ``after`` (text), ``undoable`` (bool: a decision or
+    edit not undone yet and not changed again since).
+    """
+    log = ws.activity()
+    undone = set(log.loc[log["kind"] == "undo", "subject"].astype(str))
+    names = {}
+    source = ws.payfit_records()
+    if not source.empty:
+        names.update({r.id: _name(r.firstName, r.lastName) for r in source.itertuples()})
+    accounts = ws.equify_accounts()
+    if not accounts.empty:
+        names.update({r.id: _name(r.firstName, r.lastName) for r in accounts.itertuples()})
+    # The latest entry per record or field: only it can be undone (earlier ones first need it undone).
+    latest: dict[tuple[str, str, str | None], int] = {}
+    for row in log.itertuples():
+        if row.kind in ("decision", "edit"):
+            latest.setdefault((row.kind, row.subject, row.field if row.kind == "edit" else None), int(row.seq))
+    rows = []
+    for row in log.head(limit).itertuples():
+        key = (row.kind, row.subject, row.field if row.kind == "edit" else None)
+        subject = row.subject
+        if subject in names:
+            subject = f"{names[subject]} ({subject})"
+        rows.append(
+            {
+                "seq": int(row.seq),
+                "at": row.at,
+                "what": row.kind,
+                "subject": f"entry {row.subject}" if row.kind == "undo" else subject,
+                "field": row.field,
+                "before": row.before,
+                "after": row.after,
+                "undoable": row.kind in ("decision", "edit")
+                and str(row.seq) not in undone
+                and latest.get(key) == int(row.seq),
+            }
+        )
+    return pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
+
+
 def _rematched(ws: Workspace, write: Callable[[], object], settings: MatchSettings | None) -> list[Move]:
     """Match, ``write``, match again: the records whose set or action changed."""
     before = run_match(ws, settings).records.set_index("source_id")

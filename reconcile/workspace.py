@@ -343,7 +343,7 @@ class Workspace:
         frame = self.query("SELECT source_id, action, target_id FROM decisions")
         return {r.source_id: Decision(r.source_id, r.action, clean_text(r.target_id)) for r in frame.itertuples()}
 
-    def decide(self, decisions: list[Decision]) -> None:
+    def decide(self, decisions: list[Decision], *, undoing: int | None = None) -> None:
         """Record decisions (replacing earlier ones for the same records), all or nothing.
 
         Raises :class:`InputError` for an unknown Payfit id or Equify account, a
@@ -379,8 +379,9 @@ class Workspace:
                 cur.execute("DELETE FROM decisions WHERE source_id = ?", [d.source_id])
                 cur.execute("INSERT INTO decisions VALUES (?, ?, ?, ?)", [d.source_id, d.action, d.target_id, _now()])
                 self._log(cur, "decision", d.source_id, None, _describe(old), _describe(d))
+            self._log_undo(cur, undoing)
 
-    def undecide(self, source_ids: list[str]) -> int:
+    def undecide(self, source_ids: list[str], *, undoing: int | None = None) -> int:
         """Remove the decisions of ``source_ids`` (e.g. *remove from excluded*); returns how many."""
         current = self.decisions()
         gone = [s for s in source_ids if s in current]
@@ -390,10 +391,13 @@ class Workspace:
             for sid in gone:
                 cur.execute("DELETE FROM decisions WHERE source_id = ?", [sid])
                 self._log(cur, "decision", sid, None, _describe(current[sid]), None)
+            self._log_undo(cur, undoing)
         return len(gone)
 
     # ------------------------------------------------------------------ edits
-    def edit_account(self, account_id: str, field: str, value: str | None) -> tuple[str | None, str | None]:
+    def edit_account(
+        self, account_id: str, field: str, value: str | None, *, undoing: int | None = None
+    ) -> tuple[str | None, str | None]:
         """Set one field of one Equify account, validated; returns ``(before, after)``.
 
         Emails are normalised and must have valid syntax; phones must parse.
@@ -422,11 +426,57 @@ class Workspace:
                 f'UPDATE equify_accounts SET "{field}" = ?, updated_at = ? WHERE id = ?', [after, _now(), account_id]
             )
             self._log(cur, "edit", account_id, field, before, after)
+            self._log_undo(cur, undoing)
         return before, after
 
     def activity(self) -> pd.DataFrame:
-        """The activity log, newest first: ``seq``, ``at``, ``kind``, ``subject``, ``field``, ``before``, ``after``."""
+        """The activity log, newest first: ``seq``, ``at``, ``kind``, ``subject``, ``field``, ``before``, ``after``.
+
+        An ``undo`` entry's ``subject`` is the ``seq`` of the entry it undid."""
         return self.query("SELECT * FROM activity ORDER BY seq DESC")
+
+    def undo(self, seq: int) -> str:
+        """Undo one decision or edit of the activity log: put back its ``before`` value.
+
+        The undo is itself logged (a decision or edit entry, and an ``undo`` entry naming
+        ``seq``, in the same transaction). Returns a sentence saying what was undone.
+        Raises :class:`InputError` when ``seq`` is no decision or edit, was undone already,
+        or the record or field changed again since (undo the later change first).
+        """
+        found = self.query("SELECT * FROM activity WHERE seq = ?", [int(seq)])
+        if found.empty:
+            raise InputError(f"there is no activity entry {seq}")
+        entry = found.iloc[0]
+        kind, subject, field = entry["kind"], entry["subject"], entry["field"]
+        before, after = clean_text(entry["before"]), clean_text(entry["after"])
+        if kind not in ("decision", "edit"):
+            raise InputError(f"only decisions and edits can be undone, not a {kind} entry")
+        if not self.query("SELECT 1 FROM activity WHERE kind = 'undo' AND subject = ?", [str(seq)]).empty:
+            raise InputError(f"activity entry {seq} was undone already")
+        if kind == "decision":
+            now = _describe(self.decisions().get(subject))
+            if now != after:
+                raise InputError(
+                    f"the decision on {subject} changed since ({now or 'none'}): undo the later change first"
+                )
+            if before is None:
+                self.undecide([subject], undoing=int(seq))
+            else:
+                action, _, target = before.partition(" ")
+                self.decide([Decision(subject, action, target or None)], undoing=int(seq))  # type: ignore[arg-type]
+            return f"the decision on {subject} is back to {before or 'none'}"
+        row = self.query(f'SELECT "{field}" AS v FROM equify_accounts WHERE id = ?', [subject])
+        if row.empty:
+            raise InputError(f"the Equify account {subject} is no longer in the workspace")
+        now = clean_text(row["v"].iloc[0])
+        if now != after:
+            raise InputError(f"{field} of {subject} changed since ({now or 'empty'}): undo the later change first")
+        self.edit_account(subject, field, before, undoing=int(seq))
+        return f"{field} of {subject} is back to {before or 'empty'}"
+
+    def _log_undo(self, cur: duckdb.DuckDBPyConnection, seq: int | None) -> None:
+        if seq is not None:
+            self._log(cur, "undo", str(seq), None, None, None)
 
     @staticmethod
     def _log(

@@ -219,3 +219,36 @@ def test_suggest_fills_the_table_from_field_names(app_workspace: Path) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="mapping.field.city").value == "city"
     assert at.selectbox(key="mapping.field.email").value == "email"
+
+
+# ---------------------------------------------------------------------------- review: undo and accept (issue 5)
+def test_undo_an_exclusion_from_the_activity_panel(app_workspace: Path) -> None:
+    at = _open_app("pages/review.py")
+    ws = _ws()
+    tick = at.multiselect(key="review.tick.new")
+    victim = tick.options[0]
+    victim_id = victim.rsplit(" · ", 1)[1]
+    tick.set_value([victim]).run()
+    at.button(key="review.tick.new.go").click().run()
+    assert ws.decisions()[victim_id].action == "exclude"
+    pick = at.selectbox(key="review.activity.pick")
+    assert victim_id in pick.value and "exclude" in pick.value  # the newest undoable entry comes first
+    at.button(key="review.activity.undo").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert victim_id not in ws.decisions()
+    assert workflow.run_match(ws).records.set_index("source_id").loc[victim_id, "category"] != "excluded"
+    assert any("moved" in s.value or "→" in s.value or "excluded" in s.value for s in at.success)
+
+
+def test_accept_likely_matches_lists_them_then_links_them(app_workspace: Path) -> None:
+    at = _open_app("pages/review.py")
+    at.radio(key="review.set").set_value("conflict").run()
+    ws = _ws()
+    listed = workflow.likely_matches(ws, workflow.run_match(ws), 70.0)
+    button = next(b for b in at.button if b.key and b.key.startswith("review.accept.go."))
+    assert button.label == f"Link these {len(listed)}"
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {s: d.target_id for s, d in ws.decisions().items()} == dict(
+        zip(listed["source_id"], listed["target_id"], strict=True)
+    )

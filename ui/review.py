@@ -123,3 +123,52 @@ def _act(step: Callable[[], list[Move]], *, clear: str | None = None) -> None:
         if clear:
             st.session_state.pop(clear, None)
         st.rerun()
+
+
+ACCEPT_KEY = "review.accept"
+
+
+def accept_panel(ws: Workspace, result: MatchResult) -> None:
+    """Accept every conflict whose likely match scores at least a threshold, after a confirmation
+    that lists them (the person types nothing: the list and its count are the confirmation)."""
+    with st.expander("Accept all likely matches above a score"):
+        threshold = st.slider(
+            "Score at least",
+            min_value=50,
+            max_value=100,
+            value=int(result.settings.proposal_threshold),
+            key=f"{ACCEPT_KEY}.threshold",
+        )
+        chosen = workflow.likely_matches(ws, result, float(threshold))
+        if chosen.empty:
+            st.caption("No conflict has an untied likely match at this score.")
+            return
+        st.write(f"These **{len(chosen)}** Payfit records would be linked to the account shown:")
+        st.dataframe(chosen[["name", "account", "score", "reason"]], hide_index=True)
+        if st.button(f"Link these {len(chosen)}", key=f"{ACCEPT_KEY}.go.{threshold}.{len(chosen)}"):
+            _act(lambda: workflow.accept_likely_matches(ws, result, float(threshold), len(chosen)))
+
+
+ACTIVITY_KEY = "review.activity"
+
+
+def activity_panel(ws: Workspace) -> None:
+    """The workspace's activity (decisions, edits, undos, loads), newest first, and undo."""
+    with st.expander("Activity and undo"):
+        log = workflow.activity_table(ws)
+        if log.empty:
+            st.caption("Nothing has happened in this workspace yet.")
+            return
+        st.dataframe(log.drop(columns="undoable"), hide_index=True, height=240)
+        undoable = log[log["undoable"]]
+        if undoable.empty:
+            st.caption("No decision or edit to undo.")
+            return
+        options = {
+            f"#{r.seq} {r.what} · {r.subject}{' · ' + r.field if r.field else ''} · "
+            f"{r.before or '—'} → {r.after or '—'}": int(r.seq)
+            for r in undoable.itertuples()
+        }
+        picked = st.selectbox("Undo", list(options), key=f"{ACTIVITY_KEY}.pick")
+        if st.button("Undo this", key=f"{ACTIVITY_KEY}.undo"):
+            _act(lambda: workflow.undo_and_rematch(ws, options[picked]))
