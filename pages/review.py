@@ -3,7 +3,7 @@ accepting likely matches, and the activity with undo."""
 
 import streamlit as st
 
-from reconcile import CATEGORIES
+from reconcile import CATEGORIES, workflow
 from ui import review, state
 
 st.title("Review")
@@ -22,9 +22,13 @@ with state.reported():
     # A radio with fixed options (not tabs, whose labels carry counts): the chosen set
     # stays chosen after an action changes the counts.
     category = st.radio("Set", CATEGORIES, horizontal=True, key=review.SET_KEY, format_func=str.capitalize)
-    subset = rows[rows["category"] == category].reset_index(drop=True)
-    review.set_table(subset, category)
+    view = review.filters(rows)
+    subset = workflow.filter_review(rows[rows["category"] == category], result, view).reset_index(drop=True)
+    if len(subset) < counts[category]:
+        st.caption(f"{len(subset)} of {counts[category]} records match the search and filters.")
+    shown = review.paged(subset, category)
+    review.set_table(shown, category)
     if category == "conflict":
-        review.conflict_panel(ws, result, subset)
+        review.conflict_panel(ws, result, shown)
         review.accept_panel(ws, result)
     review.activity_panel(ws)

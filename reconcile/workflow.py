@@ -19,7 +19,7 @@ from .equify import read_equify_accounts, read_equify_file
 from .exceptions import ConfirmationRequired, InputError, ScopeError
 from .matching import canonical_source, match
 from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
-from .normalize import clean_text, normalize_date, normalize_phone
+from .normalize import clean_text, name_tokens, normalize_date, normalize_phone
 from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
 from .payfit_api import PayfitClient
 from .payfit_files import read_payfit_file
@@ -319,39 +319,100 @@ REVIEW_COLUMNS = [
 
 
 def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
-    """One row per in-scope Payfit record for the Review page.
+    """One row per in-scope Payfit record for the Review page, in the records' order.
 
     Columns (all text but ``score``, float): ``source_id``, ``category``,
     ``action``, ``name``, ``email``, ``phone`` (E.164 when it parses),
     ``team``, ``target_id``, ``account`` (Equify name), ``account_email``,
     ``score``, ``reason``.
     """
-    src = scoped_source(ws).set_index("id")
-    accounts = ws.equify_accounts().set_index("id")
+    src = scoped_source(ws).drop_duplicates("id").set_index("id")
+    accounts = ws.equify_accounts().drop_duplicates("id").set_index("id")
     region = result.settings.default_region
-    rows = []
-    for rec in result.records.itertuples(index=False):
-        s = src.loc[rec.source_id]
-        phone = normalize_phone(s["phoneNumber"], region, s["country"])
-        tid = rec.target_id if rec.target_id in accounts.index else None
-        a = accounts.loc[tid] if tid else None
-        rows.append(
-            {
-                "source_id": rec.source_id,
-                "category": rec.category,
-                "action": rec.action,
-                "name": _name(s["firstName"], s["lastName"]),
-                "email": s["email"],
-                "phone": phone.e164 or phone.raw,
-                "team": s["teamName"],
-                "target_id": rec.target_id,
-                "account": _name(a["firstName"], a["lastName"]) if a is not None else None,
-                "account_email": a["email"] if a is not None else None,
-                "score": rec.score,
-                "reason": rec.reason,
-            }
+    rec = result.records
+    s = src.reindex(rec["source_id"])
+    a = accounts.reindex(rec["target_id"])
+    phones = [
+        (p.e164 or p.raw)
+        for p in (normalize_phone(v, region, h) for v, h in zip(s["phoneNumber"], s["country"], strict=True))
+    ]
+    has_account = a["firstName"].notna().to_numpy() | a["lastName"].notna().to_numpy()
+    out = pd.DataFrame(
+        {
+            "source_id": rec["source_id"].to_numpy(),
+            "category": rec["category"].to_numpy(),
+            "action": rec["action"].to_numpy(),
+            "name": [_name(f, la) for f, la in zip(s["firstName"], s["lastName"], strict=True)],
+            "email": s["email"].to_numpy(),
+            "phone": phones,
+            "team": s["teamName"].to_numpy(),
+            "target_id": rec["target_id"].to_numpy(),
+            "account": [
+                _name(f, la) if ok else None for f, la, ok in zip(a["firstName"], a["lastName"], has_account, strict=True)
+            ],
+            "account_email": a["email"].to_numpy(),
+            "score": rec["score"].to_numpy(dtype=float),
+            "reason": rec["reason"].to_numpy(),
+        },
+        columns=REVIEW_COLUMNS,
+    )
+    return out.astype({c: object for c in REVIEW_COLUMNS if c != "score"}).where(out.notna(), None)
+
+
+#: What the Review page can filter on: the evidence that decided each record (``records.rule``).
+RULE_LABELS = {
+    "email": "email",
+    "name": "name",
+    "matricule": "matricule",
+    "payfit_id": "Payfit ID",
+    "ledger": "earlier sync",
+    "decision": "a person's decision",
+    "none": "nothing found",
+}
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """What the Review table shows: ``search`` (words found in the name, emails, account or
+    reason, case- and accent-free), ``teams`` and ``rules`` (empty: all), ``score`` (an
+    inclusive ``(low, high)`` range; records without a score pass only when ``low`` is 0)."""
+
+    search: str = ""
+    teams: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    score: tuple[float, float] = (0.0, 100.0)
+
+
+def filter_review(rows: pd.DataFrame, result: MatchResult, view: ReviewFilter) -> pd.DataFrame:
+    """The rows of :func:`review_table` that ``view`` keeps, in their order (index kept)."""
+    keep = pd.Series(True, index=rows.index)
+    if view.search.strip():
+        haystack = (
+            rows[["name", "email", "account", "account_email", "reason", "source_id", "target_id"]]
+            .fillna("")
+            .astype(str)
+            .agg(" ".join, axis=1)
+            .map(lambda t: " ".join(name_tokens(t)) + " " + t.casefold())
         )
-    return pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+        for word in name_tokens(view.search) or (view.search.casefold(),):
+            keep &= haystack.str.contains(word, regex=False)
+    if view.teams:
+        keep &= rows["team"].isin(view.teams)
+    if view.rules:
+        rules = result.records.set_index("source_id")["rule"].reindex(rows["source_id"]).to_numpy()
+        keep &= pd.Series(rules, index=rows.index).isin(view.rules)
+    low, high = view.score
+    if (low, high) != (0.0, 100.0):
+        score = rows["score"]
+        keep &= score.between(low, high) | (score.isna() & (low <= 0))
+    return rows[keep]
+
+
+def page_of(rows: pd.DataFrame, page: int, size: int = 100) -> tuple[pd.DataFrame, int]:
+    """Page ``page`` (1-based, clamped) of ``size`` rows, and the number of pages (at least 1)."""
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(1, int(page)), pages)
+    return rows.iloc[(page - 1) * size : page * size], pages
 
 
 def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_name_score: float = 60.0) -> pd.DataFrame:

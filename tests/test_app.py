@@ -252,3 +252,13 @@ def test_accept_likely_matches_lists_them_then_links_them(app_workspace: Path) -
     assert {s: d.target_id for s, d in ws.decisions().items()} == dict(
         zip(listed["source_id"], listed["target_id"], strict=True)
     )
+
+
+def test_review_search_narrows_the_table(app_workspace: Path) -> None:
+    at = _open_app("pages/review.py")
+    full = len(at.dataframe[0].value)
+    name = at.dataframe[0].value["name"].iloc[0]
+    at.text_input(key="review.filter.search").set_value(name.split()[-1].upper()).run()
+    assert not at.exception, [e.value for e in at.exception]
+    narrowed = at.dataframe[0].value
+    assert name in narrowed["name"].tolist() and len(narrowed) < full

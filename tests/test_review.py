@@ -116,3 +116,57 @@ def test_u2_fifteen_resolved_conflicts_survive_a_reload(demo_workspace: Workspac
         assert (records.loc[conflicts, "action"] == "create").all()
     finally:
         reopened.close()
+
+
+# ---------------------------------------------------------------------------- search, filters and paging
+@pytest.fixture
+def table(demo_workspace: Workspace):
+    result = workflow.run_match(demo_workspace)
+    return workflow.review_table(demo_workspace, result), result
+
+
+def test_review_table_has_one_row_per_record_in_order(demo_workspace: Workspace, table):
+    rows, result = table
+    assert list(rows.columns) == workflow.REVIEW_COLUMNS
+    assert rows["source_id"].tolist() == result.records["source_id"].tolist()
+    linked = rows[rows["action"] == "link"]
+    assert linked["account"].notna().all() and rows.loc[rows["target_id"].isna(), "account"].isna().all()
+
+
+def test_search_is_case_and_accent_free(table):
+    rows, result = table
+    name = rows.loc[rows["name"].str.contains("é", na=False), "name"].iloc[0]
+    plain = name.replace("é", "e").upper()
+    found = workflow.filter_review(rows, result, workflow.ReviewFilter(search=plain))
+    assert name in found["name"].tolist()
+    assert len(found) < len(rows)
+    by_email = workflow.filter_review(rows, result, workflow.ReviewFilter(search=rows["email"].dropna().iloc[3]))
+    assert rows["email"].dropna().iloc[3] in by_email["email"].tolist()
+
+
+def test_filters_combine(table):
+    rows, result = table
+    team = rows["team"].dropna().iloc[0]
+    view = workflow.ReviewFilter(teams=(team,), rules=("name",), score=(70.0, 100.0))
+    kept = workflow.filter_review(rows, result, view)
+    rules = result.records.set_index("source_id")["rule"]
+    assert not kept.empty
+    assert (kept["team"] == team).all() and (rules[kept["source_id"]] == "name").all()
+    assert kept["score"].between(70, 100).all()
+    expected = rows[
+        (rows["team"] == team)
+        & (rules.reindex(rows["source_id"]).to_numpy() == "name")
+        & rows["score"].between(70, 100)
+    ]
+    assert kept.index.tolist() == expected.index.tolist()
+    nothing = workflow.filter_review(rows, result, workflow.ReviewFilter(search="zzzz-no-such-person"))
+    assert nothing.empty
+
+
+@pytest.mark.parametrize(("page", "first", "size", "pages"), [(1, 0, 100, 3), (3, 200, 50, 3), (9, 200, 50, 3)])
+def test_pages(page, first, size, pages):
+    import pandas as pd
+
+    rows = pd.DataFrame({"n": range(250)})
+    shown, count = workflow.page_of(rows, page, 100)
+    assert (count, shown["n"].iloc[0], len(shown)) == (pages, first, size)

@@ -31,6 +31,39 @@ def _label(row: pd.Series) -> str:
 
 
 SET_KEY = "review.set"
+FILTER_KEY = "review.filter"
+PAGE_SIZE = 100
+
+
+def filters(rows: pd.DataFrame) -> workflow.ReviewFilter:
+    """Search and filters shared by the four sets (their keys start with ``review.filter``)."""
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    search = c1.text_input("Search", key=f"{FILTER_KEY}.search", placeholder="name, email, account, reason…")
+    teams = sorted({t for t in rows["team"].dropna().unique()})
+    team = c2.multiselect("Team", teams, key=f"{FILTER_KEY}.teams", placeholder="All teams")
+    rules = c3.multiselect(
+        "Decided by",
+        list(workflow.RULE_LABELS),
+        format_func=workflow.RULE_LABELS.get,
+        key=f"{FILTER_KEY}.rules",
+        placeholder="Any evidence",
+    )
+    low, high = c4.slider("Score", 0, 100, (0, 100), key=f"{FILTER_KEY}.score")
+    return workflow.ReviewFilter(search, tuple(team), tuple(rules), (float(low), float(high)))
+
+
+def paged(rows: pd.DataFrame, category: str) -> pd.DataFrame:
+    """The page of ``rows`` chosen with the page number (its key: ``review.page.<category>``)."""
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    if pages == 1:
+        return rows
+    page = st.number_input(
+        f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key=f"review.page.{category}"
+    )
+    shown, _ = workflow.page_of(rows, int(page), PAGE_SIZE)
+    first = (int(page) - 1) * PAGE_SIZE + 1
+    st.caption(f"Rows {first}–{first + len(shown) - 1} of {len(rows)}")
+    return shown
 
 
 def set_table(rows: pd.DataFrame, category: str) -> None:
