@@ -348,7 +348,8 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
             "team": s["teamName"].to_numpy(),
             "target_id": rec["target_id"].to_numpy(),
             "account": [
-                _name(f, la) if ok else None for f, la, ok in zip(a["firstName"], a["lastName"], has_account, strict=True)
+                _name(f, la) if ok else None
+                for f, la, ok in zip(a["firstName"], a["lastName"], has_account, strict=True)
             ],
             "account_email": a["email"].to_numpy(),
             "score": rec["score"].to_numpy(dtype=float),
