@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -312,10 +313,20 @@ REVIEW_COLUMNS = [
     "team",
     "target_id",
     "account",
+    "account_first",
+    "account_last",
     "account_email",
+    "account_phone",
     "score",
     "reason",
 ]
+#: Review-table columns a person can edit inline, and the Equify field each one sets.
+EDITABLE_REVIEW_COLUMNS = {
+    "account_first": "firstName",
+    "account_last": "lastName",
+    "account_email": "email",
+    "account_phone": "phoneNumber",
+}
 
 
 def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
@@ -323,8 +334,9 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
 
     Columns (all text but ``score``, float): ``source_id``, ``category``,
     ``action``, ``name``, ``email``, ``phone`` (E.164 when it parses),
-    ``team``, ``target_id``, ``account`` (Equify name), ``account_email``,
-    ``score``, ``reason``.
+    ``team``, ``target_id``, ``account`` (Equify name), the account's ``account_first``,
+    ``account_last``, ``account_email`` and ``account_phone`` (editable in the table, see
+    :data:`EDITABLE_REVIEW_COLUMNS`), ``score``, ``reason``.
     """
     src = scoped_source(ws).drop_duplicates("id").set_index("id")
     accounts = ws.equify_accounts().drop_duplicates("id").set_index("id")
@@ -351,7 +363,10 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
                 _name(f, la) if ok else None
                 for f, la, ok in zip(a["firstName"], a["lastName"], has_account, strict=True)
             ],
+            "account_first": a["firstName"].to_numpy(),
+            "account_last": a["lastName"].to_numpy(),
             "account_email": a["email"].to_numpy(),
+            "account_phone": a["phoneNumber"].to_numpy(),
             "score": rec["score"].to_numpy(dtype=float),
             "reason": rec["reason"].to_numpy(),
         },
@@ -461,6 +476,44 @@ def decide_and_rematch(ws: Workspace, decisions: list[Decision], settings: Match
 def undecide_and_rematch(ws: Workspace, source_ids: list[str], settings: MatchSettings | None = None) -> list[Move]:
     """Remove decisions (e.g. *remove from excluded*), match again, return who moved."""
     return _rematched(ws, lambda: ws.undecide(source_ids), settings)
+
+
+def table_edits(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]]) -> list[tuple[str, str, str | None]]:
+    """The account edits typed in a review table: ``(account_id, field, value)`` per edited cell.
+
+    ``shown`` is the frame exactly as it was displayed (after filtering and paging);
+    ``edited_rows`` maps a row's position in it to ``{column: new value}`` (the
+    ``st.data_editor`` state, whose positions are those of the data it was given, whatever
+    the sorting on screen). Each row is identified by its ``target_id``, so an edit never
+    lands on another account. Raises :class:`InputError` for a column that cannot be edited,
+    a position outside ``shown`` or a row without an Equify account.
+    """
+    edits: list[tuple[str, str, str | None]] = []
+    for position, changes in edited_rows.items():
+        k = int(position)
+        if not 0 <= k < len(shown):
+            raise InputError(f"row {k + 1} is not in the table any more: edit it again")
+        row = shown.iloc[k]
+        for column, value in changes.items():
+            field = EDITABLE_REVIEW_COLUMNS.get(column)
+            if field is None:
+                raise InputError(f"the column {column!r} cannot be edited")
+            if not clean_text(row["target_id"]):
+                raise InputError(f"{row['name']} has no Equify account to edit")
+            edits.append((str(row["target_id"]), field, None if value is None else str(value)))
+    return edits
+
+
+def edit_table_and_rematch(
+    ws: Workspace,
+    shown: pd.DataFrame,
+    edited_rows: Mapping[Any, Mapping[str, Any]],
+    settings: MatchSettings | None = None,
+) -> list[Move]:
+    """Apply the edits typed in a review table (:func:`table_edits`), all or nothing, match
+    again and return who moved. Raises :class:`InputError` naming the bad edit (nothing written)."""
+    edits = table_edits(shown, edited_rows)
+    return _rematched(ws, lambda: ws.edit_accounts(edits), settings)
 
 
 def undo_and_rematch(ws: Workspace, seq: int, settings: MatchSettings | None = None) -> list[Move]:

@@ -403,6 +403,34 @@ class Workspace:
         Emails are normalised and must have valid syntax; phones must parse.
         Raises :class:`InputError` for an unknown account or field, or an invalid value.
         """
+        before, after = self._checked_edit(account_id, field, value)
+        if after == before:
+            return before, after
+        with self.transaction() as cur:
+            self._write_edit(cur, account_id, field, before, after)
+            self._log_undo(cur, undoing)
+        return before, after
+
+    def edit_accounts(self, edits: list[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None, str | None]]:
+        """Several ``(account_id, field, value)`` edits, all checked first, then written in one
+        transaction (all or nothing). Returns ``(account_id, field, before, after)`` of each
+        edit that changed something. Raises :class:`InputError` naming the first bad edit."""
+        checked = []
+        for account_id, field, value in edits:
+            try:
+                before, after = self._checked_edit(account_id, field, value)
+            except InputError as exc:
+                raise InputError(f"account {account_id}, {field}: {exc}") from exc
+            if after != before:
+                checked.append((account_id, field, before, after))
+        if checked:
+            with self.transaction() as cur:
+                for account_id, field, before, after in checked:
+                    self._write_edit(cur, account_id, field, before, after)
+        return checked
+
+    def _checked_edit(self, account_id: str, field: str, value: str | None) -> tuple[str | None, str | None]:
+        """``(before, after)`` of an edit, ``after`` normalised; :class:`InputError` when invalid."""
         if field not in _EDITABLE:
             raise InputError(f"{field!r} is not an editable Equify field ({', '.join(sorted(_EDITABLE))})")
         row = self.query(f'SELECT "{field}" AS v, country FROM equify_accounts WHERE id = ?', [account_id])
@@ -419,15 +447,15 @@ class Workspace:
             if phone.e164 is None:
                 raise InputError(f"{after!r} is not a phone number that can be read")
             after = phone.e164
-        if after == before:
-            return before, after
-        with self.transaction() as cur:
-            cur.execute(
-                f'UPDATE equify_accounts SET "{field}" = ?, updated_at = ? WHERE id = ?', [after, _now(), account_id]
-            )
-            self._log(cur, "edit", account_id, field, before, after)
-            self._log_undo(cur, undoing)
         return before, after
+
+    def _write_edit(
+        self, cur: duckdb.DuckDBPyConnection, account_id: str, field: str, before: str | None, after: str | None
+    ) -> None:
+        cur.execute(
+            f'UPDATE equify_accounts SET "{field}" = ?, updated_at = ? WHERE id = ?', [after, _now(), account_id]
+        )
+        self._log(cur, "edit", account_id, field, before, after)
 
     def activity(self) -> pd.DataFrame:
         """The activity log, newest first: ``seq``, ``at``, ``kind``, ``subject``, ``field``, ``before``, ``after``.

@@ -170,3 +170,77 @@ def test_pages(page, first, size, pages):
     rows = pd.DataFrame({"n": range(250)})
     shown, count = workflow.page_of(rows, page, 100)
     assert (count, shown["n"].iloc[0], len(shown)) == (pages, first, size)
+
+
+# ---------------------------------------------------------------------------- inline edits (U1)
+def _shown(ws: Workspace, category: str = "conflict", view: workflow.ReviewFilter | None = None):
+    result = workflow.run_match(ws)
+    rows = workflow.review_table(ws, result)
+    rows = rows[rows["category"] == category]
+    if view is not None:
+        rows = workflow.filter_review(rows, result, view)
+    return rows.reset_index(drop=True)
+
+
+def _account(ws: Workspace, aid: str):
+    return ws.equify_accounts().set_index("id").loc[aid]
+
+
+def test_u1_every_edit_is_kept(demo_workspace: Workspace):
+    """U1: the user fixes row 1's email in the review table, then row 2's last name: both kept."""
+    shown = _shown(demo_workspace)
+    first, second = shown.loc[0, "target_id"], shown.loc[1, "target_id"]
+    workflow.edit_table_and_rematch(demo_workspace, shown, {0: {"account_email": "fixed.one@example.fr"}})
+    shown = _shown(demo_workspace)  # the table as the page draws it after the first edit
+    position = shown.index[shown["target_id"] == second][0]
+    workflow.edit_table_and_rematch(demo_workspace, shown, {int(position): {"account_last": "Nouveau-Nom"}})
+    assert _account(demo_workspace, first)["email"] == "fixed.one@example.fr"
+    assert _account(demo_workspace, second)["lastName"] == "Nouveau-Nom"
+    edits = demo_workspace.activity().query("kind == 'edit'")
+    assert set(zip(edits["subject"], edits["field"], strict=True)) == {(first, "email"), (second, "lastName")}
+
+
+def test_u1_an_edit_after_sorting_and_filtering_lands_on_its_row(demo_workspace: Workspace):
+    everything = _shown(demo_workspace)
+    view = workflow.ReviewFilter(rules=("name",))
+    shown = _shown(demo_workspace, view=view).sort_values("name", ascending=False).reset_index(drop=True)
+    target = shown.loc[0, "target_id"]
+    assert target != everything.loc[0, "target_id"]  # position 0 is another row in the unsorted table
+    untouched = everything.loc[0, "target_id"]
+    before = _account(demo_workspace, untouched)["phoneNumber"]
+    workflow.edit_table_and_rematch(demo_workspace, shown, {0: {"account_phone": "06 39 98 77 66"}})
+    assert _account(demo_workspace, target)["phoneNumber"] == "+33639987766"
+    assert _account(demo_workspace, untouched)["phoneNumber"] == before
+
+
+def test_u1_an_email_edit_that_resolves_a_conflict_moves_the_person(demo_workspace: Workspace):
+    shown = _shown(demo_workspace)
+    row = shown[shown["reason"].str.contains("which has no email") & shown["email"].notna()].iloc[0]
+    position = int(shown.index[shown["source_id"] == row["source_id"]][0])
+    moves = workflow.edit_table_and_rematch(demo_workspace, shown, {position: {"account_email": row["email"]}})
+    assert [(m.source_id, m.after) for m in moves] == [(row["source_id"], "new (link)")]
+
+
+@pytest.mark.parametrize(
+    ("edited", "message"),
+    [
+        ({0: {"account_email": "ok@example.fr"}, 1: {"account_email": "not an email"}}, "not a valid email"),
+        ({0: {"account_phone": "12"}}, "not a phone number"),
+        ({0: {"reason": "x"}}, "cannot be edited"),
+        ({999: {"account_email": "a@b.fr"}}, "not in the table any more"),
+    ],
+)
+def test_bad_table_edits_write_nothing(demo_workspace: Workspace, edited, message):
+    shown = _shown(demo_workspace)
+    revision = demo_workspace.revision
+    with pytest.raises(InputError, match=message):
+        workflow.edit_table_and_rematch(demo_workspace, shown, edited)
+    assert demo_workspace.revision == revision
+    assert _account(demo_workspace, shown.loc[0, "target_id"])["email"] == shown.loc[0, "account_email"]
+
+
+def test_a_row_without_an_account_cannot_be_edited(demo_workspace: Workspace):
+    shown = _shown(demo_workspace, category="new")
+    row = int(shown.index[shown["target_id"].isna()][0])
+    with pytest.raises(InputError, match="has no Equify account"):
+        workflow.edit_table_and_rematch(demo_workspace, shown, {row: {"account_email": "a@b.fr"}})

@@ -7,23 +7,40 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from reconcile import Decision, MatchResult, Workspace, workflow
+from reconcile import Decision, MatchResult, ReconcileError, Workspace, workflow
 from reconcile.models import Move
 
 from . import state
 
-TABLE_COLUMNS = ["name", "email", "phone", "team", "action", "account", "account_email", "score", "reason"]
+TABLE_COLUMNS = [
+    "name",
+    "email",
+    "phone",
+    "team",
+    "action",
+    "account_first",
+    "account_last",
+    "account_email",
+    "account_phone",
+    "score",
+    "reason",
+]
 LABELS = {
     "name": "Payfit record",
     "email": "Payfit email",
     "phone": "Phone (E.164)",
     "team": "Team",
     "action": "Action",
-    "account": "Equify account",
-    "account_email": "Account email",
+    "account_first": st.column_config.TextColumn("Account first name", help="Edit to fix the Equify account"),
+    "account_last": st.column_config.TextColumn("Account last name", help="Edit to fix the Equify account"),
+    "account_email": st.column_config.TextColumn(
+        "Account email", help="Edit to fix the Equify account", validate=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ),
+    "account_phone": st.column_config.TextColumn("Account phone", help="Edit to fix the Equify account"),
     "score": st.column_config.NumberColumn("Score", format="%.0f"),
     "reason": "Why",
 }
+EDIT_KEY = "review.edit"
 
 
 def _label(row: pd.Series) -> str:
@@ -71,7 +88,7 @@ def set_table(rows: pd.DataFrame, category: str) -> None:
     if rows.empty:
         st.info(f"No record in the {category} set.")
         return
-    st.dataframe(rows[TABLE_COLUMNS], hide_index=True, column_config=LABELS, height=420)
+    edit_table(rows, category)
     key = f"review.tick.{category}"
     labels = {_label(r): r["source_id"] for _, r in rows.iterrows()}
     ticked = st.multiselect("Tick people", list(labels), key=key, placeholder="Choose one or more people")
@@ -82,6 +99,43 @@ def set_table(rows: pd.DataFrame, category: str) -> None:
             _act(lambda: workflow.undecide_and_rematch(ws, ids), clear=key)
     elif st.button("Add to excluded", disabled=not ids, key=f"{key}.go"):
         _act(lambda: workflow.decide_and_rematch(ws, [Decision(i, "exclude") for i in ids]), clear=key)
+
+
+def edit_table(rows: pd.DataFrame, category: str) -> None:
+    """The set's rows in an editor: the Equify account's names, email and phone can be typed in.
+
+    Each edit is applied at once (matching runs again and the page says who moved). The
+    editor's key carries the workspace revision and the rows shown, so its edits always
+    refer to the rows it was given: an edit is never lost nor applied to another row after
+    sorting, filtering, paging or another edit (case U1).
+    """
+    ws = state.workspace()
+    shown = rows.reset_index(drop=True)
+    fingerprint = hash(tuple(shown["source_id"]))
+    key = f"{EDIT_KEY}.{category}.{ws.revision}.{fingerprint}"
+    st.data_editor(
+        shown[TABLE_COLUMNS],
+        hide_index=True,
+        column_config=LABELS,
+        disabled=[c for c in TABLE_COLUMNS if c not in workflow.EDITABLE_REVIEW_COLUMNS],
+        height=420,
+        key=key,
+        on_change=_apply_edits,
+        args=(shown, key),
+    )
+
+
+def _apply_edits(shown: pd.DataFrame, key: str) -> None:
+    """The editor's on_change: apply what was typed to the accounts of the rows it was given."""
+    edited = st.session_state.get(key, {}).get("edited_rows", {})
+    if not edited:
+        return
+    try:
+        moves = workflow.edit_table_and_rematch(state.workspace(), shown, edited)
+    except ReconcileError as exc:
+        state.flash("error", f"Not saved: {exc}")
+        return
+    state.flash("success", state.moves_message(moves) if moves else "Saved.")
 
 
 CONFLICT_KEY = "review.conflict"
