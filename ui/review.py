@@ -134,8 +134,11 @@ def _apply_edits(shown: pd.DataFrame, key: str) -> None:
         moves = workflow.edit_table_and_rematch(state.workspace(), shown, edited)
     except ReconcileError as exc:
         state.flash("error", f"Not saved: {exc}")
+        st.toast(f"Not saved: {exc}")
         return
-    state.flash("success", state.moves_message(moves) if moves else "Saved.")
+    message = state.moves_message(moves) if moves else "Saved."
+    state.flash("success", message)
+    st.toast(message)  # the editor's new key can rerun the page once more: a toast stays on screen
 
 
 CONFLICT_KEY = "review.conflict"
