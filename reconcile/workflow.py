@@ -696,5 +696,59 @@ def source_card(ws: Workspace, source_id: str) -> pd.DataFrame:
     return pd.DataFrame({"field": [f for f, _ in fields], "value": [clean_text(v) for _, v in fields]})
 
 
+COMPARISON_COLUMNS = ["field", "payfit", "equify", "agreement", "points"]
+
+
+def side_by_side(ws: Workspace, result: MatchResult, source_id: str, target_id: str) -> pd.DataFrame:
+    """One Payfit record and one Equify account field by field, with what the matcher saw.
+
+    Columns: ``field`` (Equify field), ``payfit`` and ``equify`` (the values as stored),
+    ``agreement`` (words: ``same``, ``similar (name score 90)``, ``differ``, ``day/month
+    swapped``, ``no evidence``), ``points`` (float, what the field added to the pair's score;
+    NaN where it adds nothing). Raises :class:`InputError` for an unknown record or account.
+    """
+    records = ws.payfit_records().set_index("id")
+    accounts = ws.equify_accounts().set_index("id")
+    if source_id not in records.index:
+        raise InputError(f"unknown Payfit record {source_id!r}")
+    if target_id not in accounts.index:
+        raise InputError(f"unknown Equify account {target_id!r}")
+    src, acc = records.loc[source_id], accounts.loc[target_id]
+    cands = result.candidates
+    pair = cands[(cands["source_id"] == source_id) & (cands["target_id"] == target_id)]
+    p = pair.iloc[0] if not pair.empty else None
+
+    def said(value: Any, words: dict[Any, str]) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return "no evidence"
+        return words.get(value, str(value))
+
+    mapped = ws.mapping().mapped()
+    rows = []
+    for field in ("firstName", "lastName", "email", "phoneNumber", "birthDate", "matricule"):
+        col = mapped.get(field)
+        left = clean_text(src[col]) if col in records.columns else None
+        right = clean_text(acc[field]) if field in accounts.columns else None
+        agreement, points = "", float("nan")
+        if p is not None:
+            if field in ("firstName", "lastName"):
+                ns = p["name_score"]
+                agreement = "no evidence" if ns != ns else ("same" if ns >= 100 else f"similar (name score {ns:g})")
+                points = float(p["name_points"]) if field == "lastName" else float("nan")
+            elif field == "email":
+                agreement = said(p["email_equal"], {True: "same", False: "differ"})
+            elif field == "phoneNumber":
+                agreement = said(p["phone_agree"], {True: "same", False: "differ"})
+                points = float(p["phone_points"])
+            elif field == "birthDate":
+                agreement = said(p["birthdate_match"], {"exact": "same", "swapped": "day/month swapped"})
+                points = float(p["birthdate_points"])
+            elif field == "matricule":
+                agreement = said(p["matricule_equal"], {True: "same", False: "differ"})
+                points = float(p["matricule_points"])
+        rows.append({"field": field, "payfit": left, "equify": right, "agreement": agreement, "points": points})
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
 def _name(first: object, last: object) -> str:
     return " ".join(x for x in (clean_text(first), clean_text(last)) if x) or "(no name)"

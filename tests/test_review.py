@@ -244,3 +244,19 @@ def test_a_row_without_an_account_cannot_be_edited(demo_workspace: Workspace):
     row = int(shown.index[shown["target_id"].isna()][0])
     with pytest.raises(InputError, match="has no Equify account"):
         workflow.edit_table_and_rematch(demo_workspace, shown, {row: {"account_email": "a@b.fr"}})
+
+
+def test_side_by_side_explains_a_pair(demo_workspace: Workspace):
+    result = workflow.run_match(demo_workspace)
+    records = result.records
+    row = records[(records["category"] == "conflict") & records["reason"].str.contains("which has no email")].iloc[0]
+    table = workflow.side_by_side(demo_workspace, result, row["source_id"], row["target_id"]).set_index("field")
+    assert list(table.columns) == workflow.COMPARISON_COLUMNS[1:]
+    assert table.loc["email", "equify"] is None and table.loc["email", "agreement"] == "no evidence"
+    assert table.loc["lastName", "agreement"].startswith(("same", "similar"))
+    pair = result.candidates.set_index(["source_id", "target_id"]).loc[(row["source_id"], row["target_id"])]
+    assert table["points"].sum(skipna=True) == pytest.approx(
+        pair[["name_points", "birthdate_points", "phone_points", "matricule_points"]].sum()
+    )
+    with pytest.raises(InputError, match="unknown Equify account"):
+        workflow.side_by_side(demo_workspace, result, row["source_id"], "nope")

@@ -172,6 +172,9 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
             for c in cands.itertuples()
         }
         tid = options[st.radio("Candidate", list(options), key=f"{CONFLICT_KEY}.candidate.{sid}")]
+    if tid:
+        st.markdown("**Side by side** (the chosen candidate; `points` is what each field added to the score)")
+        st.dataframe(workflow.side_by_side(ws, result, sid, tid), hide_index=True)
     a1, a2, a3 = st.columns(3)
     if tid and a1.button("Link to this account", key=f"{CONFLICT_KEY}.link"):
         _decide(ws, [Decision(sid, "link", tid)])
