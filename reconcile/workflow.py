@@ -196,6 +196,29 @@ def mapping_preview(ws: Workspace, mapping: FieldMapping, rows: int = 10) -> pd.
     return out
 
 
+def phone_summary(
+    ws: Workspace, mapping: FieldMapping | None = None, source: pd.DataFrame | None = None
+) -> dict[str, Any] | None:
+    """What the in-scope Payfit phones look like: ``assumed`` (int: written without a country
+    code), ``ambiguous`` (int: could belong to another country), ``unreadable`` (list of
+    ``"Name (raw)"``: invalid or corrupted); ``None`` when no phone field is mapped."""
+    mapping = ws.mapping() if mapping is None else mapping
+    source = scoped_source(ws) if source is None else source
+    col = mapping.mapped().get("phoneNumber")
+    if col not in source.columns:
+        return None
+    phones = [normalize_phone(v, "FR", h) for v, h in zip(source[col], source["country"], strict=True)]
+    return {
+        "assumed": sum("country_code_assumed" in p.flags for p in phones),
+        "ambiguous": sum("region_ambiguous" in p.flags for p in phones),
+        "unreadable": [
+            f"{_name(r.firstName, r.lastName)} ({p.raw}{', corrupted by a spreadsheet' if p.status == 'corrupted' else ''})"
+            for r, p in zip(source.itertuples(), phones, strict=True)
+            if p.status in ("invalid", "corrupted")
+        ],
+    }
+
+
 def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
     """The mapping's errors and warnings, plus data warnings on the in-scope records.
 
@@ -221,16 +244,9 @@ def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
         ]
         if bad_dates:
             issues.append(_unreadable("birthDate", "birth date", bad_dates))
-    col = mapping.mapped().get("phoneNumber")
-    if col in source.columns:
-        phones = [normalize_phone(v, "FR", h) for v, h in zip(source[col], source["country"], strict=True)]
-        assumed = sum("country_code_assumed" in p.flags for p in phones)
-        ambiguous = sum("region_ambiguous" in p.flags for p in phones)
-        unreadable = [
-            f"{_name(r.firstName, r.lastName)} ({p.raw}{', corrupted by a spreadsheet' if p.status == 'corrupted' else ''})"
-            for r, p in zip(source.itertuples(), phones, strict=True)
-            if p.status in ("invalid", "corrupted")
-        ]
+    summary = phone_summary(ws, mapping, source)
+    if summary is not None:
+        assumed, ambiguous, unreadable = summary["assumed"], summary["ambiguous"], summary["unreadable"]
         if assumed:
             issues.append(
                 MappingIssue(

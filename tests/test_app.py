@@ -262,3 +262,16 @@ def test_review_search_narrows_the_table(app_workspace: Path) -> None:
     assert not at.exception, [e.value for e in at.exception]
     narrowed = at.dataframe[0].value
     assert name in narrowed["name"].tolist() and len(narrowed) < full
+
+
+def test_phone_warnings_show_on_every_page(app_workspace: Path) -> None:
+    at = _open_app()
+    ws = _ws()
+    records = ws.payfit_records()
+    in_scope = records.index[records["status"] == "active"][0]
+    records.loc[in_scope, "phoneNumber"] = "3.36123E+10"
+    ws.load_payfit(records)
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any("Phones: 1 unreadable" in w.value for w in at.sidebar.warning), page

@@ -10,7 +10,7 @@ from . import state
 
 
 def sidebar_status() -> None:
-    """Workspace path and the counts that matter from every page (unresolved conflicts)."""
+    """Workspace path and the counts that matter from every page (unresolved conflicts, phone warnings)."""
     with st.sidebar:
         try:
             ws = state.workspace()
@@ -24,3 +24,9 @@ def sidebar_status() -> None:
             st.warning(f"{counts['conflict']} unresolved conflict(s)")
         else:
             st.success("No unresolved conflicts")
+        phones = state.phone_summary(ws)
+        if phones and (phones["unreadable"] or phones["ambiguous"]):
+            st.warning(
+                f"Phones: {len(phones['unreadable'])} unreadable, {phones['ambiguous']} maybe from another country "
+                "(see Mapping)"
+            )

@@ -90,6 +90,16 @@ def plan(ws: Workspace) -> Plan:
     return _plan(ws.path, ws.revision)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _phones(path: str, revision: int) -> dict | None:
+    return workflow.phone_summary(_open(path))
+
+
+def phone_summary(ws: Workspace) -> dict | None:
+    """:func:`reconcile.workflow.phone_summary`, computed once per workspace revision."""
+    return _phones(str(ws.path), ws.revision)
+
+
 def flash(kind: str, message: str) -> None:
     """Queue a message (``success``, ``info``, ``warning``, ``error``) for the next run of any page."""
     st.session_state.setdefault(FLASH_KEY, []).append((kind, message))
