@@ -32,6 +32,7 @@ seconds (``bench/match_scale.py``):
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -161,6 +162,33 @@ def canonical_source(
     if isinstance(mapping, FieldMapping) and mapping.transforms:
         out = transform_frame(out, mapping, default_region=default_region)
     return out
+
+
+# The normalisers are pure: their results are kept across calls (bounded), so matching
+# again after an edit or a decision normalises only the values it has not seen.
+_MEMO_SIZE = 1 << 20
+
+
+@functools.cache
+def _remembered(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``fn`` with its results for text values remembered (an LRU of 2**20 entries)."""
+    cached = functools.lru_cache(maxsize=_MEMO_SIZE)(fn)
+
+    def call(value: Any) -> Any:
+        return cached(value) if type(value) is str else fn(value)
+
+    return call
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _phone_text(phone: str, region: str, hint: str | None) -> Any:
+    return normalize_phone(phone, region, hint)
+
+
+def _remembered_phone(phone: Any, region: str, hint: Any) -> Any:
+    if type(phone) is str and (hint is None or type(hint) is str):
+        return _phone_text(phone, region, hint)
+    return normalize_phone(phone, region, hint)
 
 
 def _codes(values: list[Any]) -> tuple[np.ndarray, list[Any]] | None:
@@ -302,7 +330,10 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
     first_raw, last_raw = _column(frame, "firstName"), _column(frame, "lastName")
     full_raw = _column(frame, "fullName")
     first_clean, last_clean = _by_value(first_raw, _name_text), _by_value(last_raw, _name_text)
-    first_tok, last_tok = _by_value(first_clean, name_tokens), _by_value(last_clean, name_tokens)
+    first_tok, last_tok = (
+        _by_value(first_clean, _remembered(name_tokens)),
+        _by_value(last_clean, _remembered(name_tokens)),
+    )
     labels: list[str] = []
     first_c, last_c, fl, lf, joined = [""] * n, [""] * n, [""] * n, [""] * n, [""] * n
     tokens: list[tuple[str, ...]] = [()] * n
@@ -337,9 +368,9 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
     phones = _by_pair(
         [_phone_digits(p) for p in _column(frame, "phoneNumber")],
         hints,
-        lambda phone, hint: normalize_phone(phone, region, hint),
+        lambda phone, hint: _remembered_phone(phone, region, hint),
     )
-    births = _by_value(_column(frame, "birthDate"), normalize_date)
+    births = _by_value(_column(frame, "birthDate"), _remembered(normalize_date))
     return _Side(
         ids=ids,
         labels=labels,
@@ -352,7 +383,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         tokens=tokens,
         full=full,
         compound=compound,
-        email=_obj(_by_value(_column(frame, "email"), email_evidence)),
+        email=_obj(_by_value(_column(frame, "email"), _remembered(email_evidence))),
         phone=_obj([p.e164 if p.usable else None for p in phones]),
         phone_region=_obj([p.region if p.usable else None for p in phones]),
         birth=_obj(births),

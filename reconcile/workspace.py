@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import logging
 import os
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -206,6 +207,13 @@ class Workspace:
                 raise WorkspaceError(
                     f"the workspace {self.path} has schema version {version}; this code knows up to {SCHEMA_VERSION}"
                 )
+            # A random id of this file: caches keyed by path and revision must not take a new
+            # file made at the same path for the old one.
+            cur.execute(
+                "INSERT INTO meta SELECT 'workspace_id', ? WHERE NOT EXISTS "
+                "(SELECT 1 FROM meta WHERE key = 'workspace_id')",
+                [uuid.uuid4().hex],
+            )
             if version < SCHEMA_VERSION:
                 cur.execute("BEGIN TRANSACTION")
                 for step in range(version + 1, SCHEMA_VERSION + 1):
@@ -223,6 +231,11 @@ class Workspace:
     def schema_version(self) -> int:
         """The schema version stored in the file."""
         return int(self._scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
+
+    @property
+    def identity(self) -> str:
+        """A random id given to the file when it was made (with :attr:`revision`, a cache key)."""
+        return str(self._scalar("SELECT value FROM meta WHERE key = 'workspace_id'"))
 
     @property
     def revision(self) -> int:

@@ -209,3 +209,17 @@ def test_match_scale_prints_its_figures_as_json_on_the_last_line(repo_root: Path
     for key in ("precision", "recall", "f1", "auto_precision", "auto_recall"):
         assert 0 <= figures[key] <= 1, key
     assert sum(figures["counts"].values()) == N
+
+
+def test_review_rerun_prints_its_figures_as_json_on_the_last_line(repo_root: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "bench/review_rerun.py", "400", "--repeat", "1"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    assert figures["n"] == 400
+    assert figures["rerun_median_s"] > 0 and figures["edit_median_s"] > 0 and figures["first_open_s"] > 0

@@ -260,3 +260,27 @@ def test_side_by_side_explains_a_pair(demo_workspace: Workspace):
     )
     with pytest.raises(InputError, match="unknown Equify account"):
         workflow.side_by_side(demo_workspace, result, row["source_id"], "nope")
+
+
+def test_matching_runs_once_per_revision_and_never_for_another_file(tmp_path: Path):
+    path = tmp_path / "w.duckdb"
+    with Workspace.open(path, create=True) as ws:
+        workflow.load_demo(ws)
+        first = workflow.run_match(ws)
+        assert workflow.run_match(ws) is first  # same revision: the remembered result
+        sid = ws.payfit_records()["id"].iloc[0]
+        ws.decide([Decision(sid, "exclude")])
+        second = workflow.run_match(ws)
+        assert second is not first
+        assert second.records.set_index("source_id").loc[sid, "category"] == "excluded"
+        revision, identity = ws.revision, ws.identity
+    path.unlink()
+    with Workspace.open(path, create=True) as ws:  # a new file at the same path
+        workflow.load_demo(ws)
+        while ws.revision < revision:
+            ws.set_relation(ws.relation())
+        assert ws.revision == revision and ws.identity != identity
+        fresh = workflow.run_match(ws)
+        assert fresh is not second
+        assert sid not in ws.decisions()
+        assert fresh.records.set_index("source_id").loc[sid, "category"] != "excluded"

@@ -60,44 +60,49 @@ def workspace() -> Workspace:
 
 
 @st.cache_data(show_spinner="Matching…", max_entries=4)
-def _match(path: str, revision: int) -> MatchResult:
+def _match(path: str, revision: str) -> MatchResult:
     return workflow.run_match(_open(path))
+
+
+def _version(ws: Workspace) -> str:
+    """The cache key of the workspace's contents: its file's random id and its revision."""
+    return f"{ws.identity}.{ws.revision}"
 
 
 def match_result(ws: Workspace) -> MatchResult:
     """The match result for the workspace as it is now (cached by revision)."""
-    return _match(ws.path, ws.revision)
+    return _match(ws.path, _version(ws))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _review_rows(path: str, revision: int) -> pd.DataFrame:
+def _review_rows(path: str, revision: str) -> pd.DataFrame:
     ws = _open(path)
     return workflow.review_table(ws, _match(path, revision))
 
 
 def review_rows(ws: Workspace) -> pd.DataFrame:
     """:func:`reconcile.workflow.review_table` for the workspace as it is now (cached)."""
-    return _review_rows(ws.path, ws.revision)
+    return _review_rows(ws.path, _version(ws))
 
 
 @st.cache_data(show_spinner="Planning…", max_entries=4)
-def _plan(path: str, revision: int) -> Plan:
+def _plan(path: str, revision: str) -> Plan:
     return workflow.plan_workspace(_open(path), _match(path, revision))
 
 
 def plan(ws: Workspace) -> Plan:
     """The push plan for the workspace as it is now (cached)."""
-    return _plan(ws.path, ws.revision)
+    return _plan(ws.path, _version(ws))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _phones(path: str, revision: int) -> dict | None:
+def _phones(path: str, revision: str) -> dict | None:
     return workflow.phone_summary(_open(path))
 
 
 def phone_summary(ws: Workspace) -> dict | None:
     """:func:`reconcile.workflow.phone_summary`, computed once per workspace revision."""
-    return _phones(str(ws.path), ws.revision)
+    return _phones(str(ws.path), _version(ws))
 
 
 def flash(kind: str, message: str) -> None:
