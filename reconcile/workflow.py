@@ -21,7 +21,7 @@ from .equify import read_equify_accounts, read_equify_file
 from .exceptions import ConfirmationRequired, InputError, ScopeError
 from .matching import canonical_source, match
 from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
-from .normalize import PhoneResult, clean_text, name_tokens, normalize_date, normalize_phone
+from .normalize import PhoneResult, clean_text, normalize_date, normalize_phone
 from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
 from .payfit_api import PayfitClient
 from .payfit_files import read_payfit_file
@@ -366,6 +366,7 @@ REVIEW_COLUMNS = [
     "account_phone",
     "score",
     "reason",
+    "search",
 ]
 #: Review-table columns a person can edit inline, and the Equify field each one sets.
 EDITABLE_REVIEW_COLUMNS = {
@@ -383,7 +384,8 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     ``action``, ``name``, ``email``, ``phone`` (E.164 when it parses),
     ``team``, ``target_id``, ``account`` (Equify name), the account's ``account_first``,
     ``account_last``, ``account_email`` and ``account_phone`` (editable in the table, see
-    :data:`EDITABLE_REVIEW_COLUMNS`), ``score``, ``reason``.
+    :data:`EDITABLE_REVIEW_COLUMNS`), ``score``, ``reason``, and ``search`` (the text
+    :func:`filter_review` searches: names, emails, ids and reason, accents and case folded).
     """
     src = scoped_source(ws).drop_duplicates("id").set_index("id")
     accounts = ws.equify_accounts().drop_duplicates("id").set_index("id")
@@ -418,7 +420,18 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
         },
         columns=REVIEW_COLUMNS,
     )
+    parts = (
+        out[["name", "email", "account", "account_email", "reason", "source_id", "target_id"]].fillna("").astype(str)
+    )
+    joined = parts["name"].str.cat([parts[c] for c in parts.columns[1:]], sep=" ") if len(out) else parts["name"]
+    out["search"] = _folded(joined) if len(out) else joined
     return out.astype({c: object for c in REVIEW_COLUMNS if c != "score"}).where(out.notna(), None)
+
+
+def _folded(text: pd.Series) -> pd.Series:
+    """Text without accents, lower-cased, separators as spaces (vectorised)."""
+    plain = text.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.lower()
+    return plain.str.replace(r"[-'’._,;()/]+", " ", regex=True)
 
 
 #: What the Review page can filter on: the evidence that decided each record (``records.rule``).
@@ -449,14 +462,8 @@ def filter_review(rows: pd.DataFrame, result: MatchResult, view: ReviewFilter) -
     """The rows of :func:`review_table` that ``view`` keeps, in their order (index kept)."""
     keep = pd.Series(True, index=rows.index)
     if view.search.strip():
-        haystack = (
-            rows[["name", "email", "account", "account_email", "reason", "source_id", "target_id"]]
-            .fillna("")
-            .astype(str)
-            .agg(" ".join, axis=1)
-            .map(lambda t: " ".join(name_tokens(t)) + " " + t.casefold())
-        )
-        for word in name_tokens(view.search) or (view.search.casefold(),):
+        haystack = rows["search"].fillna("")
+        for word in _folded(pd.Series([view.search])).iloc[0].split():
             keep &= haystack.str.contains(word, regex=False)
     if view.teams:
         keep &= rows["team"].isin(view.teams)
@@ -659,17 +666,23 @@ def activity_table(ws: Workspace, limit: int = 200) -> pd.DataFrame:
 
 def _rematched(ws: Workspace, write: Callable[[], object], settings: MatchSettings | None) -> list[Move]:
     """Match, ``write``, match again: the records whose set or action changed."""
-    before = run_match(ws, settings).records.set_index("source_id")
+    before = run_match(ws, settings).records.set_index("source_id")[["category", "action"]]
     write()
-    after = run_match(ws, settings).records.set_index("source_id")
-    names = scoped_source(ws).set_index("id")
-    moves = []
-    for sid, row in after.iterrows():
-        old = (before["category"].get(sid), before["action"].get(sid))
-        if old != (row["category"], row["action"]):
-            name = _name(names.loc[sid, "firstName"], names.loc[sid, "lastName"])
-            moves.append(Move(str(sid), name, _set_label(*old), _set_label(row["category"], row["action"])))
-    return moves
+    after = run_match(ws, settings).records.set_index("source_id")[["category", "action"]]
+    old = before.reindex(after.index)
+    changed = after[(old["category"] != after["category"]) | (old["action"] != after["action"])]
+    if changed.empty:
+        return []
+    names = scoped_source(ws).set_index("id").reindex(changed.index)
+    return [
+        Move(
+            str(sid),
+            _name(names.loc[sid, "firstName"], names.loc[sid, "lastName"]),
+            _set_label(old.loc[sid, "category"], old.loc[sid, "action"]),
+            _set_label(row.category, row.action),
+        )
+        for sid, row in zip(changed.index, changed.itertuples(), strict=True)
+    ]
 
 
 def _set_label(category: object, action: object) -> str:

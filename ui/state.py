@@ -4,8 +4,8 @@
   ``$RECONCILE_WORKSPACE`` or ``data/workspace.duckdb``; an empty workspace gets
   the demo company on first open.
 * :func:`match_result`, :func:`review_rows`, :func:`plan` - pure results cached
-  with ``st.cache_data`` keyed by the workspace revision, so a rerun recomputes
-  nothing unless the workspace changed.
+  with ``st.cache_resource`` (read-only, never copied) keyed by the workspace file's id
+  and revision, so a rerun recomputes nothing unless the workspace changed.
 * :func:`flash` / :func:`show_flash` - messages that survive the rerun after an action.
 * :func:`reported` - shows library errors as ``st.error``.
 """
@@ -59,7 +59,9 @@ def workspace() -> Workspace:
     return opened["ws"]
 
 
-@st.cache_data(show_spinner="Matching…", max_entries=4)
+# Results are kept with st.cache_resource, not st.cache_data: at 100,000 records copying a
+# match result out of the cache on every rerun costs seconds. Callers only read them.
+@st.cache_resource(show_spinner="Matching…", max_entries=4)
 def _match(path: str, revision: str) -> MatchResult:
     return workflow.run_match(_open(path))
 
@@ -74,7 +76,7 @@ def match_result(ws: Workspace) -> MatchResult:
     return _match(ws.path, _version(ws))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _review_rows(path: str, revision: str) -> pd.DataFrame:
     ws = _open(path)
     return workflow.review_table(ws, _match(path, revision))
@@ -85,7 +87,7 @@ def review_rows(ws: Workspace) -> pd.DataFrame:
     return _review_rows(ws.path, _version(ws))
 
 
-@st.cache_data(show_spinner="Planning…", max_entries=4)
+@st.cache_resource(show_spinner="Planning…", max_entries=4)
 def _plan(path: str, revision: str) -> Plan:
     return workflow.plan_workspace(_open(path), _match(path, revision))
 
@@ -95,7 +97,7 @@ def plan(ws: Workspace) -> Plan:
     return _plan(ws.path, _version(ws))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _phones(path: str, revision: str) -> dict | None:
     return workflow.phone_summary(_open(path))
 
