@@ -35,7 +35,7 @@ import difflib
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,20 +164,9 @@ def canonical_source(
     return out
 
 
-# The normalisers are pure: their results are kept across calls (bounded), so matching
-# again after an edit or a decision normalises only the values it has not seen.
+# Phones are the costly values to normalise (microseconds each); they are kept across calls
+# (bounded), so matching again after an edit parses only the numbers it has not seen.
 _MEMO_SIZE = 1 << 20
-
-
-@functools.cache
-def _remembered(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``fn`` with its results for text values remembered (an LRU of 2**20 entries)."""
-    cached = functools.lru_cache(maxsize=_MEMO_SIZE)(fn)
-
-    def call(value: Any) -> Any:
-        return cached(value) if type(value) is str else fn(value)
-
-    return call
 
 
 @functools.lru_cache(maxsize=_MEMO_SIZE)
@@ -331,8 +320,8 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
     full_raw = _column(frame, "fullName")
     first_clean, last_clean = _by_value(first_raw, _name_text), _by_value(last_raw, _name_text)
     first_tok, last_tok = (
-        _by_value(first_clean, _remembered(name_tokens)),
-        _by_value(last_clean, _remembered(name_tokens)),
+        _by_value(first_clean, name_tokens),
+        _by_value(last_clean, name_tokens),
     )
     labels: list[str] = []
     first_c, last_c, fl, lf, joined = [""] * n, [""] * n, [""] * n, [""] * n, [""] * n
@@ -370,7 +359,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         hints,
         lambda phone, hint: _remembered_phone(phone, region, hint),
     )
-    births = _by_value(_column(frame, "birthDate"), _remembered(normalize_date))
+    births = _by_value(_column(frame, "birthDate"), normalize_date)
     return _Side(
         ids=ids,
         labels=labels,
@@ -383,7 +372,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         tokens=tokens,
         full=full,
         compound=compound,
-        email=_obj(_by_value(_column(frame, "email"), _remembered(email_evidence))),
+        email=_obj(_by_value(_column(frame, "email"), email_evidence)),
         phone=_obj([p.e164 if p.usable else None for p in phones]),
         phone_region=_obj([p.region if p.usable else None for p in phones]),
         birth=_obj(births),
@@ -819,50 +808,12 @@ def _first_names_disagree(a: tuple[str, ...], b: tuple[str, ...], settings: Matc
     return DamerauLevenshtein.normalized_similarity(x, y) * 100 < settings.first_name_agree
 
 
-def match(
-    source: pd.DataFrame,
-    target: pd.DataFrame,
-    *,
-    mapping: FieldMapping | Mapping[str, str | None] | None = None,
-    settings: MatchSettings | None = None,
-    ledger: Mapping[str, str] | None = None,
-    ledger_values: Mapping[str, Mapping[str, str | None]] | None = None,
-    decisions: Mapping[str, Decision] | Iterable[Decision] | None = None,
-) -> MatchResult:
-    """Match source records (Payfit) to target accounts (Equify).
-
-    ``source``: a DataFrame with an ``id`` column and source fields, renamed to
-    Equify's canonical fields by ``mapping`` (``{equify_field: source_column}``;
-    ``None`` when the columns already carry canonical names: ``firstName``,
-    ``lastName``, ``email``, ``phoneNumber``, ``birthDate``, ``matricule``, and
-    optionally ``fullName`` and the address ``country`` used as the phone's country hint).
-    ``target``: a DataFrame with ``id`` and canonical fields, optionally ``payfitId``.
-    ``ledger``: ``{source_id: target_id}`` of earlier syncs, and
-    ``ledger_values`` the source values each sync sent (``{source_id: {field: value}}``):
-    a synced record is an *update* when its values changed since.
-    ``decisions``: a person's links, creates and exclusions.
-
-    Ids are compared as cleaned text everywhere (``" P1"`` is ``P1``, ``42.0`` is ``42``),
-    in the records, the ledger and the decisions; ``records.source_id`` holds the cleaned id.
-
-    Returns a :class:`~reconcile.models.MatchResult` (records, links, candidates
-    with their per-field breakdown, and the blocking report). Raises
-    :class:`~reconcile.exceptions.InputError` for: an argument of the wrong type; a
-    missing, empty or duplicated id; a repeated column; a column that is a field's name in
-    another case (``Email``); a mapping key that is not an Equify field (or is ``id``); a side
-    with no name or email field; a ledger with two entries for one record.
-    """
-    settings = MatchSettings() if settings is None else settings
-    if not isinstance(settings, MatchSettings):
-        raise InputError(f"settings must be a MatchSettings, not {type(settings).__name__}")
-    src_ids = _check_frame(source, "source", canonical=mapping is None)
-    tgt_ids = _check_frame(target, "target")
-    src_frame = canonical_source(source, mapping, default_region=settings.default_region)
-    if len(src_frame) and not any(f in src_frame.columns for f in _NAME_OR_EMAIL):
-        raise InputError(
-            f"after mapping, the source records have none of the fields matching uses ({', '.join(_NAME_OR_EMAIL)})"
-        )
-    ledger, ledger_values, decided = _check_history(ledger, ledger_values, decisions)
+def _prepare(
+    src_frame: pd.DataFrame, src_ids: np.ndarray, target: pd.DataFrame, tgt_ids: np.ndarray, settings: MatchSettings
+) -> dict[str, Any]:
+    """Everything the classification needs that the ledger and decisions do not change:
+    both sides normalised, the candidate pairs blocked, scored and sorted, and per-record
+    aggregates. :func:`match` keeps the last ones (see :func:`_prepared`)."""
     src = _side(src_frame, src_ids, settings, hint_col="_hint")
     tgt = _side(target, tgt_ids, settings, hint_col=None)
     n_s = len(src)
@@ -907,6 +858,170 @@ def match(
     tgt_email_count = pd.Series(tgt.email).value_counts().to_dict()
     src_matricule_count = pd.Series(src.matricule).value_counts().to_dict()
     tgt_pos = {tid: j for j, tid in enumerate(tgt.ids)}
+
+    return {
+        "src": src,
+        "tgt": tgt,
+        "n_s": n_s,
+        "s": s,
+        "t": t,
+        "kind": kind,
+        "report": report,
+        "crowded_names": crowded_names,
+        "scored": scored,
+        "candidates": candidates,
+        "score": score,
+        "name": name,
+        "id_match": id_match,
+        "id_count": id_count,
+        "id_first": id_first,
+        "email_first": email_first,
+        "named": named,
+        "named_first": named_first,
+        "best": best,
+        "tie": tie,
+        "tie_count": tie_count,
+        "starts": starts,
+        "ends": ends,
+        "src_email_count": src_email_count,
+        "tgt_email_count": tgt_email_count,
+        "src_matricule_count": src_matricule_count,
+        "tgt_pos": tgt_pos,
+    }
+
+
+_PREPARED: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _prepared(
+    src_frame: pd.DataFrame,
+    src_ids: np.ndarray,
+    target: pd.DataFrame,
+    tgt_ids: np.ndarray,
+    settings: MatchSettings,
+    key: Hashable | None,
+) -> dict[str, Any]:
+    """:func:`_prepare`, kept for the last two ``key`` values (see ``prepared_key`` of :func:`match`)."""
+    if key is None:
+        return _prepare(src_frame, src_ids, target, tgt_ids, settings)
+    full_key = (key, settings)
+    if full_key not in _PREPARED:
+        if len(_PREPARED) >= 2:
+            _PREPARED.pop(next(iter(_PREPARED)))
+        _PREPARED[full_key] = _prepare(src_frame, src_ids, target, tgt_ids, settings)
+    return _PREPARED[full_key]
+
+
+_PREPARED_NAMES = (
+    "src",
+    "tgt",
+    "n_s",
+    "s",
+    "t",
+    "kind",
+    "report",
+    "crowded_names",
+    "scored",
+    "candidates",
+    "score",
+    "name",
+    "id_match",
+    "id_count",
+    "id_first",
+    "email_first",
+    "named",
+    "named_first",
+    "best",
+    "tie",
+    "tie_count",
+    "starts",
+    "ends",
+    "src_email_count",
+    "tgt_email_count",
+    "src_matricule_count",
+    "tgt_pos",
+)
+
+
+def match(
+    source: pd.DataFrame,
+    target: pd.DataFrame,
+    *,
+    mapping: FieldMapping | Mapping[str, str | None] | None = None,
+    settings: MatchSettings | None = None,
+    ledger: Mapping[str, str] | None = None,
+    ledger_values: Mapping[str, Mapping[str, str | None]] | None = None,
+    decisions: Mapping[str, Decision] | Iterable[Decision] | None = None,
+    prepared_key: Hashable | None = None,
+) -> MatchResult:
+    """Match source records (Payfit) to target accounts (Equify).
+
+    ``source``: a DataFrame with an ``id`` column and source fields, renamed to
+    Equify's canonical fields by ``mapping`` (``{equify_field: source_column}``;
+    ``None`` when the columns already carry canonical names: ``firstName``,
+    ``lastName``, ``email``, ``phoneNumber``, ``birthDate``, ``matricule``, and
+    optionally ``fullName`` and the address ``country`` used as the phone's country hint).
+    ``target``: a DataFrame with ``id`` and canonical fields, optionally ``payfitId``.
+    ``ledger``: ``{source_id: target_id}`` of earlier syncs, and
+    ``ledger_values`` the source values each sync sent (``{source_id: {field: value}}``):
+    a synced record is an *update* when its values changed since.
+    ``decisions``: a person's links, creates and exclusions.
+    ``prepared_key``: a hashable naming the source, target and mapping as they are (e.g. a
+    workspace's data version); when given, the normalised sides, candidate pairs and scores
+    are kept, and the next call with the same key and settings only classifies again (the
+    ledger and decisions may differ). The caller must change the key when the data changes.
+
+    Ids are compared as cleaned text everywhere (``" P1"`` is ``P1``, ``42.0`` is ``42``),
+    in the records, the ledger and the decisions; ``records.source_id`` holds the cleaned id.
+
+    Returns a :class:`~reconcile.models.MatchResult` (records, links, candidates
+    with their per-field breakdown, and the blocking report). Raises
+    :class:`~reconcile.exceptions.InputError` for: an argument of the wrong type; a
+    missing, empty or duplicated id; a repeated column; a column that is a field's name in
+    another case (``Email``); a mapping key that is not an Equify field (or is ``id``); a side
+    with no name or email field; a ledger with two entries for one record.
+    """
+    settings = MatchSettings() if settings is None else settings
+    if not isinstance(settings, MatchSettings):
+        raise InputError(f"settings must be a MatchSettings, not {type(settings).__name__}")
+    src_ids = _check_frame(source, "source", canonical=mapping is None)
+    tgt_ids = _check_frame(target, "target")
+    src_frame = canonical_source(source, mapping, default_region=settings.default_region)
+    if len(src_frame) and not any(f in src_frame.columns for f in _NAME_OR_EMAIL):
+        raise InputError(
+            f"after mapping, the source records have none of the fields matching uses ({', '.join(_NAME_OR_EMAIL)})"
+        )
+    ledger, ledger_values, decided = _check_history(ledger, ledger_values, decisions)
+    prep = _prepared(src_frame, src_ids, target, tgt_ids, settings, prepared_key)
+    (
+        src,
+        tgt,
+        n_s,
+        s,
+        t,
+        kind,
+        report,
+        crowded_names,
+        scored,
+        candidates,
+        score,
+        name,
+        id_match,
+        id_count,
+        id_first,
+        email_first,
+        named,
+        named_first,
+        best,
+        tie,
+        tie_count,
+        starts,
+        ends,
+        src_email_count,
+        tgt_email_count,
+        src_matricule_count,
+        tgt_pos,
+    ) = (prep[k] for k in _PREPARED_NAMES)
 
     def label(j: int) -> str:
         return f"{tgt.labels[j]} ({tgt.ids[j]})"
@@ -1173,4 +1288,7 @@ def match(
         & records["target_id"].notna(),
         LINK_COLUMNS,
     ].reset_index(drop=True)
-    return MatchResult(records=records, links=links, candidates=candidates, settings=settings, blocking=report)
+    # The prepared pairs are shared by later matches of the same data: hand out copies.
+    return MatchResult(
+        records=records, links=links, candidates=candidates.copy(), settings=settings, blocking=report.copy()
+    )

@@ -347,6 +347,7 @@ def _run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchRes
         ledger=ws.ledger(),
         ledger_values=ws.ledger_values(),
         decisions=ws.decisions(),
+        prepared_key=(ws.identity, ws.data_version),
     )
 
 

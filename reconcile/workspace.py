@@ -238,6 +238,21 @@ class Workspace:
         return str(self._scalar("SELECT value FROM meta WHERE key = 'workspace_id'"))
 
     @property
+    def data_version(self) -> str:
+        """Changes whenever the records, accounts, mapping or relation change (not with
+        decisions, the ledger or push runs): a key for results that depend only on the data."""
+        row = (
+            self._con.cursor()
+            .execute(
+                "SELECT (SELECT max(seq) FROM activity WHERE kind IN ('load', 'mapping', 'transform', 'relation', 'edit')),"
+                " (SELECT count(*) FROM equify_accounts), (SELECT max(updated_at) FROM equify_accounts),"
+                " (SELECT count(*) FROM payfit_records)"
+            )
+            .fetchone()
+        )
+        return "/".join(map(str, row or ()))
+
+    @property
     def revision(self) -> int:
         """A counter bumped by every write; equal revisions mean equal contents."""
         value = self._scalar("SELECT value FROM meta WHERE key = 'revision'")

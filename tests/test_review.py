@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconcile import Decision, InputError, Workspace, workflow
+from reconcile import Decision, InputError, Relation, Workspace, workflow
 
 
 def _conflicts(ws: Workspace) -> list[str]:
@@ -284,3 +284,36 @@ def test_matching_runs_once_per_revision_and_never_for_another_file(tmp_path: Pa
         assert fresh is not second
         assert sid not in ws.decisions()
         assert fresh.records.set_index("source_id").loc[sid, "category"] != "excluded"
+
+
+def test_data_version_changes_with_the_data_not_with_decisions(demo_workspace: Workspace):
+    ws = demo_workspace
+    version = ws.data_version
+    sid = ws.payfit_records()["id"].iloc[0]
+    ws.decide([Decision(sid, "exclude")])
+    assert ws.data_version == version
+    accounts = ws.equify_accounts()
+    ws.edit_account(accounts.loc[accounts["email"].isna(), "id"].iloc[0], "email", "x.y@example.fr")
+    assert ws.data_version != version
+    version = ws.data_version
+    ws.set_relation(Relation(include_leavers=True))
+    assert ws.data_version != version
+    version = ws.data_version
+    ws.load_payfit(ws.payfit_records())
+    assert ws.data_version != version
+
+
+def test_a_decision_reuses_the_prepared_pairs_and_an_edit_does_not(demo_workspace: Workspace):
+    from reconcile import matching
+
+    first = workflow.run_match(demo_workspace)
+    prepared = dict(matching._PREPARED)
+    sid = first.records.loc[first.records["category"] == "conflict", "source_id"].iloc[0]
+    workflow.decide_and_rematch(demo_workspace, [Decision(sid, "create")])
+    assert matching._PREPARED == prepared  # same data: nothing prepared again
+    account = workflow.run_match(demo_workspace).records.set_index("source_id")
+    assert account.loc[sid, "action"] == "create"
+    accounts = demo_workspace.equify_accounts()
+    demo_workspace.edit_account(accounts["id"].iloc[0], "lastName", "Changé")
+    workflow.run_match(demo_workspace)
+    assert set(matching._PREPARED) != set(prepared)
