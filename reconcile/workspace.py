@@ -102,6 +102,7 @@ class Workspace:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
         self._con = con
         self.path = path
+        self._frames: dict[str, tuple[str, pd.DataFrame]] = {}  # table -> (data version, frame)
         self._migrate()
 
     # ------------------------------------------------------------------ plumbing
@@ -301,14 +302,27 @@ class Workspace:
         self._log(cur, "load", table, None, None, f"{len(frame)} rows")
 
     def payfit_records(self) -> pd.DataFrame:
-        """All Payfit records, :data:`PAYFIT_COLUMNS`, text as ``object`` with ``None`` for missing."""
-        return _objects(self.query(f"SELECT {_cols(PAYFIT_COLUMNS)} FROM payfit_records ORDER BY id"))
+        """All Payfit records, :data:`PAYFIT_COLUMNS`, text as ``object`` with ``None`` for missing.
+
+        Read once per :attr:`data_version`; each call returns its own copy."""
+        return self._frame("payfit_records", f"SELECT {_cols(PAYFIT_COLUMNS)} FROM payfit_records ORDER BY id")
 
     def equify_accounts(self) -> pd.DataFrame:
-        """All Equify accounts: :data:`ACCOUNT_COLUMNS` plus ``origin`` (import|payfit_sync)."""
-        return _objects(
-            self.query(f"SELECT {_cols(ACCOUNT_COLUMNS)}, origin FROM equify_accounts ORDER BY created_at, id")
+        """All Equify accounts: :data:`ACCOUNT_COLUMNS` plus ``origin`` (import|payfit_sync).
+
+        Read once per :attr:`data_version`; each call returns its own copy."""
+        return self._frame(
+            "equify_accounts",
+            f"SELECT {_cols(ACCOUNT_COLUMNS)}, origin FROM equify_accounts ORDER BY created_at, id",
         )
+
+    def _frame(self, table: str, sql: str) -> pd.DataFrame:
+        version = self.data_version
+        kept = self._frames.get(table)
+        if kept is None or kept[0] != version:
+            kept = (version, _objects(self.query(sql)))
+            self._frames[table] = kept
+        return kept[1].copy()
 
     def counts(self) -> dict[str, int]:
         """Row counts: ``payfit_records``, ``equify_accounts``, ``decisions``, ``ledger``, ``push_runs``."""
