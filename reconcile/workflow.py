@@ -630,13 +630,11 @@ def activity_table(ws: Workspace, limit: int = 200) -> pd.DataFrame:
     """
     log = ws.activity()
     undone = set(log.loc[log["kind"] == "undo", "subject"].astype(str))
+    shown = set(log.head(limit)["subject"].dropna())
     names = {}
-    source = ws.payfit_records()
-    if not source.empty:
-        names.update({r.id: _name(r.firstName, r.lastName) for r in source.itertuples()})
-    accounts = ws.equify_accounts()
-    if not accounts.empty:
-        names.update({r.id: _name(r.firstName, r.lastName) for r in accounts.itertuples()})
+    for frame in (ws.payfit_records(), ws.equify_accounts()):
+        wanted = frame[frame["id"].isin(shown)]
+        names.update({r.id: _name(r.firstName, r.lastName) for r in wanted.itertuples()})
     # The latest entry per record or field: only it can be undone (earlier ones first need it undone).
     latest: dict[tuple[str, str, str | None], int] = {}
     for row in log.itertuples():
