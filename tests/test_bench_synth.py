@@ -191,16 +191,15 @@ def test_noise_rates_are_stated_and_the_surname_space_is_large() -> None:
     assert probs.max() < 0.005 and abs(probs.sum() - 1) < 1e-9
 
 
-def test_match_scale_prints_its_figures_as_json_on_the_last_line(repo_root: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "bench/match_scale.py", str(N), "--examples", "1"],
-        cwd=repo_root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def _last_json_line(repo_root: Path, script: str, *args: str) -> dict:
+    """Run a benchmark script; it must succeed and print one JSON object on its last line."""
+    out = subprocess.run([sys.executable, script, *args], cwd=repo_root, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_match_scale_prints_its_figures_as_json_on_the_last_line(repo_root: Path) -> None:
+    figures = _last_json_line(repo_root, "bench/match_scale.py", str(N), "--examples", "1")
     for key in ("n", "seconds", "peak_rss_mb", "peak_rss_match_mb", "precision", "recall", "f1", "false_auto_links"):
         assert key in figures, key
     for key in ("auto_precision", "auto_recall", "candidate_pairs", "counts"):
@@ -212,14 +211,6 @@ def test_match_scale_prints_its_figures_as_json_on_the_last_line(repo_root: Path
 
 
 def test_review_rerun_prints_its_figures_as_json_on_the_last_line(repo_root: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "bench/review_rerun.py", "400", "--repeat", "1"],
-        cwd=repo_root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    figures = _last_json_line(repo_root, "bench/review_rerun.py", "400", "--repeat", "1")
     assert figures["n"] == 400
     assert figures["rerun_median_s"] > 0 and figures["edit_median_s"] > 0 and figures["first_open_s"] > 0

@@ -12,18 +12,9 @@ from reconcile.models import Move
 
 from . import state
 
+# The review table's columns shown (ids, the set and the search text stay hidden).
 TABLE_COLUMNS = [
-    "name",
-    "email",
-    "phone",
-    "team",
-    "action",
-    "account_first",
-    "account_last",
-    "account_email",
-    "account_phone",
-    "score",
-    "reason",
+    c for c in workflow.REVIEW_COLUMNS if c not in {"source_id", "category", "target_id", "account", "search"}
 ]
 LABELS = {
     "name": "Payfit record",
