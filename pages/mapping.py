@@ -15,12 +15,14 @@ mapping_ui.apply_pending()
 st.subheader("Relation")
 st.write("Which Payfit collaborators become Equify **employee** accounts. Active employees are always synced.")
 leavers = st.checkbox(
-    "Also leavers (termination date in the past)", value=stored_relation.include_leavers, key="mapping.leavers"
+    "Also leavers (termination date in the past)",
+    key="mapping.leavers",
+    **mapping_ui._default("mapping.leavers", value=stored_relation.include_leavers),
 )
 no_contract = st.checkbox(
     "Also people without any contract (typically admins)",
-    value=stored_relation.include_without_contract,
     key="mapping.no_contract",
+    **mapping_ui._default("mapping.no_contract", value=stored_relation.include_without_contract),
 )
 relation = Relation(include_leavers=leavers, include_without_contract=no_contract)
 scope = workflow.scope_counts(ws, relation)
@@ -35,7 +37,7 @@ st.write(
     "sync. The email is the personal one when there is one."
 )
 mapping = mapping_ui.field_table(stored_mapping)
-mapping_ui.suggest_button(relation)
+mapping_ui.suggest_button(mapping, relation)
 
 issues = workflow.mapping_issues(ws, mapping)
 for issue in issues:
@@ -49,11 +51,16 @@ st.dataframe(workflow.mapping_preview(ws, mapping), hide_index=True)
 changed = mapping != stored_mapping or relation != stored_relation
 if st.button("Save mapping", type="primary", disabled=bool(errors) or not changed, key="mapping.save"):
     with state.reported():
-        ws.set_relation(relation)
+        if relation != stored_relation:
+            ws.set_relation(relation)
         ws.set_mapping(mapping)
         state.flash("success", "Mapping saved. The Review page now uses it.")
         st.rerun()
-if not changed:
+if changed:
+    st.info(
+        "Unsaved changes: save them for Review and the sync to use them. A profile downloaded below holds the table as shown."
+    )
+else:
     st.caption("The mapping shown is the one saved in the workspace.")
 
 st.subheader("Profiles")

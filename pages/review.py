@@ -27,7 +27,7 @@ with state.reported():
     if len(subset) < counts[category]:
         st.caption(f"{len(subset)} of {counts[category]} records match the search and filters.")
     shown = review.paged(subset, category)
-    review.set_table(shown, category)
+    review.set_table(shown, category, counts[category])
     if category == "conflict":
         review.conflict_panel(ws, result, shown)
         review.accept_panel(ws, result)

@@ -651,7 +651,7 @@ def activity_table(ws: Workspace, limit: int = 200) -> pd.DataFrame:
                 "seq": int(row.seq),
                 "at": row.at,
                 "what": row.kind,
-                "subject": f"entry {row.subject}" if row.kind == "undo" else subject,
+                "subject": f"undid #{row.subject}" if row.kind == "undo" else subject,
                 "field": row.field,
                 "before": row.before,
                 "after": row.after,

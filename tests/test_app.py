@@ -275,3 +275,27 @@ def test_phone_warnings_show_on_every_page(app_workspace: Path) -> None:
         at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]
         assert any("Phones: 1 unreadable" in w.value for w in at.sidebar.warning), page
+
+
+def test_suggest_keeps_the_transforms_and_warns_about_nothing(app_workspace: Path) -> None:
+    at = _open_app("pages/mapping.py")
+    at.selectbox(key="mapping.transform.lastName").set_value("upper").run()
+    at.button(key="mapping.suggest").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="mapping.transform.lastName").value == "upper"
+    assert not [w.value for w in at.warning if "Session State" in w.value]
+    assert any("Unsaved changes" in i.value for i in at.info)
+
+
+def test_saving_a_transform_logs_no_relation_change(app_workspace: Path) -> None:
+    at = _open_app("pages/mapping.py")
+    at.selectbox(key="mapping.transform.lastName").set_value("upper").run()
+    at.button(key="mapping.save").click().run()
+    kinds = set(_ws().activity()["kind"])
+    assert "transform" in kinds and "relation" not in kinds
+
+
+def test_a_set_hidden_by_the_filters_says_so(app_workspace: Path) -> None:
+    at = _open_app("pages/review.py")
+    at.text_input(key="review.filter.search").set_value("zzzz-nobody").run()
+    assert any("None of the 162 records of the new set matches" in i.value for i in at.info)

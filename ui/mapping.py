@@ -58,30 +58,38 @@ def field_table(stored: FieldMapping) -> FieldMapping:
         row = st.columns([2, 3, 2])
         row[0].markdown(f"`{field}`")
         current = column if column in MAPPABLE_COLUMNS else NOT_SYNCED
+        field_key, transform_key = f"mapping.field.{field}", f"mapping.transform.{field}"
         pick = row[1].selectbox(
             f"Payfit field for {field}",
             options,
-            index=options.index(current),
-            key=f"mapping.field.{field}",
+            key=field_key,
             label_visibility="collapsed",
+            **_default(field_key, index=options.index(current)),
         )
         transform = row[2].selectbox(
             f"Transform of {field}",
             TRANSFORMS,
-            index=TRANSFORMS.index(stored.transform(field)),
             format_func=TRANSFORM_WORDS.get,
-            key=f"mapping.transform.{field}",
+            key=transform_key,
             label_visibility="collapsed",
+            **_default(transform_key, index=TRANSFORMS.index(stored.transform(field))),
         )
         chosen[field] = None if pick == NOT_SYNCED else pick
         transforms[field] = transform
     return FieldMapping.from_dict(chosen, transforms)
 
 
-def suggest_button(relation: Relation) -> None:
-    """Fill the table from the Payfit field names (French or English synonyms)."""
+def _default(key: str, **default: object) -> dict[str, object]:
+    """A widget's default, unless its value is already in the session state (set by a loaded
+    profile or the suggestions): Streamlit warns when a widget gets both."""
+    return {} if key in st.session_state else default
+
+
+def suggest_button(mapping: FieldMapping, relation: Relation) -> None:
+    """Fill the Payfit fields from their names (French or English synonyms); transforms stay."""
     if st.button("Suggest from field names", key="mapping.suggest"):
-        st.session_state[PENDING] = (suggest_mapping(list(MAPPABLE_COLUMNS)), relation)
+        suggested = suggest_mapping(list(MAPPABLE_COLUMNS))
+        st.session_state[PENDING] = (FieldMapping.from_dict(suggested.as_dict(), dict(mapping.transforms)), relation)
         st.rerun()
 
 

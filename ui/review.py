@@ -74,10 +74,14 @@ def paged(rows: pd.DataFrame, category: str) -> pd.DataFrame:
     return shown
 
 
-def set_table(rows: pd.DataFrame, category: str) -> None:
-    """One set as a table, with ticking (a multiselect) and its bulk action."""
+def set_table(rows: pd.DataFrame, category: str, total: int | None = None) -> None:
+    """One set as a table, with ticking (a multiselect) and its bulk action; ``total`` is the
+    set's size before the search and filters."""
     if rows.empty:
-        st.info(f"No record in the {category} set.")
+        if total:
+            st.info(f"None of the {total} records of the {category} set matches the search and filters.")
+        else:
+            st.info(f"No record in the {category} set.")
         return
     edit_table(rows, category)
     key = f"review.tick.{category}"
