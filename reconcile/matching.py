@@ -32,7 +32,6 @@ seconds (``bench/match_scale.py``):
 from __future__ import annotations
 
 import difflib
-import functools
 import logging
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -56,7 +55,7 @@ from .normalize import (
     name_key,
     name_tokens,
     normalize_date,
-    normalize_phone,
+    remembered_phone,
     score_names,
 )
 from .values import changed_since
@@ -162,22 +161,6 @@ def canonical_source(
     if isinstance(mapping, FieldMapping) and mapping.transforms:
         out = transform_frame(out, mapping, default_region=default_region)
     return out
-
-
-# Phones are the costly values to normalise (microseconds each); they are kept across calls
-# (bounded), so matching again after an edit parses only the numbers it has not seen.
-_MEMO_SIZE = 1 << 20
-
-
-@functools.lru_cache(maxsize=_MEMO_SIZE)
-def _phone_text(phone: str, region: str, hint: str | None) -> Any:
-    return normalize_phone(phone, region, hint)
-
-
-def _remembered_phone(phone: Any, region: str, hint: Any) -> Any:
-    if type(phone) is str and (hint is None or type(hint) is str):
-        return _phone_text(phone, region, hint)
-    return normalize_phone(phone, region, hint)
 
 
 def _codes(values: list[Any]) -> tuple[np.ndarray, list[Any]] | None:
@@ -301,16 +284,7 @@ class _Side:
 def _obj(values: list[Any]) -> np.ndarray:
     """A 1-D object array of ``values``; a list in a cell stays one value (``np.asarray``
     would make a 2-D array of equal-length lists)."""
-    arr = np.empty(len(values), dtype=object)
-    try:
-        arr[:] = values
-    except ValueError:
-        for k, v in enumerate(values):
-            arr[k] = v
-    if any(isinstance(v, list | tuple | np.ndarray) for v in values[:1]) or arr.ndim != 1:
-        for k, v in enumerate(values):
-            arr[k] = v
-    return arr
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint_col: str | None) -> _Side:
@@ -357,7 +331,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
     phones = _by_pair(
         [_phone_digits(p) for p in _column(frame, "phoneNumber")],
         hints,
-        lambda phone, hint: _remembered_phone(phone, region, hint),
+        lambda phone, hint: remembered_phone(phone, region, hint),
     )
     births = _by_value(_column(frame, "birthDate"), normalize_date)
     return _Side(

@@ -46,6 +46,7 @@ __all__ = [
     "normalize_email",
     "normalize_phone",
     "phones_agree",
+    "remembered_phone",
     "strip_accents",
 ]
 
@@ -373,6 +374,22 @@ def normalize_phone(value: Any, default_region: str = "FR", country_hint: Any = 
                 fallback.flags | {"country_hint_ignored"},
             )
     return result
+
+
+@functools.lru_cache(maxsize=1 << 20)
+def _phone_of_text(value: str, default_region: str, country_hint: str | None) -> PhoneResult:
+    return normalize_phone(value, default_region, country_hint)
+
+
+def remembered_phone(value: Any, default_region: str = "FR", country_hint: Any = None) -> PhoneResult:
+    """:func:`normalize_phone`, its results kept for text values (an LRU of 2**20 entries).
+
+    Phones are the costly values to normalise (microseconds each) and the same ones come
+    back at every match and every page rerun; a :class:`PhoneResult` is immutable.
+    """
+    if type(value) is str and (country_hint is None or type(country_hint) is str):
+        return _phone_of_text(value, default_region, country_hint)
+    return normalize_phone(value, default_region, country_hint)
 
 
 def _known_region(country_hint: Any) -> str | None:

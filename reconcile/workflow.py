@@ -7,7 +7,6 @@ writes, stores the outcome back. Nothing here imports streamlit.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -21,7 +20,7 @@ from .equify import read_equify_accounts, read_equify_file
 from .exceptions import ConfirmationRequired, InputError, ScopeError
 from .matching import canonical_source, match
 from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
-from .normalize import PhoneResult, clean_text, normalize_date, normalize_phone
+from .normalize import clean_text, normalize_date, remembered_phone
 from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
 from .payfit_api import PayfitClient
 from .payfit_files import read_payfit_file
@@ -208,7 +207,7 @@ def phone_summary(
     col = mapping.mapped().get("phoneNumber")
     if col not in source.columns:
         return None
-    phones = [_phone(v, "FR", h) for v, h in zip(source[col], source["country"], strict=True)]
+    phones = [remembered_phone(v, "FR", h) for v, h in zip(source[col], source["country"], strict=True)]
     return {
         "assumed": sum("country_code_assumed" in p.flags for p in phones),
         "ambiguous": sum("region_ambiguous" in p.flags for p in phones),
@@ -321,19 +320,6 @@ def run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResu
 _MATCHES: dict[tuple[str, int, MatchSettings], MatchResult] = {}
 
 
-@functools.lru_cache(maxsize=1 << 20)
-def _phone_cached(value: str, region: str, hint: str | None) -> PhoneResult:
-    return normalize_phone(value, region, hint)
-
-
-def _phone(value: Any, region: str, hint: Any) -> PhoneResult:
-    """:func:`normalize_phone`, remembered for text values (the Review page and the sidebar
-    show the same phones at every revision)."""
-    if isinstance(value, str) and (hint is None or isinstance(hint, str)):
-        return _phone_cached(value, region, hint)
-    return normalize_phone(value, region, hint)
-
-
 def _run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResult:
     mapping = ws.mapping()
     errors = [i.message for i in mapping.issues() if i.level == "error"]
@@ -395,7 +381,8 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     s = src.reindex(rec["source_id"])
     a = accounts.reindex(rec["target_id"])
     phones = [
-        (p.e164 or p.raw) for p in (_phone(v, region, h) for v, h in zip(s["phoneNumber"], s["country"], strict=True))
+        (p.e164 or p.raw)
+        for p in (remembered_phone(v, region, h) for v, h in zip(s["phoneNumber"], s["country"], strict=True))
     ]
     has_account = a["firstName"].notna().to_numpy() | a["lastName"].notna().to_numpy()
     out = pd.DataFrame(

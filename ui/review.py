@@ -62,7 +62,7 @@ def filters(rows: pd.DataFrame) -> workflow.ReviewFilter:
 
 def paged(rows: pd.DataFrame, category: str) -> pd.DataFrame:
     """The page of ``rows`` chosen with the page number (its key: ``review.page.<category>``)."""
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    _, pages = workflow.page_of(rows, 1, PAGE_SIZE)
     if pages == 1:
         return rows
     page = st.number_input(
