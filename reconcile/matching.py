@@ -32,11 +32,16 @@ seconds (``bench/match_scale.py``):
 from __future__ import annotations
 
 import difflib
+import functools
+import gc
+import itertools
 import logging
 import re
+import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from dataclasses import fields as dataclass_fields
+from typing import Any, NamedTuple, TypeVar
 
 import duckdb
 import numpy as np
@@ -431,8 +436,19 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _key_table(con: duckdb.DuckDBPyConnection, name: str, keys: pd.DataFrame) -> None:
+    """Store blocking keys (:func:`_keys`) as the temporary table ``name`` of ``con``
+    (typed: DuckDB cannot tell the type of an empty column of text keys)."""
+    con.register("key_frame", keys)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS "
+        "SELECT kind::TINYINT AS kind, key::VARCHAR AS key, i::INTEGER AS i FROM key_frame"
+    )
+    con.unregister("key_frame")
+
+
 def _block(
-    src: _Side, tgt: _Side, settings: MatchSettings
+    src: _Side, tgt: _Side, settings: MatchSettings, con: duckdb.DuckDBPyConnection
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, dict[int, int]]:
     """Candidate pairs: the union of every rule's equi-join on its keys (DuckDB).
 
@@ -441,58 +457,53 @@ def _block(
     per rule, the distinct pairs it produced, the pairs it was the strongest rule
     for, and how many crowded keys were dropped; and ``{source position: accounts}``
     for records whose whole name was crowded out (shared by too many on both sides).
+
+    Leaves the tables ``sk``, ``tk`` (both sides' keys) and ``crowded`` (the dropped keys)
+    in ``con``, for :func:`_reprepare`.
     """
-    sk, tk = _keys(src, target_side=False), _keys(tgt, target_side=True)
     loose = ", ".join(str(i) for i in _LOOSE)
     cap, exact_cap = int(settings.max_block_pairs), int(settings.max_exact_block_pairs)
-    with duckdb.connect(":memory:") as con:
-        con.register("sk_frame", sk)
-        con.register("tk_frame", tk)
-        # Typed copies: DuckDB cannot tell the type of an empty column of text keys.
-        for name in ("sk", "tk"):
-            con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT kind::TINYINT AS kind, key::VARCHAR AS key, i::INTEGER AS i "
-                f"FROM {name}_frame"
-            )
+    _key_table(con, "sk", _keys(src, target_side=False))
+    _key_table(con, "tk", _keys(tgt, target_side=True))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE crowded AS
+        SELECT kind, key, b.n AS accounts
+        FROM (SELECT kind, key, count(*) AS n FROM sk GROUP BY kind, key) a
+        JOIN (SELECT kind, key, count(*) AS n FROM tk GROUP BY kind, key) b
+        USING (kind, key)
+        WHERE a.n * b.n > CASE WHEN kind IN ({loose}) THEN {cap} ELSE {exact_cap} END
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE produced AS
+        SELECT DISTINCT s2.i AS s, t2.i AS t, s2.kind AS kind
+        FROM (SELECT * FROM sk ANTI JOIN crowded USING (kind, key)) s2
+        JOIN (SELECT * FROM tk ANTI JOIN crowded USING (kind, key)) t2 USING (kind, key)
+        """
+    )
+    pairs = con.execute(
+        "SELECT s, t, min(kind)::TINYINT AS kind FROM produced GROUP BY s, t ORDER BY s, t"
+    ).fetchnumpy()
+    per_rule = dict(con.execute("SELECT kind, count(*) FROM produced GROUP BY kind").fetchall())
+    con.execute("DROP TABLE produced")
+    dropped = dict(con.execute("SELECT kind, count(*) FROM crowded GROUP BY kind").fetchall())
+    name_kind = _RULE_NAMES.index("name")
+    crowded_names = dict(
         con.execute(
-            f"""
-            CREATE TEMP TABLE crowded AS
-            SELECT kind, key, b.n AS accounts
-            FROM (SELECT kind, key, count(*) AS n FROM sk GROUP BY kind, key) a
-            JOIN (SELECT kind, key, count(*) AS n FROM tk GROUP BY kind, key) b
-            USING (kind, key)
-            WHERE a.n * b.n > CASE WHEN kind IN ({loose}) THEN {cap} ELSE {exact_cap} END
-            """
-        )
-        con.execute(
-            """
-            CREATE TEMP TABLE produced AS
-            SELECT DISTINCT s2.i AS s, t2.i AS t, s2.kind AS kind
-            FROM (SELECT * FROM sk ANTI JOIN crowded USING (kind, key)) s2
-            JOIN (SELECT * FROM tk ANTI JOIN crowded USING (kind, key)) t2 USING (kind, key)
-            """
-        )
-        pairs = con.execute(
-            "SELECT s, t, min(kind)::TINYINT AS kind FROM produced GROUP BY s, t ORDER BY s, t"
-        ).fetchnumpy()
-        per_rule = dict(con.execute("SELECT kind, count(*) FROM produced GROUP BY kind").fetchall())
-        dropped = dict(con.execute("SELECT kind, count(*) FROM crowded GROUP BY kind").fetchall())
-        name_kind = _RULE_NAMES.index("name")
-        crowded_names = dict(
-            con.execute(
-                f"SELECT sk.i, max(c.accounts) FROM sk JOIN crowded c USING (kind, key) WHERE kind = {name_kind} GROUP BY sk.i"
-            ).fetchall()
-        )
+            f"SELECT sk.i, max(c.accounts) FROM sk JOIN crowded c USING (kind, key) WHERE kind = {name_kind} GROUP BY sk.i"
+        ).fetchall()
+    )
     s = np.asarray(pairs["s"], dtype=np.int64)
     t = np.asarray(pairs["t"], dtype=np.int64)
     kind = np.asarray(pairs["kind"], dtype=np.int8)
-    strongest = np.bincount(kind, minlength=len(BLOCKING_RULES))
     report = pd.DataFrame(
         {
             "rule": _RULE_NAMES,
             "description": [r[1] for r in BLOCKING_RULES],
             "pairs": [int(per_rule.get(k, 0)) for k in range(len(BLOCKING_RULES))],
-            "strongest": strongest.astype(int),
+            "strongest": np.bincount(kind, minlength=len(BLOCKING_RULES)).astype(int),
             "crowded_keys": [int(dropped.get(k, 0)) for k in range(len(BLOCKING_RULES))],
         },
         columns=BLOCKING_COLUMNS,
@@ -656,7 +667,7 @@ def _check_frame(frame: Any, side: str, *, canonical: bool = True) -> np.ndarray
             f"the {side} records have none of the fields matching uses ({', '.join(_NAME_OR_EMAIL)}); "
             "rename the columns or pass a mapping"
         )
-    ids = pd.Series([_ident(x) for x in frame["id"].tolist()], dtype=object)
+    ids = pd.Series(_clean_ids(frame["id"].to_numpy(dtype=object)), dtype=object)
     if ids.isna().any():
         raise InputError(f"{side} row {int(ids.isna().to_numpy().argmax()) + 1} has an empty id")
     dup = ids[ids.duplicated()]
@@ -665,9 +676,25 @@ def _check_frame(frame: Any, side: str, *, canonical: bool = True) -> np.ndarray
     return ids.to_numpy(dtype=object)
 
 
-@dataclass(frozen=True)
-class _Verdict:
-    """What the automatic rules say of one record (internal)."""
+def _clean_ids(raw: np.ndarray) -> list[str | None]:
+    """:func:`_ident` of each id; the last few columns of ids are remembered (a review
+    session matches the same ids again and again)."""
+    for kept_raw, kept in _CLEAN_IDS:
+        if len(kept_raw) == len(raw) and bool(np.all(kept_raw == raw)):
+            return kept
+    cleaned = [_ident(x) for x in raw.tolist()]
+    if len(_CLEAN_IDS) >= 4:
+        _CLEAN_IDS.pop(0)
+    _CLEAN_IDS.append((raw.copy(), cleaned))
+    return cleaned
+
+
+_CLEAN_IDS: list[tuple[np.ndarray, list[str | None]]] = []
+
+
+class _Verdict(NamedTuple):
+    """What the automatic rules say of one record (internal; a tuple of plain values, which
+    Python's garbage collector stops tracking: 100,000 kept verdicts cost it nothing)."""
 
     category: str
     action: str
@@ -783,56 +810,86 @@ def _first_names_disagree(a: tuple[str, ...], b: tuple[str, ...], settings: Matc
 
 
 def _prepare(
-    src_frame: pd.DataFrame, src_ids: np.ndarray, target: pd.DataFrame, tgt_ids: np.ndarray, settings: MatchSettings
+    src_frame: pd.DataFrame,
+    src_ids: np.ndarray,
+    target: pd.DataFrame,
+    tgt_ids: np.ndarray,
+    settings: MatchSettings,
+    *,
+    keep: bool = False,
 ) -> dict[str, Any]:
     """Everything the classification needs that the ledger and decisions do not change:
     both sides normalised, the candidate pairs blocked, scored and sorted, and per-record
-    aggregates. :func:`match` keeps the last ones (see :func:`_prepared`)."""
+    aggregates. With ``keep``, the blocking tables and the input frames are kept too, so
+    :func:`_reprepare` can follow an edit of a few accounts (see :func:`_prepared`)."""
     src = _side(src_frame, src_ids, settings, hint_col="_hint")
     tgt = _side(target, tgt_ids, settings, hint_col=None)
-    n_s = len(src)
-
-    # --- blocking and scoring, then every pair sorted by source, best score, target id.
-    s, t, kind, report, crowded_names = _block(src, tgt, settings)
+    con = duckdb.connect(":memory:")
+    try:
+        s, t, kind, report, crowded_names = _block(src, tgt, settings, con)
+    except BaseException:
+        con.close()
+        raise
+    if not keep:
+        con.close()
     scored = _score(src, tgt, s, t, settings)
     t_rank = np.empty(len(tgt), dtype=np.int64)
     t_rank[np.argsort(tgt.ids.astype(str), kind="stable")] = np.arange(len(tgt))
-    order = np.lexsort((t_rank[t], -scored["score"], s))
+    prep = _finish(src, tgt, s, t, kind, scored, report, crowded_names, t_rank, settings, frozen=keep)
+    prep["src_email_count"] = pd.Series(src.email).value_counts().to_dict()
+    prep["src_matricule_count"] = pd.Series(src.matricule).value_counts().to_dict()
+    prep["tgt_pos"] = {tid: j for j, tid in enumerate(tgt.ids)}
+    prep["src_pos"] = {sid: i for i, sid in enumerate(src.ids.tolist())}
+    if keep:
+        # Copies: a caller may change its frames in place and match them again under a new key.
+        prep.update(con=con, src_frame=src_frame.copy(), target=target.copy(), verdicts={})
+    return prep
+
+
+def _finish(
+    src: _Side,
+    tgt: _Side,
+    s: np.ndarray,
+    t: np.ndarray,
+    kind: np.ndarray,
+    scored: dict[str, np.ndarray],
+    report: pd.DataFrame,
+    crowded_names: dict[int, int],
+    t_rank: np.ndarray,
+    settings: MatchSettings,
+    *,
+    email_count: dict[str, int] | None = None,
+    frozen: bool = False,
+) -> dict[str, Any]:
+    """The scored pairs sorted by source, best score, target id; ``candidates``; and the
+    per-record aggregates the classification reads (the part of :func:`_prepare` that
+    :func:`_reprepare` runs again)."""
+    n_s = len(src)
+    order = np.argsort(_pair_order(s, t, scored["score"], t_rank), kind="stable")
     s, t, kind = s[order], t[order], kind[order]
     scored = {k: v[order] for k, v in scored.items()}
     log.info(
         "blocking produced %d candidate pairs: %s", len(s), dict(zip(report["rule"], report["pairs"], strict=True))
     )
-    candidates = pd.DataFrame(
-        {
-            "source_id": src.ids[s],
-            "target_id": tgt.ids[t],
-            **{c: scored[c] for c in CANDIDATE_COLUMNS[2:-1]},
-            "rule": np.asarray(_RULE_NAMES, dtype=object)[kind],
-        },
-        columns=CANDIDATE_COLUMNS,
-    )
-
-    # --- per-record aggregates of the pairs.
+    columns = {
+        "source_id": src.ids[s],
+        "target_id": tgt.ids[t],
+        **{c: scored[c] for c in CANDIDATE_COLUMNS[2:-1]},
+        "rule": np.asarray(_RULE_NAMES, dtype=object)[kind],
+    }
+    if frozen:  # shared by every later match of the same data: nobody may write into it
+        for arr in columns.values():
+            arr.setflags(write=False)
+    # copy=False: fresh arrays, not gathered into 2-D blocks again (~0.2 s at 300,000 pairs)
+    candidates = pd.DataFrame(columns, columns=CANDIDATE_COLUMNS, copy=False)
     score = scored["score"]
     name = scored["name_score"]
     id_match = scored["id_match"]
-    id_count = np.bincount(s[id_match], minlength=n_s)
-    id_first = _first_where(id_match, s, n_s)
-    email_first = _first_where(scored["email_equal"] == True, s, n_s)  # noqa: E712
     named = np.nan_to_num(name, nan=-1.0) >= settings.name_threshold
     named_first = _first_where(named, s, n_s)
     best = np.full(n_s, np.inf)
     best[named_first >= 0] = score[named_first[named_first >= 0]]
     tie = named & (best[s] - score <= settings.tie_margin)
-    tie_count = np.bincount(s[tie], minlength=n_s)
-    starts = np.searchsorted(s, np.arange(n_s), side="left")
-    ends = np.searchsorted(s, np.arange(n_s), side="right")
-    src_email_count = pd.Series(src.email).value_counts().to_dict()
-    tgt_email_count = pd.Series(tgt.email).value_counts().to_dict()
-    src_matricule_count = pd.Series(src.matricule).value_counts().to_dict()
-    tgt_pos = {tid: j for j, tid in enumerate(tgt.ids)}
-
     return {
         "src": src,
         "tgt": tgt,
@@ -840,6 +897,7 @@ def _prepare(
         "s": s,
         "t": t,
         "kind": kind,
+        "t_rank": t_rank,
         "report": report,
         "crowded_names": crowded_names,
         "scored": scored,
@@ -847,24 +905,204 @@ def _prepare(
         "score": score,
         "name": name,
         "id_match": id_match,
-        "id_count": id_count,
-        "id_first": id_first,
-        "email_first": email_first,
+        "id_count": np.bincount(s[id_match], minlength=n_s),
+        "id_first": _first_where(id_match, s, n_s),
+        "email_first": _first_where(scored["email_equal"] == True, s, n_s),  # noqa: E712
         "named": named,
         "named_first": named_first,
         "best": best,
         "tie": tie,
-        "tie_count": tie_count,
-        "starts": starts,
-        "ends": ends,
-        "src_email_count": src_email_count,
-        "tgt_email_count": tgt_email_count,
-        "src_matricule_count": src_matricule_count,
-        "tgt_pos": tgt_pos,
+        "tie_count": np.bincount(s[tie], minlength=n_s),
+        "starts": np.searchsorted(s, np.arange(n_s), side="left"),
+        "ends": np.searchsorted(s, np.arange(n_s), side="right"),
+        "tgt_email_count": pd.Series(tgt.email).value_counts().to_dict() if email_count is None else email_count,
     }
 
 
+def _pair_order(s: np.ndarray, t: np.ndarray, score: np.ndarray, t_rank: np.ndarray) -> np.ndarray:
+    """One int64 per pair that sorts as (source position, best score first, account id):
+    scores have one decimal (0.0-100.0), so ``1000 - 10 × score`` is an integer in 0-1000.
+    A stable sort of nearly sorted keys (the kept pairs plus a few new) is close to linear."""
+    n_t = np.int64(max(len(t_rank), 1))
+    tenths = 1000 - np.rint(np.asarray(score, dtype=np.float64) * 10).astype(np.int64)
+    return (s.astype(np.int64) * 1001 + tenths) * n_t + t_rank[t]
+
+
+def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> np.ndarray | None:
+    """Positions of the rows of ``new`` that differ from ``old`` (missing equals missing);
+    ``None`` when the two frames are not comparable row by row (shape, columns, dtypes)."""
+    if old.shape != new.shape or list(old.columns) != list(new.columns):
+        return None
+    diff = np.zeros(len(new), dtype=bool)
+    try:
+        for col in new.columns:
+            a, b = old[col].to_numpy(), new[col].to_numpy()
+            if a.dtype != b.dtype:
+                return None
+            ne = np.flatnonzero(np.asarray(a != b, dtype=bool))
+            if len(ne):  # NaN != NaN: missing on both sides is no change
+                diff[ne[~(pd.isna(a[ne]) & pd.isna(b[ne]))]] = True
+    except (TypeError, ValueError):
+        return None
+    return np.flatnonzero(diff)
+
+
+def _splice(old: _Side, sub: _Side, at: np.ndarray) -> _Side:
+    """``old`` with the records at positions ``at`` replaced by ``sub``'s (in order)."""
+    values: dict[str, Any] = {}
+    replaced = set(at.tolist())
+    for f in dataclass_fields(_Side):
+        if f.name == "full":
+            full = {i: k for i, k in old.full.items() if i not in replaced}
+            full.update({int(at[i]): k for i, k in sub.full.items()})
+            values["full"] = full
+            continue
+        column = getattr(old, f.name)
+        column = column.copy() if isinstance(column, np.ndarray) else list(column)
+        for pos, value in zip(at.tolist(), getattr(sub, f.name), strict=True):
+            column[pos] = value
+        values[f.name] = column
+    return _Side(**values)
+
+
+#: An edit of more accounts than this share of all accounts is matched again from scratch.
+_REPREPARE_SHARE = 0.02
+
+
+def _reprepare(
+    prev: dict[str, Any],
+    src_frame: pd.DataFrame,
+    src_ids: np.ndarray,
+    target: pd.DataFrame,
+    tgt_ids: np.ndarray,
+    settings: MatchSettings,
+) -> dict[str, Any] | None:
+    """The prepared match of ``prev`` followed to a target where a few accounts changed
+    (inline edits): only those accounts are normalised, blocked against the stored source
+    keys and scored again, and only the records that met them before or after are
+    classified again. Gives exactly what :func:`_prepare` gives (tested against it), or
+    ``None`` when it cannot: another source, other ids, too many changes, or a change that
+    crowds a key in or out (a crowded key's pairs are all dropped, so it affects others).
+
+    ``prev`` is consumed (its DuckDB tables move to the result)."""
+    if (
+        "con" not in prev
+        or not np.array_equal(prev["tgt"].ids, tgt_ids)
+        or not np.array_equal(prev["src"].ids, src_ids)
+    ):
+        return None
+    same_source = _changed_rows(prev["src_frame"], src_frame)
+    changed = _changed_rows(prev["target"], target)
+    if same_source is None or len(same_source) or changed is None:
+        return None
+    if len(changed) > max(1, int(_REPREPARE_SHARE * len(tgt_ids))):
+        return None
+    con: duckdb.DuckDBPyConnection = prev["con"]
+    old_tgt: _Side = prev["tgt"]
+    sub = _side(target.iloc[changed].reset_index(drop=True), tgt_ids[changed], settings, hint_col=None)
+    tgt = _splice(old_tgt, sub, changed)
+    new_keys = _keys(sub, target_side=True)
+    new_keys["i"] = changed[new_keys["i"].to_numpy()].astype(np.int32)
+    _key_table(con, "tk_changed", new_keys)
+    con.register("changed_frame", pd.DataFrame({"i": changed.astype(np.int32)}))
+    con.execute("CREATE OR REPLACE TEMP TABLE changed_at AS SELECT i::INTEGER AS i FROM changed_frame")
+    con.unregister("changed_frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE tk_was AS SELECT * FROM tk SEMI JOIN changed_at USING (i)")
+    loose = ", ".join(str(i) for i in _LOOSE)
+    cap, exact_cap = int(settings.max_block_pairs), int(settings.max_exact_block_pairs)
+    # Every key the edited accounts had or have: is it crowded now as it was before?
+    name_kind = _RULE_NAMES.index("name")
+    flips = con.execute(
+        f"""
+        WITH touched AS (SELECT DISTINCT kind, key FROM (SELECT kind, key FROM tk_was UNION ALL SELECT kind, key FROM tk_changed)),
+        sn AS (SELECT kind, key, count(*) AS n FROM sk SEMI JOIN touched USING (kind, key) GROUP BY kind, key),
+        tn AS (SELECT kind, key, count(*) AS n FROM tk SEMI JOIN touched USING (kind, key) GROUP BY kind, key),
+        was AS (SELECT kind, key, count(*) AS n FROM tk_was GROUP BY kind, key),
+        now AS (SELECT kind, key, count(*) AS n FROM tk_changed GROUP BY kind, key),
+        counts AS (
+            SELECT kind, coalesce(sn.n, 0) AS sn, coalesce(tn.n, 0) AS tn,
+                coalesce(tn.n, 0) - coalesce(was.n, 0) + coalesce(now.n, 0) AS tn_after,
+                CASE WHEN kind IN ({loose}) THEN {cap} ELSE {exact_cap} END AS cap
+            FROM touched LEFT JOIN sn USING (kind, key) LEFT JOIN tn USING (kind, key)
+            LEFT JOIN was USING (kind, key) LEFT JOIN now USING (kind, key)
+        )
+        SELECT count(*) FILTER (WHERE (sn * tn > cap) <> (sn * tn_after > cap) OR (sn * tn > cap AND kind = {name_kind}))
+        FROM counts
+        """
+    ).fetchone()
+    if flips is None or flips[0]:
+        return None
+    pairs_sql = """
+        SELECT DISTINCT s.i AS s, t.i AS t, s.kind AS kind
+        FROM sk s JOIN (SELECT * FROM {table} ANTI JOIN crowded USING (kind, key)) t USING (kind, key)
+    """
+    was_rule = dict(
+        con.execute(f"SELECT kind, count(*) FROM ({pairs_sql.format(table='tk_was')}) GROUP BY kind").fetchall()
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE produced AS {pairs_sql.format(table='tk_changed')}")
+    now_rule = dict(con.execute("SELECT kind, count(*) FROM produced GROUP BY kind").fetchall())
+    added = con.execute("SELECT s, t, min(kind)::TINYINT AS kind FROM produced GROUP BY s, t").fetchnumpy()
+    con.execute("DELETE FROM tk WHERE i IN (SELECT i FROM changed_at)")
+    con.execute("INSERT INTO tk SELECT * FROM tk_changed")
+    for table in ("produced", "tk_changed", "tk_was", "changed_at"):
+        con.execute(f"DROP TABLE {table}")
+
+    src: _Side = prev["src"]
+    s_add = np.asarray(added["s"], dtype=np.int64)
+    t_add = np.asarray(added["t"], dtype=np.int64)
+    kind_add = np.asarray(added["kind"], dtype=np.int8)
+    kept = ~np.isin(prev["t"], changed)
+    scored_add = _score(src, tgt, s_add, t_add, settings)
+    s = np.concatenate([prev["s"][kept], s_add])
+    t = np.concatenate([prev["t"][kept], t_add])
+    kind = np.concatenate([prev["kind"][kept], kind_add])
+    scored = {k: np.concatenate([v[kept], scored_add[k]]) for k, v in prev["scored"].items()}
+    report = prev["report"].copy()
+    report["pairs"] = [
+        int(p) - int(was_rule.get(k, 0)) + int(now_rule.get(k, 0)) for k, p in enumerate(report["pairs"])
+    ]
+    report["strongest"] = np.bincount(kind, minlength=len(BLOCKING_RULES)).astype(int)
+    email_count = dict(prev["tgt_email_count"])
+    for e in old_tgt.email[changed]:
+        if e:
+            email_count[e] -= 1
+            if not email_count[e]:
+                del email_count[e]
+    for e in tgt.email[changed]:
+        if e:
+            email_count[e] = email_count.get(e, 0) + 1
+    prep = _finish(
+        src,
+        tgt,
+        s,
+        t,
+        kind,
+        scored,
+        report,
+        prev["crowded_names"],
+        prev["t_rank"],
+        settings,
+        email_count=email_count,
+        frozen=True,
+    )
+    # The records to classify again: those that met an edited account, before or after, or
+    # whose email an edited account had or has (the count of accounts with that email).
+    emails = {e for e in np.concatenate([old_tgt.email[changed], tgt.email[changed]]) if e}
+    dirty = set(prev["s"][~kept].tolist()) | set(s_add.tolist())
+    dirty.update(np.flatnonzero(pd.Series(src.email).isin(emails).to_numpy()).tolist())
+    verdicts = {i: v for i, v in prev["verdicts"].items() if i not in dirty}
+    for name in ("src_email_count", "src_matricule_count", "tgt_pos", "src_pos"):
+        prep[name] = prev[name]
+    prep.update(con=con, src_frame=prev["src_frame"], target=target.copy(), verdicts=verdicts)
+    if "taken_generation" in prev:
+        prep["taken_generation"] = prev["taken_generation"]
+    log.info("matched %d edited accounts again: %d records to classify again", len(changed), len(dirty))
+    return prep
+
+
 _PREPARED: dict[tuple[Any, ...], dict[str, Any]] = {}
+_PREPARED_LOCK = threading.Lock()
+_GENERATIONS = itertools.count()  # numbers the states of account ownership seen by match()
 
 
 def _prepared(
@@ -875,15 +1113,35 @@ def _prepared(
     settings: MatchSettings,
     key: Hashable | None,
 ) -> dict[str, Any]:
-    """:func:`_prepare`, kept for the last two ``key`` values (see ``prepared_key`` of :func:`match`)."""
+    """:func:`_prepare`, kept for the last two ``key`` values (see ``prepared_key`` of
+    :func:`match`). A new key whose data differs from the last one's by a few edited
+    accounts is followed from it (:func:`_reprepare`) instead of prepared from scratch."""
     if key is None:
         return _prepare(src_frame, src_ids, target, tgt_ids, settings)
     full_key = (key, settings)
-    if full_key not in _PREPARED:
-        if len(_PREPARED) >= 2:
-            _PREPARED.pop(next(iter(_PREPARED)))
-        _PREPARED[full_key] = _prepare(src_frame, src_ids, target, tgt_ids, settings)
-    return _PREPARED[full_key]
+    with _PREPARED_LOCK:
+        if full_key in _PREPARED:
+            return _PREPARED[full_key]
+        prep = None
+        last = next((k for k in reversed(_PREPARED) if k[1] == settings), None)
+        if last is not None:
+            prev = _PREPARED.pop(last)
+            prep = _reprepare(prev, src_frame, src_ids, target, tgt_ids, settings)
+            if prep is None:
+                _close(prev)
+        if prep is None:
+            prep = _prepare(src_frame, src_ids, target, tgt_ids, settings, keep=True)
+        while len(_PREPARED) >= 2:
+            _close(_PREPARED.pop(next(iter(_PREPARED))))
+        _PREPARED[full_key] = prep
+        return prep
+
+
+def _close(prep: dict[str, Any]) -> None:
+    """Free a prepared match's DuckDB tables."""
+    con = prep.pop("con", None)
+    if con is not None:
+        con.close()
 
 
 _PREPARED_NAMES = (
@@ -917,6 +1175,31 @@ _PREPARED_NAMES = (
 )
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _gc_paused(fn: _F) -> _F:
+    """Run ``fn`` with Python's cyclic garbage collector paused (and restored after).
+
+    Matching allocates millions of small objects; each allocation burst triggers a
+    collection that walks every tracked object in the process, a cost that grows with
+    what the process holds (~0.6 s per match of 100,000 records in the app). Nothing
+    matching allocates is cyclic garbage worth collecting early."""
+
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused  # type: ignore[return-value]
+
+
+@_gc_paused
 def match(
     source: pd.DataFrame,
     target: pd.DataFrame,
@@ -943,7 +1226,12 @@ def match(
     ``prepared_key``: a hashable naming the source, target and mapping as they are (e.g. a
     workspace's data version); when given, the normalised sides, candidate pairs and scores
     are kept, and the next call with the same key and settings only classifies again (the
-    ledger and decisions may differ). The caller must change the key when the data changes.
+    ledger and decisions may differ). The caller must change the key when the data changes;
+    a new key whose target differs from the last one's by a few accounts (inline edits, up to
+    2 % of them) is followed from it: only those accounts are normalised, blocked and scored
+    again, and only the records that met them are classified again (same result as from
+    scratch). With a key, ``candidates`` is shared by the results of the same data: its
+    arrays are read-only (copy the frame to change it).
 
     Ids are compared as cleaned text everywhere (``" P1"`` is ``P1``, ``42.0`` is ``42``),
     in the records, the ledger and the decisions; ``records.source_id`` holds the cleaned id.
@@ -1028,16 +1316,24 @@ def match(
     taken.update({tid: _DISPUTED for tid, n in ledger_claims.items() if n > 1})
     src_ids: list[str] = src.ids.tolist()
 
+    consulted: list[tuple[str, bool]] = []  # what owned_by_other answered for the record being classified
+
     def owned_by_other(tid: str, sid: str) -> bool:
         """True when the account belongs to another Payfit record (ledger, Payfit id, a decision)."""
-        return taken.get(tid, sid) != sid
+        owned = taken.get(tid, sid) != sid
+        consulted.append((tid, owned))
+        return owned
 
-    for i, sid in enumerate(src_ids):
-        d = decided.get(sid)
-        if d is not None and d.action == "exclude":
+    # The records a decision or the ledger speaks for, in the records' order.
+    src_pos: dict[str, int] = prep["src_pos"]
+    with_decision = [(i, src_ids[i]) for i in sorted(src_pos[sid] for sid in decided if sid in src_pos)]
+    with_ledger = [(i, src_ids[i]) for i in sorted(src_pos[sid] for sid in ledger if sid in src_pos)]
+    for i, sid in with_decision:
+        if decided[sid].action == "exclude":
             setrec(i, "excluded", "none", None, None, "decision", "on the exclusion list")
-    for i, sid in enumerate(src_ids):
-        if out[i] is not None or sid not in ledger:
+    synced: list[tuple[int, str]] = []  # (source position, account) of the records the ledger links
+    for i, sid in with_ledger:
+        if out[i] is not None:
             continue
         tid = ledger[sid]
         if ledger_claims[tid] > 1:
@@ -1059,11 +1355,15 @@ def match(
             )
             continue
         taken[tid] = sid
-        src_row = src_frame.iloc[i].to_dict()
+        synced.append((i, tid))
+    # Rows as dicts, read in bulk (one .iloc per record costs ~100 µs).
+    src_rows = src_frame.iloc[[i for i, _ in synced]].to_dict("records")
+    tgt_rows = target.iloc[[tgt_pos[tid] for _, tid in synced]].to_dict("records")
+    for (i, tid), src_row, tgt_row in zip(synced, src_rows, tgt_rows, strict=True):
         changes = changed_since(
             src_row,
-            (ledger_values or {}).get(sid, {}),
-            target.iloc[tgt_pos[tid]].to_dict(),
+            (ledger_values or {}).get(src_ids[i], {}),
+            tgt_row,
             fields,
             default_region=settings.default_region,
             hint=src_row.get("_hint"),
@@ -1072,15 +1372,15 @@ def match(
         reason = ("changed: " + ", ".join(c[0] for c in changes)) if changes else ""
         setrec(i, "synced", action, tid, 100.0, "ledger", reason)
     chosen: dict[str, int] = {}
-    for i, sid in enumerate(src_ids):
-        d = decided.get(sid)
-        if out[i] is None and d is not None and d.action == "link" and d.target_id:
+    for i, sid in with_decision:
+        d = decided[sid]
+        if out[i] is None and d.action == "link" and d.target_id:
             chosen[d.target_id] = chosen.get(d.target_id, 0) + 1
     # An account two people's decisions both claim stays out of the automatic rules until resolved.
     taken.update({tid: _DISPUTED for tid, n in chosen.items() if n > 1})
-    for i, sid in enumerate(src_ids):
-        d = decided.get(sid)
-        if out[i] is not None or d is None:
+    for i, sid in with_decision:
+        d = decided[sid]
+        if out[i] is not None:
             continue
         if d.action == "link" and chosen.get(d.target_id or "", 0) > 1:
             conflict(
@@ -1224,11 +1524,33 @@ def match(
             reason += "; the birth dates differ by a day/month swap"
         return _conflict(reason, "name", tid, float(score[k]))
 
+    # A verdict depends on the prepared data and on who owns the accounts it asked about:
+    # kept with the prepared data, it stands while those answers stand (see _reprepare).
+    # Each distinct state of ``taken`` gets a generation number: a verdict of the current
+    # generation stands without asking again.
+    verdicts: dict[int, tuple[_Verdict, tuple[tuple[str, bool], ...], int]] | None = prep.get("verdicts")
+    generation = -1
+    if verdicts is not None:
+        last_gen, last_taken = prep.get("taken_generation", (-1, None))
+        if last_taken == taken:
+            generation = last_gen
+        else:
+            generation = next(_GENERATIONS)
+            prep["taken_generation"] = (generation, dict(taken))
     proposals: dict[str, list[tuple[int, _Verdict]]] = {}  # target -> [(source position, verdict)]
     for i in range(n_s):
         if out[i] is not None:
             continue
-        verdict = automatic(i)
+        kept = verdicts.get(i) if verdicts is not None else None
+        if kept is not None and (
+            kept[2] == generation or all((taken.get(tid, src_ids[i]) != src_ids[i]) == owned for tid, owned in kept[1])
+        ):
+            verdict = kept[0]
+        else:
+            consulted.clear()
+            verdict = automatic(i)
+            if verdicts is not None:
+                verdicts[i] = (verdict, tuple(consulted), generation)
         if verdict.action == "link" and verdict.target_id is not None:
             proposals.setdefault(verdict.target_id, []).append((i, verdict))
         else:
@@ -1243,18 +1565,19 @@ def match(
                 reason = f"{len(claims)} Payfit records point to the same Equify account {label(tgt_pos[tid])}"
                 setrec(i, "conflict", "none", tid, v.score, v.rule, reason)
 
-    cols = list(zip(*out, strict=True)) if n_s else [()] * 6
+    cols = [[row[c] for row in out] for c in range(6)]  # type: ignore[index]
     records = pd.DataFrame(
         {
-            "source_id": pd.Series(src_ids, dtype=object),
-            "category": pd.Series(cols[0], dtype=object),
-            "action": pd.Series(cols[1], dtype=object),
-            "target_id": pd.Series(cols[2], dtype=object),
-            "score": pd.Series(cols[3], dtype=float),
-            "rule": pd.Series(cols[4], dtype=object),
-            "reason": pd.Series(cols[5], dtype=object),
+            "source_id": _obj(src_ids),
+            "category": _obj(cols[0]),
+            "action": _obj(cols[1]),
+            "target_id": _obj(cols[2]),
+            "score": np.array([np.nan if x is None else x for x in cols[3]], dtype=float),
+            "rule": _obj(cols[4]),
+            "reason": _obj(cols[5]),
         },
         columns=RECORD_COLUMNS,
+        copy=False,
     )
     links = records.loc[
         records["action"].isin(["link", "update", "none"])
@@ -1262,7 +1585,12 @@ def match(
         & records["target_id"].notna(),
         LINK_COLUMNS,
     ].reset_index(drop=True)
-    # The prepared pairs are shared by later matches of the same data: hand out copies.
+    # Kept pairs are shared by later matches of the same data: their arrays are read-only,
+    # and each result gets its own frame over them.
     return MatchResult(
-        records=records, links=links, candidates=candidates.copy(), settings=settings, blocking=report.copy()
+        records=records,
+        links=links,
+        candidates=candidates.copy(deep=False),
+        settings=settings,
+        blocking=report.copy(),
     )

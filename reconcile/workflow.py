@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .equify import read_equify_accounts, read_equify_file
@@ -293,9 +294,25 @@ def run_journal(ws: Workspace, run_id: str) -> pd.DataFrame:
 
 
 def scoped_source(ws: Workspace, records: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The Payfit records inside the chosen relation (active employees by default)."""
-    records = ws.payfit_records() if records is None else records
-    return records[records["status"].isin(ws.relation().statuses())].reset_index(drop=True)
+    """The Payfit records inside the chosen relation (active employees by default).
+
+    Without ``records``, the workspace's, kept per records' version and relation (each call
+    returns its own copy)."""
+    statuses = ws.relation().statuses()
+    if records is not None:
+        return records[records["status"].isin(statuses)].reset_index(drop=True)
+    key = (ws.identity, ws.table_version("payfit_records"), tuple(statuses))
+    kept = _SCOPED.get(key)
+    if kept is None:
+        records = ws.payfit_records()
+        kept = records[records["status"].isin(statuses)].reset_index(drop=True)
+        while len(_SCOPED) >= 2:
+            _SCOPED.pop(next(iter(_SCOPED)))
+        _SCOPED[key] = kept
+    return kept.copy()
+
+
+_SCOPED: dict[tuple[Any, ...], pd.DataFrame] = {}
 
 
 def run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResult:
@@ -374,52 +391,136 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     :data:`EDITABLE_REVIEW_COLUMNS`), ``score``, ``reason``, and ``search`` (the text
     :func:`filter_review` searches: names, emails, ids and reason, accents and case folded).
     """
-    src = scoped_source(ws).drop_duplicates("id").set_index("id")
-    accounts = ws.equify_accounts().drop_duplicates("id").set_index("id")
     region = result.settings.default_region
     rec = result.records
-    s = src.reindex(rec["source_id"])
-    a = accounts.reindex(rec["target_id"])
-    phones = [
-        (p.e164 or p.raw)
-        for p in (remembered_phone(v, region, h) for v, h in zip(s["phoneNumber"], s["country"], strict=True))
-    ]
+    src = _source_part(ws, region).reindex(rec["source_id"])
+    a = ws.equify_accounts().drop_duplicates("id").set_index("id").reindex(rec["target_id"])
     has_account = a["firstName"].notna().to_numpy() | a["lastName"].notna().to_numpy()
+    account = np.where(has_account, _names(a["firstName"], a["lastName"]), None)
+    columns = {
+        "source_id": rec["source_id"],
+        "category": rec["category"],
+        "action": rec["action"],
+        "name": src["name"],
+        "email": src["email"],
+        "phone": src["phone"],
+        "team": src["team"],
+        "target_id": rec["target_id"],
+        "account": account,
+        "account_first": a["firstName"],
+        "account_last": a["lastName"],
+        "account_email": a["email"],
+        "account_phone": a["phoneNumber"],
+        "reason": rec["reason"],
+    }
     out = pd.DataFrame(
-        {
-            "source_id": rec["source_id"].to_numpy(),
-            "category": rec["category"].to_numpy(),
-            "action": rec["action"].to_numpy(),
-            "name": [_name(f, la) for f, la in zip(s["firstName"], s["lastName"], strict=True)],
-            "email": s["email"].to_numpy(),
-            "phone": phones,
-            "team": s["teamName"].to_numpy(),
-            "target_id": rec["target_id"].to_numpy(),
-            "account": [
-                _name(f, la) if ok else None
-                for f, la, ok in zip(a["firstName"], a["lastName"], has_account, strict=True)
-            ],
-            "account_first": a["firstName"].to_numpy(),
-            "account_last": a["lastName"].to_numpy(),
-            "account_email": a["email"].to_numpy(),
-            "account_phone": a["phoneNumber"].to_numpy(),
-            "score": rec["score"].to_numpy(dtype=float),
-            "reason": rec["reason"].to_numpy(),
-        },
+        {name: _text(columns[name]) for name in REVIEW_COLUMNS if name in columns},
         columns=REVIEW_COLUMNS,
+        copy=False,
     )
-    parts = (
-        out[["name", "email", "account", "account_email", "reason", "source_id", "target_id"]].fillna("").astype(str)
+    out["score"] = rec["score"].to_numpy(dtype=float)
+    if len(out):
+        theirs = [
+            f"{n or ''} {e or ''} {t or ''}"
+            for n, e, t in zip(account, out["account_email"], out["target_id"], strict=True)
+        ]
+        reasons = [r or "" for r in out["reason"]]
+        out["search"] = _obj_array(
+            [
+                f"{x} {y} {z}"
+                for x, y, z in zip(src["search"].fillna(""), _folded_memo(theirs), _folded_memo(reasons), strict=True)
+            ]
+        )
+    else:
+        out["search"] = np.array([], dtype=object)
+    return out
+
+
+def _text(values: Any) -> np.ndarray:
+    """An object array with ``None`` for every missing value (NaN from a reindex included)."""
+    arr = np.asarray(values, dtype=object)
+    missing = pd.isna(arr)
+    if missing.any():
+        arr = arr.copy()
+        arr[missing] = None
+    return arr
+
+
+def _obj_array(values: list[Any]) -> np.ndarray:
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _source_part(ws: Workspace, region: str) -> pd.DataFrame:
+    """The review table's Payfit columns, indexed by record id: ``name``, ``email``, ``phone``
+    (E.164 when it parses), ``team``, and ``search`` (name, email and id, folded). Kept per
+    records' version, relation and region: an edit or a decision does not rebuild it."""
+    key = (ws.identity, ws.table_version("payfit_records"), ws.relation(), region)
+    if _SOURCE_PART[0] != key:
+        src = scoped_source(ws).drop_duplicates("id")
+        phones = [
+            (p.e164 or p.raw)
+            for p in (remembered_phone(v, region, h) for v, h in zip(src["phoneNumber"], src["country"], strict=True))
+        ]
+        name = _names(src["firstName"], src["lastName"])
+        part = pd.DataFrame(
+            {"name": name, "email": src["email"].to_numpy(), "phone": phones, "team": src["teamName"].to_numpy()},
+            index=pd.Index(src["id"].to_numpy(), name="id"),
+        )
+        mine = (
+            pd.Series(name, dtype=object)
+            + " "
+            + src["email"].fillna("").to_numpy()
+            + " "
+            + src["id"].fillna("").to_numpy()
+        )
+        part["search"] = _folded(mine).to_numpy() if len(part) else []
+        _SOURCE_PART[:] = [key, part]
+    return _SOURCE_PART[1]
+
+
+_SOURCE_PART: list[Any] = [None, None]
+
+
+def _names(first: pd.Series, last: pd.Series) -> np.ndarray:
+    """``"First Last"`` of each row (:func:`_name`, vectorised: each distinct value cleaned once,
+    remembered across calls; the memo is emptied past 1,000,000 values)."""
+    values = first.tolist() + last.tolist()
+    fresh = [v for v in dict.fromkeys(values) if isinstance(v, str) and v not in _CLEANED]
+    if len(_CLEANED) + len(fresh) > 1_000_000:
+        _CLEANED.clear()
+        fresh = [v for v in dict.fromkeys(values) if isinstance(v, str)]
+    _CLEANED.update((v, clean_text(v) or "") for v in fresh)
+    get = _CLEANED.get
+    n = len(first)
+    return _obj_array(
+        [f"{get(f, '')} {get(la, '')}".strip() or "(no name)" for f, la in zip(values[:n], values[n:], strict=True)]
     )
-    joined = parts["name"].str.cat([parts[c] for c in parts.columns[1:]], sep=" ") if len(out) else parts["name"]
-    out["search"] = _folded(joined) if len(out) else joined
-    return out.astype({c: object for c in REVIEW_COLUMNS if c != "score"}).where(out.notna(), None)
+
+
+_CLEANED: dict[str, str] = {}
 
 
 def _folded(text: pd.Series) -> pd.Series:
     """Text without accents, lower-cased, separators as spaces (vectorised)."""
     plain = text.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.lower()
     return plain.str.replace(r"[-'’._,;()/]+", " ", regex=True)
+
+
+def _folded_memo(texts: list[str]) -> list[str]:
+    """:func:`_folded` of each text, each text folded once across calls (the accounts' and
+    reasons' texts barely change between two matches); the memo is emptied past 1,000,000 texts."""
+    distinct = dict.fromkeys(texts)
+    fresh = [v for v in distinct if v not in _FOLDED]
+    if len(_FOLDED) + len(fresh) > 1_000_000:
+        _FOLDED.clear()
+        fresh = list(distinct)
+    if fresh:
+        _FOLDED.update(zip(fresh, _folded(pd.Series(fresh, dtype=object)).tolist(), strict=True))
+    values = texts
+    return [_FOLDED[v] for v in values]
+
+
+_FOLDED: dict[str, str] = {}
 
 
 #: What the Review page can filter on: the evidence that decided each record (``records.rule``).

@@ -304,23 +304,43 @@ class Workspace:
     def payfit_records(self) -> pd.DataFrame:
         """All Payfit records, :data:`PAYFIT_COLUMNS`, text as ``object`` with ``None`` for missing.
 
-        Read once per :attr:`data_version`; each call returns its own copy."""
+        Read once per :meth:`table_version`; each call returns its own copy."""
         return self._frame("payfit_records", f"SELECT {_cols(PAYFIT_COLUMNS)} FROM payfit_records ORDER BY id")
 
     def equify_accounts(self) -> pd.DataFrame:
         """All Equify accounts: :data:`ACCOUNT_COLUMNS` plus ``origin`` (import|payfit_sync).
 
-        Read once per :attr:`data_version`; each call returns its own copy."""
+        Read once per :meth:`table_version`; each call returns its own copy."""
         return self._frame(
             "equify_accounts",
             f"SELECT {_cols(ACCOUNT_COLUMNS)}, origin FROM equify_accounts ORDER BY created_at, id",
         )
 
+    def table_version(self, table: str) -> str:
+        """Changes whenever ``table`` (``payfit_records`` or ``equify_accounts``) changes: a
+        narrower key than :attr:`data_version` (an edited account leaves the records' version)."""
+        row = self._con.cursor().execute(self._table_version_sql(table)).fetchone()
+        return "/".join(map(str, row or ()))
+
+    @staticmethod
+    def _table_version_sql(table: str) -> str:
+        if table == "payfit_records":
+            return (
+                "SELECT (SELECT max(seq) FROM activity WHERE kind = 'load' AND subject = 'payfit_records'),"
+                " (SELECT count(*) FROM payfit_records)"
+            )
+        if table == "equify_accounts":
+            return (
+                "SELECT (SELECT max(seq) FROM activity WHERE (kind = 'load' AND subject = 'equify_accounts') OR kind = 'edit'),"
+                " (SELECT count(*) FROM equify_accounts), (SELECT max(updated_at) FROM equify_accounts)"
+            )
+        raise ValueError(f"no version is kept for table {table!r}")
+
     def _frame(self, table: str, sql: str) -> pd.DataFrame:
-        version = self.data_version
+        version = self.table_version(table)
         kept = self._frames.get(table)
         if kept is None or kept[0] != version:
-            kept = (version, _objects(self.query(sql)))
+            kept = (version, _objects(self.query(sql)).copy())  # the copy is consolidated: later copies are cheap
             self._frames[table] = kept
         return kept[1].copy()
 
@@ -449,8 +469,11 @@ class Workspace:
         if after == before:
             return before, after
         with self.transaction() as cur:
+            version = self._version_in(cur, "equify_accounts")
             self._write_edit(cur, account_id, field, before, after)
             self._log_undo(cur, undoing)
+            new_version = self._version_in(cur, "equify_accounts")
+        self._patch_accounts(version, new_version, [(account_id, field, before, after)])
         return before, after
 
     def edit_accounts(self, edits: list[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None, str | None]]:
@@ -467,9 +490,33 @@ class Workspace:
                 checked.append((account_id, field, before, after))
         if checked:
             with self.transaction() as cur:
+                version = self._version_in(cur, "equify_accounts")
                 for account_id, field, before, after in checked:
                     self._write_edit(cur, account_id, field, before, after)
+                new_version = self._version_in(cur, "equify_accounts")
+            self._patch_accounts(version, new_version, checked)
         return checked
+
+    def _version_in(self, cur: duckdb.DuckDBPyConnection, table: str) -> str:
+        """:meth:`table_version` as seen inside a transaction."""
+        return "/".join(map(str, cur.execute(self._table_version_sql(table)).fetchone() or ()))
+
+    def _patch_accounts(self, before: str, after: str, edits: list[tuple[str, str, str | None, str | None]]) -> None:
+        """Once committed edits took the accounts from version ``before`` to ``after``: apply
+        them to the kept accounts frame (:meth:`equify_accounts`) if it is at ``before``, so the
+        next read needs no query. Both versions are read inside the edit's transaction, so a
+        write by anyone else in between leaves the frame at an older version, read again."""
+        kept = self._frames.get("equify_accounts")
+        if kept is None or kept[0] != before:
+            return
+        frame = kept[1]
+        rows = pd.Index(frame["id"]).get_indexer([e[0] for e in edits])
+        if (rows < 0).any():
+            self._frames.pop("equify_accounts", None)
+            return
+        for row, (_account, field, _before, value) in zip(rows.tolist(), edits, strict=True):
+            frame.iat[row, frame.columns.get_loc(field)] = value
+        self._frames["equify_accounts"] = (after, frame)
 
     def _checked_edit(self, account_id: str, field: str, value: str | None) -> tuple[str | None, str | None]:
         """``(before, after)`` of an edit, ``after`` normalised; :class:`InputError` when invalid."""

@@ -314,3 +314,38 @@ def test_a_version_1_workspace_is_migrated_and_keeps_its_data(tmp_path: Path):
         records = ws.payfit_records()
         assert records["id"].tolist() == ["p1"] and records["firstName"].tolist() == ["Hélène"]
         assert "jobName" in records.columns and records["jobName"].tolist() == [None]
+
+
+def _fresh_accounts(ws: Workspace) -> pd.DataFrame:
+    """The accounts as a new read from the file gives them (the kept frame set aside)."""
+    ws._frames.pop("equify_accounts", None)
+    return ws.equify_accounts()
+
+
+def test_kept_accounts_follow_edits_and_undo(demo_workspace: Workspace):
+    """Edits update the kept accounts frame in place of a new read: it must equal one."""
+    ws = demo_workspace
+    ids = ws.equify_accounts()["id"].tolist()
+    ws.edit_accounts([(ids[0], "email", "kept.one@example.fr"), (ids[1], "lastName", "Nouveau"), (ids[2], "email", None)])
+    kept = ws.equify_accounts()
+    assert kept.loc[kept["id"] == ids[0], "email"].item() == "kept.one@example.fr"
+    assert kept.loc[kept["id"] == ids[2], "email"].item() is None
+    pd.testing.assert_frame_equal(kept, _fresh_accounts(ws))
+    ws.edit_account(ids[3], "phoneNumber", "06 12 34 56 78")
+    seq = int(ws.activity().query("kind == 'edit'")["seq"].iloc[0])
+    ws.undo(seq)
+    pd.testing.assert_frame_equal(ws.equify_accounts(), _fresh_accounts(ws))
+
+
+def test_kept_accounts_are_read_again_after_another_write(demo_workspace: Workspace):
+    """A frame kept before someone else's write is not patched into a newer version."""
+    ws = demo_workspace
+    ids = ws.equify_accounts()["id"].tolist()
+    stale = ws._frames["equify_accounts"]
+    older = stale[1].copy()
+    ws._frames["equify_accounts"] = ("an older version", older)
+    ws.edit_accounts([(ids[0], "firstName", "Autre")])
+    assert older.loc[0, "firstName"] != "Autre"  # not patched: it was not the version edited
+    now = ws.equify_accounts()
+    assert now.loc[now["id"] == ids[0], "firstName"].item() == "Autre"
+    pd.testing.assert_frame_equal(now, _fresh_accounts(ws))
