@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,18 @@ __all__ = [
     "source_card",
     "check_payfit_connection",
     "undecide_and_rematch",
+    # the review step
+    "ReviewFilter",
+    "accept_likely_matches",
+    "activity_table",
+    "edit_table_and_rematch",
+    "filter_review",
+    "likely_matches",
+    "page_of",
+    "side_by_side",
+    "table_edits",
+    "table_ticks",
+    "undo_and_rematch",
 ]
 
 
@@ -209,13 +221,14 @@ def phone_summary(
     if col not in source.columns:
         return None
     phones = [remembered_phone(v, "FR", h) for v, h in zip(source[col], source["country"], strict=True)]
+    bad = [i for i, p in enumerate(phones) if p.status in ("invalid", "corrupted")]
+    names = _names(source["firstName"].iloc[bad], source["lastName"].iloc[bad])
     return {
         "assumed": sum("country_code_assumed" in p.flags for p in phones),
         "ambiguous": sum("region_ambiguous" in p.flags for p in phones),
         "unreadable": [
-            f"{_name(r.firstName, r.lastName)} ({p.raw}{', corrupted by a spreadsheet' if p.status == 'corrupted' else ''})"
-            for r, p in zip(source.itertuples(), phones, strict=True)
-            if p.status in ("invalid", "corrupted")
+            f"{name} ({phones[i].raw}{', corrupted by a spreadsheet' if phones[i].status == 'corrupted' else ''})"
+            for i, name in zip(bad, names, strict=True)
         ],
     }
 
@@ -396,7 +409,7 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     src = _source_part(ws, region).reindex(rec["source_id"])
     a = ws.equify_accounts().drop_duplicates("id").set_index("id").reindex(rec["target_id"])
     has_account = a["firstName"].notna().to_numpy() | a["lastName"].notna().to_numpy()
-    account = np.where(has_account, _names(a["firstName"], a["lastName"]), None)
+    account = np.where(has_account, _names(a["firstName"], a["lastName"], slot="review.account"), None)
     columns = {
         "source_id": rec["source_id"],
         "category": rec["category"],
@@ -481,22 +494,46 @@ def _source_part(ws: Workspace, region: str) -> pd.DataFrame:
 _SOURCE_PART: list[Any] = [None, None]
 
 
-def _names(first: pd.Series, last: pd.Series) -> np.ndarray:
+def _names(first: pd.Series, last: pd.Series, *, slot: str | None = None) -> np.ndarray:
     """``"First Last"`` of each row (:func:`_name`, vectorised: each distinct value cleaned once,
-    remembered across calls; the memo is emptied past 1,000,000 values)."""
-    values = first.tolist() + last.tolist()
-    fresh = [v for v in dict.fromkeys(values) if isinstance(v, str) and v not in _CLEANED]
-    if len(_CLEANED) + len(fresh) > 1_000_000:
-        _CLEANED.clear()
-        fresh = [v for v in dict.fromkeys(values) if isinstance(v, str)]
-    _CLEANED.update((v, clean_text(v) or "") for v in fresh)
-    get = _CLEANED.get
-    n = len(first)
-    return _obj_array(
-        [f"{get(f, '')} {get(la, '')}".strip() or "(no name)" for f, la in zip(values[:n], values[n:], strict=True)]
-    )
+    remembered across calls; the memo is emptied past 1,000,000 values). With ``slot``, the
+    last call's input and output under that name are kept, and only the rows whose names
+    differ from it are formatted again (a review table after one edit)."""
+    if not len(first):
+        return np.array([], dtype=object)
+    f_arr, l_arr = first.to_numpy(dtype=object), last.to_numpy(dtype=object)
+    kept = _NAMES_KEPT.get(slot) if slot else None
+    if kept is not None and len(kept[0]) == len(f_arr):
+        same = _same_values(kept[0], f_arr) & _same_values(kept[1], l_arr)
+        out = kept[2].copy()
+        todo = np.flatnonzero(~same)
+    else:
+        out = np.empty(len(f_arr), dtype=object)
+        todo = np.arange(len(f_arr))
+    if len(todo):
+        fs, ls = f_arr[todo].tolist(), l_arr[todo].tolist()
+        fresh = [v for v in dict.fromkeys(fs + ls) if isinstance(v, str) and v not in _CLEANED]
+        if len(_CLEANED) + len(fresh) > 1_000_000:
+            _CLEANED.clear()
+            fresh = [v for v in dict.fromkeys(fs + ls) if isinstance(v, str)]
+        _CLEANED.update((v, clean_text(v) or "") for v in fresh)
+        get = _CLEANED.get
+        out[todo] = [f"{get(f, '')} {get(la, '')}".strip() or "(no name)" for f, la in zip(fs, ls, strict=True)]
+    if slot:
+        _NAMES_KEPT[slot] = (f_arr, l_arr, out)
+    return out
 
 
+def _same_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise equality of two object arrays where missing equals missing (None, NaN)."""
+    same = np.asarray(a == b, dtype=bool)
+    differ = np.flatnonzero(~same)
+    if len(differ):
+        same[differ] = pd.isna(a[differ]) & pd.isna(b[differ])
+    return same
+
+
+_NAMES_KEPT: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 _CLEANED: dict[str, str] = {}
 
 
@@ -592,7 +629,9 @@ def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_na
         | cands["rule"].isin(["payfit_id", "matricule"])
     )
     cands = cands[evidence]
-    accounts = ws.equify_accounts()[["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "relation"]]
+    accounts = ws.equify_accounts(cands["target_id"])[
+        ["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "relation"]
+    ]
     merged = cands.merge(accounts, left_on="target_id", right_on="id", how="left").drop(columns="id")
     order = ["firstName", "lastName", "email", "phoneNumber", "birthDate", "relation", "score", "name_score"]
     order += ["email_equal", "phone_agree", "birthdate_equal", "rule", "target_id"]
@@ -637,6 +676,8 @@ def table_edits(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]
             raise InputError(f"row {k + 1} is not in the table any more: edit it again")
         row = shown.iloc[k]
         for column, value in changes.items():
+            if column == TICK_COLUMN:
+                continue  # a tick is no edit (see table_ticks)
             field = EDITABLE_REVIEW_COLUMNS.get(column)
             if field is None:
                 raise InputError(f"the column {column!r} cannot be edited")
@@ -644,6 +685,29 @@ def table_edits(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]
                 raise InputError(f"{row['name']} has no Equify account to edit")
             edits.append((str(row["target_id"]), field, None if value is None else str(value)))
     return edits
+
+
+#: The review table's tick box column: ticked rows are what the bulk actions act on.
+TICK_COLUMN = "tick"
+
+
+def table_ticks(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]], ticked: Iterable[str]) -> list[str]:
+    """The source ids ticked once the tick boxes changed in a review table were applied.
+
+    ``shown`` and ``edited_rows`` are as for :func:`table_edits` (positions in ``shown``,
+    whatever the sorting on screen); ``ticked`` the ids ticked before. Returns the ticked
+    ids in ``shown``'s order (a tick outside ``shown`` is dropped: ticks belong to the rows
+    on screen). Raises :class:`InputError` for a position outside ``shown``.
+    """
+    ids = shown["source_id"].astype(str).tolist()
+    now = set(ticked) & set(ids)
+    for position, changes in edited_rows.items():
+        k = int(position)
+        if not 0 <= k < len(shown):
+            raise InputError(f"row {k + 1} is not in the table any more: tick it again")
+        if TICK_COLUMN in changes:
+            (now.add if changes[TICK_COLUMN] else now.discard)(ids[k])
+    return [i for i in ids if i in now]
 
 
 def edit_table_and_rematch(
@@ -674,17 +738,17 @@ def likely_matches(ws: Workspace, result: MatchResult, threshold: float) -> pd.D
     review = proposals[proposals["kind"] == "review"]
     if review.empty:
         return pd.DataFrame(columns=["source_id", "name", "target_id", "account", "score", "reason"])
-    names = scoped_source(ws).set_index("id")
-    accounts = ws.equify_accounts().set_index("id")
-    reasons = result.records.set_index("source_id")["reason"]
+    names = _source_part(ws, result.settings.default_region)["name"].reindex(review["source_id"])
+    accounts = ws.equify_accounts(review["target_id"]).set_index("id").reindex(review["target_id"])
+    reasons = result.records.set_index("source_id")["reason"].reindex(review["source_id"])
     return pd.DataFrame(
         {
-            "source_id": review["source_id"].tolist(),
-            "name": [_name(names.loc[s, "firstName"], names.loc[s, "lastName"]) for s in review["source_id"]],
-            "target_id": review["target_id"].tolist(),
-            "account": [_name(accounts.loc[t, "firstName"], accounts.loc[t, "lastName"]) for t in review["target_id"]],
-            "score": review["score"].astype(float).tolist(),
-            "reason": [reasons[s] for s in review["source_id"]],
+            "source_id": review["source_id"].to_numpy(dtype=object),
+            "name": names.to_numpy(dtype=object),
+            "target_id": review["target_id"].to_numpy(dtype=object),
+            "account": _names(accounts["firstName"], accounts["lastName"]),
+            "score": review["score"].to_numpy(dtype=float),
+            "reason": reasons.to_numpy(dtype=object),
         }
     )
 
@@ -720,9 +784,8 @@ def activity_table(ws: Workspace, limit: int = 200) -> pd.DataFrame:
     undone = set(log.loc[log["kind"] == "undo", "subject"].astype(str))
     shown = set(log.head(limit)["subject"].dropna())
     names = {}
-    for frame in (ws.payfit_records(), ws.equify_accounts()):
-        wanted = frame[frame["id"].isin(shown)]
-        names.update({r.id: _name(r.firstName, r.lastName) for r in wanted.itertuples()})
+    for frame in (ws.payfit_records(shown), ws.equify_accounts(shown)):
+        names.update({r.id: _name(r.firstName, r.lastName) for r in frame.itertuples()})
     # The latest entry per record or field: only it can be undone (earlier ones first need it undone).
     latest: dict[tuple[str, str, str | None], int] = {}
     for row in log.itertuples():
@@ -760,11 +823,11 @@ def _rematched(ws: Workspace, write: Callable[[], object], settings: MatchSettin
     changed = after[(old["category"] != after["category"]) | (old["action"] != after["action"])]
     if changed.empty:
         return []
-    names = scoped_source(ws).set_index("id").reindex(changed.index)
+    names = _source_part(ws, (settings or MatchSettings()).default_region)["name"]
     return [
         Move(
             str(sid),
-            _name(names.loc[sid, "firstName"], names.loc[sid, "lastName"]),
+            str(names.get(sid, sid)),
             _set_label(old.loc[sid, "category"], old.loc[sid, "action"]),
             _set_label(row.category, row.action),
         )
@@ -833,7 +896,7 @@ def accounts_table(ws: Workspace) -> pd.DataFrame:
 
 def source_card(ws: Workspace, source_id: str) -> pd.DataFrame:
     """One Payfit record as ``field`` / ``value`` rows (the mapped fields, then team and status)."""
-    records = ws.payfit_records().set_index("id")
+    records = ws.payfit_records([source_id]).set_index("id")
     if source_id not in records.index:
         raise InputError(f"unknown Payfit record {source_id!r}")
     row = records.loc[source_id]
@@ -853,8 +916,8 @@ def side_by_side(ws: Workspace, result: MatchResult, source_id: str, target_id: 
     swapped``, ``no evidence``), ``points`` (float, what the field added to the pair's score;
     NaN where it adds nothing). Raises :class:`InputError` for an unknown record or account.
     """
-    records = ws.payfit_records().set_index("id")
-    accounts = ws.equify_accounts().set_index("id")
+    records = ws.payfit_records([source_id]).set_index("id")
+    accounts = ws.equify_accounts([target_id]).set_index("id")
     if source_id not in records.index:
         raise InputError(f"unknown Payfit record {source_id!r}")
     if target_id not in accounts.index:

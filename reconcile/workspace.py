@@ -301,19 +301,22 @@ class Workspace:
         cur.unregister("incoming")
         self._log(cur, "load", table, None, None, f"{len(frame)} rows")
 
-    def payfit_records(self) -> pd.DataFrame:
-        """All Payfit records, :data:`PAYFIT_COLUMNS`, text as ``object`` with ``None`` for missing.
+    def payfit_records(self, ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """All Payfit records, :data:`PAYFIT_COLUMNS`, text as ``object`` with ``None`` for missing;
+        with ``ids``, only those records (in that order; unknown ids are left out).
 
         Read once per :meth:`table_version`; each call returns its own copy."""
-        return self._frame("payfit_records", f"SELECT {_cols(PAYFIT_COLUMNS)} FROM payfit_records ORDER BY id")
+        return self._frame("payfit_records", f"SELECT {_cols(PAYFIT_COLUMNS)} FROM payfit_records ORDER BY id", ids)
 
-    def equify_accounts(self) -> pd.DataFrame:
-        """All Equify accounts: :data:`ACCOUNT_COLUMNS` plus ``origin`` (import|payfit_sync).
+    def equify_accounts(self, ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """All Equify accounts: :data:`ACCOUNT_COLUMNS` plus ``origin`` (import|payfit_sync);
+        with ``ids``, only those accounts (in that order; unknown ids are left out).
 
         Read once per :meth:`table_version`; each call returns its own copy."""
         return self._frame(
             "equify_accounts",
             f"SELECT {_cols(ACCOUNT_COLUMNS)}, origin FROM equify_accounts ORDER BY created_at, id",
+            ids,
         )
 
     def table_version(self, table: str) -> str:
@@ -336,13 +339,19 @@ class Workspace:
             )
         raise ValueError(f"no version is kept for table {table!r}")
 
-    def _frame(self, table: str, sql: str) -> pd.DataFrame:
+    def _frame(self, table: str, sql: str, ids: Iterable[str] | None = None) -> pd.DataFrame:
         version = self.table_version(table)
         kept = self._frames.get(table)
         if kept is None or kept[0] != version:
             kept = (version, _objects(self.query(sql)).copy())  # the copy is consolidated: later copies are cheap
             self._frames[table] = kept
-        return kept[1].copy()
+        if ids is None:
+            return kept[1].copy()
+        index, wanted = pd.Index(kept[1]["id"]), pd.Index(list(ids)).unique()
+        if not index.is_unique:
+            return kept[1][index.isin(wanted)].reset_index(drop=True)
+        rows = index.get_indexer(wanted)
+        return kept[1].iloc[rows[rows >= 0]].reset_index(drop=True)
 
     def counts(self) -> dict[str, int]:
         """Row counts: ``payfit_records``, ``equify_accounts``, ``decisions``, ``ledger``, ``push_runs``."""

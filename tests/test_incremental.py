@@ -105,7 +105,9 @@ def test_edit_that_moves_a_person_is_seen(data) -> None:
     row = next(
         r
         for r in conflicts.itertuples()
-        if r.rule == "name" and src.loc[r.source_id, "email"] and (target["email"] != src.loc[r.source_id, "email"]).all()
+        if r.rule == "name"
+        and src.loc[r.source_id, "email"]
+        and (target["email"] != src.loc[r.source_id, "email"]).all()
     )
     edited = target.copy()
     edited.loc[edited["id"].astype(str) == row.target_id, "email"] = src.loc[row.source_id, "email"]

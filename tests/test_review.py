@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from reconcile import Decision, InputError, Relation, Workspace, workflow
@@ -317,3 +318,42 @@ def test_a_decision_reuses_the_prepared_pairs_and_an_edit_does_not(demo_workspac
     demo_workspace.edit_account(accounts["id"].iloc[0], "lastName", "Changé")
     workflow.run_match(demo_workspace)
     assert set(matching._PREPARED) != set(prepared)
+
+
+def test_names_kept_between_calls_follow_every_change():
+    """review_table formats only the account names that changed since its last call: the
+    result must equal formatting them all, whatever changed (a value, a gap, a NaN)."""
+    from reconcile.workflow import _names
+
+    first = pd.Series(["Ana", " Luc ", None, "Éva", float("nan"), "Jo"], dtype=object)
+    last = pd.Series(["Diaz", "Roy", "Seul", None, None, "Ng"], dtype=object)
+    assert _names(first, last, slot="t").tolist() == ["Ana Diaz", "Luc Roy", "Seul", "Éva", "(no name)", "Jo Ng"]
+    first2 = pd.Series(["Ana", "Lucas", "Marc", "Éva", float("nan"), None], dtype=object)
+    last2 = pd.Series(["Diaz", "Roy", "Seul", "Bon", None, "Ng"], dtype=object)
+    assert _names(first2, last2, slot="t").tolist() == _names(first2, last2).tolist()
+    assert _names(first2, last2, slot="t").tolist() == [
+        "Ana Diaz",
+        "Lucas Roy",
+        "Marc Seul",
+        "Éva Bon",
+        "(no name)",
+        "Ng",
+    ]
+    assert _names(first[:3], last[:3], slot="t").tolist() == ["Ana Diaz", "Luc Roy", "Seul"]  # another length
+
+
+def test_ticks_in_the_table_follow_the_rows_given(demo_workspace: Workspace):
+    """Tick boxes refer to positions in the rows the editor was given (whatever the sorting
+    on screen); ticks of rows no longer shown are dropped; a tick is not an account edit."""
+    shown = _shown(demo_workspace).iloc[::-1].reset_index(drop=True)  # another order than the set's
+    ids = shown["source_id"].tolist()
+    assert workflow.table_ticks(shown, {0: {"tick": True}, 2: {"tick": True}}, []) == [ids[0], ids[2]]
+    assert workflow.table_ticks(shown, {2: {"tick": False}}, [ids[2], ids[1]]) == [ids[1]]
+    assert workflow.table_ticks(shown, {1: {"tick": True}}, ["not-on-screen"]) == [ids[1]]
+    assert workflow.table_ticks(shown, {0: {"account_email": "x@y.fr"}}, [ids[3]]) == [ids[3]]
+    with pytest.raises(InputError, match="not in the table any more"):
+        workflow.table_ticks(shown, {len(shown): {"tick": True}}, [])
+    revision = demo_workspace.revision
+    assert workflow.table_edits(shown, {0: {"tick": True}}) == []
+    assert workflow.edit_table_and_rematch(demo_workspace, shown, {0: {"tick": True}}) == []
+    assert demo_workspace.revision == revision

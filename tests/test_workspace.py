@@ -326,7 +326,9 @@ def test_kept_accounts_follow_edits_and_undo(demo_workspace: Workspace):
     """Edits update the kept accounts frame in place of a new read: it must equal one."""
     ws = demo_workspace
     ids = ws.equify_accounts()["id"].tolist()
-    ws.edit_accounts([(ids[0], "email", "kept.one@example.fr"), (ids[1], "lastName", "Nouveau"), (ids[2], "email", None)])
+    ws.edit_accounts(
+        [(ids[0], "email", "kept.one@example.fr"), (ids[1], "lastName", "Nouveau"), (ids[2], "email", None)]
+    )
     kept = ws.equify_accounts()
     assert kept.loc[kept["id"] == ids[0], "email"].item() == "kept.one@example.fr"
     assert kept.loc[kept["id"] == ids[2], "email"].item() is None

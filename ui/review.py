@@ -17,6 +17,7 @@ TABLE_COLUMNS = [
     c for c in workflow.REVIEW_COLUMNS if c not in {"source_id", "category", "target_id", "account", "search"}
 ]
 LABELS = {
+    workflow.TICK_COLUMN: st.column_config.CheckboxColumn("✓", help="Tick for the bulk action below the table"),
     "name": "Payfit record",
     "email": "Payfit email",
     "phone": "Phone (E.164)",
@@ -74,19 +75,26 @@ def paged(rows: pd.DataFrame, category: str) -> pd.DataFrame:
     return shown
 
 
+def tick_key(category: str) -> str:
+    """The session-state key of a set's ticked people (labels of the multiselect under the table)."""
+    return f"review.tick.{category}"
+
+
 def set_table(rows: pd.DataFrame, category: str, total: int | None = None) -> None:
-    """One set as a table, with ticking (a multiselect) and its bulk action; ``total`` is the
-    set's size before the search and filters."""
+    """One set as a table with tick boxes, the same ticks as a multiselect (for picking by
+    name), and the set's bulk action; ``total`` is the set's size before the search and filters."""
     if rows.empty:
         if total:
             st.info(f"None of the {total} records of the {category} set matches the search and filters.")
         else:
             st.info(f"No record in the {category} set.")
         return
-    edit_table(rows, category)
-    key = f"review.tick.{category}"
+    key = tick_key(category)
     labels = {_label(r): r["source_id"] for _, r in rows.iterrows()}
-    ticked = st.multiselect("Tick people", list(labels), key=key, placeholder="Choose one or more people")
+    if any(t not in labels for t in st.session_state.get(key, [])):  # rows left the page
+        st.session_state[key] = [t for t in st.session_state[key] if t in labels]
+    edit_table(rows, category, labels)
+    ticked = st.multiselect("Ticked people", list(labels), key=key, placeholder="Tick rows, or choose people here")
     ids = [labels[t] for t in ticked]
     ws = state.workspace()
     if category == "excluded":
@@ -96,33 +104,46 @@ def set_table(rows: pd.DataFrame, category: str, total: int | None = None) -> No
         _act(lambda: workflow.decide_and_rematch(ws, [Decision(i, "exclude") for i in ids]), clear=key)
 
 
-def edit_table(rows: pd.DataFrame, category: str) -> None:
-    """The set's rows in an editor: the Equify account's names, email and phone can be typed in.
+def edit_table(rows: pd.DataFrame, category: str, labels: dict[str, str]) -> None:
+    """The set's rows in an editor: a tick box per row, and the Equify account's names,
+    email and phone can be typed in.
 
-    Each edit is applied at once (matching runs again and the page says who moved). The
-    editor's key carries the workspace revision and the rows shown, so its edits always
-    refer to the rows it was given: an edit is never lost nor applied to another row after
-    sorting, filtering, paging or another edit (case U1).
+    Each edit is applied at once (matching runs again and the page says who moved); a tick
+    goes to the set's ticked people (:func:`tick_key`). The editor's key carries the workspace
+    revision, the rows shown and the ticks, so its changes always refer to the rows it was
+    given: an edit is never lost nor applied to another row after sorting, filtering, paging
+    or another edit (case U1).
     """
     ws = state.workspace()
     shown = rows.reset_index(drop=True)
-    fingerprint = hash(tuple(shown["source_id"]))
+    by_id = {sid: label for label, sid in labels.items()}
+    ticked = {labels[t] for t in st.session_state.get(tick_key(category), []) if t in labels}
+    table = shown[TABLE_COLUMNS].copy()
+    table.insert(0, workflow.TICK_COLUMN, shown["source_id"].isin(ticked).to_numpy())
+    fingerprint = hash((tuple(shown["source_id"]), tuple(sorted(ticked))))
     key = f"{EDIT_KEY}.{category}.{ws.revision}.{fingerprint}"
     st.data_editor(
-        shown[TABLE_COLUMNS],
+        table,
         hide_index=True,
         column_config=LABELS,
         disabled=[c for c in TABLE_COLUMNS if c not in workflow.EDITABLE_REVIEW_COLUMNS],
         height=420,
         key=key,
         on_change=_apply_edits,
-        args=(shown, key),
+        args=(shown, key, category, by_id),
     )
 
 
-def _apply_edits(shown: pd.DataFrame, key: str) -> None:
-    """The editor's on_change: apply what was typed to the accounts of the rows it was given."""
+def _apply_edits(shown: pd.DataFrame, key: str, category: str, by_id: dict[str, str]) -> None:
+    """The editor's on_change: ticks go to the set's ticked people; what was typed goes to
+    the accounts of the rows the editor was given."""
     edited = st.session_state.get(key, {}).get("edited_rows", {})
+    if any(workflow.TICK_COLUMN in changes for changes in edited.values()):
+        labels = {label: sid for sid, label in by_id.items()}
+        before = [labels[t] for t in st.session_state.get(tick_key(category), []) if t in labels]
+        ticked = workflow.table_ticks(shown, edited, before)
+        st.session_state[tick_key(category)] = [by_id[i] for i in ticked]
+    edited = {k: v for k, v in edited.items() if set(v) - {workflow.TICK_COLUMN}}
     if not edited:
         return
     try:
@@ -227,7 +248,7 @@ def accept_panel(ws: Workspace, result: MatchResult) -> None:
             value=int(result.settings.proposal_threshold),
             key=f"{ACCEPT_KEY}.threshold",
         )
-        chosen = workflow.likely_matches(ws, result, float(threshold))
+        chosen = state.likely_matches(ws, float(threshold))
         if chosen.empty:
             st.caption("No conflict has an untied likely match at this score.")
             return

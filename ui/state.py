@@ -87,6 +87,16 @@ def review_rows(ws: Workspace) -> pd.DataFrame:
     return _review_rows(ws.path, _version(ws))
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _likely(path: str, revision: str, threshold: float) -> pd.DataFrame:
+    return workflow.likely_matches(_open(path), _match(path, revision), threshold)
+
+
+def likely_matches(ws: Workspace, threshold: float) -> pd.DataFrame:
+    """:func:`reconcile.workflow.likely_matches` for the workspace as it is now (cached)."""
+    return _likely(ws.path, _version(ws), float(threshold))
+
+
 @st.cache_resource(show_spinner="Planning…", max_entries=4)
 def _plan(path: str, revision: str) -> Plan:
     return workflow.plan_workspace(_open(path), _match(path, revision))
@@ -103,8 +113,10 @@ def _phones(path: str, revision: str) -> dict | None:
 
 
 def phone_summary(ws: Workspace) -> dict | None:
-    """:func:`reconcile.workflow.phone_summary`, computed once per workspace revision."""
-    return _phones(str(ws.path), _version(ws))
+    """:func:`reconcile.workflow.phone_summary`, computed once per Payfit records, mapping and
+    relation (decisions and account edits leave it)."""
+    key = f"{ws.identity}.{ws.table_version('payfit_records')}.{ws.mapping()!r}.{ws.relation()!r}"
+    return _phones(str(ws.path), key)
 
 
 def flash(kind: str, message: str) -> None:
