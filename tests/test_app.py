@@ -299,3 +299,51 @@ def test_a_set_hidden_by_the_filters_says_so(app_workspace: Path) -> None:
     at = _open_app("pages/review.py")
     at.text_input(key="review.filter.search").set_value("zzzz-nobody").run()
     assert any("None of the 162 records of the new set matches" in i.value for i in at.info)
+
+
+def _pick_conflict(at: AppTest, sid: str) -> None:
+    pick = at.selectbox(key="review.conflict")
+    pick.set_value(next(o for o in pick.options if o.endswith(sid))).run()
+
+
+def test_link_create_exclude_a_conflict_then_remove_from_excluded(app_workspace: Path) -> None:
+    """The conflict panel's three decisions and the excluded set's bulk action, each checked
+    in the workspace (decisions stored) and in the match (the record's set)."""
+    at = _open_app("pages/review.py")
+    ws = _ws()
+    at.radio(key="review.set").set_value("conflict").run()
+    conflicts = workflow.run_match(ws).records.query("category == 'conflict' and target_id.notna()")
+    (s1, t1), (s2, _), (s3, _) = conflicts[["source_id", "target_id"]].head(3).itertuples(index=False)
+
+    def record(sid: str) -> tuple:
+        row = workflow.run_match(ws).records.set_index("source_id").loc[sid]
+        return row["category"], row["action"], row["target_id"]
+
+    _pick_conflict(at, s1)
+    candidate = at.radio(key=f"review.conflict.candidate.{s1}")
+    candidate.set_value(next(o for o in candidate.options if o.endswith(t1))).run()
+    at.button(key="review.conflict.link").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (ws.decisions()[s1].action, ws.decisions()[s1].target_id) == ("link", t1)
+    assert record(s1) == ("new", "link", t1)
+
+    _pick_conflict(at, s2)
+    at.button(key="review.conflict.create").click().run()
+    assert ws.decisions()[s2].action == "create"
+    assert record(s2)[:2] == ("new", "create")
+
+    _pick_conflict(at, s3)
+    at.button(key="review.conflict.exclude").click().run()
+    assert ws.decisions()[s3].action == "exclude"
+    assert record(s3)[0] == "excluded"
+    assert any("excluded" in s.value for s in at.success)
+
+    at.radio(key="review.set").set_value("excluded").run()
+    tick = at.multiselect(key="review.tick.excluded")
+    assert [o.rsplit(" · ", 1)[1] for o in tick.options] == [s3]
+    tick.set_value(tick.options).run()
+    at.button(key="review.tick.excluded.go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert s3 not in ws.decisions()
+    assert record(s3)[0] == "conflict"
+    assert any(i.value == "No record in the excluded set." for i in at.info)
