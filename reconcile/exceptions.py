@@ -9,10 +9,12 @@ The tree (pages and the CLI catch :class:`ReconcileError` and show its message):
     │   ├── AuthError       401: the key or token is invalid or revoked
     │   ├── ScopeError      403: a scope is missing (never retried)
     │   └── RateLimited     429 retries exhausted
+    ├── TargetError         a target could not apply one operation (e.g. the account is gone)
     └── PushBlocked         a push was refused before it started
         ├── ConflictsUnresolved   conflicts remain and skipping them was not asked for
         ├── ConfirmationRequired  the confirmation gate was not passed
-        └── PushInProgress        another push run holds the workspace
+        ├── PushInProgress        another push run holds the workspace
+        └── UnfinishedRun         a run to another target must be finished first
 
 Errors from duckdb and httpx are wrapped where they enter the library, so callers
 never need to import either to handle a failure.
@@ -61,6 +63,10 @@ class RateLimited(ApiError):
     """429 answers went on after the bounded number of retries."""
 
 
+class TargetError(ReconcileError):
+    """A target could not apply one operation; the push records it against the row and goes on."""
+
+
 class PushBlocked(ReconcileError):
     """A push was refused before any operation was sent."""
 
@@ -86,3 +92,13 @@ class PushInProgress(PushBlocked):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"push run {run_id} is already running on this workspace")
         self.run_id = run_id
+
+
+class UnfinishedRun(PushBlocked):
+    """A run to another target is unfinished (the process died): push to that target to finish it."""
+
+    def __init__(self, run_id: str, target: str) -> None:
+        super().__init__(
+            f"push run {run_id} to the {target} target is unfinished: push again to the {target} target to finish it first"
+        )
+        self.run_id, self.target = run_id, target

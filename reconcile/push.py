@@ -1,13 +1,21 @@
 """Push runs: execute a plan against a target, exactly once, with a journal.
 
-A run writes one journal row per operation (status ``pending`` → ``done`` or
-``failed``) in the workspace before anything is sent. Each operation then
-commits in one workspace transaction with its ledger row, so a crash leaves
-each operation either fully done or still pending, and the next push re-plans
-from the ledger: nothing done is done twice. Creates carry an idempotency key
-derived from the Payfit id, so a retried create returns the first account.
+A run writes one journal row per operation (status ``pending``) in the workspace before
+anything is sent; each row then becomes ``sent`` (a remote target was asked), ``done`` (with
+its ledger row, in the same transaction) or ``failed`` (with the error; the others go on).
+Creates carry an idempotency key derived from the Payfit id, and a create whose record is
+already in the ledger is never sent again, so a retry after a timeout the target did commit
+(S2) or a run resumed after a crash (S1) never makes a second account.
 
-Only one run at a time per workspace file (:class:`PushInProgress` otherwise).
+If the process dies, the next push of the workspace resumes the unfinished run from its
+journal (its pending and sent rows) before anything else. Only one run at a time per
+workspace (:class:`PushInProgress` otherwise). :func:`start_push` runs a push in a worker
+thread of its own, so a page that starts it can be closed or reloaded: it reads the run's
+progress back from the journal (:func:`run_progress`).
+
+Operations are written in batches: for a target inside the workspace (embedded), up to
+:data:`BATCH_IN_WORKSPACE` operations per transaction; for a remote target (http), the
+results of up to :data:`BATCH_REMOTE` requests (or 0.5 s of them) per transaction.
 """
 
 from __future__ import annotations
@@ -18,24 +26,33 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
-from .exceptions import ConflictsUnresolved, PushInProgress, ReconcileError
+from .exceptions import ConflictsUnresolved, PushInProgress, ReconcileError, UnfinishedRun
 from .plan import Operation, Plan
-from .targets import EmbeddedTarget, Target
+from .targets import EmbeddedTarget, Target, mirror
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PushResult", "push", "push_runs"]
+__all__ = ["PushResult", "RunProgress", "push", "push_runs", "run_progress", "start_push"]
 
-#: ``progress(done, total)`` is called after each operation (``done`` counts failures too).
+#: ``progress(done, total)`` is called as operations finish (``done`` counts failures too).
 Progress = Callable[[int, int], None]
+#: Operations per workspace transaction for a target that writes inside the workspace.
+BATCH_IN_WORKSPACE = 500
+#: Requests whose results are written per workspace transaction, for a remote target.
+BATCH_REMOTE = 50
+#: A remote batch is written after this many seconds even when not full (s).
+FLUSH_SECONDS = 0.5
+
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+_WORKERS: dict[str, threading.Thread] = {}
 
 
 @dataclass(frozen=True)
@@ -43,7 +60,8 @@ class PushResult:
     """Counts of a push (or of a dry run, where nothing was sent and ``run_id`` is ``None``).
 
     ``skipped`` counts excluded records and skipped conflicts; ``unchanged`` synced
-    records with nothing to update; ``seconds`` the run's wall time.
+    records with nothing to update; ``seconds`` the run's wall time; ``resumed`` is true when
+    the push finished a run an earlier process left unfinished (its counts are that run's).
     """
 
     run_id: str | None
@@ -55,10 +73,33 @@ class PushResult:
     unchanged: int = 0
     dry_run: bool = False
     seconds: float = 0.0
+    resumed: bool = False
 
     def summary(self) -> dict[str, int]:
         """``{"created", "linked", "updated", "skipped", "failed"}`` (what the CLI prints)."""
         return {k: v for k, v in asdict(self).items() if k in ("created", "linked", "updated", "skipped", "failed")}
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """Where a run stands, read from its journal: counts of rows ``done``, ``failed`` and
+    ``pending`` (not finished: pending or sent), of ``total``; ``status`` is the run's
+    (running, done, done_with_failures, interrupted, failed); ``live`` is true while a thread of
+    this process executes it; ``error`` the run's error, if it stopped on one."""
+
+    run_id: str
+    status: str
+    target: str
+    total: int
+    done: int
+    failed: int
+    pending: int
+    live: bool
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.pending == 0 and not self.live
 
 
 def _now() -> dt.datetime:
@@ -67,7 +108,7 @@ def _now() -> dt.datetime:
 
 def _lock_for(ws: Workspace) -> threading.Lock:
     with _LOCKS_GUARD:
-        return _LOCKS.setdefault(ws.path, threading.Lock())
+        return _LOCKS.setdefault(str(ws.path), threading.Lock())
 
 
 def push(
@@ -81,117 +122,409 @@ def push(
 ) -> PushResult:
     """Execute ``plan`` against ``target`` (default: the embedded Equify space).
 
-    Raises :class:`ConflictsUnresolved` when the plan skips conflicts and
-    ``skip_conflicts`` is false (a dry run is never refused), and :class:`PushInProgress` when another run
-    holds the workspace. Per-operation failures do not stop the run: they are
-    journaled and counted in ``failed``.
+    When an earlier run of this workspace is unfinished (the process died), it is resumed
+    from its journal instead, and its result returned (``resumed``); push again for the rest.
+
+    Raises :class:`ConflictsUnresolved` when the plan skips conflicts and ``skip_conflicts``
+    is false (a dry run is never refused), :class:`PushInProgress` when another run holds the
+    workspace, :class:`UnfinishedRun` when the unfinished run was to another target.
+    Per-operation failures do not stop the run: they are journaled and counted in ``failed``.
     """
     totals = plan.totals()
     if dry_run:  # a dry run shows the plan even while conflicts block the real push
         return PushResult(
             None, totals["create"], totals["link"], totals["update"], totals["skip"], 0, totals["unchanged"], True
         )
-    if totals["skip_conflict"] and not skip_conflicts:
-        raise ConflictsUnresolved(totals["skip_conflict"])
     target = target or EmbeddedTarget()
-    lock = _lock_for(ws)
-    if not lock.acquire(blocking=False):
-        running = ws.query("SELECT run_id FROM push_runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1")
-        raise PushInProgress(running["run_id"].iloc[0] if not running.empty else "(starting)")
+    lock = _claim(ws)
     started = time.monotonic()
     try:
-        return _run(ws, plan, target, progress, started)
+        run_id, resumed = _open_run(ws, plan, target, skip_conflicts)
+        return _execute(ws, run_id, target, progress, started, resumed)
     finally:
         lock.release()
 
 
-def _run(ws: Workspace, plan: Plan, target: Target, progress: Progress | None, started: float) -> PushResult:
-    ops = plan.actionable()
+def start_push(
+    ws: Workspace,
+    plan: Plan,
+    *,
+    target: Target | None = None,
+    skip_conflicts: bool = False,
+    on_done: Callable[[PushResult | BaseException], None] | None = None,
+) -> str:
+    """Start :func:`push` in a worker thread and return the run's id at once.
+
+    Everything that can refuse the push is checked before returning (the same errors as
+    :func:`push`); the run is in the workspace by then, so :func:`run_progress` can follow it
+    from any page or session, and it goes on when the page that started it goes away.
+    An unfinished run is resumed instead (its id is returned). ``on_done`` is called in the
+    worker with the result or the exception that stopped it.
+    """
+    target = target or EmbeddedTarget()
+    lock = _claim(ws)
+    try:
+        run_id, resumed = _open_run(ws, plan, target, skip_conflicts)
+    except BaseException:
+        lock.release()
+        raise
+    started = time.monotonic()
+
+    def work() -> None:
+        outcome: PushResult | BaseException
+        try:
+            outcome = _execute(ws, run_id, target, None, started, resumed)
+        except BaseException as exc:  # recorded on the run: a worker has no one else to tell
+            log.exception("push run %s stopped", run_id)
+            outcome = exc
+            try:
+                with ws.transaction() as tx:
+                    tx.execute(
+                        "UPDATE push_runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
+                        [_now(), f"{type(exc).__name__}: {exc}", run_id],
+                    )
+            except ReconcileError:
+                pass
+        finally:
+            lock.release()
+        if on_done is not None:
+            on_done(outcome)
+
+    thread = threading.Thread(target=work, name=f"push-{run_id}", daemon=True)
+    _WORKERS[str(ws.path)] = thread
+    thread.start()
+    return run_id
+
+
+def _claim(ws: Workspace) -> threading.Lock:
+    """The workspace's push lock, held; :class:`PushInProgress` naming the running run otherwise."""
+    lock = _lock_for(ws)
+    if not lock.acquire(blocking=False):
+        running = ws.query("SELECT run_id FROM push_runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1")
+        raise PushInProgress(running["run_id"].iloc[0] if not running.empty else "(starting)")
+    return lock
+
+
+def _open_run(ws: Workspace, plan: Plan, target: Target, skip_conflicts: bool) -> tuple[str, bool]:
+    """``(run_id, resumed)``: the unfinished run to resume, or a new run with its journal."""
+    unfinished = ws.query(
+        "SELECT run_id, target FROM push_runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1"
+    )
+    if not unfinished.empty:
+        run_id, name = str(unfinished["run_id"].iloc[0]), str(unfinished["target"].iloc[0])
+        if name != target.name:
+            raise UnfinishedRun(run_id, name)
+        log.info("resuming push run %s from its journal", run_id)
+        return run_id, True
     totals = plan.totals()
+    if totals["skip_conflict"] and not skip_conflicts:
+        raise ConflictsUnresolved(totals["skip_conflict"])
+    ops = plan.actionable()
     run_id = "run-" + _now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     with ws.transaction() as tx:
-        # A run left 'running' by a process that died: its done operations are in the
-        # ledger, so this run's plan already leaves them out. Close it honestly.
-        tx.execute(
-            "UPDATE push_runs SET status = 'interrupted', finished_at = ?, error = ? WHERE status = 'running'",
-            [_now(), f"interrupted; the remaining operations were re-planned in {run_id}"],
-        )
         tx.execute(
             "INSERT INTO push_runs VALUES (?, ?, NULL, 'running', ?, ?, NULL)",
             [run_id, _now(), target.name, json.dumps(totals)],
         )
         if ops:
-            tx.executemany(
-                "INSERT INTO push_journal VALUES (?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, ?)",
-                [
-                    [run_id, n, op.source_id, op.op, op.idempotency_key, op.payload(), _now()]
-                    for n, op in enumerate(ops)
-                ],
+            journal = pd.DataFrame(
+                {
+                    "seq": pd.Series(range(len(ops)), dtype="int64"),
+                    "source_id": pd.Series([op.source_id for op in ops], dtype=object),
+                    "op": pd.Series([op.op for op in ops], dtype=object),
+                    "key": pd.Series([op.idempotency_key for op in ops], dtype=object),
+                    "payload": pd.Series([_payload(op) for op in ops], dtype=object),
+                }
             )
-    counts = {"create": 0, "link": 0, "update": 0, "failed": 0}
-    for n, op in enumerate(ops):
-        try:
-            _execute(ws, run_id, n, op, target)
-            counts[op.op] += 1
-        except (ReconcileError, OSError) as exc:
-            counts["failed"] += 1
-            log.warning("push %s: %s %s failed: %s", run_id, op.op, op.source_id, exc)
-            with ws.transaction() as tx:
+            tx.register("new_journal", journal)
+            try:
                 tx.execute(
-                    "UPDATE push_journal SET status = 'failed', error = ?, updated_at = ? WHERE run_id = ? AND seq = ?",
-                    [str(exc), _now(), run_id, n],
+                    "INSERT INTO push_journal SELECT ?, seq, source_id::VARCHAR, op::VARCHAR, key::VARCHAR, NULL,"
+                    " payload::VARCHAR, 'pending', NULL, ? FROM new_journal",
+                    [run_id, _now()],
                 )
+            finally:
+                tx.unregister("new_journal")
+    return run_id, False
+
+
+def _payload(op: Operation) -> str:
+    """The operation as the journal keeps it: enough to execute it again after a crash."""
+    data = json.loads(op.payload())
+    data.update(snapshot=dict(op.snapshot), replaces=op.replaces, idempotency_key=op.idempotency_key)
+    return json.dumps(data, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One journal row to execute."""
+
+    seq: int
+    source_id: str
+    op: str
+    key: str
+    target_id: str | None
+    values: dict[str, str]
+    snapshot: dict[str, Any]
+    replaces: str | None
+
+
+def _rows(ws: Workspace, run_id: str) -> list[_Row]:
+    journal = ws.query(
+        "SELECT seq, source_id, op, idempotency_key, payload FROM push_journal"
+        " WHERE run_id = ? AND status IN ('pending', 'sent') ORDER BY seq",
+        [run_id],
+    )
+    out = []
+    for seq, sid, op, key, payload in journal.itertuples(index=False):
+        data = json.loads(payload) if payload else {}
+        out.append(
+            _Row(
+                int(seq),
+                str(sid),
+                str(op),
+                str(key),
+                data.get("target_id"),
+                {f: after for f, _before, after in data.get("changes", [])},
+                data.get("snapshot") or {},
+                data.get("replaces"),
+            )
+        )
+    return out
+
+
+def _execute(
+    ws: Workspace, run_id: str, target: Target, progress: Progress | None, started: float, resumed: bool
+) -> PushResult:
+    rows = _rows(ws, run_id)
+    total = int(ws.query("SELECT count(*) AS n FROM push_journal WHERE run_id = ?", [run_id])["n"].iloc[0])
+    finished = [total - len(rows)]
+
+    def advance(n: int) -> None:
+        finished[0] += n
         if progress is not None:
-            progress(n + 1, len(ops))
+            progress(finished[0], total)
+
+    if getattr(target, "in_workspace", False):
+        for start in range(0, len(rows), BATCH_IN_WORKSPACE):
+            _in_workspace_batch(ws, run_id, rows[start : start + BATCH_IN_WORKSPACE], target)
+            advance(len(rows[start : start + BATCH_IN_WORKSPACE]))
+    else:
+        _remote(ws, run_id, rows, target, advance)
+    return _close_run(ws, run_id, started, resumed)
+
+
+def _in_workspace_batch(ws: Workspace, run_id: str, batch: Sequence[_Row], target: Target) -> None:
+    """One transaction: the batch's operations, ledger rows and journal statuses. An operation
+    that fails is journaled as failed; a workspace error rolls the batch back and it is done
+    again one operation per transaction, so only the failing one fails."""
+    try:
+        with ws.transaction() as tx:
+            outcomes = _apply(tx, batch, target)
+            _record(tx, run_id, batch, outcomes)
+    except ReconcileError as exc:
+        if len(batch) == 1:
+            with ws.transaction() as tx:
+                _record(tx, run_id, batch, [exc])
+            return
+        for row in batch:
+            _in_workspace_batch(ws, run_id, [row], target)
+
+
+def _apply(tx: Any, batch: Sequence[_Row], target: Target) -> list[str | BaseException]:
+    """Each operation of ``batch`` against an in-workspace target: an account id or the error."""
+    linked = _linked(tx, [r.source_id for r in batch])
+    out: list[str | BaseException] = []
+    fast = type(target).create is EmbeddedTarget.create and isinstance(target, EmbeddedTarget)
+    creates = [r for r in batch if r.op == "create" and not _done_before(r, linked)]
+    made = target.create_many([(r.values, r.key, r.source_id) for r in creates], tx=tx) if fast and creates else {}
+    for row in batch:
+        try:
+            if row.op == "create":
+                if _done_before(row, linked):
+                    out.append(linked[row.source_id])
+                elif fast:
+                    out.append(made[row.key])
+                else:
+                    out.append(target.create(row.values, idempotency_key=row.key, source_id=row.source_id, tx=tx))
+            else:
+                target.update(str(row.target_id), row.values, source_id=row.source_id, tx=tx)
+                out.append(str(row.target_id))
+        except (ReconcileError, OSError) as exc:
+            out.append(exc)
+    return out
+
+
+def _done_before(row: _Row, linked: dict[str, str]) -> bool:
+    """A create whose record the ledger already links (an earlier attempt committed): never again."""
+    return row.source_id in linked and linked[row.source_id] != row.replaces
+
+
+def _linked(tx: Any, source_ids: list[str]) -> dict[str, str]:
+    if not source_ids:
+        return {}
+    found = tx.execute(
+        "SELECT source_id, account_id FROM ledger WHERE source_id IN (SELECT unnest(?::VARCHAR[]))", [source_ids]
+    ).fetchall()
+    return {str(s): str(a) for s, a in found}
+
+
+def _record(tx: Any, run_id: str, batch: Sequence[_Row], outcomes: Sequence[str | BaseException]) -> None:
+    """Ledger rows of the done operations and every row's journal status, in ``tx``: a few
+    set-based statements per batch (``executemany`` runs one statement per row, ~1 ms each)."""
+    now = _now()
+    done = [(r, o) for r, o in zip(batch, outcomes, strict=True) if isinstance(o, str)]
+    failed = [(r, o) for r, o in zip(batch, outcomes, strict=True) if not isinstance(o, str)]
+    for row, exc in failed:
+        log.warning("push %s: %s %s failed: %s", run_id, row.op, row.source_id, exc)
+    if not done and not failed:
+        return
+    frame = pd.DataFrame(
+        {
+            "seq": pd.Series([r.seq for r, _ in done + failed], dtype="int64"),
+            "source_id": pd.Series([r.source_id for r, _ in done + failed], dtype=object),
+            "account_id": pd.Series([o for _, o in done] + [None] * len(failed), dtype=object),
+            "snapshot": pd.Series(
+                [json.dumps(r.snapshot, ensure_ascii=False) for r, _ in done] + [None] * len(failed), dtype=object
+            ),
+            "status": pd.Series(["done"] * len(done) + ["failed"] * len(failed), dtype=object),
+            "error": pd.Series([None] * len(done) + [str(e) or type(e).__name__ for _, e in failed], dtype=object),
+        }
+    )
+    tx.register("batch_outcomes", frame)
+    try:
+        tx.execute(
+            "INSERT OR REPLACE INTO ledger SELECT source_id::VARCHAR, account_id::VARCHAR, ?, ?, snapshot::VARCHAR"
+            " FROM batch_outcomes WHERE status = 'done'",
+            [run_id, now],
+        )
+        tx.execute(
+            "UPDATE push_journal SET status = o.status::VARCHAR,"
+            " account_id = COALESCE(o.account_id::VARCHAR, push_journal.account_id),"
+            " error = o.error::VARCHAR, updated_at = ?"
+            " FROM batch_outcomes o WHERE push_journal.run_id = ? AND push_journal.seq = o.seq",
+            [now, run_id],
+        )
+    finally:
+        tx.unregister("batch_outcomes")
+
+
+def _remote(ws: Workspace, run_id: str, rows: Sequence[_Row], target: Target, advance: Callable[[int], None]) -> None:
+    """Operations against a target outside the workspace: rows are marked ``sent`` a batch at
+    a time, sent one by one, and their results written a batch at a time. A crash between a
+    request and the write leaves the row ``sent``: resumed, it is sent again with the same
+    idempotency key, and the target answers with the account it already made."""
+    i = 0
+    while i < len(rows):
+        batch = list(rows[i : i + BATCH_REMOTE])
+        with ws.transaction() as tx:
+            linked = _linked(tx, [r.source_id for r in batch])
+            tx.execute(
+                "UPDATE push_journal SET status = 'sent', updated_at = ?"
+                " WHERE run_id = ? AND seq IN (SELECT unnest(?::INTEGER[]))",
+                [_now(), run_id, [r.seq for r in batch]],
+            )
+        outcomes: list[str | BaseException] = []
+        flushed = 0
+        last = time.monotonic()
+        for row in batch:
+            try:
+                if row.op == "create":
+                    if _done_before(row, linked):
+                        outcomes.append(linked[row.source_id])
+                    else:
+                        outcomes.append(
+                            target.create(row.values, idempotency_key=row.key, source_id=row.source_id, tx=None)  # type: ignore[arg-type]
+                        )
+                else:
+                    target.update(str(row.target_id), row.values, source_id=row.source_id, tx=None)  # type: ignore[arg-type]
+                    outcomes.append(str(row.target_id))
+            except (ReconcileError, OSError) as exc:
+                outcomes.append(exc)
+            if time.monotonic() - last > FLUSH_SECONDS:  # slow answers: show progress, keep results safe
+                _record_remote(ws, run_id, batch[flushed : len(outcomes)], outcomes[flushed:])
+                advance(len(outcomes) - flushed)
+                flushed, last = len(outcomes), time.monotonic()
+        if flushed < len(outcomes):
+            _record_remote(ws, run_id, batch[flushed:], outcomes[flushed:])
+            advance(len(outcomes) - flushed)
+        i += len(batch)
+
+
+def _record_remote(ws: Workspace, run_id: str, rows: Sequence[_Row], outcomes: Sequence[str | BaseException]) -> None:
+    """The results of remote operations, with the workspace's Equify space mirrored, in one transaction."""
+    done = [(r, o) for r, o in zip(rows, outcomes, strict=True) if isinstance(o, str)]
+    with ws.transaction() as tx:
+        _record(tx, run_id, rows, outcomes)
+        mirror(
+            tx,
+            [(o, r.values, r.source_id) for r, o in done if r.op == "create"],
+            [(o, r.values, r.source_id) for r, o in done if r.op != "create"],
+        )
+
+
+def _close_run(ws: Workspace, run_id: str, started: float, resumed: bool) -> PushResult:
+    counts = ws.query(
+        "SELECT op, status, count(*) AS n FROM push_journal WHERE run_id = ? GROUP BY op, status", [run_id]
+    )
+    done = {op: int(n) for op, status, n in counts.itertuples(index=False) if status == "done"}
+    failed = int(counts.loc[counts["status"] == "failed", "n"].sum())
+    run = ws.query("SELECT totals FROM push_runs WHERE run_id = ?", [run_id])
+    planned = json.loads(run["totals"].iloc[0]) if not run.empty and run["totals"].iloc[0] else {}
+    if "skip" not in planned:  # a resumed run keeps the result of its first attempt's plan
+        planned = {"skip": planned.get("skipped", 0), "unchanged": planned.get("unchanged", 0)}
     result = PushResult(
         run_id,
-        counts["create"],
-        counts["link"],
-        counts["update"],
-        totals["skip"],
-        counts["failed"],
-        totals["unchanged"],
+        done.get("create", 0),
+        done.get("link", 0),
+        done.get("update", 0),
+        int(planned.get("skip", 0)),
+        failed,
+        int(planned.get("unchanged", 0)),
         False,
         round(time.monotonic() - started, 3),
+        resumed,
     )
     with ws.transaction() as tx:
         tx.execute(
             "UPDATE push_runs SET status = ?, finished_at = ?, totals = ? WHERE run_id = ?",
-            ["done" if not counts["failed"] else "done_with_failures", _now(), json.dumps(asdict(result)), run_id],
+            ["done" if not failed else "done_with_failures", _now(), json.dumps(asdict(result)), run_id],
         )
     return result
 
 
-def _execute(ws: Workspace, run_id: str, seq: int, op: Operation, target: Target) -> None:
-    """One operation, its ledger row and its journal status, in one transaction."""
-    with ws.transaction() as tx:
-        linked = tx.execute("SELECT account_id FROM ledger WHERE source_id = ?", [op.source_id]).fetchone()
-        if op.op == "create":
-            if linked is not None and str(linked[0]) != op.replaces:  # done by an earlier run: never a second account
-                account_id = str(linked[0])
-            else:
-                account_id = target.create(
-                    op.values(), idempotency_key=op.idempotency_key, source_id=op.source_id, tx=tx
-                )
-        else:
-            account_id = str(op.target_id)
-            target.update(account_id, op.values(), source_id=op.source_id, tx=tx)
-        tx.execute(
-            "INSERT OR REPLACE INTO ledger VALUES (?, ?, ?, ?, ?)",
-            [op.source_id, account_id, run_id, _now(), json.dumps(dict(op.snapshot), ensure_ascii=False)],
-        )
-        tx.execute(
-            "UPDATE push_journal SET status = 'done', account_id = ?, updated_at = ? WHERE run_id = ? AND seq = ?",
-            [account_id, _now(), run_id, seq],
-        )
+def run_progress(ws: Workspace, run_id: str) -> RunProgress:
+    """Where run ``run_id`` stands (see :class:`RunProgress`); :class:`ReconcileError` if unknown."""
+    run = ws.query("SELECT status, target, error FROM push_runs WHERE run_id = ?", [run_id])
+    if run.empty:
+        raise ReconcileError(f"there is no push run {run_id}")
+    counts = dict(
+        ws.query("SELECT status, count(*) AS n FROM push_journal WHERE run_id = ? GROUP BY status", [run_id])
+        .itertuples(index=False)
+        .__iter__()
+    )
+    live = _lock_for(ws).locked() and str(run["status"].iloc[0]) == "running"
+    status = str(run["status"].iloc[0])
+    if status == "running" and not live:
+        status = "interrupted"
+    return RunProgress(
+        run_id,
+        status,
+        str(run["target"].iloc[0]),
+        int(sum(counts.values())),
+        int(counts.get("done", 0)),
+        int(counts.get("failed", 0)),
+        int(counts.get("pending", 0) + counts.get("sent", 0)),
+        live,
+        None if pd.isna(run["error"].iloc[0]) else str(run["error"].iloc[0]),
+    )
 
 
 def push_runs(ws: Workspace) -> pd.DataFrame:
     """Push runs, newest first (:meth:`Workspace.push_runs`), with honest statuses.
 
-    A run still marked ``running`` while no push holds this workspace was cut
-    short (the page was closed, the process died): it shows as ``interrupted``;
-    its done operations are in the ledger and the next push sends the rest.
+    A run still marked ``running`` while no push holds this workspace was cut short (the
+    process died): it shows as ``interrupted``; the next push resumes it from its journal.
     No other process can be pushing: DuckDB lets one process open the file.
     """
     runs = ws.push_runs()

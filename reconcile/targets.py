@@ -1,22 +1,34 @@
 """Targets: where a push writes Equify accounts.
 
-One interface, :class:`Target`; this module has the *embedded* target (the
-Equify space kept in the workspace). An operation is applied exactly once per
-idempotency key: a create retried with the same key returns the account the
-first attempt made and never makes a second one.
+One interface, :class:`Target`, and its implementations: *embedded* (the Equify space kept
+in the workspace, the default) and *http* (the REST contract of domain.md §4, served for
+tests and demos by :mod:`reconcile.equify_server`). An operation is applied exactly once per
+idempotency key: a create retried with the same key returns the account the first attempt
+made and never makes a second one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import random
+import time
 import uuid
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import duckdb
+import httpx
+import pandas as pd
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from .equify import ACCOUNT_COLUMNS
+from .exceptions import ApiError, AuthError, InputError, RateLimited, TargetError
+from .payfit_api import parse_retry_after
 
-__all__ = ["EmbeddedTarget", "Target"]
+__all__ = ["EmbeddedTarget", "HttpTarget", "Target", "mirror"]
+
+logger = logging.getLogger(__name__)
 
 
 class Target(Protocol):
@@ -25,6 +37,8 @@ class Target(Protocol):
     account, the ledger row and the journal status commit together."""
 
     name: str
+    #: True when the target writes inside the workspace's transaction (batched with the journal).
+    in_workspace: bool
 
     def create(
         self, values: dict[str, str], *, idempotency_key: str, source_id: str, tx: duckdb.DuckDBPyConnection
@@ -45,6 +59,7 @@ class EmbeddedTarget:
     """The Equify space in the workspace's ``equify_accounts`` table (the default target)."""
 
     name = "embedded"
+    in_workspace = True
 
     def create(
         self, values: dict[str, str], *, idempotency_key: str, source_id: str, tx: duckdb.DuckDBPyConnection
@@ -65,12 +80,263 @@ class EmbeddedTarget:
         tx.execute("INSERT INTO target_idempotency VALUES (?, ?, ?)", [idempotency_key, account_id, _now()])
         return account_id
 
+    def create_many(
+        self, items: list[tuple[dict[str, str], str, str]], *, tx: duckdb.DuckDBPyConnection
+    ) -> dict[str, str]:
+        """:meth:`create` for many ``(values, idempotency_key, source_id)`` at once (a few
+        statements for the lot); returns ``{idempotency_key: account_id}``."""
+        keys = list(dict.fromkeys(k for _, k, _ in items))
+        found = dict(
+            tx.execute(
+                "SELECT key, account_id FROM target_idempotency WHERE key IN (SELECT unnest(?::VARCHAR[]))", [keys]
+            ).fetchall()
+        )
+        made: dict[str, str] = {}
+        records = []
+        for values, key, source_id in items:
+            if key in found or key in made:
+                continue
+            made[key] = "acc_" + uuid.uuid4().hex[:10]
+            record = {c: values.get(c) for c in ACCOUNT_COLUMNS}
+            record.update(id=made[key], relation="employee", kind="person", payfitId=source_id)
+            records.append(record)
+        if records:
+            now = _now()
+            frame = pd.DataFrame(records, columns=ACCOUNT_COLUMNS, dtype=object)
+            cols = ", ".join(f'"{c}"' for c in ACCOUNT_COLUMNS)
+            casts = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in ACCOUNT_COLUMNS)
+            tx.register("created_accounts", frame)
+            try:
+                tx.execute(
+                    f"INSERT INTO equify_accounts ({cols}, origin, created_at, updated_at) "
+                    f"SELECT {casts}, 'payfit_sync', ?, ? FROM created_accounts",
+                    [now, now],
+                )
+            finally:
+                tx.unregister("created_accounts")
+            keys_made = pd.DataFrame({"key": list(made), "account_id": list(made.values())}, dtype=object)
+            tx.register("created_keys", keys_made)
+            try:
+                tx.execute(
+                    "INSERT INTO target_idempotency SELECT key::VARCHAR, account_id::VARCHAR, ? FROM created_keys",
+                    [now],
+                )
+            finally:
+                tx.unregister("created_keys")
+        return {**{str(k): str(a) for k, a in found.items()}, **made}
+
     def update(self, account_id: str, values: dict[str, str], *, source_id: str, tx: duckdb.DuckDBPyConnection) -> None:
-        """Set ``values`` and ``payfitId`` on the account."""
+        """Set ``values`` and ``payfitId`` on the account; :class:`TargetError` when it is gone."""
+        fields = {k: v for k, v in values.items() if k in ACCOUNT_COLUMNS and k != "id"}
+        fields["payfitId"] = source_id
+        sets = ", ".join(f'"{k}" = ?' for k in fields)
+        found = tx.execute(
+            f"UPDATE equify_accounts SET {sets}, updated_at = ? WHERE id = ? RETURNING id",
+            [*fields.values(), _now(), account_id],
+        ).fetchall()
+        if not found:
+            raise TargetError(f"the Equify account {account_id} no longer exists")
+
+
+def mirror(
+    tx: duckdb.DuckDBPyConnection,
+    created: list[tuple[str, dict[str, str], str]],
+    updated: list[tuple[str, dict[str, str], str]],
+) -> None:
+    """Keep the workspace's Equify space in step with what a remote target did (``tx``: the
+    transaction recording the results): ``created`` accounts ``(id, values, source_id)`` are
+    added (``origin = payfit_sync``) unless present; ``updated`` ones get their values. So the
+    next match sees the accounts the push made, as with the embedded target."""
+    now = _now()
+    if created:
+        records = []
+        for account_id, values, source_id in created:
+            record = {c: values.get(c) for c in ACCOUNT_COLUMNS}
+            record.update(id=account_id, relation="employee", kind="person", payfitId=source_id)
+            records.append(record)
+        frame = pd.DataFrame(records, columns=ACCOUNT_COLUMNS, dtype=object).drop_duplicates("id")
+        cols = ", ".join(f'"{c}"' for c in ACCOUNT_COLUMNS)
+        casts = ", ".join(f'CAST(n."{c}" AS VARCHAR)' for c in ACCOUNT_COLUMNS)
+        tx.register("mirrored_accounts", frame)
+        try:
+            tx.execute(
+                f"INSERT INTO equify_accounts ({cols}, origin, created_at, updated_at) "
+                f"SELECT {casts}, 'payfit_sync', ?, ? FROM mirrored_accounts n "
+                "WHERE NOT EXISTS (SELECT 1 FROM equify_accounts e WHERE e.id = CAST(n.id AS VARCHAR))",
+                [now, now],
+            )
+        finally:
+            tx.unregister("mirrored_accounts")
+    for account_id, values, source_id in updated:
         fields = {k: v for k, v in values.items() if k in ACCOUNT_COLUMNS and k != "id"}
         fields["payfitId"] = source_id
         sets = ", ".join(f'"{k}" = ?' for k in fields)
         tx.execute(
-            f"UPDATE equify_accounts SET {sets}, updated_at = ? WHERE id = ?",
-            [*fields.values(), _now(), account_id],
+            f"UPDATE equify_accounts SET {sets}, updated_at = ? WHERE id = ?", [*fields.values(), now, account_id]
         )
+
+
+class _Retry(Exception):
+    """An answer worth trying again (429, 5xx, no answer); ``hint`` is the server's wait (s)."""
+
+    def __init__(self, description: str, *, status: int | None, hint: float | None) -> None:
+        super().__init__(description)
+        self.description, self.status, self.hint = description, status, hint
+
+
+class HttpTarget:
+    """The *http* target: Equify accounts behind the REST contract of domain.md §4, over httpx.
+
+    ``base_url``: e.g. ``http://127.0.0.1:8800``; ``token``: the bearer token (never logged nor
+    shown). ``transport``: an httpx transport for tests. ``timeout`` (s) per request.
+    429 and 5xx answers and requests without an answer are retried with the same
+    idempotency key, up to ``max_attempts`` attempts in all: after a server's ``Retry-After``
+    (seconds or an HTTP date), else after an exponential backoff from ``backoff`` s with full
+    jitter; every wait is capped at ``max_wait`` s. ``sleep`` waits (tests pass their own).
+
+    Raises, per operation (the push records it against the row and goes on):
+    :class:`~reconcile.exceptions.RateLimited` when 429s outlast the attempts,
+    :class:`~reconcile.exceptions.ApiError` for other failures (its ``status`` when there was an
+    answer), :class:`~reconcile.exceptions.AuthError` for 401.
+    """
+
+    name = "http"
+    in_workspace = False
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 5.0,
+        max_attempts: int = 6,
+        max_wait: float = 60.0,
+        backoff: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise InputError(f"the target URL must start with http:// or https://, not {base_url!r}")
+        if not token:
+            raise InputError("the http target needs a bearer token")
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.timeout, self.max_attempts, self.max_wait, self.backoff = timeout, max_attempts, max_wait, backoff
+        self._sleep = sleep
+        self._http = httpx.Client(transport=transport, timeout=timeout)
+        self.waits: list[float] = []  # every wait before a retry (s), for reports and tests
+
+    def __repr__(self) -> str:
+        return f"HttpTarget({self.base_url!r})"  # never the token
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._http.close()
+
+    def __enter__(self) -> HttpTarget:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def create(
+        self,
+        values: dict[str, str],
+        *,
+        idempotency_key: str,
+        source_id: str,
+        tx: duckdb.DuckDBPyConnection | None = None,
+    ) -> str:
+        """``POST /accounts`` with ``Idempotency-Key``; the account's id (a retry returns the same)."""
+        body = {**values, "payfitId": source_id}
+        answer = self._request("POST", "/accounts", json=body, headers={"Idempotency-Key": idempotency_key})
+        account_id = answer.get("id")
+        if not account_id:
+            raise ApiError(f"the target answered a create for {source_id} without an account id")
+        return str(account_id)
+
+    def update(
+        self, account_id: str, values: dict[str, str], *, source_id: str, tx: duckdb.DuckDBPyConnection | None = None
+    ) -> None:
+        """``PATCH /accounts/{id}`` with the changed fields and the Payfit id."""
+        self._request("PATCH", f"/accounts/{account_id}", json={**values, "payfitId": source_id})
+
+    def accounts(self, *, limit: int = 1000) -> list[dict[str, Any]]:
+        """Every account, following ``next_cursor`` (``GET /accounts``)."""
+        out: list[dict[str, Any]] = []
+        cursor: str | None = ""
+        while cursor is not None:
+            page = self._request("GET", "/accounts", params={"cursor": cursor, "limit": limit})
+            out.extend(page.get("accounts") or [])
+            cursor = page.get("next_cursor")
+        return out
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retry),
+            sleep=self._sleep,
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        try:
+            response = retrying(self._send_once, method, path, **kwargs)
+        except _Retry as exc:
+            attempts = f"after {self.max_attempts} attempt(s)"
+            if exc.status == 429:
+                raise RateLimited(f"the target kept answering 429 to {method} {path} {attempts}", status=429) from None
+            raise ApiError(f"{method} {path} failed {attempts}: {exc.description}", status=exc.status) from None
+        if response.status_code == 401:
+            raise AuthError("the target refused the bearer token (401)", status=401)
+        if response.status_code >= 400:
+            message = _message(response)
+            raise ApiError(f"{method} {path} answered {response.status_code}: {message}", status=response.status_code)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ApiError(f"{method} {path} answered something that is not JSON") from exc
+        if not isinstance(data, dict):
+            raise ApiError(f"{method} {path} answered JSON that is not an object")
+        return data
+
+    def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json", **kwargs.pop("headers", {})}
+        try:
+            response = self._http.request(method, self.base_url + path, headers=headers, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise _Retry(f"no answer within {self.timeout:g} s", status=None, hint=None) from exc
+        except httpx.TransportError as exc:
+            raise _Retry(type(exc).__name__, status=None, hint=None) from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            hint = parse_retry_after(response.headers.get("Retry-After"))
+            raise _Retry(f"{response.status_code} {_message(response)}", status=response.status_code, hint=hint)
+        return response
+
+    def _wait(self, state: RetryCallState) -> float:
+        """The server's ``Retry-After``, else exponential backoff with full jitter; capped at ``max_wait``."""
+        exc = state.outcome.exception() if state.outcome is not None else None
+        hint = exc.hint if isinstance(exc, _Retry) else None
+        if hint is None:
+            hint = random.uniform(0, self.backoff * 2 ** (state.attempt_number - 1))
+        return min(max(0.0, hint), self.max_wait)
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action is not None else 0.0
+        self.waits.append(wait)
+        exc = state.outcome.exception() if state.outcome is not None else None
+        logger.info(
+            "target: retrying in %.2f s (attempt %d of %d: %s)",
+            wait,
+            state.attempt_number,
+            self.max_attempts,
+            exc.description if isinstance(exc, _Retry) else type(exc).__name__,
+        )
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase
+    return str(body.get("message")) if isinstance(body, dict) and body.get("message") else response.reason_phrase

@@ -26,7 +26,7 @@ from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages,
 from .payfit_api import PayfitClient
 from .payfit_files import read_payfit_file
 from .plan import Plan, build_plan
-from .push import Progress, PushResult, push, push_runs
+from .push import Progress, PushResult, push, push_runs, run_progress, start_push
 from .targets import Target
 from .values import prepare_value
 from .workspace import Workspace
@@ -56,6 +56,9 @@ __all__ = [
     "plan_workspace",
     "push_runs",
     "push_workspace",
+    "run_progress",
+    "start_push",
+    "start_push_workspace",
     "review_table",
     "run_journal",
     "run_match",
@@ -876,6 +879,25 @@ def push_workspace(
             f"the plan changed since it was confirmed ({expected_creates} creates confirmed, {creates} now): review it again"
         )
     return push(ws, plan, target=target, skip_conflicts=skip_conflicts, dry_run=dry_run, progress=progress)
+
+
+def start_push_workspace(
+    ws: Workspace,
+    *,
+    target: Target | None = None,
+    skip_conflicts: bool = False,
+    expected_creates: int | None = None,
+) -> str:
+    """:func:`push_workspace` in a worker thread (:func:`reconcile.push.start_push`): returns the
+    run's id at once; follow it with :func:`run_progress`. Raises what :func:`push_workspace`
+    raises before anything is sent."""
+    plan = plan_workspace(ws)
+    creates = plan.totals()["create"]
+    if expected_creates is not None and creates != expected_creates:
+        raise ConfirmationRequired(
+            f"the plan changed since it was confirmed ({expected_creates} creates confirmed, {creates} now): review it again"
+        )
+    return start_push(ws, plan, target=target, skip_conflicts=skip_conflicts)
 
 
 def accounts_table(ws: Workspace) -> pd.DataFrame:

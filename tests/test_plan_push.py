@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from reconcile import ConflictsUnresolved, Decision, InputError, Workspace, workflow
+from reconcile import push as push_module
 from reconcile.exceptions import PushInProgress
 from reconcile.plan import Plan
 from reconcile.push import PushResult
@@ -300,8 +301,11 @@ def test_failed_rows_are_journaled_and_retried_once(small_workspace: Workspace, 
 
 
 @pytest.mark.parametrize("crash_at", [1, 5])
-def test_push_resumes_after_a_crash(small_workspace: Workspace, crash_at: int):
-    """S1: the process dies mid-push; the next push finishes the job and creates nothing twice."""
+def test_push_resumes_after_a_crash(small_workspace: Workspace, crash_at: int, monkeypatch: pytest.MonkeyPatch):
+    """S1: the process dies mid-push; the next push resumes the run from its journal and
+    creates nothing twice. Batches of 2: the batches before the crash are committed, the
+    batch it hit is rolled back whole."""
+    monkeypatch.setattr(push_module, "BATCH_IN_WORKSPACE", 2)
     ws = small_workspace
     plan = workflow.plan_workspace(ws)
     creates = {op.source_id for op in plan.operations if op.op == "create"}
@@ -309,18 +313,20 @@ def test_push_resumes_after_a_crash(small_workspace: Workspace, crash_at: int):
         workflow.push_workspace(ws, target=FailingTarget({crash_at}, KeyboardInterrupt()), skip_conflicts=True)
     crashed = ws.push_runs()
     assert crashed["status"].tolist() == ["running"]
-    pending = ws.journal(crashed["run_id"].iloc[0])
-    assert (pending["status"] == "pending").any()
-    done_before = set(ws.ledger())
-    assert len(_sync_accounts(ws)) == crash_at - 1
+    run_id = crashed["run_id"].iloc[0]
+    journal = ws.journal(run_id)
+    ops = plan.actionable()
+    # The crash hits the crash_at-th create; every batch of 2 before the one it is in committed.
+    nth_create = [i for i, op in enumerate(ops) if op.op == "create"][crash_at - 1]
+    committed = nth_create // 2 * 2
+    assert (journal["status"] == "done").sum() == committed
+    assert (journal["status"] == "pending").sum() == len(journal) - committed
+    assert len(_sync_accounts(ws)) == sum(op.op == "create" for op in ops[:committed])
 
     resumed = workflow.push_workspace(ws, skip_conflicts=True)
-    assert resumed.failed == 0
-    assert resumed.created == len(creates) - (crash_at - 1)
-    assert done_before.isdisjoint(ws.journal(resumed.run_id)["source_id"])
-    runs = ws.push_runs().set_index("run_id")["status"]
-    assert runs[crashed["run_id"].iloc[0]] == "interrupted"
-    assert runs[resumed.run_id] == "done"
+    assert resumed.resumed and resumed.run_id == run_id
+    assert (resumed.failed, resumed.created) == (0, len(creates))
+    assert ws.push_runs()["status"].tolist() == ["done"]  # the same run, finished
     synced = _sync_accounts(ws)
     assert len(synced) == len(creates)
     assert set(synced["payfitId"]) == creates and synced["payfitId"].is_unique
@@ -411,9 +417,14 @@ def test_push_result_summary():
     assert Plan(()).totals()["create"] == 0
 
 
-def test_a_run_cut_short_shows_as_interrupted_and_the_next_push_finishes_it(small_workspace: Workspace):
-    """S1 in the embedded target: a push stopped mid-way (page closed, process killed) loses nothing."""
+def test_a_run_cut_short_shows_as_interrupted_and_the_next_push_finishes_it(
+    small_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+):
+    """S1 in the embedded target: a push stopped mid-way (page closed, process killed) loses
+    nothing: it shows as interrupted, and the next push resumes the same run."""
     from reconcile.push import push_runs
+
+    monkeypatch.setattr(push_module, "BATCH_IN_WORKSPACE", 1)
 
     class Stop(Exception):
         pass
@@ -427,11 +438,13 @@ def test_a_run_cut_short_shows_as_interrupted_and_the_next_push_finishes_it(smal
         workflow.push(small_workspace, plan, skip_conflicts=True, progress=stop_after_three)
     assert len(small_workspace.ledger()) == 3
     assert push_runs(small_workspace).iloc[0]["status"] == "interrupted"
+    run_id = push_runs(small_workspace).iloc[0]["run_id"]
+    assert workflow.run_progress(small_workspace, run_id).status == "interrupted"
 
     result = workflow.push_workspace(small_workspace, skip_conflicts=True)
     totals = plan.totals()
-    assert result.created + result.linked == totals["create"] + totals["link"] - 3
+    assert result.resumed and result.run_id == run_id
+    assert result.created + result.linked == totals["create"] + totals["link"]
     synced = small_workspace.equify_accounts().query("origin == 'payfit_sync'")
     assert len(synced) == totals["create"] and synced["payfitId"].is_unique
-    statuses = list(push_runs(small_workspace)["status"])
-    assert statuses == ["done", "interrupted"]
+    assert list(push_runs(small_workspace)["status"]) == ["done"]

@@ -1,0 +1,366 @@
+"""The reference server of the *http* target's REST contract, on 127.0.0.1 (stdlib only).
+
+Equify documents no public API (domain.md §4), so the *http* target speaks this project's own
+contract, and this server implements it for tests, demos and benchmarks:
+
+* ``GET /accounts?cursor=...&limit=...`` → ``{"accounts": [...], "next_cursor": "..." | null}``
+  (``limit`` default 100, at most 1,000; accounts in creation order);
+* ``POST /accounts`` with header ``Idempotency-Key: <key>`` and a JSON account body →
+  ``201`` with the account (``id`` assigned by the server); the same key again → ``200`` with
+  the account the first request made, never a second one; no key → ``400``;
+* ``PATCH /accounts/{id}`` with the changed fields → ``200`` with the account; unknown → ``404``;
+* every request needs ``Authorization: Bearer <token>`` (``401`` otherwise); bodies of errors
+  are ``{"message": "..."}``.
+
+Accounts are stored in SQLite (a file, or memory), so a test can read what a push really made.
+
+Faults are switched at run time through :attr:`EquifyServer.faults` (:class:`EquifyFaults`,
+thread-safe), in arrival order or at random: ``429`` with ``Retry-After`` in seconds or as an
+HTTP date, ``5xx``, a *timeout after commit* (a create is stored, then the answer comes after
+the client gave up), and slow answers.
+
+Run by hand: ``python -m reconcile.equify_server --port 8800 --token demo-token``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.utils
+import json
+import logging
+import random
+import sqlite3
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["EquifyFaults", "EquifyServer"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+@dataclass
+class _Planned:
+    kind: str  # "429", "5xx", "timeout", "slow"
+    count: int
+    after: int
+    status: int = 500
+    retry_after: str | None = None
+    date_in: float | None = None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What one request meets: ``kind`` is ``429``, ``5xx`` or ``timeout`` (a create is stored,
+    then answered after ``hang`` seconds), with the status and ``Retry-After`` to send."""
+
+    kind: str
+    status: int = 500
+    retry_after: str | None = None
+    hang: float = 0.0
+
+
+class EquifyFaults:
+    """Switchable faults of an :class:`EquifyServer` (every method is thread-safe).
+
+    Planned faults apply in arrival order to every request; with ``after=k`` a fault starts
+    after ``k`` more requests went by. :meth:`random` adds faults at a rate instead.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """No planned or random fault, no delay."""
+        with self._lock:
+            self._planned: list[_Planned] = []
+            self._rate = 0.0
+            self._kinds: tuple[str, ...] = ()
+            self._rng = random.Random(0)
+            self._delay = 0.0
+            self.hang = 2.0
+            self.served: dict[str, int] = {}
+
+    def throttle(
+        self, count: int = 1, *, retry_after: str | None = "1", date_in: float | None = None, after: int = 0
+    ) -> None:
+        """The next ``count`` requests answer ``429``; ``Retry-After`` is ``retry_after`` as is, or
+        an HTTP date ``date_in`` seconds ahead when given (whole seconds, rounded up)."""
+        with self._lock:
+            self._planned.append(_Planned("429", count, after, 429, retry_after, date_in))
+
+    def fail(self, count: int = 1, *, status: int = 500, after: int = 0) -> None:
+        """The next ``count`` requests answer ``status`` (default 500)."""
+        with self._lock:
+            self._planned.append(_Planned("5xx", count, after, status))
+
+    def timeout_after_commit(self, count: int = 1, *, hang: float | None = None, after: int = 0) -> None:
+        """The next ``count`` requests are carried out (a create is stored), then answered only
+        after ``hang`` seconds (default :attr:`hang`, 2 s): longer than the client waits."""
+        with self._lock:
+            if hang is not None:
+                self.hang = float(hang)
+            self._planned.append(_Planned("timeout", count, after))
+
+    def random(self, rate: float, kinds: tuple[str, ...] = ("429", "5xx", "timeout"), *, seed: int = 0) -> None:
+        """Each request meets one of ``kinds`` with probability ``rate`` (0-1), at random (seeded)."""
+        with self._lock:
+            self._rate, self._kinds, self._rng = float(rate), tuple(kinds), random.Random(seed)
+
+    def slow(self, seconds: float) -> None:
+        """Delay every answer by ``seconds``."""
+        with self._lock:
+            self._delay = float(seconds)
+
+    def next(self) -> tuple[Fault | None, float]:
+        """The fault the request arriving now meets, and the delay before answering (internal)."""
+        with self._lock:
+            fault = None
+            for p in self._planned:
+                if p.after > 0:
+                    p.after -= 1
+                    continue
+                if p.count > 0:
+                    p.count -= 1
+                    fault = Fault(p.kind, p.status, p.retry_after, self.hang)
+                    if p.kind == "429" and p.date_in is not None:
+                        fault = Fault("429", 429, email.utils.formatdate(time.time() + p.date_in, usegmt=True))
+                    break
+            self._planned = [p for p in self._planned if p.count > 0]
+            if fault is None and self._rate and self._rng.random() < self._rate:
+                kind = self._rng.choice(self._kinds)
+                fault = Fault(kind, 429 if kind == "429" else 500 if kind == "5xx" else 200, "0.01", self.hang)
+            if fault is not None:
+                self.served[fault.kind] = self.served.get(fault.kind, 0) + 1
+            return fault, self._delay
+
+
+class _Store:
+    """The accounts in SQLite, one lock for every access."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS accounts (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
+            " idempotency_key TEXT UNIQUE, body TEXT NOT NULL)"
+        )
+
+    def create(self, key: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """``(account, created)``: the account of ``key``, made now when the key is new."""
+        with self._lock:
+            row = self._db.execute("SELECT body FROM accounts WHERE idempotency_key = ?", [key]).fetchone()
+            if row is not None:
+                return json.loads(row[0]), False
+            account = {**fields, "id": "eq_" + uuid.uuid4().hex[:12]}
+            self._db.execute(
+                "INSERT INTO accounts (id, idempotency_key, body) VALUES (?, ?, ?)",
+                [account["id"], key, json.dumps(account, ensure_ascii=False)],
+            )
+            return account, True
+
+    def update(self, account_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT body FROM accounts WHERE id = ?", [account_id]).fetchone()
+            if row is None:
+                return None
+            account = {**json.loads(row[0]), **fields, "id": account_id}
+            self._db.execute(
+                "UPDATE accounts SET body = ? WHERE id = ?", [json.dumps(account, ensure_ascii=False), account_id]
+            )
+            return account
+
+    def page(self, cursor: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, body FROM accounts WHERE seq > ? ORDER BY seq LIMIT ?", [cursor, limit + 1]
+            ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [json.loads(b) for _, b in rows], (rows[-1][0] if more else None)
+
+    def all(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [json.loads(b) for (b,) in self._db.execute("SELECT body FROM accounts ORDER BY seq")]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class EquifyServer:
+    """The *http* target's reference server (see the module doc), on ``127.0.0.1``.
+
+    ``token``: the bearer token it accepts. ``path``: the SQLite file of its accounts (memory
+    when ``None``; a file keeps them across restarts). ``port``: 0 picks a free one. Use as a
+    context manager, or :meth:`start` / :meth:`stop`; :attr:`url` is the base URL.
+    """
+
+    def __init__(self, token: str, *, path: str | Path | None = None, port: int = 0) -> None:
+        self.token = token
+        self.faults = EquifyFaults()
+        self.requests = 0
+        self._store = _Store(path)
+        self._httpd = _HTTPServer(("127.0.0.1", port), _Handler)
+        self._httpd.app = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> EquifyServer:
+        """Serve in a daemon thread; returns ``self``."""
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="equify-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the store."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._store.close()
+
+    def __enter__(self) -> EquifyServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account stored, in creation order (what a test checks a push against)."""
+        return self._store.all()
+
+    # -- one request (called by the handler's thread)
+    def handle(
+        self, method: str, target: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str], float]:
+        """``(status, json body, extra headers, seconds to hang before answering)``."""
+        self.requests += 1
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return 401, {"message": "invalid or missing bearer token"}, {}, 0.0
+        fault, delay = self.faults.next()
+        if delay:
+            time.sleep(delay)
+        if fault is not None and fault.kind == "429":
+            extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            return 429, {"message": "too many requests"}, extra, 0.0
+        if fault is not None and fault.kind == "5xx":
+            return fault.status, {"message": "internal error"}, {}, 0.0
+        hang = fault.hang if fault is not None and fault.kind == "timeout" else 0.0
+        parts = urlsplit(target)
+        path = parts.path.rstrip("/")
+        try:
+            payload = json.loads(body) if body else {}
+        except ValueError:
+            return 400, {"message": "the body is not JSON"}, {}, hang
+        if path == "/accounts" and method == "GET":
+            query = parse_qs(parts.query)
+            try:
+                cursor = int((query.get("cursor") or ["0"])[0] or 0)
+                limit = min(MAX_LIMIT, max(1, int((query.get("limit") or [str(DEFAULT_LIMIT)])[0])))
+            except ValueError:
+                return 400, {"message": "cursor and limit must be integers"}, {}, hang
+            accounts, nxt = self._store.page(cursor, limit)
+            return 200, {"accounts": accounts, "next_cursor": None if nxt is None else str(nxt)}, {}, hang
+        if path == "/accounts" and method == "POST":
+            key = headers.get("Idempotency-Key")
+            if not key:
+                return 400, {"message": "the Idempotency-Key header is required"}, {}, hang
+            if not isinstance(payload, dict):
+                return 400, {"message": "the body must be a JSON object"}, {}, hang
+            account, created = self._store.create(key, {k: v for k, v in payload.items() if k != "id"})
+            return (201 if created else 200), account, {}, hang
+        if path.startswith("/accounts/") and method == "PATCH":
+            if not isinstance(payload, dict):
+                return 400, {"message": "the body must be a JSON object"}, {}, hang
+            account = self._store.update(
+                path.removeprefix("/accounts/"), {k: v for k, v in payload.items() if k != "id"}
+            )
+            if account is None:
+                return 404, {"message": "no such account"}, {}, hang
+            return 200, account, {}, hang
+        return 404, {"message": f"no route {method} {path}"}, {}, hang
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    app: EquifyServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _HTTPServer
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        status, answer, extra, hang = self.server.app.handle(method, self.path, self.headers, body)
+        if hang:
+            time.sleep(hang)  # the work is done; the client has given up by now
+        data = json.dumps(answer, ensure_ascii=False).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._serve("PATCH")
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base class signature)
+        logger.debug("equify server: " + format, *args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m reconcile.equify_server --port 8800 --token T [--db accounts.sqlite] [--fault-rate 0.2]``."""
+    parser = argparse.ArgumentParser(description="The http target's reference server on 127.0.0.1")
+    parser.add_argument("--port", type=int, default=8800)
+    parser.add_argument("--token", required=True, help="the bearer token to accept")
+    parser.add_argument("--db", help="SQLite file for the accounts (default: memory)")
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests meeting a random fault (0-1)")
+    args = parser.parse_args(argv)
+    server = EquifyServer(args.token, path=args.db, port=args.port)
+    if args.fault_rate:
+        server.faults.random(args.fault_rate)
+    sys.stdout.write(f"Equify reference server on {server.url}\n")
+    sys.stdout.flush()
+    server.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
