@@ -1,6 +1,6 @@
 """Command line: ``python -m reconcile [--workspace PATH] COMMAND``.
 
-Commands: ``demo``, ``fetch payfit``, ``load payfit|equify PATH``, ``match``, ``push``. Reports go
+Commands: ``demo``, ``fetch payfit``, ``load payfit|equify PATH``, ``match``, ``push``, ``history``. Reports go
 to stdout (with ``--json``: one JSON object on the last line); messages and
 progress go to stderr.
 
@@ -76,13 +76,27 @@ def build_parser() -> argparse.ArgumentParser:
     match = sub.add_parser("match", help="match and report the counts per set")
     match.add_argument("--json", action="store_true", help="print the counts as JSON on the last line")
 
-    push = sub.add_parser("push", help="push creates, links and updates to the embedded Equify space")
+    push = sub.add_parser(
+        "push",
+        help="push creates, links and updates to Equify (the embedded space, or an http endpoint)",
+        description="An unfinished run (the process died) is resumed first, from its journal; push again for the rest. "
+        "The http target's bearer token is read from an environment variable, never from the command line.",
+    )
+    push.add_argument(
+        "--target", choices=["embedded", "http"], default="embedded", help="where to push (default embedded)"
+    )
+    push.add_argument("--url", default=os.environ.get("EQUIFY_URL"), help="the http target's base URL ($EQUIFY_URL)")
+    push.add_argument("--token-env", default="EQUIFY_TOKEN", metavar="NAME", help="variable holding the bearer token")
     push.add_argument("--dry-run", action="store_true", help="show what would happen; send nothing")
     push.add_argument("--yes", action="store_true", help="confirm without a prompt (required when not on a terminal)")
     push.add_argument(
         "--skip-conflicts", action="store_true", help="push everything else and count unresolved conflicts as skipped"
     )
     push.add_argument("--json", action="store_true", help="print the result as JSON on the last line")
+
+    history = sub.add_parser("history", help="list the push runs, or one run's journal")
+    history.add_argument("run_id", nargs="?", help="a run's id: its journal, one row per operation")
+    history.add_argument("--json", action="store_true", help="print the table as JSON on the last line")
     return parser
 
 
@@ -215,11 +229,56 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         if show_progress:
             _out(f"\rpushing {done}/{total}", stream=sys.stderr, end="" if done < total else "\n")
 
-    result = workflow.push(ws, plan, skip_conflicts=args.skip_conflicts, dry_run=args.dry_run, progress=progress)
+    target = _target(args)
+    try:
+        result = workflow.push(
+            ws, plan, target=target, skip_conflicts=args.skip_conflicts, dry_run=args.dry_run, progress=progress
+        )
+    finally:
+        close = getattr(target, "close", None)
+        if close is not None:
+            close()
+    if result.resumed:
+        _err(f"resumed the unfinished push run {result.run_id} from its journal; push again for anything left")
     if result.run_id:
-        _err(f"push run {result.run_id} finished in {result.seconds:.1f} s")
+        _err(f"push run {result.run_id} to the {args.target} target finished in {result.seconds:.1f} s")
     _report(result.summary(), args.json)
     return EXIT_FAILED_ROWS if result.failed else EXIT_OK
+
+
+def _target(args: argparse.Namespace) -> Any:
+    """The push target of ``--target`` (the http one needs ``--url`` and the token variable)."""
+    if args.target == "embedded":
+        return None
+    from .targets import HttpTarget
+
+    if not args.url:
+        raise InputError("the http target needs --url (or $EQUIFY_URL)")
+    token = os.environ.get(args.token_env, "").strip()
+    if not token:
+        raise InputError(f"no bearer token for the http target: set the environment variable {args.token_env}")
+    return HttpTarget(args.url, token)
+
+
+def _cmd_history(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    if args.run_id:
+        if ws.push_runs().query("run_id == @args.run_id").empty:
+            raise InputError(f"there is no push run {args.run_id!r} (see: history)")
+        table = workflow.run_journal(ws, args.run_id)
+    else:
+        runs = workflow.push_runs(ws)
+        table = runs[["run_id", "started_at", "finished_at", "status", "target"]].copy()
+        counts = [json.loads(t) if t else {} for t in runs["totals"]]
+        for key in ("created", "linked", "updated", "failed"):
+            table[key] = [c.get(key) for c in counts]
+        table["seconds"] = [c.get("seconds") for c in counts]
+    if args.json:
+        _out(table.to_json(orient="records", date_format="iso"))
+    elif table.empty:
+        _err("no push run yet")
+    else:
+        _out(table.to_string(index=False))
+    return EXIT_OK
 
 
 def _confirm(totals: dict[str, int], stdin: TextIO) -> None:
@@ -235,6 +294,13 @@ def _confirm(totals: dict[str, int], stdin: TextIO) -> None:
 
 
 _CREATING = frozenset({"demo", "load", "fetch"})  # the commands that may create a new workspace file
-_COMMANDS = {"fetch": _cmd_fetch, "demo": _cmd_demo, "load": _cmd_load, "match": _cmd_match, "push": _cmd_push}
+_COMMANDS = {
+    "fetch": _cmd_fetch,
+    "demo": _cmd_demo,
+    "load": _cmd_load,
+    "match": _cmd_match,
+    "push": _cmd_push,
+    "history": _cmd_history,
+}
 
 __all__ = ["EPILOG", "build_parser", "main"]

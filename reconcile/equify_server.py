@@ -304,6 +304,10 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     app: EquifyServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (killed, timed out) is no server error: logged, not printed."""
+        logger.debug("equify server: connection from %s ended abruptly", client_address, exc_info=True)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"

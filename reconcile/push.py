@@ -152,6 +152,7 @@ def start_push(
     target: Target | None = None,
     skip_conflicts: bool = False,
     on_done: Callable[[PushResult | BaseException], None] | None = None,
+    owns_target: bool = False,
 ) -> str:
     """Start :func:`push` in a worker thread and return the run's id at once.
 
@@ -159,14 +160,26 @@ def start_push(
     :func:`push`); the run is in the workspace by then, so :func:`run_progress` can follow it
     from any page or session, and it goes on when the page that started it goes away.
     An unfinished run is resumed instead (its id is returned). ``on_done`` is called in the
-    worker with the result or the exception that stopped it.
+    worker with the result or the exception that stopped it. ``owns_target``: the target is
+    closed (if it can be) when the run ends or is refused.
     """
     target = target or EmbeddedTarget()
-    lock = _claim(ws)
+
+    def release_target() -> None:
+        close = getattr(target, "close", None)
+        if owns_target and close is not None:
+            close()
+
+    try:
+        lock = _claim(ws)
+    except BaseException:
+        release_target()
+        raise
     try:
         run_id, resumed = _open_run(ws, plan, target, skip_conflicts)
     except BaseException:
         lock.release()
+        release_target()
         raise
     started = time.monotonic()
 
@@ -187,6 +200,7 @@ def start_push(
                 pass
         finally:
             lock.release()
+            release_target()
         if on_done is not None:
             on_done(outcome)
 

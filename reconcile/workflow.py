@@ -887,17 +887,25 @@ def start_push_workspace(
     target: Target | None = None,
     skip_conflicts: bool = False,
     expected_creates: int | None = None,
+    owns_target: bool = False,
 ) -> str:
     """:func:`push_workspace` in a worker thread (:func:`reconcile.push.start_push`): returns the
     run's id at once; follow it with :func:`run_progress`. Raises what :func:`push_workspace`
-    raises before anything is sent."""
-    plan = plan_workspace(ws)
-    creates = plan.totals()["create"]
-    if expected_creates is not None and creates != expected_creates:
-        raise ConfirmationRequired(
-            f"the plan changed since it was confirmed ({expected_creates} creates confirmed, {creates} now): review it again"
-        )
-    return start_push(ws, plan, target=target, skip_conflicts=skip_conflicts)
+    raises before anything is sent. ``owns_target``: the target is closed when the run ends
+    (or when the push is refused)."""
+    try:
+        plan = plan_workspace(ws)
+        creates = plan.totals()["create"]
+        if expected_creates is not None and creates != expected_creates:
+            raise ConfirmationRequired(
+                f"the plan changed since it was confirmed ({expected_creates} creates confirmed, {creates} now): "
+                "review it again"
+            )
+    except BaseException:
+        if owns_target and hasattr(target, "close"):
+            target.close()  # type: ignore[union-attr]
+        raise
+    return start_push(ws, plan, target=target, skip_conflicts=skip_conflicts, owns_target=owns_target)
 
 
 def accounts_table(ws: Workspace) -> pd.DataFrame:

@@ -39,6 +39,16 @@ def _open_app(page: str | None = None) -> AppTest:
     return at
 
 
+def _wait_for_run(ws: Workspace, run_id: str, timeout: float = 60.0) -> None:
+    """Wait until the push run's worker has finished it."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while workflow.run_progress(ws, run_id).live:
+        assert time.monotonic() < deadline, "the push did not finish in time"
+        time.sleep(0.05)
+
+
 def _ws() -> Workspace:
     """The app's own connection (a second connection to the same file in this process)."""
     from ui import state
@@ -133,6 +143,11 @@ def test_exclude_fix_a_conflict_confirm_and_push(app_workspace: Path) -> None:
     assert not at.button(key="sync.push").disabled
     at.button(key="sync.push").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    run_id = ws.push_runs().iloc[0]["run_id"]
+    assert any(run_id in i.value and "started" in i.value for i in at.info)
+    _wait_for_run(ws, run_id)  # the push runs in its worker thread, not in the page script
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
 
     ledger = ws.ledger()
     assert ledger[sid] == tid
@@ -142,7 +157,7 @@ def test_exclude_fix_a_conflict_confirm_and_push(app_workspace: Path) -> None:
     runs = ws.push_runs()
     assert len(runs) == 1 and runs.iloc[0]["status"] == "done"
 
-    assert any("finished" in s.value for s in at.success)
+    assert any(f"Run `{run_id}`" in m.value and "**done**" in m.value for m in at.markdown)
     assert {m.label: m.value for m in at.metric}["Created"] == str(plan["create"])
 
     # 4. A second push creates nothing; the gate now asks for the word "push".
@@ -347,3 +362,59 @@ def test_link_create_exclude_a_conflict_then_remove_from_excluded(app_workspace:
     assert s3 not in ws.decisions()
     assert record(s3)[0] == "conflict"
     assert any(i.value == "No record in the excluded set." for i in at.info)
+
+
+def test_s1_a_push_goes_on_when_the_page_is_left_or_closed(app_workspace: Path) -> None:
+    """S1: a push of 200 creates to a slow http target; mid-push the person clicks elsewhere,
+    then closes the tab (a new session opens the app): the push goes on to the end, the new
+    session re-attaches to its progress, and no account is made twice."""
+    import time
+    from collections import Counter
+
+    from bench.push_common import creates_workspace
+    from reconcile.equify_server import EquifyServer
+
+    creates_workspace(app_workspace, 200)
+    with EquifyServer("s1-token-FICTITIOUS") as server:
+        server.faults.slow(0.01)  # 200 creates take over 2 s
+        at = _open_app("pages/sync.py")
+        at.radio(key="sync.target").set_value("http").run()
+        at.text_input(key="sync.target.http.url").input(server.url).run()
+        at.text_input(key="sync.target.http.token").input("s1-token-FICTITIOUS").run()
+        at.text_input(key="sync.confirm.200").input("200").run()
+        at.button(key="sync.push").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        ws = _ws()
+        run_id = ws.push_runs().iloc[0]["run_id"]
+        at.switch_page("pages/review.py").run()  # clicks elsewhere mid-push
+        assert workflow.run_progress(ws, run_id).live
+        del at  # the tab is closed
+        again = _open_app("pages/sync.py")  # a new session
+        progress = workflow.run_progress(ws, run_id)
+        assert progress.live and progress.pending > 0, progress
+        assert any(f"`{run_id}`" in s.label and "running" in s.label for s in again.status)
+        _wait_for_run(ws, run_id)
+        again.run()
+        final = workflow.run_progress(ws, run_id)
+        assert (final.status, final.done, final.failed, final.pending) == ("done", 200, 0, 0)
+        assert any(f"Run `{run_id}`" in m.value and "**done**" in m.value for m in again.markdown)
+        accounts = server.accounts()
+        assert len(accounts) == 200 and max(Counter(a["payfitId"] for a in accounts).values()) == 1
+        assert set(ws.ledger().values()) == {a["id"] for a in accounts}
+        time.sleep(0)  # nothing left running
+        assert not workflow.run_progress(ws, run_id).live
+
+
+def test_history_lists_runs_and_shows_a_journal(app_workspace: Path) -> None:
+    at = _open_app("pages/history.py")
+    assert any("No push yet" in i.value for i in at.info)
+    ws = _ws()
+    result = workflow.push_workspace(ws, skip_conflicts=True)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    runs = at.dataframe[0].value
+    assert runs["run_id"].tolist() == [result.run_id]
+    assert (runs["created"].iloc[0], runs["failed"].iloc[0]) == (result.created, 0)
+    journal = at.dataframe[1].value
+    assert len(journal) == result.created + result.linked and set(journal["status"]) == {"done"}
+    assert at.get("download_button")  # the run log is offered

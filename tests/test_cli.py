@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,48 @@ def test_help_lists_exit_codes(cli):
         assert any(line.strip().startswith(code + " ") for line in proc.stdout.splitlines()), code
     for command in ("demo", "load", "match", "push"):
         assert command in proc.stdout
+
+
+def test_push_to_the_http_target_then_history(repo_root: Path, tmp_path: Path):
+    """``push --target http`` reads the token from a variable (never an argument); ``history``
+    lists the run and shows its journal; errors name what is missing."""
+    from bench.push_common import creates_workspace
+    from reconcile.equify_server import EquifyServer
+
+    workspace = creates_workspace(tmp_path / "w.duckdb", 12)
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "reconcile", "--workspace", str(workspace), *args],
+            cwd=repo_root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "EQUIFY_TOKEN": "", **env},
+        )
+
+    with EquifyServer("cli-token-FICTITIOUS") as server:
+        no_url = run("push", "--yes", "--target", "http", "--json")
+        assert no_url.returncode == 5 and "--url" in no_url.stderr
+        no_token = run("push", "--yes", "--target", "http", "--url", server.url)
+        assert no_token.returncode == 5 and "EQUIFY_TOKEN" in no_token.stderr
+        pushed = run(
+            "push", "--yes", "--target", "http", "--url", server.url, "--json", EQUIFY_TOKEN="cli-token-FICTITIOUS"
+        )
+        assert pushed.returncode == 0, pushed.stderr
+        assert _last_json(pushed)["created"] == 12
+        assert "cli-token-FICTITIOUS" not in pushed.stdout + pushed.stderr
+        assert len(server.accounts()) == 12
+
+    listed = run("history", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout.strip().splitlines()[-1])
+    assert (row["status"], row["target"], row["created"], row["failed"]) == ("done", "http", 12, 0)
+    journal = run("history", row["run_id"], "--json")
+    rows = json.loads(journal.stdout.strip().splitlines()[-1])
+    assert len(rows) == 12 and {r["status"] for r in rows} == {"done"}
+    unknown = run("history", "run-nope")
+    assert unknown.returncode == 5 and "run-nope" in unknown.stderr
+    text = run("history")
+    assert row["run_id"] in text.stdout

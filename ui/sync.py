@@ -1,0 +1,98 @@
+"""Sync components: the target picker and the run panel that follows a push in its worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from reconcile import Workspace, workflow
+from reconcile.targets import EmbeddedTarget, HttpTarget, Target
+
+TARGET_KEY = "sync.target"
+TARGETS = {"embedded": "Embedded (the Equify space in the workspace)", "http": "HTTP (an Equify-side REST endpoint)"}
+
+
+def target_picker() -> Callable[[], Target] | None:
+    """The push target chosen (key ``sync.target``), as a function that makes it when the push
+    starts (an http target holds connections: none is opened on a mere rerun); ``None`` while
+    the http target lacks its URL or token. The token is typed in a password field, kept in
+    this session only, never shown nor logged."""
+    kind = st.radio("Target", list(TARGETS), format_func=TARGETS.get, horizontal=True, key=TARGET_KEY)
+    if kind == "embedded":
+        return EmbeddedTarget
+    c1, c2 = st.columns(2)
+    url = c1.text_input("Base URL", key=f"{TARGET_KEY}.http.url", placeholder="http://127.0.0.1:8800").strip()
+    token = c2.text_input("Bearer token", type="password", key=f"{TARGET_KEY}.http.token").strip()
+    if not url or not token:
+        st.caption("The http target needs its base URL and a bearer token (see the README: REST contract).")
+        return None
+    if not url.startswith(("http://", "https://")):
+        st.error(f"The base URL must start with http:// or https://, not {url!r}.")
+        return None
+    return lambda: HttpTarget(url, token)
+
+
+def _counts(progress: workflow.RunProgress) -> None:
+    figures = [
+        ("Done", progress.done),
+        ("Failed", progress.failed),
+        ("Pending", progress.pending),
+        ("Total", progress.total),
+    ]
+    for col, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
+        col.metric(label, value)
+
+
+def run_panel(ws: Workspace) -> None:
+    """The newest run: live progress while a worker executes it (refreshed every second, so a
+    reloaded or reopened page re-attaches), then its counts and journal."""
+    runs = workflow.push_runs(ws)
+    if runs.empty:
+        st.caption("No push yet.")
+        return
+    run_id = str(runs.iloc[0]["run_id"])
+    progress = workflow.run_progress(ws, run_id)
+    if progress.live:
+        _live(ws, run_id)
+        return
+    _finished(ws, runs.iloc[0], progress)
+
+
+@st.fragment(run_every=1.0)
+def _live(ws: Workspace, run_id: str) -> None:
+    progress = workflow.run_progress(ws, run_id)
+    if not progress.live:
+        st.rerun()  # the whole page: the plan and the figures changed
+    with st.status(f"Push run `{run_id}` to the {progress.target} target is running…", expanded=True):
+        share = (progress.done + progress.failed) / progress.total if progress.total else 1.0
+        st.progress(share, text=f"{progress.done + progress.failed} / {progress.total} operations")
+        _counts(progress)
+        st.caption("It runs on the server: closing or reloading this page does not stop it.")
+
+
+def _finished(ws: Workspace, run: pd.Series, progress: workflow.RunProgress) -> None:
+    totals = json.loads(run["totals"]) if run["totals"] else {}
+    st.write(
+        f"Run `{run['run_id']}` to the {progress.target} target · **{progress.status}** · "
+        f"started {run['started_at']:%Y-%m-%d %H:%M:%S} UTC"
+    )
+    if progress.status == "interrupted":
+        st.warning(
+            f"This run was cut short with {progress.pending} operation(s) left: the next push to the "
+            f"{progress.target} target finishes it first, and creates nothing twice."
+        )
+    if progress.error:
+        st.error(f"The run stopped: {progress.error}")
+    labels = [
+        ("created", "Created"),
+        ("linked", "Linked"),
+        ("updated", "Updated"),
+        ("skipped", "Skipped"),
+        ("failed", "Failed"),
+    ]
+    for col, (key, label) in zip(st.columns(len(labels)), labels, strict=True):
+        col.metric(label, totals.get(key, "–"))
+    st.dataframe(workflow.run_journal(ws, str(run["run_id"])), hide_index=True)
