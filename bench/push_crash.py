@@ -83,6 +83,9 @@ def trial(server: EquifyServer, n: int, rng: random.Random, tmp: Path) -> dict[s
         journal = ws.query("SELECT status FROM push_journal")
         records = set(ws.payfit_records()["id"])
     made = [a for a in server.accounts() if a["id"] not in before]
+    foreign = [a for a in made if "payfitId" not in a]
+    if foreign:  # not made by a push: something else wrote to this server
+        raise RuntimeError(f"{len(foreign)} account(s) on the server carry no Payfit id: {foreign[:3]}")
     by_record = Counter(a["payfitId"] for a in made)
     ids = {a["id"] for a in made}
     duplicates = sum(c - 1 for c in by_record.values())

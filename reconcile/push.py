@@ -325,6 +325,10 @@ def _execute(
             advance(len(rows[start : start + BATCH_IN_WORKSPACE]))
     else:
         _remote(ws, run_id, rows, target, advance)
+    write = getattr(target, "write", None)
+    if write is not None:  # the file target: every done row of the run, resumed or not
+        done = ws.query("SELECT payload FROM push_journal WHERE run_id = ? AND status = 'done' ORDER BY seq", [run_id])
+        write([json.loads(p) for p in done["payload"]])
     return _close_run(ws, run_id, started, resumed)
 
 
@@ -383,7 +387,9 @@ def _linked(tx: Any, source_ids: list[str]) -> dict[str, str]:
     return {str(s): str(a) for s, a in found}
 
 
-def _record(tx: Any, run_id: str, batch: Sequence[_Row], outcomes: Sequence[str | BaseException]) -> None:
+def _record(
+    tx: Any, run_id: str, batch: Sequence[_Row], outcomes: Sequence[str | BaseException], *, ledger: bool = True
+) -> None:
     """Ledger rows of the done operations and every row's journal status, in ``tx``: a few
     set-based statements per batch (``executemany`` runs one statement per row, ~1 ms each)."""
     now = _now()
@@ -407,14 +413,15 @@ def _record(tx: Any, run_id: str, batch: Sequence[_Row], outcomes: Sequence[str 
     )
     tx.register("batch_outcomes", frame)
     try:
-        tx.execute(
-            "INSERT OR REPLACE INTO ledger SELECT source_id::VARCHAR, account_id::VARCHAR, ?, ?, snapshot::VARCHAR"
-            " FROM batch_outcomes WHERE status = 'done'",
-            [run_id, now],
-        )
+        if ledger:
+            tx.execute(
+                "INSERT OR REPLACE INTO ledger SELECT source_id::VARCHAR, account_id::VARCHAR, ?, ?, snapshot::VARCHAR"
+                " FROM batch_outcomes WHERE status = 'done'",
+                [run_id, now],
+            )
         tx.execute(
             "UPDATE push_journal SET status = o.status::VARCHAR,"
-            " account_id = COALESCE(o.account_id::VARCHAR, push_journal.account_id),"
+            " account_id = COALESCE(NULLIF(o.account_id::VARCHAR, ''), push_journal.account_id),"
             " error = o.error::VARCHAR, updated_at = ?"
             " FROM batch_outcomes o WHERE push_journal.run_id = ? AND push_journal.seq = o.seq",
             [now, run_id],
@@ -456,20 +463,24 @@ def _remote(ws: Workspace, run_id: str, rows: Sequence[_Row], target: Target, ad
             except (ReconcileError, OSError) as exc:
                 outcomes.append(exc)
             if time.monotonic() - last > FLUSH_SECONDS:  # slow answers: show progress, keep results safe
-                _record_remote(ws, run_id, batch[flushed : len(outcomes)], outcomes[flushed:])
+                _record_remote(ws, run_id, batch[flushed : len(outcomes)], outcomes[flushed:], target)
                 advance(len(outcomes) - flushed)
                 flushed, last = len(outcomes), time.monotonic()
         if flushed < len(outcomes):
-            _record_remote(ws, run_id, batch[flushed:], outcomes[flushed:])
+            _record_remote(ws, run_id, batch[flushed:], outcomes[flushed:], target)
             advance(len(outcomes) - flushed)
         i += len(batch)
 
 
-def _record_remote(ws: Workspace, run_id: str, rows: Sequence[_Row], outcomes: Sequence[str | BaseException]) -> None:
+def _record_remote(
+    ws: Workspace, run_id: str, rows: Sequence[_Row], outcomes: Sequence[str | BaseException], target: Target
+) -> None:
     """The results of remote operations, with the workspace's Equify space mirrored, in one transaction."""
     done = [(r, o) for r, o in zip(rows, outcomes, strict=True) if isinstance(o, str)]
     with ws.transaction() as tx:
-        _record(tx, run_id, rows, outcomes)
+        _record(tx, run_id, rows, outcomes, ledger=getattr(target, "writes_ledger", True))
+        if not getattr(target, "writes_ledger", True):
+            return
         mirror(
             tx,
             [(o, r.values, r.source_id) for r, o in done if r.op == "create"],

@@ -15,6 +15,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
@@ -26,7 +27,7 @@ from .equify import ACCOUNT_COLUMNS
 from .exceptions import ApiError, AuthError, InputError, RateLimited, TargetError
 from .payfit_api import parse_retry_after
 
-__all__ = ["EmbeddedTarget", "HttpTarget", "Target", "mirror"]
+__all__ = ["FILE_COLUMNS", "EmbeddedTarget", "FileTarget", "HttpTarget", "Target", "mirror"]
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +175,53 @@ def mirror(
         tx.execute(
             f"UPDATE equify_accounts SET {sets}, updated_at = ? WHERE id = ?", [*fields.values(), now, account_id]
         )
+
+
+class FileTarget:
+    """The *file* target: the approved creates and updates written to a CSV or XLSX file in
+    Equify's column order (:data:`FILE_COLUMNS`), ready to paste or import, with formula
+    injection neutralised (:mod:`reconcile.export`).
+
+    Nothing reaches Equify, so nothing is linked: the push journals each operation ``done``
+    without an account and writes no ledger row; once the file is imported into Equify and
+    its export loaded again, matching links the records by email. The file is written when
+    the run ends (a resumed run writes it whole). ``path`` ends in ``.csv`` or ``.xlsx``.
+    """
+
+    name = "file"
+    in_workspace = False
+    writes_ledger = False
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.suffix.lower() not in (".csv", ".xlsx"):
+            raise InputError(f"{self.path.name}: the file target writes a .csv or an .xlsx file")
+        if not self.path.parent.is_dir():
+            raise InputError(f"{self.path.parent} is not a folder")
+
+    def create(self, values: dict[str, str], *, idempotency_key: str, source_id: str, tx: Any = None) -> str:
+        """Nothing to send: the row is written with the file (:meth:`write`)."""
+        return ""
+
+    def update(self, account_id: str, values: dict[str, str], *, source_id: str, tx: Any = None) -> None:
+        """Nothing to send: the row is written with the file (:meth:`write`)."""
+
+    def write(self, rows: list[dict[str, Any]]) -> Path:
+        """Write ``rows`` (journal payloads: ``op``, ``source_id``, ``target_id``, ``changes``)."""
+        from .export import write_table
+
+        records = []
+        for row in rows:
+            record: dict[str, Any] = {"operation": row["op"], "id": row.get("target_id")}
+            record.update({f: after for f, _before, after in row.get("changes", [])})
+            record["payfitId"] = row["source_id"]
+            records.append(record)
+        frame = pd.DataFrame(records, columns=FILE_COLUMNS, dtype=object)
+        return write_table(frame.where(frame.notna(), None), self.path, sheet="Equify accounts")
+
+
+#: Columns of the file target: the operation, then Equify's account columns.
+FILE_COLUMNS: tuple[str, ...] = ("operation", *ACCOUNT_COLUMNS)
 
 
 class _Retry(Exception):
