@@ -83,7 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
         "The http target's bearer token is read from an environment variable, never from the command line.",
     )
     push.add_argument(
-        "--target", choices=["embedded", "http"], default="embedded", help="where to push (default embedded)"
+        "--target", choices=["embedded", "http", "file"], default="embedded", help="where to push (default embedded)"
+    )
+    push.add_argument(
+        "--out", type=Path, help="the file target's .csv or .xlsx file (creates and updates, in Equify's columns)"
     )
     push.add_argument("--url", default=os.environ.get("EQUIFY_URL"), help="the http target's base URL ($EQUIFY_URL)")
     push.add_argument("--token-env", default="EQUIFY_TOKEN", metavar="NAME", help="variable holding the bearer token")
@@ -250,7 +253,12 @@ def _target(args: argparse.Namespace) -> Any:
     """The push target of ``--target`` (the http one needs ``--url`` and the token variable)."""
     if args.target == "embedded":
         return None
-    from .targets import HttpTarget
+    from .targets import FileTarget, HttpTarget
+
+    if args.target == "file":
+        if not args.out:
+            raise InputError("the file target needs --out FILE.csv or FILE.xlsx")
+        return FileTarget(args.out)
 
     if not args.url:
         raise InputError("the http target needs --url (or $EQUIFY_URL)")

@@ -159,3 +159,10 @@ def test_push_to_the_http_target_then_history(repo_root: Path, tmp_path: Path):
     assert unknown.returncode == 5 and "run-nope" in unknown.stderr
     text = run("history")
     assert row["run_id"] in text.stdout
+
+    no_out = run("push", "--yes", "--target", "file")
+    assert no_out.returncode == 5 and "--out" in no_out.stderr
+    out = tmp_path / "equify.xlsx"
+    to_file = run("push", "--yes", "--target", "file", "--out", str(out), "--json")
+    assert to_file.returncode == 0, to_file.stderr
+    assert _last_json(to_file)["created"] == 0  # everything is synced by the http push already
