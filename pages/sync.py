@@ -18,6 +18,8 @@ with state.reported():
         ("Updates", t["update"]),
         ("Excluded", t["skip_excluded"]),
         ("Unresolved conflicts", t["skip_conflict"]),
+        ("Waiting for approval", t["skip_held"] + sum(1 for op in plan.operations if op.op == "update" and op.held)),
+        ("Leavers (kept)", t["skip_leaver"]),
         ("Unchanged", t["unchanged"]),
     ]
     for col, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
@@ -25,6 +27,8 @@ with state.reported():
     sendable = len(plan.actionable())
     with st.expander(f"Dry run: {sendable} operation(s) to send, {t['skip']} skipped"):
         st.dataframe(plan.to_frame(), hide_index=True)
+
+    sync_ui.approvals_panel(ws, plan)
 
     st.subheader("Confirm")
     target = sync_ui.target_picker()

@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--url", default=os.environ.get("EQUIFY_URL"), help="the http target's base URL ($EQUIFY_URL)")
     push.add_argument("--token-env", default="EQUIFY_TOKEN", metavar="NAME", help="variable holding the bearer token")
     push.add_argument("--dry-run", action="store_true", help="show what would happen; send nothing")
+    push.add_argument(
+        "--approve-all",
+        action="store_true",
+        help="approve every held change to a name, email or birth date of a synced account (logged) before pushing",
+    )
     push.add_argument("--yes", action="store_true", help="confirm without a prompt (required when not on a terminal)")
     push.add_argument(
         "--skip-conflicts", action="store_true", help="push everything else and count unresolved conflicts as skipped"
@@ -216,6 +221,10 @@ def _cmd_match(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    if args.approve_all and not args.dry_run:
+        approved = workflow.approve_held(ws)
+        if approved:
+            _err(f"approved {approved} held change(s) to names, emails or birth dates")
     plan = workflow.plan_workspace(ws)
     totals = plan.totals()
     if totals["skip_conflict"] and not args.skip_conflicts and not args.dry_run:
@@ -224,6 +233,13 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         f"plan: {totals['create']} create, {totals['link']} link, {totals['update']} update, "
         f"{totals['skip_excluded']} excluded, {totals['skip_conflict']} conflicts skipped, {totals['unchanged']} unchanged"
     )
+    held = plan.held()
+    if not held.empty:
+        _err(
+            f"{len(held)} change(s) to names, emails or birth dates wait for approval (--approve-all, or the Sync page)"
+        )
+    if totals["skip_leaver"]:
+        _err(f"{totals['skip_leaver']} synced person(s) left the company: their Equify accounts are kept")
     if not args.dry_run and not args.yes:
         _confirm(totals, stdin)
     show_progress = not args.dry_run and sys.stderr.isatty()

@@ -42,6 +42,7 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 __all__ = [
     "DEMO_DIR",
     "accounts_table",
+    "approve_held",
     "candidates_for",
     "decide_and_rematch",
     "edit_and_rematch",
@@ -847,6 +848,7 @@ def plan_workspace(ws: Workspace, result: MatchResult | None = None) -> Plan:
     """The push plan for the workspace as it is now."""
     result = result or run_match(ws)
     source = canonical_source(scoped_source(ws), ws.mapping())
+    records = ws.payfit_records()
     return build_plan(
         result,
         source,
@@ -854,7 +856,16 @@ def plan_workspace(ws: Workspace, result: MatchResult | None = None) -> Plan:
         ledger_values=ws.ledger_values(),
         ledger=ws.ledger(),
         default_region=result.settings.default_region,
+        approved=ws.approvals(),
+        leavers=records[records["status"] == "leaver"],
     )
+
+
+def approve_held(ws: Workspace, changes: pd.DataFrame | None = None) -> int:
+    """Approve the changes the plan holds (``changes``: rows of :meth:`Plan.held`, default all
+    of them); returns how many approvals were recorded."""
+    held = plan_workspace(ws).held() if changes is None else changes
+    return ws.approve((str(r.source_id), str(r.field), str(r.after)) for r in held.itertuples(index=False))
 
 
 def push_workspace(

@@ -76,6 +76,7 @@ _SCHEMA = [
     " idempotency_key VARCHAR, account_id VARCHAR, payload VARCHAR, status VARCHAR, error VARCHAR,"
     " updated_at TIMESTAMP)",
     "CREATE TABLE IF NOT EXISTS target_idempotency (key VARCHAR PRIMARY KEY, account_id VARCHAR, created_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS approvals (source_id VARCHAR, field VARCHAR, value VARCHAR, approved_at TIMESTAMP)",
 ]
 _EDITABLE = frozenset(EQUIFY_FIELDS)
 
@@ -408,6 +409,25 @@ class Workspace:
             self._set_setting(cur, "relation", asdict(relation))
             self._log(cur, "relation", None, None, None, json.dumps(asdict(relation)))
 
+    # ------------------------------------------------------------------ approvals
+    def approvals(self) -> set[tuple[str, str, str]]:
+        """The approved changes of synced accounts: ``{(source_id, field, new value)}``."""
+        frame = self.query("SELECT source_id, field, value FROM approvals")
+        return {(str(a), str(b), str(c)) for a, b, c in frame.itertuples(index=False)}
+
+    def approve(self, changes: Iterable[tuple[str, str, str]]) -> int:
+        """Approve changes ``(source_id, field, new value)`` held by the plan (a name, the email,
+        the birth date of a synced account), in one transaction, each logged; returns how many
+        were new. An approval holds for that value only: a later, different value waits again."""
+        known = self.approvals()
+        fresh = list(dict.fromkeys(c for c in changes if tuple(c) not in known))
+        if fresh:
+            with self.transaction() as cur:
+                for source_id, field, value in fresh:
+                    cur.execute("INSERT INTO approvals VALUES (?, ?, ?, ?)", [source_id, field, value, _now()])
+                    self._log(cur, "approve", source_id, field, None, value)
+        return len(fresh)
+
     # ------------------------------------------------------------------ decisions
     def decisions(self) -> dict[str, Decision]:
         """Current decisions ``{source_id: Decision}``."""
@@ -645,6 +665,7 @@ _DATA_TABLES = (
     "push_runs",
     "push_journal",
     "target_idempotency",
+    "approvals",
 )
 
 

@@ -418,3 +418,24 @@ def test_history_lists_runs_and_shows_a_journal(app_workspace: Path) -> None:
     journal = at.dataframe[1].value
     assert len(journal) == result.created + result.linked and set(journal["status"]) == {"done"}
     assert at.get("download_button")  # the run log is offered
+
+
+def test_sync_page_approves_held_changes(app_workspace: Path) -> None:
+    """A later sync's email change waits on the Sync page until approved there."""
+    at = _open_app("pages/sync.py")
+    ws = _ws()
+    workflow.push_workspace(ws, skip_conflicts=True)
+    sid = sorted(ws.ledger())[0]
+    records = ws.payfit_records()
+    records.loc[records["id"] == sid, "email"] = "changed.later@example.fr"
+    ws.load_payfit(records)
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Waiting for approval"] == "1"
+    pick = at.multiselect(key="sync.approve.pick")
+    assert len(pick.options) == 1 and "changed.later@example.fr" in pick.options[0]
+    pick.set_value(pick.options).run()
+    at.button(key="sync.approve.some").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (sid, "email", "changed.later@example.fr") in ws.approvals()
+    assert {m.label: m.value for m in at.metric}["Waiting for approval"] == "0"
+    assert any("Approved 1" in s.value for s in at.success)

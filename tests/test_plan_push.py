@@ -118,6 +118,8 @@ def test_plan_totals_on_demo(demo_workspace: Workspace, scenarios):
         "skip": conflicts,
         "skip_conflict": conflicts,
         "skip_excluded": 0,
+        "skip_held": 0,
+        "skip_leaver": 0,
         "unchanged": 0,
     }
     assert len(plan.actionable()) == plan.totals()["create"] + plan.totals()["link"]
@@ -153,7 +155,7 @@ def test_plan_operations_on_demo(demo_workspace: Workspace, scenarios):
     assert len(keys) == len(set(keys))
     assert keys == [op.idempotency_key for op in workflow.plan_workspace(demo_workspace).actionable()]
     frame = plan.to_frame()
-    assert list(frame.columns) == ["source_id", "name", "op", "target_id", "changes", "reason"]
+    assert list(frame.columns) == ["source_id", "name", "op", "target_id", "changes", "held", "reason"]
     assert len(frame) == len(plan.operations)
 
 
@@ -399,6 +401,18 @@ def test_changed_source_values_are_pushed_as_updates(small_workspace: Workspace)
     row = workflow.run_match(ws).records.set_index("source_id").loc[sid]
     assert (row["category"], row["action"], row["target_id"]) == ("synced", "update", account)
     plan = workflow.plan_workspace(ws)
+    # An email change waits for a person's approval: nothing is sent before.
+    assert (plan.totals()["update"], plan.totals()["skip_held"], plan.totals()["create"]) == (0, 1, 0)
+    held = plan.held()
+    assert held[["source_id", "field", "after"]].values.tolist() == [[sid, "email", "new.address@example.fr"]]
+    before = ws.equify_accounts().set_index("id").loc[account, "email"]
+    assert workflow.push_workspace(ws, skip_conflicts=True).updated == 0
+    assert ws.equify_accounts().set_index("id").loc[account, "email"] == before
+    assert workflow.plan_workspace(ws).totals()["skip_held"] == 1  # still waiting
+
+    assert workflow.approve_held(ws) == 1
+    assert any(a.kind == "approve" and a.subject == sid for a in ws.activity().itertuples())
+    plan = workflow.plan_workspace(ws)
     assert plan.totals()["update"] == 1 and plan.totals()["create"] == 0
     (update,) = [op for op in plan.operations if op.op == "update"]
     assert [(f, a) for f, _, a in update.changes] == [("email", "new.address@example.fr")]
@@ -448,3 +462,46 @@ def test_a_run_cut_short_shows_as_interrupted_and_the_next_push_finishes_it(
     synced = small_workspace.equify_accounts().query("origin == 'payfit_sync'")
     assert len(synced) == totals["create"] and synced["payfitId"].is_unique
     assert list(push_runs(small_workspace)["status"]) == ["done"]
+
+
+def test_unapproved_name_change_waits_while_other_fields_go(small_workspace: Workspace):
+    """A later sync with a new last name and a new phone: the phone goes, the name waits;
+    the approval holds for that value only."""
+    ws = small_workspace
+    workflow.push_workspace(ws, skip_conflicts=True)
+    sid, account = next(iter(sorted(ws.ledger().items())))
+    records = ws.payfit_records()
+    records.loc[records["id"] == sid, "lastName"] = "Nouveau-Nom"
+    records.loc[records["id"] == sid, "phoneNumber"] = "06 39 98 00 00"
+    ws.load_payfit(records)
+    plan = workflow.plan_workspace(ws)
+    (update,) = [op for op in plan.operations if op.op == "update"]
+    assert [f for f, _, _ in update.changes] == ["phoneNumber"]
+    assert [(f, a) for f, _, a in update.held] == [("lastName", "Nouveau-Nom")]
+    assert "waiting for approval: lastName" in update.reason
+    workflow.push_workspace(ws, skip_conflicts=True)
+    stored = ws.equify_accounts().set_index("id").loc[account]
+    assert stored["phoneNumber"] == "+33639980000" and stored["lastName"] != "Nouveau-Nom"
+    assert workflow.plan_workspace(ws).held()["after"].tolist() == ["Nouveau-Nom"]  # still held
+    ws.approve([(sid, "lastName", "Autre-Nom")])  # another value: does not approve this one
+    assert workflow.plan_workspace(ws).totals()["skip_held"] == 1
+    ws.approve([(sid, "lastName", "Nouveau-Nom")])
+    assert workflow.push_workspace(ws, skip_conflicts=True).updated == 1
+    assert ws.equify_accounts().set_index("id").loc[account, "lastName"] == "Nouveau-Nom"
+    assert workflow.plan_workspace(ws).held().empty
+
+
+def test_a_synced_leaver_is_flagged_never_deleted(small_workspace: Workspace):
+    ws = small_workspace
+    workflow.push_workspace(ws, skip_conflicts=True)
+    sid, account = next(iter(sorted(ws.ledger().items())))
+    records = ws.payfit_records()
+    records.loc[records["id"] == sid, ["status", "isLeaver", "terminationDate"]] = ["leaver", True, "2026-10-31"]
+    ws.load_payfit(records)
+    plan = workflow.plan_workspace(ws)
+    (flag,) = [op for op in plan.operations if op.skip_kind == "leaver"]
+    assert (flag.source_id, flag.target_id) == (sid, account)
+    assert "2026-10-31" in flag.reason and "kept" in flag.reason
+    assert plan.totals()["skip_leaver"] == 1
+    workflow.push_workspace(ws, skip_conflicts=True)
+    assert account in set(ws.equify_accounts()["id"])  # not deleted

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from reconcile import Workspace, workflow
+from reconcile.plan import Plan
 from reconcile.targets import EmbeddedTarget, HttpTarget, Target
 
 TARGET_KEY = "sync.target"
@@ -96,3 +97,35 @@ def _finished(ws: Workspace, run: pd.Series, progress: workflow.RunProgress) -> 
     for col, (key, label) in zip(st.columns(len(labels)), labels, strict=True):
         col.metric(label, totals.get(key, "–"))
     st.dataframe(workflow.run_journal(ws, str(run["run_id"])), hide_index=True)
+
+
+APPROVE_KEY = "sync.approve"
+
+
+def approvals_panel(ws: Workspace, plan: Plan) -> None:
+    """The changes to names, emails and birth dates of synced accounts that wait for approval:
+    a table, and approve the ticked ones or all (keys under ``sync.approve``)."""
+    held = plan.held()
+    if held.empty:
+        return
+    with st.expander(f"{len(held)} change(s) to names, emails or birth dates wait for approval", expanded=True):
+        st.dataframe(held, hide_index=True)
+        labels = {
+            f"{r.name} · {r.field}: {r.before or '∅'} → {r.after}": i
+            for i, r in enumerate(held.itertuples(index=False))
+        }
+        picked = st.multiselect("Approve these", list(labels), key=f"{APPROVE_KEY}.pick", placeholder="Choose changes")
+        c1, c2 = st.columns(2)
+        if c1.button("Approve the chosen", disabled=not picked, key=f"{APPROVE_KEY}.some"):
+            n = workflow.approve_held(ws, held.iloc[[labels[p] for p in picked]])
+            _approved(n)
+        if c2.button(f"Approve all {len(held)}", key=f"{APPROVE_KEY}.all"):
+            _approved(workflow.approve_held(ws, held))
+
+
+def _approved(n: int) -> None:
+    from . import state
+
+    state.flash("success", f"Approved {n} change(s): the next push sends them.")
+    st.session_state.pop(f"{APPROVE_KEY}.pick", None)
+    st.rerun()
