@@ -284,8 +284,8 @@ class EquifyServer:
             key = headers.get("Idempotency-Key")
             if not key:
                 return 400, {"message": "the Idempotency-Key header is required"}, {}, hang
-            if not isinstance(payload, dict):
-                return 400, {"message": "the body must be a JSON object"}, {}, hang
+            if not isinstance(payload, dict) or not payload:
+                return 400, {"message": "the body must be a JSON object with the account's fields"}, {}, hang
             account, created = self._store.create(key, {k: v for k, v in payload.items() if k != "id"})
             return (201 if created else 200), account, {}, hang
         if path.startswith("/accounts/") and method == "PATCH":
@@ -317,6 +317,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client went away mid-request (killed): nothing to carry out
+            self.close_connection = True
+            return
         status, answer, extra, hang = self.server.app.handle(method, self.path, self.headers, body)
         if hang:
             time.sleep(hang)  # the work is done; the client has given up by now

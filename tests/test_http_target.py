@@ -178,3 +178,26 @@ def test_faults_at_20_percent_make_no_duplicate_and_lose_nothing(server: EquifyS
     assert set(done["source_id"]) <= set(by_payfit)  # every done row has its account
     assert set(server.faults.served) == {"429", "5xx", "timeout"}
     assert result.created >= n - 5  # with 8 attempts, a row failing 8 times at 20 % is rare
+
+
+def test_a_request_cut_mid_body_creates_nothing(server: EquifyServer) -> None:
+    """A client killed after sending the headers of a create but before its body: the server
+    must not store an empty account (found by bench/push_crash.py)."""
+    import socket
+
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            (
+                "POST /accounts HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: Bearer {TOKEN}\r\nIdempotency-Key: k-cut\r\n"
+                'Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{"firstName"'
+            ).encode()
+        )
+    time.sleep(0.3)
+    assert server.accounts() == []
+    with httpx.Client(base_url=server.url) as http:
+        empty = http.post(
+            "/accounts", content=b"", headers={"Authorization": f"Bearer {TOKEN}", "Idempotency-Key": "k0"}
+        )
+    assert empty.status_code == 400 and server.accounts() == []
