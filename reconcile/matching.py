@@ -170,12 +170,21 @@ def canonical_source(
 
 def _codes(values: list[Any]) -> tuple[np.ndarray, list[Any]] | None:
     """``pd.factorize`` of a column: int codes (-1 for None/NaN) and the distinct values;
-    ``None`` when a cell cannot be hashed (a list from a JSON export)."""
+    ``None`` when a cell cannot be hashed (a list from a JSON export).
+
+    Values equal under ``==`` but of other types (``1``, ``1.0``, ``True``) stay distinct:
+    they are normalised differently (``"1"``, ``"1.0"``), so grouping them would make the
+    result depend on which one comes first."""
     arr = _obj(values)
+    mixed = pd.api.types.infer_dtype(arr, skipna=True) not in ("string", "empty")
+    if mixed:  # tag each value with its type; text (most cells) stays as it is
+        arr = _obj([v if type(v) is str or v is None else (type(v).__name__, v) for v in values])
     try:
         codes, uniques = pd.factorize(arr, use_na_sentinel=True)
     except TypeError:
         return None
+    if mixed:
+        return codes, [u[1] if type(u) is tuple and len(u) == 2 and type(u[0]) is str else u for u in uniques]
     return codes, list(uniques)
 
 
@@ -942,9 +951,16 @@ def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> np.ndarray | None:
             ne = np.flatnonzero(np.asarray(a != b, dtype=bool))
             if len(ne):  # NaN != NaN: missing on both sides is no change
                 diff[ne[~(pd.isna(a[ne]) & pd.isna(b[ne]))]] = True
+            if a.dtype == object and not all(
+                pd.api.types.infer_dtype(x, skipna=True) in ("string", "empty") for x in (a, b)
+            ):  # 1 == 1.0 == True, yet each is normalised differently: a change of type is a change
+                diff |= _TYPE_OF(a) != _TYPE_OF(b)
     except (TypeError, ValueError):
         return None
     return np.flatnonzero(diff)
+
+
+_TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
 def _splice(old: _Side, sub: _Side, at: np.ndarray) -> _Side:
@@ -1090,7 +1106,8 @@ def _reprepare(
     emails = {e for e in np.concatenate([old_tgt.email[changed], tgt.email[changed]]) if e}
     dirty = set(prev["s"][~kept].tolist()) | set(s_add.tolist())
     dirty.update(np.flatnonzero(pd.Series(src.email).isin(emails).to_numpy()).tolist())
-    verdicts = {i: v for i, v in prev["verdicts"].items() if i not in dirty}
+    # dict() copies in one step: another thread may still be classifying with ``prev``.
+    verdicts = {i: v for i, v in dict(prev["verdicts"]).items() if i not in dirty}
     for name in ("src_email_count", "src_matricule_count", "tgt_pos", "src_pos"):
         prep[name] = prev[name]
     prep.update(con=con, src_frame=prev["src_frame"], target=target.copy(), verdicts=verdicts)
@@ -1126,7 +1143,11 @@ def _prepared(
         last = next((k for k in reversed(_PREPARED) if k[1] == settings), None)
         if last is not None:
             prev = _PREPARED.pop(last)
-            prep = _reprepare(prev, src_frame, src_ids, target, tgt_ids, settings)
+            try:
+                prep = _reprepare(prev, src_frame, src_ids, target, tgt_ids, settings)
+            except Exception:  # noqa: BLE001 - following failed: prepare from scratch instead
+                log.exception("following the last prepared match failed; matching from scratch")
+                prep = None
             if prep is None:
                 _close(prev)
         if prep is None:

@@ -156,3 +156,55 @@ def test_count_of_a_crowded_email_follows_the_edit(data) -> None:
     after = match(source, crowded, settings=settings, prepared_key=(key, 1)).records.set_index("source_id")
     assert after.loc[sid, "reason"].endswith(" appears on 6 Equify accounts")
     _same(match(source, crowded, settings=settings, prepared_key=(key, 1)), match(source, crowded, settings=settings))
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([1, "Durand"], [1.0, "Durand"]),  # 1 == 1.0, yet "1" and "1.0" are other names
+        (["Martin", "Durand"], ["Martin", 1.0]),  # a real edit to a value equal to another row's
+        ([True, "Durand"], [1, "Durand"]),
+    ],
+)
+def test_values_equal_under_eq_but_of_other_types_are_changes(before, after) -> None:
+    """Found by fuzzing: ``1 == 1.0 == True`` in an object column, but each is normalised
+    differently; an edit between them must count, and from scratch they must not be merged."""
+    source = pd.DataFrame({"id": ["p1"], "firstName": ["Jean"], "lastName": ["1.0"]})
+    target = pd.DataFrame(
+        {"id": ["e1", "e2"], "firstName": ["Jean", "Jean"], "lastName": pd.Series(before, dtype=object)}
+    )
+    key = object()
+    match(source, target, prepared_key=(key, 0))
+    edited = target.assign(lastName=pd.Series(after, dtype=object))
+    _same(match(source, edited, prepared_key=(key, 1)), match(source, edited))
+    # from scratch, the order of the rows does not change what a value means
+    flipped = edited.iloc[::-1].reset_index(drop=True)
+    a = match(source, edited).records.set_index("source_id")
+    b = match(source, flipped).records.set_index("source_id")
+    assert (a["category"].item(), a["target_id"].item()) == (b["category"].item(), b["target_id"].item())
+
+
+def test_following_copies_the_verdicts_another_thread_may_be_writing(data, caplog) -> None:
+    """Found by fuzzing (a thread race): following a prepared match must not iterate over its
+    verdicts while another thread adds to them. Simulated by verdicts that grow while iterated."""
+    from reconcile import matching
+
+    class Growing(dict):
+        def items(self):  # what another thread's writes do to an iteration in progress
+            for k, v in super().items():
+                self[len(self) + 10**9] = v  # the next step of the iteration raises
+                yield k, v
+
+    source, target = data
+    key = object()
+    match(source, target, prepared_key=(key, 0))
+    prep = matching._PREPARED[((key, 0), MatchSettings())]
+    prep["verdicts"] = Growing(prep["verdicts"])
+    edited = target.copy()
+    edited.loc[3, "lastName"] = "Autrenom"
+    with caplog.at_level(logging.INFO, logger="reconcile.matching"):
+        again = match(source, edited, prepared_key=(key, 1))
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("edited accounts again" in m for m in messages), messages
+    assert not any("failed" in m for m in messages), messages
+    _same(again, match(source, edited))

@@ -1,0 +1,238 @@
+"""Match-quality audit: how good the automatic links are, at what score the likely matches
+would be accepted, and what each field added to a pair's score.
+
+Pure functions over a :class:`~reconcile.models.MatchResult` and, where one exists, a *ground
+truth*: the pairs known to be one person (``source_id``, ``target_id``), from an uploaded
+two-column file (:func:`read_truth`) or from the decisions people took (:func:`truth_from_decisions`).
+A record absent from the truth, or paired with an empty ``target_id``, has no account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import InputError
+from .models import Decision, MatchResult
+from .normalize import clean_text
+
+__all__ = [
+    "Metrics",
+    "blocking_recall",
+    "confusion",
+    "disagreements",
+    "evaluate",
+    "explain_pair",
+    "read_truth",
+    "score_distribution",
+    "threshold_sweep",
+    "truth_from_decisions",
+]
+
+TRUTH_COLUMNS = ["source_id", "target_id"]
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Quality of a set of predicted links against the truth, counted in pairs.
+
+    ``tp``: predicted pairs that are in the truth; ``fp``: predicted pairs that are not;
+    ``fn``: true pairs not predicted. ``precision`` = tp / (tp + fp), ``recall`` = tp / (tp + fn),
+    ``f1`` their harmonic mean; each 1.0 when its denominator is 0 (nothing to get wrong).
+    """
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        """``tp``, ``fp``, ``fn``, ``precision``, ``recall``, ``f1`` (rounded to 4 places)."""
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
+
+
+def _pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    out = set()
+    for s, t in zip(frame["source_id"], frame["target_id"], strict=True):
+        s, t = clean_text(s), clean_text(t)
+        if s and t:
+            out.add((s, t))
+    return out
+
+
+def read_truth(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+    """A ground truth from a CSV or XLSX file (a path, or the file's bytes with its ``name``)
+    of two columns, ``source_id`` (the Payfit id) and ``target_id`` (the Equify account id;
+    empty: the record has no account). Read as text (:func:`reconcile.files.read_table`:
+    encodings, separators and title lines handled).
+
+    Columns: ``source_id``, ``target_id`` (object, ``None`` when empty). Raises
+    :class:`InputError` naming the file and the line for a missing column, an empty
+    ``source_id`` or a record given twice.
+    """
+    from .files import read_table
+
+    read = read_table(
+        source,
+        name=name,
+        expected={"source_id": ("payfit id", "source"), "target_id": ("equify id", "account id", "target")},
+        required=[("source_id", "target_id")],
+    )
+    label = read.name
+    out = pd.DataFrame({c: [clean_text(v) for v in read.frame[c]] for c in TRUTH_COLUMNS}, dtype=object)
+    empty = out["source_id"].isna().to_numpy()
+    if empty.any():
+        raise InputError(f"{label} row {int(np.argmax(empty)) + 1}: source_id is empty")
+    twice = out["source_id"].duplicated().to_numpy()
+    if twice.any():
+        k = int(np.argmax(twice))
+        raise InputError(f"{label} row {k + 1}: the record {out['source_id'].iloc[k]} is given twice")
+    return out
+
+
+def truth_from_decisions(decisions: Mapping[str, Decision]) -> pd.DataFrame:
+    """The truth people's decisions give: a *link* pairs the record with its account, a
+    *create* says it has none; exclusions say nothing. Columns as :func:`read_truth`."""
+    rows = [(sid, d.target_id if d.action == "link" else None) for sid, d in decisions.items() if d.action != "exclude"]
+    return pd.DataFrame(rows, columns=TRUTH_COLUMNS, dtype=object)
+
+
+def evaluate(result: MatchResult, truth: pd.DataFrame, *, threshold: float | None = None) -> dict[str, Metrics]:
+    """:class:`Metrics` of the automatic links (``auto``) and of the proposals at ``threshold``
+    (``proposed``: the automatic links plus the accepted likely matches, see
+    :meth:`MatchResult.proposals`), counted over the records the truth speaks for."""
+    known = set(truth["source_id"])
+    true_pairs = _pairs(truth)
+    out = {}
+    for name, predicted in (("auto", result.links), ("proposed", result.proposals(threshold))):
+        pairs = {p for p in _pairs(predicted) if p[0] in known}
+        tp = len(pairs & true_pairs)
+        out[name] = Metrics(tp, len(pairs) - tp, len(true_pairs - pairs))
+    return out
+
+
+def confusion(result: MatchResult, truth: pd.DataFrame) -> pd.DataFrame:
+    """Records the truth speaks for, by what the matcher did (rows: ``linked right``, ``linked
+    wrong``, ``conflict``, ``create``, ``excluded``) and whether the truth has an account
+    (columns ``has an account``, ``has none``); int counts."""
+    truth_by = dict(zip(truth["source_id"], truth["target_id"], strict=True))
+    rec = result.records[result.records["source_id"].isin(truth_by)]
+    rows = ["linked right", "linked wrong", "conflict", "create", "excluded"]
+    table = pd.DataFrame(0, index=rows, columns=["has an account", "has none"])
+    for r in rec.itertuples(index=False):
+        expected = truth_by[r.source_id]
+        column = "has an account" if expected else "has none"
+        if r.category == "excluded":
+            row = "excluded"
+        elif r.category == "conflict":
+            row = "conflict"
+        elif r.action == "create":
+            row = "create"
+        else:
+            row = "linked right" if r.target_id == expected else "linked wrong"
+        table.loc[row, column] += 1
+    return table
+
+
+def disagreements(result: MatchResult, truth: pd.DataFrame) -> pd.DataFrame:
+    """The records where the matcher's automatic outcome and the truth differ, to inspect:
+    ``source_id``, ``category``, ``action``, ``predicted`` (the account linked, if any),
+    ``expected`` (the truth's account, if any), ``score``, ``reason``."""
+    truth_by = dict(zip(truth["source_id"], truth["target_id"], strict=True))
+    rec = result.records[result.records["source_id"].isin(truth_by)].copy()
+    linked = rec["action"].isin(["link", "update", "none"]) & rec["category"].isin(["new", "synced"])
+    rec["predicted"] = rec["target_id"].where(linked, None)
+    rec["expected"] = rec["source_id"].map(truth_by)
+    differ = rec["predicted"].fillna("") != rec["expected"].fillna("")
+    out = rec[differ & (rec["category"] != "excluded")]
+    return out[["source_id", "category", "action", "predicted", "expected", "score", "reason"]].reset_index(drop=True)
+
+
+def threshold_sweep(result: MatchResult, thresholds: list[float] | None = None) -> pd.DataFrame:
+    """For each score threshold: ``threshold``, ``auto_links`` (linked by evidence, whatever the
+    threshold), ``accepted`` (name conflicts whose untied likely match scores at least the
+    threshold: what *accept all above a score* would link), ``review`` (the other conflicts)."""
+    thresholds = list(range(50, 101, 5)) if thresholds is None else thresholds
+    conflicts = int((result.records["category"] == "conflict").sum())
+    rows = []
+    for t in thresholds:
+        proposals = result.proposals(float(t))
+        accepted = int((proposals["kind"] == "review").sum())
+        rows.append(
+            {
+                "threshold": float(t),
+                "auto_links": len(result.links),
+                "accepted": accepted,
+                "review": conflicts - accepted,
+            }
+        )
+    return pd.DataFrame(rows, columns=["threshold", "auto_links", "accepted", "review"])
+
+
+def score_distribution(result: MatchResult) -> pd.DataFrame:
+    """One row per record with a score: ``set`` (new, synced, conflict, excluded), ``score``
+    (float); for a chart of the scores per set."""
+    rec = result.records[result.records["score"].notna()]
+    return pd.DataFrame({"set": rec["category"].to_numpy(), "score": rec["score"].astype(float).to_numpy()})
+
+
+def explain_pair(result: MatchResult, source_id: str, target_id: str) -> pd.DataFrame:
+    """What each field added to a pair's score: ``field`` (name, birth date, phone, matricule),
+    ``points`` (float, negative when it counts against); the score is their sum, clipped to
+    0-100. Raises :class:`InputError` when the pair was never a candidate."""
+    cand = result.candidates
+    pair = cand[(cand["source_id"] == source_id) & (cand["target_id"] == target_id)]
+    if pair.empty:
+        raise InputError(f"{source_id} and {target_id} were never compared (no blocking rule paired them)")
+    p = pair.iloc[0]
+    return pd.DataFrame(
+        {
+            "field": ["name", "birth date", "phone", "matricule"],
+            "points": [
+                float(p["name_points"]),
+                float(p["birthdate_points"]),
+                float(p["phone_points"]),
+                float(p["matricule_points"]),
+            ],
+        }
+    )
+
+
+def blocking_recall(result: MatchResult, truth: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The blocking report (``MatchResult.blocking``) with, when ``truth`` is given,
+    ``true_pairs``: how many true pairs each rule was the strongest to find, and a last row
+    ``missed`` counting the true pairs no rule paired (they could never be linked)."""
+    report = result.blocking.copy()
+    if truth is None:
+        return report
+    true_pairs = _pairs(truth)
+    cand = result.candidates
+    found = cand[[p in true_pairs for p in zip(cand["source_id"], cand["target_id"], strict=True)]]
+    per_rule = found["rule"].value_counts()
+    report["true_pairs"] = report["rule"].map(per_rule).fillna(0).astype(int)
+    missed = len(true_pairs) - len(found)
+    extra = pd.DataFrame([{"rule": "missed", "description": "true pairs no rule paired", "true_pairs": missed}])
+    return pd.concat([report, extra], ignore_index=True)
