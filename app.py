@@ -10,6 +10,7 @@ navigation = st.navigation(
         st.Page("pages/load.py", title="Connect / Load", icon=":material/upload_file:", default=True),
         st.Page("pages/mapping.py", title="Mapping", icon=":material/swap_horiz:"),
         st.Page("pages/review.py", title="Review", icon=":material/rule:"),
+        st.Page("pages/audit.py", title="Audit", icon=":material/analytics:"),
         st.Page("pages/sync.py", title="Sync", icon=":material/sync:"),
         st.Page("pages/history.py", title="History", icon=":material/history:"),
         st.Page("pages/accounts.py", title="Accounts", icon=":material/group:"),

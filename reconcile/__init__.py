@@ -8,7 +8,7 @@ notebook. Main entry points:
 * :mod:`reconcile.workflow` - the steps over a workspace (load, match, decide, plan, push).
 """
 
-from . import workflow
+from . import audit, workflow
 from .exceptions import (
     ConflictsUnresolved,
     InputError,
@@ -33,6 +33,7 @@ __all__ = [
     "Relation",
     "Workspace",
     "WorkspaceError",
+    "audit",
     "match",
     "workflow",
 ]

@@ -1,6 +1,8 @@
 """Command line: ``python -m reconcile [--workspace PATH] COMMAND``.
 
-Commands: ``demo``, ``fetch payfit``, ``load payfit|equify PATH``, ``match``, ``push``, ``history``. Reports go
+Commands: ``demo``, ``fetch payfit``, ``load payfit|equify PATH``, ``mapping show|save|load``, ``match``,
+``review SET``, ``decide``, ``edit``, ``plan``, ``push``, ``export``, ``history``. Settings may come from a
+TOML file (``--config``). Reports go
 to stdout (with ``--json``: one JSON object on the last line); messages and
 progress go to stderr.
 
@@ -12,6 +14,7 @@ conflicts; 4 push finished with failed rows; 5 input error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -35,11 +38,15 @@ EPILOG = """exit codes:
   4  push finished, but some rows failed (see the run's journal)
   5  input error (bad file, row, field or id); nothing was written
 
-The workspace is --workspace PATH, else $RECONCILE_WORKSPACE, else data/workspace.duckdb."""
+The workspace is --workspace PATH, else the config file's "workspace", else $RECONCILE_WORKSPACE,
+else data/workspace.duckdb. --config FILE.toml may set: workspace = "...", [match] (MatchSettings
+fields, e.g. proposal_threshold = 75, default_region = "BE"), [push] target, url, token_env,
+skip_conflicts. Command-line options win over the file."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (also used to document the CLI)."""
+def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI); ``push_defaults`` come from a
+    ``--config`` file's ``[push]`` table."""
     parser = argparse.ArgumentParser(
         prog="python -m reconcile",
         description="Reconcile Payfit collaborators with Equify accounts, headless.",
@@ -47,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--workspace", metavar="PATH", help="the workspace DuckDB file")
+    parser.add_argument("--config", metavar="FILE", type=Path, help="settings from a TOML file (see below)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("demo", help="replace the workspace's contents with the demo company")
@@ -101,6 +109,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-conflicts", action="store_true", help="push everything else and count unresolved conflicts as skipped"
     )
     push.add_argument("--json", action="store_true", help="print the result as JSON on the last line")
+    push.set_defaults(**(push_defaults or {}))
+
+    mapping = sub.add_parser("mapping", help="show the field mapping, or save / load it as a JSON profile")
+    mapping.add_argument("action", choices=["show", "save", "load"])
+    mapping.add_argument("file", nargs="?", type=Path, help="the profile's .json file (save, load)")
+    mapping.add_argument("--json", action="store_true", help="show: print the mapping as JSON on the last line")
+
+    review = sub.add_parser("review", help="list one set (new, synced, conflict, excluded) as a table or CSV")
+    review.add_argument("set", choices=["new", "synced", "conflict", "excluded"])
+    review.add_argument(
+        "--search", default="", help="only the records whose name, email, account or reason has these words"
+    )
+    review.add_argument("--csv", action="store_true", help="print CSV (every column) instead of a table")
+    review.add_argument("--json", action="store_true", help="print the rows as JSON on the last line")
+
+    decide = sub.add_parser("decide", help="decide for one Payfit record: link TARGET_ID | create | exclude | clear")
+    decide.add_argument("source_id")
+    decide.add_argument("action", choices=["link", "create", "exclude", "clear"])
+    decide.add_argument("target_id", nargs="?", help="the Equify account (link only)")
+    decide.add_argument("--json", action="store_true", help="print who moved as JSON on the last line")
+
+    edit = sub.add_parser(
+        "edit", help="set one field of an Equify account (firstName, lastName, email, phoneNumber...)"
+    )
+    edit.add_argument("target_id")
+    edit.add_argument("field")
+    edit.add_argument("value", help="the new value ('' to clear)")
+    edit.add_argument("--json", action="store_true", help="print who moved as JSON on the last line")
+
+    plan = sub.add_parser("plan", help="the push plan (a dry run): totals, or every operation")
+    plan.add_argument("--csv", action="store_true", help="print every operation as CSV")
+    plan.add_argument("--json", action="store_true", help="print the totals as JSON on the last line")
+
+    export = sub.add_parser(
+        "export",
+        help="every set, the plan and the audit to .xlsx (one sheet each), a folder of CSV, or an .html report",
+    )
+    export.add_argument("out", type=Path, help="FILE.xlsx, FILE.html, or a folder for CSV files")
+    export.add_argument("--truth", type=Path, help="a CSV/XLSX ground truth (source_id, target_id) for the metrics")
+    export.add_argument("--json", action="store_true", help="print the files written as JSON on the last line")
 
     history = sub.add_parser("history", help="list the push runs, or one run's journal")
     history.add_argument("run_id", nargs="?", help="a run's id: its journal, one row per operation")
@@ -114,9 +162,19 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     With ``--json``, a failure also prints ``{"error": message, "exit_code": n}``
     as the last line of stdout, so a script reads one JSON object either way.
     """
-    args = build_parser().parse_args(argv)
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--config", type=Path)
+    first.add_argument("--json", action="store_true")
+    known, _rest = first.parse_known_args(argv)
     stdin = stdin or sys.stdin
-    path = workspace_path(args.workspace)
+    try:
+        config = _config(known.config)
+    except InputError as exc:
+        return _failed(known, exc)
+    # The file's settings are the defaults; options given on the command line win.
+    args = build_parser(push_defaults=config["push"]).parse_args(argv)
+    args.settings = config["settings"]
+    path = workspace_path(args.workspace or config["workspace"])
     new_file = not path.exists()
     try:
         with Workspace.open(path, create=args.command in _CREATING) as ws:
@@ -127,6 +185,50 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
                 leftover.unlink(missing_ok=True)
         return _failed(args, exc)
     return code
+
+
+_PUSH_KEYS = {"target": str, "url": str, "token_env": str, "skip_conflicts": bool}
+
+
+def _config(path: Path | None) -> dict[str, Any]:
+    """``{"workspace", "settings", "push"}`` from a TOML file (see the epilog); empty without one.
+    Raises :class:`InputError` naming the file and the key for anything it does not know."""
+    import tomllib
+
+    from .models import MatchSettings
+
+    out: dict[str, Any] = {"workspace": None, "settings": None, "push": {}}
+    if path is None:
+        return out
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from exc
+    unknown = set(data) - {"workspace", "match", "push"}
+    if unknown:
+        raise InputError(f"{path}: unknown key(s) {', '.join(sorted(unknown))} (workspace, [match], [push])")
+    out["workspace"] = data.get("workspace")
+    match_keys = data.get("match", {})
+    if match_keys:
+        known = {f.name for f in dataclasses.fields(MatchSettings)}
+        unknown_keys = sorted(set(match_keys) - known)
+        if unknown_keys:
+            raise InputError(
+                f"{path} [match]: unknown key(s) {', '.join(unknown_keys)} (known: {', '.join(sorted(known))})"
+            )
+        try:
+            out["settings"] = MatchSettings(**match_keys)
+        except (TypeError, ValueError, InputError) as exc:
+            raise InputError(f"{path} [match]: {exc}") from exc
+    for key, value in data.get("push", {}).items():
+        if key not in _PUSH_KEYS:
+            raise InputError(f"{path} [push]: unknown key {key!r} ({', '.join(_PUSH_KEYS)})")
+        if not isinstance(value, _PUSH_KEYS[key]):
+            raise InputError(f"{path} [push] {key}: expected {_PUSH_KEYS[key].__name__}")
+        out["push"][key] = value
+    return out
 
 
 def _failed(args: argparse.Namespace, exc: ReconcileError) -> int:
@@ -215,8 +317,120 @@ def _cmd_load(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _cmd_match(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
-    result = workflow.run_match(ws)
+    result = workflow.run_match(ws, args.settings)
     _report(result.counts(), args.json)
+    return EXIT_OK
+
+
+def _cmd_mapping(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    from .mapping import profile_json, read_profile
+
+    if args.action == "show":
+        mapping = ws.mapping()
+        rows = {
+            f: f"{col} ({mapping.transform(f)})" if mapping.transform(f) not in (None, "none") else col
+            for f, col in mapping.pairs
+        }
+        if args.json:
+            _out(json.dumps({f: {"source": c, "transform": mapping.transform(f)} for f, c in mapping.pairs}))
+        else:
+            _report(rows or {"(nothing mapped)": ""}, False)
+        return EXIT_OK
+    if args.file is None:
+        raise InputError(f"mapping {args.action} needs a FILE.json")
+    if args.action == "save":
+        args.file.write_text(profile_json(ws.mapping(), ws.relation()), encoding="utf-8")
+        _err(f"saved the mapping and relation to {args.file}")
+        return EXIT_OK
+    mapping, relation = read_profile(args.file)
+    ws.set_mapping(mapping)
+    ws.set_relation(relation)
+    _err(f"loaded the mapping and relation from {args.file}")
+    return EXIT_OK
+
+
+_REVIEW_SHOWN = ["source_id", "action", "name", "email", "account", "score", "reason"]
+
+
+def _cmd_review(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    result = workflow.run_match(ws, args.settings)
+    rows = workflow.review_table(ws, result)
+    rows = rows[rows["category"] == args.set]
+    if args.search.strip():
+        rows = workflow.filter_review(rows, result, workflow.ReviewFilter(search=args.search))
+    rows = rows.drop(columns=["category", "search"]).reset_index(drop=True)
+    if args.json:
+        _out(rows.to_json(orient="records"))
+    elif args.csv:
+        from .export import safe_frame
+
+        sys.stdout.write(safe_frame(rows).to_csv(index=False))
+    elif rows.empty:
+        _err(f"no record in the {args.set} set")
+    else:
+        _out(rows[_REVIEW_SHOWN].to_string(index=False, max_colwidth=60))
+    return EXIT_OK
+
+
+def _moved(moves: list[Any], as_json: bool) -> None:
+    if as_json:
+        _out(
+            json.dumps(
+                [{"source_id": m.source_id, "name": m.name, "before": m.before, "after": m.after} for m in moves]
+            )
+        )
+    for m in moves:
+        _err(f"{m.name} ({m.source_id}): {m.before} → {m.after}")
+    if not moves:
+        _err("no one changed set")
+
+
+def _cmd_decide(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    from .models import Decision
+
+    if args.action == "link" and not args.target_id:
+        raise InputError("decide SOURCE_ID link needs the TARGET_ID of the Equify account")
+    if args.action != "link" and args.target_id:
+        raise InputError(f"decide ... {args.action} takes no TARGET_ID")
+    if args.action == "clear":
+        moves = workflow.undecide_and_rematch(ws, [args.source_id])
+    else:
+        moves = workflow.decide_and_rematch(ws, [Decision(args.source_id, args.action, args.target_id)])
+    _moved(moves, args.json)
+    return EXIT_OK
+
+
+def _cmd_edit(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    moves = workflow.edit_and_rematch(ws, args.target_id, args.field, args.value or None)
+    _moved(moves, args.json)
+    return EXIT_OK
+
+
+def _cmd_plan(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    plan = workflow.plan_workspace(ws, workflow.run_match(ws, args.settings))
+    if args.csv:
+        from .export import safe_frame
+
+        sys.stdout.write(safe_frame(plan.to_frame()).to_csv(index=False))
+    else:
+        _report(plan.totals(), args.json)
+    return EXIT_OK
+
+
+def _cmd_export(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    from .audit import read_truth
+    from .export import write_tables
+
+    truth = read_truth(args.truth) if args.truth else None
+    threshold = args.settings.proposal_threshold if args.settings else None
+    if args.out.suffix.lower() == ".html":
+        args.out.write_text(workflow.export_report(ws, truth=truth, threshold=threshold), encoding="utf-8")
+        files = [args.out]
+    else:
+        files = write_tables(workflow.export_tables(ws, truth=truth, threshold=threshold), args.out)
+    _err(f"wrote {len(files)} file(s): {', '.join(str(f) for f in files)}")
+    if args.json:
+        _out(json.dumps({"files": [str(f) for f in files]}))
     return EXIT_OK
 
 
@@ -225,7 +439,7 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         approved = workflow.approve_held(ws)
         if approved:
             _err(f"approved {approved} held change(s) to names, emails or birth dates")
-    plan = workflow.plan_workspace(ws)
+    plan = workflow.plan_workspace(ws, workflow.run_match(ws, args.settings))
     totals = plan.totals()
     if totals["skip_conflict"] and not args.skip_conflicts and not args.dry_run:
         raise ConflictsUnresolved(totals["skip_conflict"])
@@ -325,6 +539,12 @@ _COMMANDS = {
     "match": _cmd_match,
     "push": _cmd_push,
     "history": _cmd_history,
+    "mapping": _cmd_mapping,
+    "review": _cmd_review,
+    "decide": _cmd_decide,
+    "edit": _cmd_edit,
+    "plan": _cmd_plan,
+    "export": _cmd_export,
 }
 
 __all__ = ["EPILOG", "build_parser", "main"]

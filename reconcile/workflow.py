@@ -20,7 +20,7 @@ import pandas as pd
 from .equify import read_equify_accounts, read_equify_file
 from .exceptions import ConfirmationRequired, InputError, ScopeError
 from .matching import canonical_source, match
-from .models import Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
+from .models import CATEGORIES, Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
 from .normalize import clean_text, normalize_date, remembered_phone
 from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
 from .payfit_api import PayfitClient
@@ -43,6 +43,8 @@ __all__ = [
     "DEMO_DIR",
     "accounts_table",
     "approve_held",
+    "export_report",
+    "export_tables",
     "candidates_for",
     "decide_and_rematch",
     "edit_and_rematch",
@@ -917,6 +919,51 @@ def start_push_workspace(
             target.close()  # type: ignore[union-attr]
         raise
     return start_push(ws, plan, target=target, skip_conflicts=skip_conflicts, owns_target=owns_target)
+
+
+def export_tables(
+    ws: Workspace, *, truth: pd.DataFrame | None = None, threshold: float | None = None
+) -> dict[str, pd.DataFrame]:
+    """Everything worth sharing, as tables: one per set (``new``, ``synced``, ``conflict``,
+    ``excluded``: the review table's columns but the search text), ``plan`` (the dry run),
+    and the audit: ``thresholds``, ``blocking``, and with a ``truth`` ``metrics``,
+    ``confusion`` and ``disagreements``."""
+    from . import audit
+
+    result = run_match(ws)
+    rows = review_table(ws, result).drop(columns="search")
+    tables = {c: rows[rows["category"] == c].drop(columns="category").reset_index(drop=True) for c in CATEGORIES}
+    tables["plan"] = plan_workspace(ws, result).to_frame()
+    tables["thresholds"] = audit.threshold_sweep(result)
+    tables["blocking"] = audit.blocking_recall(result, truth)
+    if truth is not None:
+        metrics = audit.evaluate(result, truth, threshold=threshold)
+        tables["metrics"] = pd.DataFrame([{"links": k, **m.as_dict()} for k, m in metrics.items()])
+        tables["confusion"] = audit.confusion(result, truth).reset_index(names="outcome")
+        tables["disagreements"] = audit.disagreements(result, truth)
+    return tables
+
+
+def export_report(ws: Workspace, *, truth: pd.DataFrame | None = None, threshold: float | None = None) -> str:
+    """The self-contained HTML match-quality report (:func:`reconcile.export.html_report`):
+    the counts per set, the audit tables, and the conflicts with their reasons."""
+    from .export import html_report
+
+    tables = export_tables(ws, truth=truth, threshold=threshold)
+    result = run_match(ws)
+    summary: dict[str, object] = {f"{k} records": v for k, v in result.counts().items()}
+    summary["automatic links"] = len(result.links)
+    sections = {
+        "Metrics": tables.get("metrics"),
+        "Confusion": tables.get("confusion"),
+        "Thresholds": tables["thresholds"],
+        "Blocking": tables["blocking"],
+        "Disagreements": tables.get("disagreements"),
+        "Conflicts": tables["conflict"][["source_id", "name", "account", "score", "reason"]],
+    }
+    return html_report(
+        {k: v for k, v in sections.items() if v is not None}, title="Payfit → Equify match quality", summary=summary
+    )
 
 
 def accounts_table(ws: Workspace) -> pd.DataFrame:

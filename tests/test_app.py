@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from reconcile import FieldMapping, InputError, Relation, Workspace, workflow
+from reconcile import Decision, FieldMapping, InputError, Relation, Workspace, workflow
 from reconcile.mapping import profile_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -439,3 +439,28 @@ def test_sync_page_approves_held_changes(app_workspace: Path) -> None:
     assert (sid, "email", "changed.later@example.fr") in ws.approvals()
     assert {m.label: m.value for m in at.metric}["Waiting for approval"] == "0"
     assert any("Approved 1" in s.value for s in at.success)
+
+
+def test_audit_page_on_the_demo(app_workspace: Path) -> None:
+    """The Audit page on the demo workspace: the charts draw, the threshold moves the counts,
+    the decisions taken give a truth and its metrics."""
+    at = _open_app("pages/audit.py")
+    assert not at.exception, [e.value for e in at.exception]
+    ws = _ws()
+    result = workflow.run_match(ws)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Linked automatically (evidence)"] == str(len(result.links))
+    conflicts = result.counts()["conflict"]
+    assert int(metrics["Likely matches accepted"]) + int(metrics["Left for review"]) == conflicts
+    at.slider(key="audit.threshold").set_value(100).run()
+    assert {m.label: m.value for m in at.metric}["Left for review"] == str(conflicts)  # none scores 100 on a name
+    # a truth from decisions: link one conflict to its likely match, create another
+    rows = result.records[(result.records["category"] == "conflict") & result.records["target_id"].notna()]
+    (s1, t1), (s2, _t2) = rows[["source_id", "target_id"]].head(2).itertuples(index=False)
+    ws.decide([Decision(s1, "link", t1), Decision(s2, "create")])
+    at.radio(key="audit.truth.kind").set_value("the decisions taken").run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [m.label for m in at.metric]
+    assert labels.count("Precision") == 2 and labels.count("F1") == 2
+    blocking = at.dataframe[-1].value
+    assert "true_pairs" in blocking.columns and blocking["rule"].iloc[-1] == "missed"

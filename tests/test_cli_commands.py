@@ -1,0 +1,164 @@
+"""The headless CLI's commands (issue 7), run in-process on a demo workspace file: each
+command, its --json report and its exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from reconcile import Workspace, workflow
+from reconcile.cli import main
+
+
+@pytest.fixture
+def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """``run(*args) -> (exit code, stdout, stderr)`` on a demo workspace under ``tmp_path``."""
+    path = tmp_path / "w.duckdb"
+
+    def call(*args: str) -> tuple[int, str, str]:
+        code = main(["--workspace", str(path), *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    assert call("demo")[0] == 0
+    call.path = path  # type: ignore[attr-defined]
+    return call
+
+
+def _last(out: str):
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_mapping_show_save_load(run, tmp_path: Path) -> None:
+    code, out, _ = run("mapping", "show", "--json")
+    assert code == 0 and _last(out)["email"] == {"source": "email", "transform": "none"}
+    profile = tmp_path / "p.json"
+    assert run("mapping", "save", str(profile))[0] == 0
+    data = json.loads(profile.read_text(encoding="utf-8"))
+    data["fields"]["lastName"]["transform"] = "upper"
+    profile.write_text(json.dumps(data), encoding="utf-8")
+    assert run("mapping", "load", str(profile))[0] == 0
+    with Workspace.open(run.path) as ws:
+        assert ws.mapping().transform("lastName") == "upper"
+    code, _, err = run("mapping", "load")
+    assert code == 5 and "FILE.json" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    code, _, err = run("mapping", "load", str(bad))
+    assert code == 5 and "bad.json" in err
+
+
+def test_review_lists_a_set(run) -> None:
+    code, out, _ = run("review", "conflict", "--json")
+    rows = _last(out)
+    assert code == 0 and rows and all(r["reason"] for r in rows)
+    with Workspace.open(run.path) as ws:
+        assert len(rows) == workflow.run_match(ws).counts()["conflict"]
+    name = rows[0]["name"]
+    code, out, _ = run("review", "conflict", "--search", name, "--json")
+    found = _last(out)
+    assert code == 0 and rows[0]["source_id"] in [r["source_id"] for r in found] and len(found) < len(rows)
+    code, out, _ = run("review", "new", "--csv")
+    frame = pd.read_csv(pd.io.common.StringIO(out), dtype=str)
+    assert code == 0 and {"source_id", "name", "account", "reason"} <= set(frame.columns)
+    code, out, _ = run("review", "excluded")
+    assert code == 0
+
+
+def test_decide_and_edit_move_people(run) -> None:
+    rows = _last(run("review", "conflict", "--json")[1])
+    first = next(r for r in rows if r["target_id"])
+    code, out, _ = run("decide", first["source_id"], "link", first["target_id"], "--json")
+    assert code == 0 and _last(out) == [
+        {"source_id": first["source_id"], "name": first["name"], "before": "conflict", "after": "new (link)"}
+    ]
+    code, out, _ = run("decide", first["source_id"], "clear", "--json")
+    assert code == 0 and _last(out)[0]["after"] == "conflict"
+    code, _, err = run("decide", first["source_id"], "link")
+    assert code == 5 and "TARGET_ID" in err
+    code, _, err = run("decide", "nobody", "exclude")
+    assert code == 5 and "nobody" in err
+    # a conflict whose account has no email: give it the Payfit email, the person moves to a link
+    no_email = next(r for r in rows if "which has no email" in r["reason"])
+    code, out, _ = run("edit", no_email["target_id"], "email", no_email["email"], "--json")
+    assert code == 0 and _last(out)[0]["after"] == "new (link)"
+    code, _, err = run("edit", no_email["target_id"], "email", "not an email", "--json")
+    assert code == 5 and "valid email" in err
+
+
+def test_plan_and_export(run, tmp_path: Path) -> None:
+    code, out, _ = run("plan", "--json")
+    totals = _last(out)
+    assert code == 0 and totals["create"] > 0
+    code, out, _ = run("plan", "--csv")
+    plan = pd.read_csv(pd.io.common.StringIO(out), dtype=str)
+    assert len(plan) == totals["create"] + totals["link"] + totals["update"] + totals["skip"]
+    code, out, _ = run("export", str(tmp_path / "all.xlsx"), "--json")
+    assert code == 0 and _last(out) == {"files": [str(tmp_path / "all.xlsx")]}
+    sheets = load_workbook(tmp_path / "all.xlsx").sheetnames
+    assert sheets == ["new", "synced", "conflict", "excluded", "plan", "thresholds", "blocking"]
+    code, out, _ = run("export", str(tmp_path / "csv"))
+    assert code == 0 and (tmp_path / "csv" / "conflict.csv").exists()
+    truth = tmp_path / "truth.csv"
+    rows = _last(run("review", "new", "--json")[1])
+    pd.DataFrame({"source_id": [r["source_id"] for r in rows], "target_id": [r["target_id"] for r in rows]}).to_csv(
+        truth, index=False
+    )
+    code, _, _ = run("export", str(tmp_path / "report.html"), "--truth", str(truth))
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert code == 0 and "<h2>Metrics</h2>" in html and "<script" not in html
+    code, _, err = run("export", str(tmp_path / "x.json"))
+    assert code == 5 and "x.json" in err
+
+
+def test_config_file(run, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_text(
+        f'workspace = "{run.path}"\n[match]\nproposal_threshold = 95\n[push]\nskip_conflicts = true\n', encoding="utf-8"
+    )
+    code = main(["--config", str(config), "push", "--dry-run", "--json"])
+    assert code == 0  # skip_conflicts from the file: a dry run that would be refused without it
+    code = main(["--config", str(config), "push", "--yes", "--json"])
+    assert code == 0
+    with Workspace.open(run.path) as ws:
+        assert ws.counts()["ledger"] > 0
+    bad = tmp_path / "bad.toml"
+    for text, words in (
+        ("[match]\nnope = 1\n", "unknown key(s) nope"),
+        ("[push]\ntarget = 3\n", "target: expected str"),
+        ("colour = 'blue'\n", "unknown key(s) colour"),
+        ("[match\n", "not valid TOML"),
+    ):
+        bad.write_text(text, encoding="utf-8")
+        capsys.readouterr()
+        assert main(["--config", str(bad), "match", "--json"]) == 5, text
+        err = capsys.readouterr().err
+        assert "bad.toml" in err and words in err, err
+    assert main(["--config", str(tmp_path / "missing.toml"), "match"]) == 5
+
+
+def test_every_command_is_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    for command in (
+        "demo",
+        "fetch",
+        "load",
+        "mapping",
+        "match",
+        "review",
+        "decide",
+        "edit",
+        "plan",
+        "push",
+        "export",
+        "history",
+    ):
+        assert f"    {command}" in text, command
+    for code in ("0  ok", "2  usage error", "3  push blocked", "4  push finished", "5  input error"):
+        assert code in text

@@ -1,0 +1,137 @@
+"""Audit components: charts of scores and thresholds, quality against a truth, a pair's score explained."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from reconcile import MatchResult, ReconcileError, Workspace, audit
+from reconcile.audit import Metrics
+
+TRUTH_KEY = "audit.truth"
+
+
+def score_chart(result: MatchResult) -> None:
+    """A histogram of the records' scores, one colour per set."""
+    dist = audit.score_distribution(result)
+    if dist.empty:
+        st.caption("No record has a score yet.")
+        return
+    chart = (
+        alt.Chart(dist)
+        .mark_bar(opacity=0.8)
+        .encode(
+            x=alt.X("score:Q", bin=alt.Bin(step=5), title="Score"),
+            y=alt.Y("count():Q", title="Records", stack=True),
+            color=alt.Color("set:N", title="Set"),
+            tooltip=["set:N", "count():Q"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def threshold_panel(result: MatchResult) -> float:
+    """The threshold control (key ``audit.threshold``) with what it would do, live, and the
+    sweep over every threshold as a chart; returns the threshold chosen."""
+    threshold = st.slider(
+        "Accept likely matches scoring at least",
+        50,
+        100,
+        int(result.settings.proposal_threshold),
+        key="audit.threshold",
+    )
+    sweep = audit.threshold_sweep(result)
+    now = audit.threshold_sweep(result, [threshold]).iloc[0]
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Linked automatically (evidence)", int(now["auto_links"]))
+    c2.metric("Likely matches accepted", int(now["accepted"]))
+    c3.metric("Left for review", int(now["review"]))
+    long = sweep.melt("threshold", ["accepted", "review"], var_name="outcome", value_name="records")
+    chart = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("threshold:Q", title="Threshold"),
+            y="records:Q",
+            color="outcome:N",
+            tooltip=["threshold", "outcome", "records"],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"threshold": [threshold]})).mark_rule(strokeDash=[4, 4]).encode(x="threshold:Q")
+    st.altair_chart(chart + rule, width="stretch")
+    return float(threshold)
+
+
+def truth_picker(ws: Workspace) -> pd.DataFrame | None:
+    """The ground truth: an uploaded two-column file, or the decisions people took (key
+    ``audit.truth``); ``None`` without one."""
+    kind = st.radio("Ground truth", ["none", "the decisions taken", "a file"], horizontal=True, key=f"{TRUTH_KEY}.kind")
+    if kind == "the decisions taken":
+        truth = audit.truth_from_decisions(ws.decisions())
+        if truth.empty:
+            st.caption("No link or create decision yet: take some on the Review page, or upload a truth file.")
+            return None
+        return truth
+    if kind == "a file":
+        upload = st.file_uploader(
+            "CSV or XLSX with columns source_id and target_id (empty target_id: no account)",
+            type=["csv", "xlsx"],
+            key=f"{TRUTH_KEY}.file",
+        )
+        if upload is None:
+            return None
+        try:
+            return audit.read_truth(upload.getvalue(), name=upload.name)
+        except ReconcileError as exc:
+            st.error(str(exc))
+            return None
+    return None
+
+
+def _metrics(label: str, m: Metrics) -> None:
+    st.markdown(f"**{label}**")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Precision", f"{m.precision:.3f}")
+    c2.metric("Recall", f"{m.recall:.3f}")
+    c3.metric("F1", f"{m.f1:.3f}")
+    c4.metric("Wrong links", m.fp)
+
+
+def quality_panel(result: MatchResult, truth: pd.DataFrame, threshold: float) -> None:
+    """Precision, recall and F1 of the automatic links and of the proposals, the confusion
+    table and the disagreements to inspect."""
+    metrics = audit.evaluate(result, truth, threshold=threshold)
+    _metrics("Automatic links", metrics["auto"])
+    _metrics(f"Automatic links + likely matches from {threshold:g}", metrics["proposed"])
+    st.markdown("**Confusion** (records the truth speaks for)")
+    st.dataframe(audit.confusion(result, truth))
+    odd = audit.disagreements(result, truth)
+    st.markdown(f"**Disagreements to inspect** ({len(odd)})")
+    st.dataframe(odd, hide_index=True)
+
+
+def explain_panel(result: MatchResult) -> None:
+    """Pick a record and one of its candidates: what each field added to the pair's score."""
+    cands = result.candidates
+    if cands.empty:
+        st.caption("No candidate pair.")
+        return
+    sources = list(dict.fromkeys(cands["source_id"].tolist()))
+    sid = st.selectbox("Payfit record", sources, key="audit.explain.source")
+    theirs = cands[cands["source_id"] == sid]
+    tid = st.selectbox("Candidate account", theirs["target_id"].tolist(), key=f"audit.explain.target.{sid}")
+    points = audit.explain_pair(result, sid, tid)
+    score = float(theirs.loc[theirs["target_id"] == tid, "score"].iloc[0])
+    st.caption(f"Score {score:g} = the sum of the points, clipped to 0-100.")
+    chart = (
+        alt.Chart(points)
+        .mark_bar()
+        .encode(
+            x=alt.X("points:Q", title="Points"),
+            y=alt.Y("field:N", sort=None, title=None),
+            color=alt.condition(alt.datum.points < 0, alt.value("#d62728"), alt.value("#2ca02c")),
+            tooltip=["field", "points"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
