@@ -24,3 +24,9 @@ with state.reported():
     st.subheader("Blocking")
     st.caption("Candidate pairs per blocking rule; with a truth, how many true pairs each rule found first.")
     st.dataframe(audit.blocking_recall(result, truth), hide_index=True)
+    st.subheader("Export")
+    st.caption(
+        "Every set, the plan and the audit (with the truth's metrics when one is chosen). Cells that a spreadsheet "
+        "would run as a formula are neutralised."
+    )
+    audit_ui.export_panel(ws, truth, threshold)

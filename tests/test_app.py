@@ -464,3 +464,6 @@ def test_audit_page_on_the_demo(app_workspace: Path) -> None:
     assert labels.count("Precision") == 2 and labels.count("F1") == 2
     blocking = at.dataframe[-1].value
     assert "true_pairs" in blocking.columns and blocking["rule"].iloc[-1] == "missed"
+    at.toggle(key="audit.export").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("download_button")) == 2

@@ -57,3 +57,18 @@ def test_requirements_are_pinned() -> None:
             line = line.split("#", 1)[0].strip()
             if line and not line.startswith("-r"):
                 assert "==" in line or "~=" in line, f"{name}: {line} is not pinned"
+
+
+def test_the_worked_example_runs_and_its_output_is_the_one_shown() -> None:
+    """docs/worked_example.py runs on the demo, and docs/worked_example.md shows its output."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "docs" / "worked_example.py")], capture_output=True, text=True, timeout=300, cwd=root
+    )
+    assert done.returncode == 0, done.stderr
+    assert "4. after giving" in done.stdout and "'conflict', 'new (link)'" in done.stdout
+    shown = (root / "docs" / "worked_example.md").read_text(encoding="utf-8")
+    assert done.stdout.strip() in shown
