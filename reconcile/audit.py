@@ -89,16 +89,20 @@ def read_truth(source: str | Path | bytes, *, name: str | None = None) -> pd.Dat
     empty: the record has no account). Read as text (:func:`reconcile.files.read_table`:
     encodings, separators and title lines handled).
 
-    Columns: ``source_id``, ``target_id`` (object, ``None`` when empty). Raises
-    :class:`InputError` naming the file and the line for a missing column, an empty
-    ``source_id`` or a record given twice.
+    Columns: ``source_id``, ``target_id`` (object, ``None`` when empty); a record may come with
+    several accounts (one person with duplicate accounts: linking to any of them is right).
+    Raises :class:`InputError` naming the file and the row for a missing column, an empty
+    ``source_id``, or a record given both with and without an account.
     """
     from .files import read_table
 
     read = read_table(
         source,
         name=name,
-        expected={"source_id": ("payfit id", "source"), "target_id": ("equify id", "account id", "target")},
+        expected={
+            "source_id": ("payfit id", "source"),
+            "target_id": ("equify id", "account id", "equify account id", "target"),
+        },
         required=[("source_id", "target_id")],
     )
     label = read.name
@@ -106,11 +110,14 @@ def read_truth(source: str | Path | bytes, *, name: str | None = None) -> pd.Dat
     empty = out["source_id"].isna().to_numpy()
     if empty.any():
         raise InputError(f"{label} row {int(np.argmax(empty)) + 1}: source_id is empty")
-    twice = out["source_id"].duplicated().to_numpy()
-    if twice.any():
-        k = int(np.argmax(twice))
-        raise InputError(f"{label} row {k + 1}: the record {out['source_id'].iloc[k]} is given twice")
-    return out
+    # A record may be one person with several accounts (duplicates in Equify): several rows.
+    # But "no account" beside an account contradicts itself.
+    has = out.groupby("source_id")["target_id"].agg(lambda v: (v.isna().any(), v.notna().any()))
+    both = [sid for sid, (none, some) in has.items() if none and some]
+    if both:
+        k = int(np.flatnonzero(out["source_id"].eq(both[0]).to_numpy())[-1])
+        raise InputError(f"{label} row {k + 1}: the record {both[0]} is given with no account and with an account")
+    return out.drop_duplicates().reset_index(drop=True)
 
 
 def truth_from_decisions(decisions: Mapping[str, Decision]) -> pd.DataFrame:
@@ -120,17 +127,32 @@ def truth_from_decisions(decisions: Mapping[str, Decision]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TRUTH_COLUMNS, dtype=object)
 
 
+def _accounts_by_record(truth: pd.DataFrame) -> dict[str, set[str]]:
+    """``{source_id: {its true accounts}}`` (an empty set: the record has no account)."""
+    out: dict[str, set[str]] = {}
+    for s, t in zip(truth["source_id"], truth["target_id"], strict=True):
+        sid, tid = clean_text(s), clean_text(t)
+        if sid:
+            out.setdefault(sid, set())
+            if tid:
+                out[sid].add(tid)
+    return out
+
+
 def evaluate(result: MatchResult, truth: pd.DataFrame, *, threshold: float | None = None) -> dict[str, Metrics]:
     """:class:`Metrics` of the automatic links (``auto``) and of the proposals at ``threshold``
     (``proposed``: the automatic links plus the accepted likely matches, see
-    :meth:`MatchResult.proposals`), counted over the records the truth speaks for."""
-    known = set(truth["source_id"])
-    true_pairs = _pairs(truth)
+    :meth:`MatchResult.proposals`), over the records the truth speaks for, one per record:
+    ``tp`` a record linked to one of its true accounts, ``fp`` a link to another account,
+    ``fn`` a record with an account left unlinked or linked wrongly."""
+    truth_by = _accounts_by_record(truth)
     out = {}
     for name, predicted in (("auto", result.links), ("proposed", result.proposals(threshold))):
-        pairs = {p for p in _pairs(predicted) if p[0] in known}
-        tp = len(pairs & true_pairs)
-        out[name] = Metrics(tp, len(pairs) - tp, len(true_pairs - pairs))
+        linked = {s: t for s, t in _pairs(predicted) if s in truth_by}
+        tp = sum(1 for s, t in linked.items() if t in truth_by[s])
+        fp = len(linked) - tp
+        fn = sum(1 for s, accounts in truth_by.items() if accounts and linked.get(s) not in accounts)
+        out[name] = Metrics(tp, fp, fn)
     return out
 
 
@@ -138,7 +160,7 @@ def confusion(result: MatchResult, truth: pd.DataFrame) -> pd.DataFrame:
     """Records the truth speaks for, by what the matcher did (rows: ``linked right``, ``linked
     wrong``, ``conflict``, ``create``, ``excluded``) and whether the truth has an account
     (columns ``has an account``, ``has none``); int counts."""
-    truth_by = dict(zip(truth["source_id"], truth["target_id"], strict=True))
+    truth_by = _accounts_by_record(truth)
     rec = result.records[result.records["source_id"].isin(truth_by)]
     rows = ["linked right", "linked wrong", "conflict", "create", "excluded"]
     table = pd.DataFrame(0, index=rows, columns=["has an account", "has none"])
@@ -152,7 +174,7 @@ def confusion(result: MatchResult, truth: pd.DataFrame) -> pd.DataFrame:
         elif r.action == "create":
             row = "create"
         else:
-            row = "linked right" if r.target_id == expected else "linked wrong"
+            row = "linked right" if r.target_id in expected else "linked wrong"
         table.loc[row, column] += 1
     return table
 
@@ -160,14 +182,17 @@ def confusion(result: MatchResult, truth: pd.DataFrame) -> pd.DataFrame:
 def disagreements(result: MatchResult, truth: pd.DataFrame) -> pd.DataFrame:
     """The records where the matcher's automatic outcome and the truth differ, to inspect:
     ``source_id``, ``category``, ``action``, ``predicted`` (the account linked, if any),
-    ``expected`` (the truth's account, if any), ``score``, ``reason``."""
-    truth_by = dict(zip(truth["source_id"], truth["target_id"], strict=True))
+    ``expected`` (the truth's accounts, comma-separated, if any), ``score``, ``reason``."""
+    truth_by = _accounts_by_record(truth)
     rec = result.records[result.records["source_id"].isin(truth_by)].copy()
     linked = rec["action"].isin(["link", "update", "none"]) & rec["category"].isin(["new", "synced"])
     rec["predicted"] = rec["target_id"].where(linked, None)
-    rec["expected"] = rec["source_id"].map(truth_by)
-    differ = rec["predicted"].fillna("") != rec["expected"].fillna("")
-    out = rec[differ & (rec["category"] != "excluded")]
+    rec["expected"] = [", ".join(sorted(truth_by[s])) or None for s in rec["source_id"]]
+    agree = [
+        (p in truth_by[s]) if isinstance(p, str) else not truth_by[s]
+        for s, p in zip(rec["source_id"], rec["predicted"], strict=True)
+    ]
+    out = rec[~np.asarray(agree, dtype=bool) & (rec["category"] != "excluded").to_numpy()]
     return out[["source_id", "category", "action", "predicted", "expected", "score", "reason"]].reset_index(drop=True)
 
 

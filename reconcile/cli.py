@@ -435,28 +435,73 @@ def _cmd_export(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
-    if args.approve_all and not args.dry_run:
-        approved = workflow.approve_held(ws)
-        if approved:
-            _err(f"approved {approved} held change(s) to names, emails or birth dates")
-    plan = workflow.plan_workspace(ws, workflow.run_match(ws, args.settings))
+    if args.url and args.target != "http":
+        raise InputError("--url is for the http target: add --target http")
+    if args.out and args.target != "file":
+        raise InputError("--out is for the file target: add --target file")
+    unfinished = workflow.unfinished_run(ws)
+    if unfinished is not None:
+        return _resume(ws, args, unfinished)
+    result = workflow.run_match(ws, args.settings)
+    plan = workflow.plan_workspace(ws, result)
+    held = plan.held()
+    if args.approve_all and not held.empty:
+        # The plan as it will be once approved; nothing is stored before the push goes ahead.
+        plan = workflow.plan_workspace(ws, result, also_approved=held)
     totals = plan.totals()
-    if totals["skip_conflict"] and not args.skip_conflicts and not args.dry_run:
-        raise ConflictsUnresolved(totals["skip_conflict"])
     _err(
         f"plan: {totals['create']} create, {totals['link']} link, {totals['update']} update, "
-        f"{totals['skip_excluded']} excluded, {totals['skip_conflict']} conflicts skipped, {totals['unchanged']} unchanged"
+        f"{totals['skip_excluded']} excluded, {totals['skip_conflict']} conflicts skipped, "
+        f"{totals['skip_held']} waiting for approval, {totals['skip_leaver']} leavers kept, {totals['unchanged']} unchanged"
     )
-    held = plan.held()
-    if not held.empty:
+    if not held.empty and not args.approve_all:
         _err(
-            f"{len(held)} change(s) to names, emails or birth dates wait for approval (--approve-all, or the Sync page)"
+            f"{len(held)} change(s) to names, emails or birth dates wait for approval: see them with "
+            "`plan --csv` (column held), approve them with --approve-all or on the Sync page"
         )
     if totals["skip_leaver"]:
         _err(f"{totals['skip_leaver']} synced person(s) left the company: their Equify accounts are kept")
-    if not args.dry_run and not args.yes:
+    if args.dry_run:
+        if totals["skip_conflict"] and not args.skip_conflicts:
+            _err(
+                f"a real push would be refused: {totals['skip_conflict']} conflict(s) are unresolved (--skip-conflicts)"
+            )
+        _err("dry run: nothing was sent; every operation with its changes: `plan --csv`")
+        dry = workflow.push(ws, plan, dry_run=True)
+        _report(dry.summary(), args.json)
+        return EXIT_OK
+    if totals["skip_conflict"] and not args.skip_conflicts:
+        raise ConflictsUnresolved(totals["skip_conflict"])
+    if not args.yes:
         _confirm(totals, stdin)
-    show_progress = not args.dry_run and sys.stderr.isatty()
+    if args.approve_all and not held.empty:
+        approved = workflow.approve_held(ws, held)
+        _err(f"approved {approved} held change(s) to names, emails or birth dates")
+    return _push(ws, args, plan)
+
+
+def _resume(ws: Workspace, args: argparse.Namespace, unfinished: Any) -> int:
+    """Finish the run a dead process left: its journal's remaining operations, as confirmed then."""
+    if unfinished.target != args.target:
+        from .exceptions import UnfinishedRun
+
+        raise UnfinishedRun(unfinished.run_id, unfinished.target)
+    _err(
+        f"push run {unfinished.run_id} to the {unfinished.target} target was cut short with "
+        f"{unfinished.pending} of {unfinished.total} operation(s) left: "
+        + ("a push resumes it first (nothing new is planned)" if args.dry_run else "resuming it from its journal")
+    )
+    if args.dry_run:
+        _report(
+            {"created": 0, "linked": 0, "updated": 0, "skipped": 0, "failed": 0, "pending": unfinished.pending},
+            args.json,
+        )
+        return EXIT_OK
+    return _push(ws, args, workflow.plan_workspace(ws))
+
+
+def _push(ws: Workspace, args: argparse.Namespace, plan: Any) -> int:
+    show_progress = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
         if show_progress:
@@ -464,17 +509,14 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
     target = _target(args)
     try:
-        result = workflow.push(
-            ws, plan, target=target, skip_conflicts=args.skip_conflicts, dry_run=args.dry_run, progress=progress
-        )
+        result = workflow.push(ws, plan, target=target, skip_conflicts=True, progress=progress)
     finally:
         close = getattr(target, "close", None)
         if close is not None:
             close()
     if result.resumed:
-        _err(f"resumed the unfinished push run {result.run_id} from its journal; push again for anything left")
-    if result.run_id:
-        _err(f"push run {result.run_id} to the {args.target} target finished in {result.seconds:.1f} s")
+        _err(f"resumed the unfinished push run {result.run_id}; push again for anything planned since")
+    _err(f"push run {result.run_id} to the {args.target} target finished in {result.seconds:.1f} s")
     _report(result.summary(), args.json)
     return EXIT_FAILED_ROWS if result.failed else EXIT_OK
 
@@ -507,9 +549,14 @@ def _cmd_history(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         runs = workflow.push_runs(ws)
         table = runs[["run_id", "started_at", "finished_at", "status", "target"]].copy()
         counts = [json.loads(t) if t else {} for t in runs["totals"]]
-        for key in ("created", "linked", "updated", "failed"):
-            table[key] = [c.get(key) for c in counts]
-        table["seconds"] = [c.get("seconds") for c in counts]
+        finished = table["status"].isin(["done", "done_with_failures"]).tolist()
+        for key in ("created", "linked", "updated", "skipped", "failed"):
+            table[key] = [c.get(key) if f else None for c, f in zip(counts, finished, strict=True)]
+        table["seconds"] = [c.get("seconds") if f else None for c, f in zip(counts, finished, strict=True)]
+        # what the journal says of every run, finished or not
+        journal = [workflow.run_progress(ws, str(r)) for r in table["run_id"]]
+        table["done"] = [j.done for j in journal]
+        table["pending"] = [j.pending for j in journal]
     if args.json:
         _out(table.to_json(orient="records", date_format="iso"))
     elif table.empty:

@@ -19,7 +19,8 @@ thread-safe), in arrival order or at random: ``429`` with ``Retry-After`` in sec
 HTTP date, ``5xx``, a *timeout after commit* (a create is stored, then the answer comes after
 the client gave up), and slow answers.
 
-Run by hand: ``python -m reconcile.equify_server --port 8800 --token demo-token``.
+Run by hand: ``python -m reconcile.equify_server --port 8800 --token demo-token --seed
+data/demo/equify_accounts.csv`` (the demo's Equify accounts, so the demo's links succeed).
 """
 
 from __future__ import annotations
@@ -159,6 +160,19 @@ class _Store:
             " idempotency_key TEXT UNIQUE, body TEXT NOT NULL)"
         )
 
+    def seed(self, accounts: list[dict[str, Any]]) -> int:
+        """Add existing accounts (each with its ``id``) unless present; returns how many were added."""
+        added = 0
+        with self._lock:
+            for account in accounts:
+                body = {k: v for k, v in account.items() if v is not None}
+                cur = self._db.execute(
+                    "INSERT OR IGNORE INTO accounts (id, idempotency_key, body) VALUES (?, NULL, ?)",
+                    [str(account["id"]), json.dumps(body, ensure_ascii=False)],
+                )
+                added += cur.rowcount
+        return added
+
     def create(self, key: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """``(account, created)``: the account of ``key``, made now when the key is new."""
         with self._lock:
@@ -205,15 +219,21 @@ class EquifyServer:
     """The *http* target's reference server (see the module doc), on ``127.0.0.1``.
 
     ``token``: the bearer token it accepts. ``path``: the SQLite file of its accounts (memory
-    when ``None``; a file keeps them across restarts). ``port``: 0 picks a free one. Use as a
-    context manager, or :meth:`start` / :meth:`stop`; :attr:`url` is the base URL.
+    when ``None``; a file keeps them across restarts). ``port``: 0 picks a free one. ``seed``:
+    accounts it already holds (dicts with their ``id``, e.g. an Equify export's rows), so
+    links and updates to them succeed. Use as a context manager, or :meth:`start` /
+    :meth:`stop`; :attr:`url` is the base URL.
     """
 
-    def __init__(self, token: str, *, path: str | Path | None = None, port: int = 0) -> None:
+    def __init__(
+        self, token: str, *, path: str | Path | None = None, port: int = 0, seed: list[dict[str, Any]] | None = None
+    ) -> None:
         self.token = token
         self.faults = EquifyFaults()
         self.requests = 0
         self._store = _Store(path)
+        if seed:
+            self._store.seed(seed)
         self._httpd = _HTTPServer(("127.0.0.1", port), _Handler)
         self._httpd.app = self
         self._thread: threading.Thread | None = None
@@ -349,14 +369,25 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m reconcile.equify_server --port 8800 --token T [--db accounts.sqlite] [--fault-rate 0.2]``."""
+    """``python -m reconcile.equify_server --port 8800 --token T [--db accounts.sqlite] [--seed accounts.csv] [--fault-rate 0.2]``."""
     parser = argparse.ArgumentParser(description="The http target's reference server on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8800)
     parser.add_argument("--token", required=True, help="the bearer token to accept")
     parser.add_argument("--db", help="SQLite file for the accounts (default: memory)")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests meeting a random fault (0-1)")
+    parser.add_argument(
+        "--seed",
+        type=Path,
+        help="an Equify accounts export (.csv/.xlsx) whose accounts the server holds from the start",
+    )
     args = parser.parse_args(argv)
-    server = EquifyServer(args.token, path=args.db, port=args.port)
+    seed = None
+    if args.seed:
+        from .equify import read_equify_file
+
+        frame = read_equify_file(args.seed).frame
+        seed = [{k: v for k, v in row.items() if v is not None} for row in frame.to_dict("records")]
+    server = EquifyServer(args.token, path=args.db, port=args.port, seed=seed)
     if args.fault_rate:
         server.faults.random(args.fault_rate)
     sys.stdout.write(f"Equify reference server on {server.url}\n")

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import ConflictsUnresolved, PushInProgress, ReconcileError, UnfinishedRun
+from .exceptions import AuthError, ConflictsUnresolved, PushInProgress, ReconcileError, UnfinishedRun
 from .plan import Operation, Plan
 from .targets import EmbeddedTarget, Target, mirror
 from .workspace import Workspace
@@ -220,7 +220,12 @@ def _claim(ws: Workspace) -> threading.Lock:
 
 
 def _open_run(ws: Workspace, plan: Plan, target: Target, skip_conflicts: bool) -> tuple[str, bool]:
-    """``(run_id, resumed)``: the unfinished run to resume, or a new run with its journal."""
+    """``(run_id, resumed)``: the unfinished run to resume, or a new run with its journal. A
+    target that can be checked (the http one) is asked first: a wrong URL or token refuses
+    the push before anything is written."""
+    check = getattr(target, "check", None)
+    if check is not None:
+        check()
     unfinished = ws.query(
         "SELECT run_id, target FROM push_runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1"
     )
@@ -460,6 +465,11 @@ def _remote(ws: Workspace, run_id: str, rows: Sequence[_Row], target: Target, ad
                 else:
                     target.update(str(row.target_id), row.values, source_id=row.source_id, tx=None)  # type: ignore[arg-type]
                     outcomes.append(str(row.target_id))
+            except AuthError:
+                # The token stopped working mid-run: every other row would fail the same way.
+                # Keep what is done; the rest stays pending, and the next push resumes it.
+                _record_remote(ws, run_id, batch[flushed : len(outcomes)], outcomes[flushed:], target)
+                raise
             except (ReconcileError, OSError) as exc:
                 outcomes.append(exc)
             if time.monotonic() - last > FLUSH_SECONDS:  # slow answers: show progress, keep results safe
@@ -494,7 +504,7 @@ def _close_run(ws: Workspace, run_id: str, started: float, resumed: bool) -> Pus
     )
     done = {op: int(n) for op, status, n in counts.itertuples(index=False) if status == "done"}
     failed = int(counts.loc[counts["status"] == "failed", "n"].sum())
-    run = ws.query("SELECT totals FROM push_runs WHERE run_id = ?", [run_id])
+    run = ws.query("SELECT totals, started_at FROM push_runs WHERE run_id = ?", [run_id])
     planned = json.loads(run["totals"].iloc[0]) if not run.empty and run["totals"].iloc[0] else {}
     if "skip" not in planned:  # a resumed run keeps the result of its first attempt's plan
         planned = {"skip": planned.get("skipped", 0), "unchanged": planned.get("unchanged", 0)}
@@ -507,7 +517,10 @@ def _close_run(ws: Workspace, run_id: str, started: float, resumed: bool) -> Pus
         failed,
         int(planned.get("unchanged", 0)),
         False,
-        round(time.monotonic() - started, 3),
+        # a resumed run counts from its first start (the process that died included)
+        round((_now() - run["started_at"].iloc[0]).total_seconds(), 3)
+        if resumed and not run.empty
+        else round(time.monotonic() - started, 3),
         resumed,
     )
     with ws.transaction() as tx:

@@ -309,6 +309,17 @@ class HttpTarget:
         """``PATCH /accounts/{id}`` with the changed fields and the Payfit id."""
         self._request("PATCH", f"/accounts/{account_id}", json={**values, "payfitId": source_id})
 
+    def check(self) -> None:
+        """Ask the endpoint for one account (``GET /accounts?limit=1``) before a push sends
+        anything: a wrong URL or token refuses the push at once instead of failing every row.
+        Raises :class:`AuthError` (401) or :class:`ApiError` (unreachable, other answers)."""
+        try:
+            self._request("GET", "/accounts", params={"limit": 1})
+        except AuthError as exc:
+            raise AuthError(f"the http target at {self.base_url} refused the bearer token (401)", status=401) from exc
+        except ApiError as exc:
+            raise ApiError(f"the http target at {self.base_url} cannot be used: {exc}", status=exc.status) from exc
+
     def accounts(self, *, limit: int = 1000) -> list[dict[str, Any]]:
         """Every account, following ``next_cursor`` (``GET /accounts``)."""
         out: list[dict[str, Any]] = []

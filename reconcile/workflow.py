@@ -26,7 +26,7 @@ from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages,
 from .payfit_api import PayfitClient
 from .payfit_files import read_payfit_file
 from .plan import Plan, build_plan
-from .push import Progress, PushResult, push, push_runs, run_progress, start_push
+from .push import Progress, PushResult, RunProgress, push, push_runs, run_progress, start_push
 from .targets import Target
 from .values import prepare_value
 from .workspace import Workspace
@@ -43,6 +43,7 @@ __all__ = [
     "DEMO_DIR",
     "accounts_table",
     "approve_held",
+    "unfinished_run",
     "export_report",
     "export_tables",
     "candidates_for",
@@ -846,9 +847,15 @@ def _set_label(category: object, action: object) -> str:
     return f"{category} ({action})" if category == "new" else str(category)
 
 
-def plan_workspace(ws: Workspace, result: MatchResult | None = None) -> Plan:
-    """The push plan for the workspace as it is now."""
+def plan_workspace(
+    ws: Workspace, result: MatchResult | None = None, *, also_approved: pd.DataFrame | None = None
+) -> Plan:
+    """The push plan for the workspace as it is now; ``also_approved`` (rows of
+    :meth:`Plan.held`) are counted as approved without being stored (a preview)."""
     result = result or run_match(ws)
+    approved = ws.approvals()
+    if also_approved is not None:
+        approved |= {(str(r.source_id), str(r.field), str(r.after)) for r in also_approved.itertuples(index=False)}
     source = canonical_source(scoped_source(ws), ws.mapping())
     records = ws.payfit_records()
     return build_plan(
@@ -858,7 +865,7 @@ def plan_workspace(ws: Workspace, result: MatchResult | None = None) -> Plan:
         ledger_values=ws.ledger_values(),
         ledger=ws.ledger(),
         default_region=result.settings.default_region,
-        approved=ws.approvals(),
+        approved=approved,
         leavers=records[records["status"] == "leaver"],
     )
 
@@ -867,7 +874,20 @@ def approve_held(ws: Workspace, changes: pd.DataFrame | None = None) -> int:
     """Approve the changes the plan holds (``changes``: rows of :meth:`Plan.held`, default all
     of them); returns how many approvals were recorded."""
     held = plan_workspace(ws).held() if changes is None else changes
-    return ws.approve((str(r.source_id), str(r.field), str(r.after)) for r in held.itertuples(index=False))
+    return ws.approve(
+        (str(r.source_id), str(r.field), str(r.after), None if r.before is None else str(r.before))
+        for r in held.itertuples(index=False)
+    )
+
+
+def unfinished_run(ws: Workspace) -> RunProgress | None:
+    """The run a dead process left unfinished (the next push resumes it), or ``None``."""
+    runs = push_runs(ws)
+    interrupted = runs[runs["status"] == "interrupted"]
+    if interrupted.empty:
+        return None
+    progress = run_progress(ws, str(interrupted["run_id"].iloc[0]))
+    return progress if progress.pending else None
 
 
 def push_workspace(

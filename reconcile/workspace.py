@@ -415,17 +415,22 @@ class Workspace:
         frame = self.query("SELECT source_id, field, value FROM approvals")
         return {(str(a), str(b), str(c)) for a, b, c in frame.itertuples(index=False)}
 
-    def approve(self, changes: Iterable[tuple[str, str, str]]) -> int:
-        """Approve changes ``(source_id, field, new value)`` held by the plan (a name, the email,
-        the birth date of a synced account), in one transaction, each logged; returns how many
-        were new. An approval holds for that value only: a later, different value waits again."""
+    def approve(self, changes: Iterable[tuple[str, ...]]) -> int:
+        """Approve changes ``(source_id, field, new value[, value before])`` held by the plan (a
+        name, the email, the birth date of a synced account), in one transaction, each logged
+        with before → after; returns how many were new. An approval holds for that value only:
+        a later, different value waits again."""
         known = self.approvals()
-        fresh = list(dict.fromkeys(c for c in changes if tuple(c) not in known))
+        fresh: dict[tuple[str, str, str], str | None] = {}
+        for change in changes:
+            key = (str(change[0]), str(change[1]), str(change[2]))
+            if key not in known:
+                fresh.setdefault(key, change[3] if len(change) > 3 else None)
         if fresh:
             with self.transaction() as cur:
-                for source_id, field, value in fresh:
+                for (source_id, field, value), before in fresh.items():
                     cur.execute("INSERT INTO approvals VALUES (?, ?, ?, ?)", [source_id, field, value, _now()])
-                    self._log(cur, "approve", source_id, field, None, value)
+                    self._log(cur, "approve", source_id, field, before, value)
         return len(fresh)
 
     # ------------------------------------------------------------------ decisions

@@ -100,11 +100,31 @@ def test_read_truth_files(tmp_path: Path) -> None:
     good = tmp_path / "truth.csv"
     good.write_text("source_id;target_id\nP1;A1\nP3;\n", encoding="utf-8")
     assert read_truth(good).values.tolist() == [["P1", "A1"], ["P3", None]]
-    twice = tmp_path / "twice.csv"
-    twice.write_text("source_id,target_id\nP1,A1\nP1,A2\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"twice.csv row 2: the record P1 is given twice"):
-        read_truth(twice)
+    twice = tmp_path / "twice.csv"  # one person, two accounts: both are right
+    twice.write_text("source_id,target_id\nP1,A1\nP1,A2\nP1,A1\n", encoding="utf-8")
+    assert read_truth(twice).values.tolist() == [["P1", "A1"], ["P1", "A2"]]
+    contradiction = tmp_path / "contradiction.csv"
+    contradiction.write_text("source_id,target_id\nP1,A1\nP1,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"contradiction.csv row 2: the record P1 is given with no account and with"):
+        read_truth(contradiction)
     missing = tmp_path / "missing.csv"
     missing.write_text("payfit,equify\nP1,A1\n", encoding="utf-8")
     with pytest.raises(InputError, match="missing.csv"):
         read_truth(missing)
+
+
+def test_the_demo_ground_truth_reads_and_no_automatic_link_is_wrong(demo_workspace, demo_dir: Path) -> None:
+    """data/demo/ground_truth.csv (payfit_id, equify_account_id) is a truth file as it is."""
+    from reconcile import workflow
+
+    truth = read_truth(demo_dir / "ground_truth.csv")
+    assert len(truth) > 50 and truth["target_id"].notna().all()
+    metrics = evaluate(workflow.run_match(demo_workspace), truth)
+    assert metrics["auto"].fp == 0 and metrics["auto"].precision == 1.0
+
+
+def test_a_record_with_two_true_accounts_is_right_linked_to_either(result) -> None:
+    truth = pd.concat([TRUTH, pd.DataFrame({"source_id": ["P1"], "target_id": ["A9"]})], ignore_index=True)
+    assert evaluate(result, truth, threshold=70)["auto"].as_dict()["tp"] == 2  # P1 → A1 still right
+    assert confusion(result, truth).loc["linked right", "has an account"] == 2
+    assert "P1" not in disagreements(result, truth)["source_id"].tolist()

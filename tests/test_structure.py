@@ -66,7 +66,11 @@ def test_the_worked_example_runs_and_its_output_is_the_one_shown() -> None:
 
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run(
-        [sys.executable, str(root / "docs" / "worked_example.py")], capture_output=True, text=True, timeout=300, cwd=root
+        [sys.executable, str(root / "docs" / "worked_example.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
     )
     assert done.returncode == 0, done.stderr
     assert "4. after giving" in done.stdout and "'conflict', 'new (link)'" in done.stdout
