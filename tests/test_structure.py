@@ -76,3 +76,23 @@ def test_the_worked_example_runs_and_its_output_is_the_one_shown() -> None:
     assert "4. after giving" in done.stdout and "'conflict', 'new (link)'" in done.stdout
     shown = (root / "docs" / "worked_example.md").read_text(encoding="utf-8")
     assert done.stdout.strip() in shown
+
+
+def test_the_browser_suite_says_why_it_is_skipped_without_chromium(tmp_path: Path) -> None:
+    """Where Chromium cannot be installed the browser suite is skipped, not silently."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-rs", "-q", "tests/e2e", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "RECONCILE_CHROMIUM": str(tmp_path / "no-chromium")},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "SKIPPED" in done.stdout and "Chromium is not installed" in done.stdout and ".ci/run installs it" in done.stdout
+    )
