@@ -92,7 +92,7 @@ def test_the_browser_suite_says_why_it_is_skipped_without_chromium(tmp_path: Pat
         timeout=300,
         env={**os.environ, "RECONCILE_CHROMIUM": str(tmp_path / "no-chromium")},
     )
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode in (0, 5), done.stdout + done.stderr  # 5: its only module was skipped whole
     assert (
         "SKIPPED" in done.stdout and "Chromium is not installed" in done.stdout and ".ci/run installs it" in done.stdout
     )
