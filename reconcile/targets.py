@@ -93,28 +93,15 @@ class EmbeddedTarget:
             ).fetchall()
         )
         made: dict[str, str] = {}
-        records = []
+        accounts = []
         for values, key, source_id in items:
             if key in found or key in made:
                 continue
             made[key] = "acc_" + uuid.uuid4().hex[:10]
-            record = {c: values.get(c) for c in ACCOUNT_COLUMNS}
-            record.update(id=made[key], relation="employee", kind="person", payfitId=source_id)
-            records.append(record)
-        if records:
+            accounts.append((made[key], values, source_id))
+        if accounts:
             now = _now()
-            frame = pd.DataFrame(records, columns=ACCOUNT_COLUMNS, dtype=object)
-            cols = ", ".join(f'"{c}"' for c in ACCOUNT_COLUMNS)
-            casts = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in ACCOUNT_COLUMNS)
-            tx.register("created_accounts", frame)
-            try:
-                tx.execute(
-                    f"INSERT INTO equify_accounts ({cols}, origin, created_at, updated_at) "
-                    f"SELECT {casts}, 'payfit_sync', ?, ? FROM created_accounts",
-                    [now, now],
-                )
-            finally:
-                tx.unregister("created_accounts")
+            _insert_synced(tx, accounts, now)
             keys_made = pd.DataFrame({"key": list(made), "account_id": list(made.values())}, dtype=object)
             tx.register("created_keys", keys_made)
             try:
@@ -139,6 +126,31 @@ class EmbeddedTarget:
             raise TargetError(f"the Equify account {account_id} no longer exists")
 
 
+def _insert_synced(
+    tx: duckdb.DuckDBPyConnection, accounts: list[tuple[str, dict[str, str], str]], now: dt.datetime
+) -> None:
+    """Insert accounts ``(id, values, source_id)`` made by a sync (``origin = payfit_sync``),
+    one statement for the lot; an id already in the space is left as it is."""
+    records = []
+    for account_id, values, source_id in accounts:
+        record = {c: values.get(c) for c in ACCOUNT_COLUMNS}
+        record.update(id=account_id, relation="employee", kind="person", payfitId=source_id)
+        records.append(record)
+    frame = pd.DataFrame(records, columns=ACCOUNT_COLUMNS, dtype=object).drop_duplicates("id")
+    cols = ", ".join(f'"{c}"' for c in ACCOUNT_COLUMNS)
+    casts = ", ".join(f'CAST(n."{c}" AS VARCHAR)' for c in ACCOUNT_COLUMNS)
+    tx.register("synced_accounts", frame)
+    try:
+        tx.execute(
+            f"INSERT INTO equify_accounts ({cols}, origin, created_at, updated_at) "
+            f"SELECT {casts}, 'payfit_sync', ?, ? FROM synced_accounts n "
+            "WHERE NOT EXISTS (SELECT 1 FROM equify_accounts e WHERE e.id = CAST(n.id AS VARCHAR))",
+            [now, now],
+        )
+    finally:
+        tx.unregister("synced_accounts")
+
+
 def mirror(
     tx: duckdb.DuckDBPyConnection,
     created: list[tuple[str, dict[str, str], str]],
@@ -150,24 +162,7 @@ def mirror(
     next match sees the accounts the push made, as with the embedded target."""
     now = _now()
     if created:
-        records = []
-        for account_id, values, source_id in created:
-            record = {c: values.get(c) for c in ACCOUNT_COLUMNS}
-            record.update(id=account_id, relation="employee", kind="person", payfitId=source_id)
-            records.append(record)
-        frame = pd.DataFrame(records, columns=ACCOUNT_COLUMNS, dtype=object).drop_duplicates("id")
-        cols = ", ".join(f'"{c}"' for c in ACCOUNT_COLUMNS)
-        casts = ", ".join(f'CAST(n."{c}" AS VARCHAR)' for c in ACCOUNT_COLUMNS)
-        tx.register("mirrored_accounts", frame)
-        try:
-            tx.execute(
-                f"INSERT INTO equify_accounts ({cols}, origin, created_at, updated_at) "
-                f"SELECT {casts}, 'payfit_sync', ?, ? FROM mirrored_accounts n "
-                "WHERE NOT EXISTS (SELECT 1 FROM equify_accounts e WHERE e.id = CAST(n.id AS VARCHAR))",
-                [now, now],
-            )
-        finally:
-            tx.unregister("mirrored_accounts")
+        _insert_synced(tx, created, now)
     for account_id, values, source_id in updated:
         fields = {k: v for k, v in values.items() if k in ACCOUNT_COLUMNS and k != "id"}
         fields["payfitId"] = source_id

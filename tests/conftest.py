@@ -66,3 +66,21 @@ def payfit_server(demo_dir: Path) -> Iterator[object]:
     collaborators = parse_payfit_pages([(p.name, p.read_bytes()) for p in pages])
     with PayfitServer(collaborators, api_key=PAYFIT_TEST_KEY, company_id="demo-company") as server:
         yield server
+
+
+@pytest.fixture
+def demo_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """``demo_cli(*args) -> (exit code, stdout, stderr)``: the CLI run in-process on a workspace
+    file under ``tmp_path`` holding the demo (``demo_cli.path``)."""
+    from reconcile.cli import main
+
+    path = tmp_path / "w.duckdb"
+
+    def call(*args: str) -> tuple[int, str, str]:
+        code = main(["--workspace", str(path), *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    assert call("demo")[0] == 0
+    call.path = path  # type: ignore[attr-defined]
+    return call

@@ -15,18 +15,8 @@ from reconcile.cli import main
 
 
 @pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    """``run(*args) -> (exit code, stdout, stderr)`` on a demo workspace under ``tmp_path``."""
-    path = tmp_path / "w.duckdb"
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = main(["--workspace", str(path), *args])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    assert call("demo")[0] == 0
-    call.path = path  # type: ignore[attr-defined]
-    return call
+def run(demo_cli):
+    return demo_cli
 
 
 def _last(out: str):

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from reconcile import Workspace, workflow
-from reconcile.cli import main
 from reconcile.equify import read_equify_file
 from reconcile.equify_server import EquifyServer
 from reconcile.targets import EmbeddedTarget
@@ -20,18 +19,10 @@ TOKEN = "cli-push-token-FICTITIOUS"
 
 
 @pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    path = tmp_path / "w.duckdb"
+def run(demo_cli, monkeypatch: pytest.MonkeyPatch):
+    """The CLI on a demo workspace, with the http target's token in the environment."""
     monkeypatch.setenv("EQUIFY_TOKEN", TOKEN)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = main(["--workspace", str(path), *args])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    assert call("demo")[0] == 0
-    call.path = path  # type: ignore[attr-defined]
-    return call
+    return demo_cli
 
 
 def _last(out: str):

@@ -159,6 +159,14 @@ def _choose(page: object, label: str, option: str) -> None:
     _idle(page)
 
 
+def _type(page: object, label: str | re.Pattern[str], text: str) -> None:
+    """Type ``text`` into the text input labelled ``label`` and press Enter (Streamlit applies it)."""
+    box = page.get_by_label(label)  # type: ignore[attr-defined]
+    box.fill(text)
+    box.press("Enter")
+    _idle(page)
+
+
 def _demo_facts(tmp_path: Path) -> dict[str, object]:
     """What the demo holds, read with the library in a workspace of the test's own (the app's
     file is the app's): a conflict whose account lacks the email, and the counts."""
@@ -258,14 +266,10 @@ def test_a_person_walks_through_the_app(browser_page: object, tmp_path: Path) ->
             expect(push).to_be_disabled()
             page.get_by_text("Skip the", exact=False).click()  # type: ignore[attr-defined]
             _idle(page)
-            confirm = page.get_by_label(re.compile("Type the number of accounts to create"))  # type: ignore[attr-defined]
-            confirm.fill("1")
-            confirm.press("Enter")
-            _idle(page)
+            gate = re.compile("Type the number of accounts to create")
+            _type(page, gate, "1")
             expect(push).to_be_disabled()  # a wrong number does not open the gate
-            confirm.fill(str(creates))
-            confirm.press("Enter")
-            _idle(page)
+            _type(page, gate, str(creates))
             expect(push).to_be_enabled()
             push.click()
             expect(page.get_by_text(re.compile(r"· \*?\*?done"))).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
@@ -299,16 +303,9 @@ def test_a_reload_mid_push_does_not_stop_it(browser_page: object, tmp_path: Path
             _idle(page)
             page.get_by_text("HTTP (an Equify-side REST endpoint)").click()  # type: ignore[attr-defined]
             _idle(page)
-            page.get_by_label("Base URL").fill(server.url)  # type: ignore[attr-defined]
-            page.get_by_label("Base URL").press("Enter")  # type: ignore[attr-defined]
-            _idle(page)
-            page.get_by_label("Bearer token").fill("e2e-token-FICTITIOUS")  # type: ignore[attr-defined]
-            page.get_by_label("Bearer token").press("Enter")  # type: ignore[attr-defined]
-            _idle(page)
-            confirm = page.get_by_label(re.compile("Type the number of accounts to create"))  # type: ignore[attr-defined]
-            confirm.fill("400")
-            confirm.press("Enter")
-            _idle(page)
+            _type(page, "Base URL", server.url)
+            _type(page, "Bearer token", "e2e-token-FICTITIOUS")
+            _type(page, re.compile("Type the number of accounts to create"), "400")
             page.get_by_role("button", name="Push to Equify").click()  # type: ignore[attr-defined]
             expect(page.get_by_text("is running", exact=False).first).to_be_visible(timeout=20_000)  # type: ignore[attr-defined]
 
