@@ -152,3 +152,26 @@ def test_every_command_is_in_the_help(capsys: pytest.CaptureFixture[str]) -> Non
         assert f"    {command}" in text, command
     for code in ("0  ok", "2  usage error", "3  push blocked", "4  push finished", "5  input error"):
         assert code in text
+
+
+def test_exports_neutralise_formulas_typed_into_payfit(run, tmp_path: Path) -> None:
+    """A Payfit name written like a formula reaches every export as inert text."""
+    with Workspace.open(run.path) as ws:
+        records = ws.payfit_records()
+        records.loc[0, "firstName"] = '=HYPERLINK("http://x.example","clic")'
+        records.loc[1, "firstName"] = "@SUM(1+1)"
+        ws.load_payfit(records)
+    assert run("export", str(tmp_path / "all.xlsx"))[0] == 0
+    cells = [c for sheet in load_workbook(tmp_path / "all.xlsx").worksheets for row in sheet.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert not [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert any(t.startswith("'=HYPERLINK") or "'=HYPERLINK" in t for t in texts)
+    assert run("export", str(tmp_path / "csv"))[0] == 0
+    for path in (tmp_path / "csv").glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in frame.columns:
+            assert not frame[col].str.startswith(("=", "+", "-", "@")).any(), (path.name, col)
+    assert run("export", str(tmp_path / "r.html"))[0] == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "http-equiv" not in html and 'src="http' not in html
