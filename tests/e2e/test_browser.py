@@ -47,6 +47,7 @@ playwright = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (requirements-dev.txt)"
 )
 expect = playwright.expect
+expect.set_options(timeout=30_000)  # a slow CI machine: the page may take seconds to show a change
 
 
 def _free_port() -> int:
@@ -142,14 +143,17 @@ class Steps:
 
 
 def _idle(page: object) -> None:
-    """Wait until Streamlit has finished running the script (its status widget gone)."""
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=60_000)  # type: ignore[attr-defined]
+    """Wait until Streamlit has run the script the last action asked for. A slow machine may
+    start it late, so it is given a moment to start, then waited for (``stApp``'s script state);
+    checks of what changed use ``expect``, which waits for the page to show it."""
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=60_000)  # type: ignore[attr-defined]
 
 
-def _metric(page: object, label: str) -> str:
+def _metric(page: object, label: str) -> object:
+    """The value of the metric labelled ``label`` (a locator: ``expect`` it, or read its text)."""
     box = page.locator("[data-testid=stMetric]").filter(has=page.get_by_text(label, exact=True))  # type: ignore[attr-defined]
-    return box.locator("[data-testid=stMetricValue]").inner_text().strip()
+    return box.locator("[data-testid=stMetricValue]")
 
 
 def _choose(page: object, label: str, option: str) -> None:
@@ -222,14 +226,16 @@ def test_a_person_walks_through_the_app(browser_page: object, tmp_path: Path) ->
         def exclude() -> None:
             page.goto(f"{url}/review")  # type: ignore[attr-defined]
             _idle(page)
-            assert _metric(page, "excluded") == "0"
+            expect(_metric(page, "excluded")).to_have_text("0")
             grid = page.locator("[data-testid=stDataFrame]").first  # type: ignore[attr-defined]
             box = grid.bounding_box()
             page.mouse.click(box["x"] + 26, box["y"] + 35 + 17)  # type: ignore[attr-defined]  # the first row's tick box
             _idle(page)
-            page.get_by_role("button", name="Add to excluded").click()  # type: ignore[attr-defined]
+            button = page.get_by_role("button", name="Add to excluded")  # type: ignore[attr-defined]
+            expect(button).to_be_enabled(timeout=60_000)  # the tick reached the ticked people
+            button.click()
             _idle(page)
-            assert _metric(page, "excluded") == "1"
+            expect(_metric(page, "excluded")).to_have_text("1", timeout=60_000)
             expect(
                 page.get_by_text("new (create) → excluded", exact=False)
                 .or_(page.get_by_text("→ excluded", exact=False))
@@ -241,7 +247,7 @@ def test_a_person_walks_through_the_app(browser_page: object, tmp_path: Path) ->
         def fix_conflict() -> None:
             page.get_by_text("Conflict", exact=True).click()  # type: ignore[attr-defined]
             _idle(page)
-            conflicts = int(_metric(page, "conflict"))
+            conflicts = int(_metric(page, "conflict").inner_text())  # type: ignore[attr-defined]
             combo = page.get_by_role("combobox", name=re.compile("Conflict"))  # type: ignore[attr-defined]
             combo.click()
             combo.fill(str(facts["conflict_id"]))
@@ -251,7 +257,7 @@ def test_a_person_walks_through_the_app(browser_page: object, tmp_path: Path) ->
             page.get_by_role("button", name="Save email and re-match").click()  # type: ignore[attr-defined]
             _idle(page)
             expect(page.get_by_text("conflict → new (link)", exact=False)).to_be_visible()  # type: ignore[attr-defined]
-            assert int(_metric(page, "conflict")) == conflicts - 1
+            expect(_metric(page, "conflict")).to_have_text(str(conflicts - 1), timeout=60_000)
 
         step("review-fix-conflict", fix_conflict)
 
@@ -260,7 +266,7 @@ def test_a_person_walks_through_the_app(browser_page: object, tmp_path: Path) ->
         def sync() -> None:
             page.goto(f"{url}/sync")  # type: ignore[attr-defined]
             _idle(page)
-            creates = int(_metric(page, "Creates"))
+            creates = int(_metric(page, "Creates").inner_text())  # type: ignore[attr-defined]
             created["n"] = creates
             push = page.get_by_role("button", name="Push to Equify")  # type: ignore[attr-defined]
             expect(push).to_be_disabled()
@@ -279,7 +285,8 @@ def test_a_person_walks_through_the_app(browser_page: object, tmp_path: Path) ->
         def accounts() -> None:
             page.goto(f"{url}/accounts")  # type: ignore[attr-defined]
             _idle(page)
-            assert int(_metric(page, "Created by a sync")) == created["n"] > 0
+            assert created["n"] > 0
+            expect(_metric(page, "Created by a sync")).to_have_text(str(created["n"]), timeout=60_000)
 
         step("accounts", accounts)
 
