@@ -17,11 +17,12 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from . import workflow
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
@@ -44,10 +45,25 @@ fields, e.g. proposal_threshold = 75, default_region = "BE"), [push] target, url
 skip_conflicts. Command-line options win over the file."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error also ends stdout with ``{"error", "exit_code": 2}`` when
+    ``--json`` was asked for (``json_errors``), as every other failure does."""
+
+    json_errors = False
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        text = f"{self.prog}: error: {message}"
+        _err(text)
+        if _Parser.json_errors:
+            _out(json.dumps({"error": text, "exit_code": EXIT_USAGE}))
+        raise SystemExit(EXIT_USAGE)
+
+
 def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
     """The argument parser (also used to document the CLI); ``push_defaults`` come from a
     ``--config`` file's ``[push]`` table."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m reconcile",
         description="Reconcile Payfit collaborators with Equify accounts, headless.",
         epilog=EPILOG,
@@ -55,7 +71,7 @@ def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.Argume
     )
     parser.add_argument("--workspace", metavar="PATH", help="the workspace DuckDB file")
     parser.add_argument("--config", metavar="FILE", type=Path, help="settings from a TOML file (see below)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     sub.add_parser("demo", help="replace the workspace's contents with the demo company")
 
@@ -114,21 +130,22 @@ def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.Argume
     mapping = sub.add_parser("mapping", help="show the field mapping, or save / load it as a JSON profile")
     mapping.add_argument("action", choices=["show", "save", "load"])
     mapping.add_argument("file", nargs="?", type=Path, help="the profile's .json file (save, load)")
-    mapping.add_argument("--json", action="store_true", help="show: print the mapping as JSON on the last line")
+    mapping.add_argument("--json", action="store_true", help="print the mapping, or the file saved or loaded, as JSON")
 
     review = sub.add_parser("review", help="list one set (new, synced, conflict, excluded) as a table or CSV")
     review.add_argument("set", choices=["new", "synced", "conflict", "excluded"])
     review.add_argument(
         "--search", default="", help="only the records whose name, email, account or reason has these words"
     )
-    review.add_argument("--csv", action="store_true", help="print CSV (every column) instead of a table")
-    review.add_argument("--json", action="store_true", help="print the rows as JSON on the last line")
+    review_out = review.add_mutually_exclusive_group()
+    review_out.add_argument("--csv", action="store_true", help="print CSV (every column) instead of a table")
+    review_out.add_argument("--json", action="store_true", help='print {"rows": [...]} as JSON on the last line')
 
     decide = sub.add_parser("decide", help="decide for one Payfit record: link TARGET_ID | create | exclude | clear")
     decide.add_argument("source_id")
     decide.add_argument("action", choices=["link", "create", "exclude", "clear"])
     decide.add_argument("target_id", nargs="?", help="the Equify account (link only)")
-    decide.add_argument("--json", action="store_true", help="print who moved as JSON on the last line")
+    decide.add_argument("--json", action="store_true", help='print {"moved": [...]} as JSON on the last line')
 
     edit = sub.add_parser(
         "edit", help="set one field of an Equify account (firstName, lastName, email, phoneNumber...)"
@@ -136,11 +153,14 @@ def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.Argume
     edit.add_argument("target_id")
     edit.add_argument("field")
     edit.add_argument("value", help="the new value ('' to clear)")
-    edit.add_argument("--json", action="store_true", help="print who moved as JSON on the last line")
+    edit.add_argument(
+        "--json", action="store_true", help='print {"saved": ..., "moved": [...]} as JSON on the last line'
+    )
 
     plan = sub.add_parser("plan", help="the push plan (a dry run): totals, or every operation")
-    plan.add_argument("--csv", action="store_true", help="print every operation as CSV")
-    plan.add_argument("--json", action="store_true", help="print the totals as JSON on the last line")
+    plan_out = plan.add_mutually_exclusive_group()
+    plan_out.add_argument("--csv", action="store_true", help="print every operation as CSV")
+    plan_out.add_argument("--json", action="store_true", help="print the totals as JSON on the last line")
 
     export = sub.add_parser(
         "export",
@@ -166,28 +186,38 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     first.add_argument("--config", type=Path)
     first.add_argument("--json", action="store_true")
     known, _rest = first.parse_known_args(argv)
+    _Parser.json_errors = known.json
     stdin = stdin or sys.stdin
     try:
         config = _config(known.config)
     except InputError as exc:
         return _failed(known, exc)
     # The file's settings are the defaults; options given on the command line win.
-    args = build_parser(push_defaults=config["push"]).parse_args(argv)
+    try:
+        args = build_parser(push_defaults=config["push"]).parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already reported
+        return int(exc.code or 0)
     args.settings = config["settings"]
+    words = list(sys.argv[1:] if argv is None else argv)
+    args.given = {w.split("=", 1)[0] for w in words if w.startswith("--")}
     path = workspace_path(args.workspace or config["workspace"])
     new_file = not path.exists()
     try:
         with Workspace.open(path, create=args.command in _CREATING) as ws:
             code = _COMMANDS[args.command](ws, args, stdin)
-    except ReconcileError as exc:
+    except (ReconcileError, OSError) as exc:
         if new_file:  # a command that failed leaves no empty workspace behind
             for leftover in (path, path.with_name(path.name + ".wal")):
                 leftover.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a file the command reads or writes
+            where = exc.filename or "a file"
+            return _fail(args, f"input error: {where}: {exc.strerror or exc}", EXIT_INPUT)
         return _failed(args, exc)
     return code
 
 
 _PUSH_KEYS = {"target": str, "url": str, "token_env": str, "skip_conflicts": bool}
+_TARGETS = ("embedded", "http", "file")
 
 
 def _config(path: Path | None) -> dict[str, Any]:
@@ -209,6 +239,11 @@ def _config(path: Path | None) -> dict[str, Any]:
     unknown = set(data) - {"workspace", "match", "push"}
     if unknown:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(unknown))} (workspace, [match], [push])")
+    if "workspace" in data and (not isinstance(data["workspace"], str) or not data["workspace"].strip()):
+        raise InputError(f"{path}: workspace must be the path of the workspace file, as text")
+    for table in ("match", "push"):
+        if table in data and not isinstance(data[table], dict):
+            raise InputError(f"{path}: {table} must be a table ([{table}] with its keys)")
     out["workspace"] = data.get("workspace")
     match_keys = data.get("match", {})
     if match_keys:
@@ -227,6 +262,8 @@ def _config(path: Path | None) -> dict[str, Any]:
             raise InputError(f"{path} [push]: unknown key {key!r} ({', '.join(_PUSH_KEYS)})")
         if not isinstance(value, _PUSH_KEYS[key]):
             raise InputError(f"{path} [push] {key}: expected {_PUSH_KEYS[key].__name__}")
+        if key == "target" and value not in _TARGETS:
+            raise InputError(f"{path} [push] target: {value!r} is not a target ({', '.join(_TARGETS)})")
         out["push"][key] = value
     return out
 
@@ -326,6 +363,8 @@ def _cmd_mapping(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     from .mapping import profile_json, read_profile
 
     if args.action == "show":
+        if args.file is not None:
+            return _fail(args, "usage error: mapping show takes no FILE", EXIT_USAGE)
         mapping = ws.mapping()
         rows = {
             f: f"{col} ({mapping.transform(f)})" if mapping.transform(f) not in (None, "none") else col
@@ -337,15 +376,17 @@ def _cmd_mapping(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
             _report(rows or {"(nothing mapped)": ""}, False)
         return EXIT_OK
     if args.file is None:
-        raise InputError(f"mapping {args.action} needs a FILE.json")
+        return _fail(args, f"usage error: mapping {args.action} needs a FILE.json", EXIT_USAGE)
     if args.action == "save":
         args.file.write_text(profile_json(ws.mapping(), ws.relation()), encoding="utf-8")
         _err(f"saved the mapping and relation to {args.file}")
-        return EXIT_OK
-    mapping, relation = read_profile(args.file)
-    ws.set_mapping(mapping)
-    ws.set_relation(relation)
-    _err(f"loaded the mapping and relation from {args.file}")
+    else:
+        mapping, relation = read_profile(args.file)
+        ws.set_mapping(mapping)
+        ws.set_relation(relation)
+        _err(f"loaded the mapping and relation from {args.file}")
+    if args.json:
+        _out(json.dumps({"saved" if args.action == "save" else "loaded": str(args.file)}))
     return EXIT_OK
 
 
@@ -360,27 +401,33 @@ def _cmd_review(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         rows = workflow.filter_review(rows, result, workflow.ReviewFilter(search=args.search))
     rows = rows.drop(columns=["category", "search"]).reset_index(drop=True)
     if args.json:
-        _out(rows.to_json(orient="records"))
+        _out(json.dumps({"set": args.set, "rows": json.loads(rows.to_json(orient="records"))}, ensure_ascii=False))
     elif args.csv:
         from .export import safe_frame
 
-        sys.stdout.write(safe_frame(rows).to_csv(index=False))
+        sys.stdout.write(_printable(safe_frame(rows).to_csv(index=False)))
     elif rows.empty:
         _err(f"no record in the {args.set} set")
     else:
-        _out(rows[_REVIEW_SHOWN].to_string(index=False, max_colwidth=60))
+        _out(_printable(rows[_REVIEW_SHOWN].to_string(index=False, max_colwidth=60)))
     return EXIT_OK
 
 
-def _moved(moves: list[Any], as_json: bool) -> None:
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """``text`` without control characters (a terminal escape sequence in a name would change
+    the terminal, not show): each becomes ``?``; line feeds stay."""
+    return _CONTROL.sub("?", text)
+
+
+def _moved(moves: list[Any], as_json: bool, **extra: Any) -> None:
     if as_json:
-        _out(
-            json.dumps(
-                [{"source_id": m.source_id, "name": m.name, "before": m.before, "after": m.after} for m in moves]
-            )
-        )
+        moved = [{"source_id": m.source_id, "name": m.name, "before": m.before, "after": m.after} for m in moves]
+        _out(json.dumps({**extra, "moved": moved}, ensure_ascii=False))
     for m in moves:
-        _err(f"{m.name} ({m.source_id}): {m.before} → {m.after}")
+        _err(_printable(f"{m.name} ({m.source_id}): {m.before} → {m.after}"))
     if not moves:
         _err("no one changed set")
 
@@ -389,9 +436,15 @@ def _cmd_decide(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     from .models import Decision
 
     if args.action == "link" and not args.target_id:
-        raise InputError("decide SOURCE_ID link needs the TARGET_ID of the Equify account")
+        return _fail(args, "usage error: decide SOURCE_ID link needs the TARGET_ID of the Equify account", EXIT_USAGE)
     if args.action != "link" and args.target_id:
-        raise InputError(f"decide ... {args.action} takes no TARGET_ID")
+        return _fail(args, f"usage error: decide SOURCE_ID {args.action} takes no TARGET_ID", EXIT_USAGE)
+    records = ws.payfit_records([args.source_id])
+    if not records.empty and records["status"].iloc[0] not in ws.relation().statuses():
+        _err(
+            f"note: {args.source_id} is a {records['status'].iloc[0]}, outside the chosen relation: "
+            "the decision is kept, and counts once the Mapping step includes them"
+        )
     if args.action == "clear":
         moves = workflow.undecide_and_rematch(ws, [args.source_id])
     else:
@@ -401,8 +454,13 @@ def _cmd_decide(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _cmd_edit(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    before = ws.equify_accounts([args.target_id])
     moves = workflow.edit_and_rematch(ws, args.target_id, args.field, args.value or None)
-    _moved(moves, args.json)
+    after = ws.equify_accounts([args.target_id])
+    saved = None if after.empty or args.field not in after.columns else after[args.field].iloc[0]
+    was = None if before.empty or args.field not in before.columns else before[args.field].iloc[0]
+    _err(_printable(f"{args.target_id} {args.field}: {was or '∅'} → {saved or '∅'}"))
+    _moved(moves, args.json, saved={"account": args.target_id, "field": args.field, "before": was, "after": saved})
     return EXIT_OK
 
 
@@ -421,6 +479,8 @@ def _cmd_export(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     from .audit import read_truth
     from .export import write_tables
 
+    if args.out.suffix.lower() not in ("", ".xlsx", ".html"):
+        raise InputError(f"{args.out.name}: give OUT.xlsx, OUT.html or a folder (one CSV per table)")
     truth = read_truth(args.truth) if args.truth else None
     threshold = args.settings.proposal_threshold if args.settings else None
     if args.out.suffix.lower() == ".html":
@@ -435,9 +495,9 @@ def _cmd_export(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
-    if args.url and args.target != "http":
+    if "--url" in args.given and args.target != "http":
         raise InputError("--url is for the http target: add --target http")
-    if args.out and args.target != "file":
+    if "--out" in args.given and args.target != "file":
         raise InputError("--out is for the file target: add --target file")
     unfinished = workflow.unfinished_run(ws)
     if unfinished is not None:

@@ -37,7 +37,7 @@ import pandas as pd
 from .equify import ACCOUNT_COLUMNS
 from .exceptions import InputError, WorkspaceError
 from .models import EQUIFY_FIELDS, Decision, FieldMapping, Relation
-from .normalize import clean_text, email_is_valid, normalize_email, normalize_phone
+from .normalize import clean_text, email_is_valid, normalize_date, normalize_email, normalize_phone
 from .payfit import PAYFIT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -570,6 +570,11 @@ class Workspace:
             if phone.e164 is None:
                 raise InputError(f"{after!r} is not a phone number that can be read")
             after = phone.e164
+        if field == "birthDate" and after is not None:
+            date = normalize_date(after)
+            if date is None:
+                raise InputError(f"{after!r} is not a date that can be read (e.g. 1985-03-12 or 12/03/1985)")
+            after = date
         return before, after
 
     def _write_edit(

@@ -34,8 +34,14 @@ def test_mapping_show_save_load(run, tmp_path: Path) -> None:
     assert run("mapping", "load", str(profile))[0] == 0
     with Workspace.open(run.path) as ws:
         assert ws.mapping().transform("lastName") == "upper"
-    code, _, err = run("mapping", "load")
-    assert code == 5 and "FILE.json" in err
+    code, out, err = run("mapping", "load", "--json")
+    assert code == 2 and "FILE.json" in err and _last(out)["exit_code"] == 2  # a usage error
+    code, out, _ = run("mapping", "save", str(profile), "--json")
+    assert code == 0 and _last(out) == {"saved": str(profile)}
+    code, _, err = run("mapping", "save", str(tmp_path))  # a folder, not a file
+    assert code == 5 and str(tmp_path) in err
+    code, _, err = run("mapping", "save", str(tmp_path / "missing" / "p.json"))
+    assert code == 5 and "missing" in err
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     code, _, err = run("mapping", "load", str(bad))
@@ -44,13 +50,13 @@ def test_mapping_show_save_load(run, tmp_path: Path) -> None:
 
 def test_review_lists_a_set(run) -> None:
     code, out, _ = run("review", "conflict", "--json")
-    rows = _last(out)
+    rows = _last(out)["rows"]
     assert code == 0 and rows and all(r["reason"] for r in rows)
     with Workspace.open(run.path) as ws:
         assert len(rows) == workflow.run_match(ws).counts()["conflict"]
     name = rows[0]["name"]
     code, out, _ = run("review", "conflict", "--search", name, "--json")
-    found = _last(out)
+    found = _last(out)["rows"]
     assert code == 0 and rows[0]["source_id"] in [r["source_id"] for r in found] and len(found) < len(rows)
     code, out, _ = run("review", "new", "--csv")
     frame = pd.read_csv(pd.io.common.StringIO(out), dtype=str)
@@ -60,24 +66,36 @@ def test_review_lists_a_set(run) -> None:
 
 
 def test_decide_and_edit_move_people(run) -> None:
-    rows = _last(run("review", "conflict", "--json")[1])
+    rows = _last(run("review", "conflict", "--json")[1])["rows"]
     first = next(r for r in rows if r["target_id"])
     code, out, _ = run("decide", first["source_id"], "link", first["target_id"], "--json")
-    assert code == 0 and _last(out) == [
+    assert code == 0 and _last(out)["moved"] == [
         {"source_id": first["source_id"], "name": first["name"], "before": "conflict", "after": "new (link)"}
     ]
     code, out, _ = run("decide", first["source_id"], "clear", "--json")
-    assert code == 0 and _last(out)[0]["after"] == "conflict"
+    assert code == 0 and _last(out)["moved"][0]["after"] == "conflict"
     code, _, err = run("decide", first["source_id"], "link")
-    assert code == 5 and "TARGET_ID" in err
+    assert code == 2 and "TARGET_ID" in err
     code, _, err = run("decide", "nobody", "exclude")
     assert code == 5 and "nobody" in err
     # a conflict whose account has no email: give it the Payfit email, the person moves to a link
     no_email = next(r for r in rows if "which has no email" in r["reason"])
     code, out, _ = run("edit", no_email["target_id"], "email", no_email["email"], "--json")
-    assert code == 0 and _last(out)[0]["after"] == "new (link)"
+    result = _last(out)
+    assert code == 0 and result["moved"][0]["after"] == "new (link)"
+    assert result["saved"] == {
+        "account": no_email["target_id"],
+        "field": "email",
+        "before": None,
+        "after": no_email["email"].lower(),
+    }
     code, _, err = run("edit", no_email["target_id"], "email", "not an email", "--json")
     assert code == 5 and "valid email" in err
+    for bad in ("hello", "31/02/1990", "1990-13-45"):
+        code, _, err = run("edit", no_email["target_id"], "birthDate", bad)
+        assert code == 5 and "not a date" in err, bad
+    code, out, _ = run("edit", no_email["target_id"], "birthDate", "12/03/1985", "--json")
+    assert code == 0 and _last(out)["saved"]["after"] == "1985-03-12"
 
 
 def test_plan_and_export(run, tmp_path: Path) -> None:
@@ -94,7 +112,7 @@ def test_plan_and_export(run, tmp_path: Path) -> None:
     code, out, _ = run("export", str(tmp_path / "csv"))
     assert code == 0 and (tmp_path / "csv" / "conflict.csv").exists()
     truth = tmp_path / "truth.csv"
-    rows = _last(run("review", "new", "--json")[1])
+    rows = _last(run("review", "new", "--json")[1])["rows"]
     pd.DataFrame({"source_id": [r["source_id"] for r in rows], "target_id": [r["target_id"] for r in rows]}).to_csv(
         truth, index=False
     )
@@ -132,8 +150,7 @@ def test_config_file(run, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_every_command_is_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["--help"])
+    assert main(["--help"]) == 0
     text = capsys.readouterr().out
     for command in (
         "demo",
@@ -175,3 +192,59 @@ def test_exports_neutralise_formulas_typed_into_payfit(run, tmp_path: Path) -> N
     assert run("export", str(tmp_path / "r.html"))[0] == 0
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<script" not in html and "http-equiv" not in html and 'src="http' not in html
+
+
+def test_usage_errors_end_with_json_too(run) -> None:
+    code, out, err = run("review", "bogus", "--json")
+    assert code == 2 and "invalid choice" in err and _last(out)["exit_code"] == 2
+    code, out, _ = run("plan", "--csv", "--json")
+    assert code == 2 and _last(out)["exit_code"] == 2  # one or the other
+    code, _, err = run("mapping", "show", "extra.json")
+    assert code == 2 and "takes no FILE" in err
+
+
+def test_files_that_cannot_be_written_are_input_errors(run, tmp_path: Path) -> None:
+    code, out, err = run("export", str(tmp_path / "missing" / "o.xlsx"), "--json")
+    assert code == 5 and "missing" in err and _last(out)["exit_code"] == 5
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    code, _, err = run("export", str(afile))
+    assert code == 5 and "afile" in err
+
+
+def test_terminal_escapes_in_names_never_reach_the_terminal(run) -> None:
+    with Workspace.open(run.path) as ws:
+        records = ws.payfit_records()
+        records.loc[0, "firstName"] = "Red\x1b[31mANSI"
+        ws.load_payfit(records)
+    for args in (("review", "new"), ("review", "new", "--csv")):
+        code, out, _ = run(*args)
+        assert code == 0 and "\x1b" not in out and "Red?[31mANSI" in out
+
+
+def test_config_types_and_targets_are_checked(run, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    for text, words in (
+        ("workspace = 5\n", "workspace must be"),
+        ('workspace = ""\n', "workspace must be"),
+        ("match = 3\n", "match must be a table"),
+        ('push = "x"\n', "push must be a table"),
+        ('[push]\ntarget = "ftp"\n', "'ftp' is not a target"),
+    ):
+        bad.write_text(text, encoding="utf-8")
+        capsys.readouterr()
+        assert main(["--config", str(bad), "match", "--json"]) == 5, text
+        assert words in capsys.readouterr().err, text
+
+
+def test_a_config_url_does_not_block_another_target(run, tmp_path: Path) -> None:
+    """The README's config sets the http target and its URL; --target embedded on the command line wins."""
+    config = tmp_path / "s.toml"
+    config.write_text(
+        f'workspace = "{run.path}"\n[push]\ntarget = "http"\nurl = "http://127.0.0.1:9"\nskip_conflicts = true\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "push", "--dry-run", "--target", "embedded", "--json"]) == 0
+    assert main(["--config", str(config), "push", "--yes", "--target", "embedded", "--json"]) == 0
+    with Workspace.open(run.path) as ws:
+        assert ws.push_runs()["target"].tolist() == ["embedded"]
