@@ -107,6 +107,8 @@ def read_truth(source: str | Path | bytes, *, name: str | None = None) -> pd.Dat
     )
     label = read.name
     out = pd.DataFrame({c: [clean_text(v) for v in read.frame[c]] for c in TRUTH_COLUMNS}, dtype=object)
+    if out.empty:
+        raise InputError(f"{label}: the ground truth has no row")
     empty = out["source_id"].isna().to_numpy()
     if empty.any():
         raise InputError(f"{label} row {int(np.argmax(empty)) + 1}: source_id is empty")
@@ -142,10 +144,12 @@ def _accounts_by_record(truth: pd.DataFrame) -> dict[str, set[str]]:
 def evaluate(result: MatchResult, truth: pd.DataFrame, *, threshold: float | None = None) -> dict[str, Metrics]:
     """:class:`Metrics` of the automatic links (``auto``) and of the proposals at ``threshold``
     (``proposed``: the automatic links plus the accepted likely matches, see
-    :meth:`MatchResult.proposals`), over the records the truth speaks for, one per record:
+    :meth:`MatchResult.proposals`), over the records both the truth and the match know, one per record:
     ``tp`` a record linked to one of its true accounts, ``fp`` a link to another account,
     ``fn`` a record with an account left unlinked or linked wrongly."""
-    truth_by = _accounts_by_record(truth)
+    # Records the match does not know (out of scope, or other ids) are left out, not counted as misses.
+    known = set(result.records["source_id"])
+    truth_by = {s: a for s, a in _accounts_by_record(truth).items() if s in known}
     out = {}
     for name, predicted in (("auto", result.links), ("proposed", result.proposals(threshold))):
         linked = {s: t for s, t in _pairs(predicted) if s in truth_by}

@@ -128,3 +128,12 @@ def test_a_record_with_two_true_accounts_is_right_linked_to_either(result) -> No
     assert evaluate(result, truth, threshold=70)["auto"].as_dict()["tp"] == 2  # P1 → A1 still right
     assert confusion(result, truth).loc["linked right", "has an account"] == 2
     assert "P1" not in disagreements(result, truth)["source_id"].tolist()
+
+
+def test_records_the_match_does_not_know_are_left_out(result, tmp_path: Path) -> None:
+    truth = pd.concat([TRUTH, pd.DataFrame({"source_id": ["P99"], "target_id": ["A99"]})], ignore_index=True)
+    assert evaluate(result, truth, threshold=70) == evaluate(result, TRUTH, threshold=70)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("source_id,target_id\n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty.csv"):
+        read_truth(empty)
