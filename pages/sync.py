@@ -32,6 +32,7 @@ with state.reported():
 
     st.subheader("Confirm")
     target = sync_ui.target_picker()
+    sync_ui.resume_panel(ws, target)
     skip = False
     if t["skip_conflict"]:
         st.warning(

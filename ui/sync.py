@@ -129,3 +129,26 @@ def _approved(n: int) -> None:
     state.flash("success", f"Approved {n} change(s): the next push sends them.")
     st.session_state.pop(f"{APPROVE_KEY}.pick", None)
     st.rerun()
+
+
+def resume_panel(ws: Workspace, target: Callable[[], Target] | None) -> None:
+    """A run cut short (the server stopped mid-push): finish it, as it was confirmed, before
+    anything new (key ``sync.resume``). The target chosen above must be the run's."""
+    unfinished = workflow.unfinished_run(ws)
+    if unfinished is None:
+        return
+    st.warning(
+        f"Push run `{unfinished.run_id}` to the {unfinished.target} target was cut short with "
+        f"{unfinished.pending} of {unfinished.total} operation(s) left. Finish it first: it sends only what "
+        "was confirmed then, and creates nothing twice."
+    )
+    chosen = st.session_state.get(TARGET_KEY, "embedded")
+    ready = target is not None and chosen == unfinished.target
+    if not ready:
+        st.caption(f"Choose the {unfinished.target} target above (with its URL and token) to finish it.")
+    if st.button(f"Finish run {unfinished.run_id}", disabled=not ready, key="sync.resume"):
+        from . import state
+
+        run_id = workflow.start_push_workspace(ws, target=target(), skip_conflicts=True, owns_target=True)  # type: ignore[misc]
+        state.flash("info", f"Finishing push run {run_id}.")
+        st.rerun()
