@@ -851,7 +851,13 @@ def _prepare(
     prep["src_pos"] = {sid: i for i, sid in enumerate(src.ids.tolist())}
     if keep:
         # Copies: a caller may change its frames in place and match them again under a new key.
-        prep.update(con=con, src_frame=src_frame.copy(), target=target.copy(), verdicts={})
+        prep.update(
+            con=con,
+            src_frame=src_frame.copy(),
+            target=target.copy(),
+            verdicts={},
+            text_columns=(_text_columns(src_frame), _text_columns(target)),
+        )
     return prep
 
 
@@ -937,9 +943,25 @@ def _pair_order(s: np.ndarray, t: np.ndarray, score: np.ndarray, t_rank: np.ndar
     return (s.astype(np.int64) * 1001 + tenths) * n_t + t_rank[t]
 
 
-def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> np.ndarray | None:
+def _text_columns(frame: pd.DataFrame) -> frozenset[str]:
+    """The object columns holding only text and missing values (what a workspace gives)."""
+    return frozenset(
+        c
+        for c in frame.columns
+        if frame[c].dtype == object
+        and pd.api.types.infer_dtype(frame[c].to_numpy(), skipna=True) in ("string", "empty")
+    )
+
+
+def _changed_rows(
+    old: pd.DataFrame, new: pd.DataFrame, text_columns: frozenset[str] = frozenset()
+) -> np.ndarray | None:
     """Positions of the rows of ``new`` that differ from ``old`` (missing equals missing);
-    ``None`` when the two frames are not comparable row by row (shape, columns, dtypes)."""
+    ``None`` when the two frames are not comparable row by row (shape, columns, dtypes).
+
+    ``1 == 1.0 == True``, yet each is normalised differently, so in object columns a change
+    of type is a change too; a column of ``old`` known to hold only text (``text_columns``)
+    needs no such check: text equals no other type."""
     if old.shape != new.shape or list(old.columns) != list(new.columns):
         return None
     diff = np.zeros(len(new), dtype=bool)
@@ -951,9 +973,7 @@ def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> np.ndarray | None:
             ne = np.flatnonzero(np.asarray(a != b, dtype=bool))
             if len(ne):  # NaN != NaN: missing on both sides is no change
                 diff[ne[~(pd.isna(a[ne]) & pd.isna(b[ne]))]] = True
-            if a.dtype == object and not all(
-                pd.api.types.infer_dtype(x, skipna=True) in ("string", "empty") for x in (a, b)
-            ):  # 1 == 1.0 == True, yet each is normalised differently: a change of type is a change
+            if a.dtype == object and col not in text_columns:
                 diff |= _TYPE_OF(a) != _TYPE_OF(b)
     except (TypeError, ValueError):
         return None
@@ -1007,8 +1027,8 @@ def _reprepare(
         or not np.array_equal(prev["src"].ids, src_ids)
     ):
         return None
-    same_source = _changed_rows(prev["src_frame"], src_frame)
-    changed = _changed_rows(prev["target"], target)
+    same_source = _changed_rows(prev["src_frame"], src_frame, prev["text_columns"][0])
+    changed = _changed_rows(prev["target"], target, prev["text_columns"][1])
     if same_source is None or len(same_source) or changed is None:
         return None
     if len(changed) > max(1, int(_REPREPARE_SHARE * len(tgt_ids))):
@@ -1110,7 +1130,18 @@ def _reprepare(
     verdicts = {i: v for i, v in dict(prev["verdicts"]).items() if i not in dirty}
     for name in ("src_email_count", "src_matricule_count", "tgt_pos", "src_pos"):
         prep[name] = prev[name]
-    prep.update(con=con, src_frame=prev["src_frame"], target=target.copy(), verdicts=verdicts)
+    # The target's text columns stay text where the edited rows hold text too.
+    edited = target.iloc[changed]
+    text_target = frozenset(
+        c for c in prev["text_columns"][1] if all(v is None or type(v) is str for v in edited[c].tolist())
+    )
+    prep.update(
+        con=con,
+        src_frame=prev["src_frame"],
+        target=target.copy(),
+        verdicts=verdicts,
+        text_columns=(prev["text_columns"][0], text_target),
+    )
     if "taken_generation" in prev:
         prep["taken_generation"] = prev["taken_generation"]
     log.info("matched %d edited accounts again: %d records to classify again", len(changed), len(dirty))

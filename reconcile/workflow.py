@@ -413,7 +413,13 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     """
     region = result.settings.default_region
     rec = result.records
-    src = _source_part(ws, region).reindex(rec["source_id"])
+    part = _source_part(ws, region)
+    src = part.reindex(rec["source_id"])
+    # Columns that hold None already (match() writes None; the Payfit part too) skip the NaN
+    # scan; only a reindex that found no row brings NaN in.
+    clean = {"source_id", "category", "action", "target_id", "reason"}
+    if bool(rec["source_id"].isin(part.index).all()):
+        clean |= {"name", "email", "phone", "team"}
     a = ws.equify_accounts().drop_duplicates("id").set_index("id").reindex(rec["target_id"])
     has_account = a["firstName"].notna().to_numpy() | a["lastName"].notna().to_numpy()
     account = np.where(has_account, _names(a["firstName"], a["lastName"], slot="review.account"), None)
@@ -434,7 +440,11 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
         "reason": rec["reason"],
     }
     out = pd.DataFrame(
-        {name: _text(columns[name]) for name in REVIEW_COLUMNS if name in columns},
+        {
+            name: np.asarray(columns[name], dtype=object) if name in clean else _text(columns[name])
+            for name in REVIEW_COLUMNS
+            if name in columns
+        },
         columns=REVIEW_COLUMNS,
         copy=False,
     )
