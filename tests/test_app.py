@@ -258,6 +258,8 @@ def test_undo_an_exclusion_from_the_activity_panel(app_workspace: Path) -> None:
 def test_accept_likely_matches_lists_them_then_links_them(app_workspace: Path) -> None:
     at = _open_app("pages/review.py")
     at.radio(key="review.set").set_value("conflict").run()
+    assert not any(b.key and b.key.startswith("review.accept.go.") for b in at.button)  # listed on demand
+    at.toggle(key="review.accept.show").set_value(True).run()
     ws = _ws()
     listed = workflow.likely_matches(ws, workflow.run_match(ws), 70.0)
     button = next(b for b in at.button if b.key and b.key.startswith("review.accept.go."))
