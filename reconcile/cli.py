@@ -484,10 +484,13 @@ def _cmd_export(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     truth = read_truth(args.truth) if args.truth else None
     threshold = args.settings.proposal_threshold if args.settings else None
     if args.out.suffix.lower() == ".html":
-        args.out.write_text(workflow.export_report(ws, truth=truth, threshold=threshold), encoding="utf-8")
+        report = workflow.export_report(ws, truth=truth, threshold=threshold, settings=args.settings)
+        args.out.write_text(report, encoding="utf-8")
         files = [args.out]
     else:
-        files = write_tables(workflow.export_tables(ws, truth=truth, threshold=threshold), args.out)
+        files = write_tables(
+            workflow.export_tables(ws, truth=truth, threshold=threshold, settings=args.settings), args.out
+        )
     _err(f"wrote {len(files)} file(s): {', '.join(str(f) for f in files)}")
     if args.json:
         _out(json.dumps({"files": [str(f) for f in files]}))

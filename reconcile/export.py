@@ -43,25 +43,12 @@ def write_table(frame: pd.DataFrame, path: Path, *, sheet: str = "Sheet1") -> Pa
     """Write ``frame`` to ``path`` as CSV (UTF-8 with BOM, for Excel) or XLSX, by its suffix,
     neutralised (:func:`safe_frame`); returns ``path``. Raises :class:`InputError` for another suffix."""
     path = Path(path)
-    safe = safe_frame(frame)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         # CRLF line ends, as Excel writes them; a cell holding CR or LF is then always quoted.
-        safe.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     elif suffix == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet_ = book.active
-        sheet_.title = sheet[:31]
-        sheet_.append([str(c) for c in safe.columns])
-        for row in safe.itertuples(index=False):
-            sheet_.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row])
-        for cells in sheet_.iter_rows(min_row=1):
-            for cell in cells:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text, never a formula
-        book.save(path)
+        write_tables({sheet: frame}, path)
     else:
         raise InputError(f"{path.name}: write a .csv or an .xlsx file")
     return path
@@ -86,7 +73,7 @@ def write_tables(tables: dict[str, pd.DataFrame], path: Path) -> list[Path]:
             for cells in sheet.iter_rows():
                 for cell in cells:
                     if isinstance(cell.value, str):
-                        cell.data_type = "s"
+                        cell.data_type = "s"  # text, never a formula
         book.save(path)
         return [path]
     if path.suffix:

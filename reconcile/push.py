@@ -363,19 +363,21 @@ def _apply(tx: Any, batch: Sequence[_Row], target: Target) -> list[str | BaseExc
     made = target.create_many([(r.values, r.key, r.source_id) for r in creates], tx=tx) if fast and creates else {}
     for row in batch:
         try:
-            if row.op == "create":
-                if _done_before(row, linked):
-                    out.append(linked[row.source_id])
-                elif fast:
-                    out.append(made[row.key])
-                else:
-                    out.append(target.create(row.values, idempotency_key=row.key, source_id=row.source_id, tx=tx))
-            else:
-                target.update(str(row.target_id), row.values, source_id=row.source_id, tx=tx)
-                out.append(str(row.target_id))
+            out.append(made[row.key] if row.key in made else _send(row, linked, target, tx))
         except (ReconcileError, OSError) as exc:
             out.append(exc)
     return out
+
+
+def _send(row: _Row, linked: dict[str, str], target: Target, tx: Any) -> str:
+    """One operation against ``target``: the account id (a create the ledger already links is
+    not sent again). Raises what the target raises."""
+    if row.op == "create":
+        if _done_before(row, linked):
+            return linked[row.source_id]
+        return target.create(row.values, idempotency_key=row.key, source_id=row.source_id, tx=tx)
+    target.update(str(row.target_id), row.values, source_id=row.source_id, tx=tx)
+    return str(row.target_id)
 
 
 def _done_before(row: _Row, linked: dict[str, str]) -> bool:
@@ -455,16 +457,7 @@ def _remote(ws: Workspace, run_id: str, rows: Sequence[_Row], target: Target, ad
         last = time.monotonic()
         for row in batch:
             try:
-                if row.op == "create":
-                    if _done_before(row, linked):
-                        outcomes.append(linked[row.source_id])
-                    else:
-                        outcomes.append(
-                            target.create(row.values, idempotency_key=row.key, source_id=row.source_id, tx=None)  # type: ignore[arg-type]
-                        )
-                else:
-                    target.update(str(row.target_id), row.values, source_id=row.source_id, tx=None)  # type: ignore[arg-type]
-                    outcomes.append(str(row.target_id))
+                outcomes.append(_send(row, linked, target, None))
             except AuthError:
                 # The token stopped working mid-run: every other row would fail the same way.
                 # Keep what is done; the rest stays pending, and the next push resumes it.

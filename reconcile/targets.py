@@ -66,20 +66,7 @@ class EmbeddedTarget:
         self, values: dict[str, str], *, idempotency_key: str, source_id: str, tx: duckdb.DuckDBPyConnection
     ) -> str:
         """Insert an account (``origin = payfit_sync``, ``payfitId`` = ``source_id``) unless the key was seen."""
-        row = tx.execute("SELECT account_id FROM target_idempotency WHERE key = ?", [idempotency_key]).fetchone()
-        if row is not None:
-            return str(row[0])
-        account_id = "acc_" + uuid.uuid4().hex[:10]
-        record = {c: values.get(c) for c in ACCOUNT_COLUMNS}
-        record.update(id=account_id, relation="employee", kind="person", payfitId=source_id)
-        cols = ", ".join(f'"{c}"' for c in ACCOUNT_COLUMNS)
-        marks = ", ".join("?" for _ in ACCOUNT_COLUMNS)
-        tx.execute(
-            f"INSERT INTO equify_accounts ({cols}, origin, created_at, updated_at) VALUES ({marks}, 'payfit_sync', ?, ?)",
-            [record[c] for c in ACCOUNT_COLUMNS] + [_now(), _now()],
-        )
-        tx.execute("INSERT INTO target_idempotency VALUES (?, ?, ?)", [idempotency_key, account_id, _now()])
-        return account_id
+        return self.create_many([(values, idempotency_key, source_id)], tx=tx)[idempotency_key]
 
     def create_many(
         self, items: list[tuple[dict[str, str], str, str]], *, tx: duckdb.DuckDBPyConnection

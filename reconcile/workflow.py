@@ -915,13 +915,20 @@ def push_workspace(
     plan changed since (another tab, the CLI), :class:`ConfirmationRequired` is
     raised and nothing is sent.
     """
+    plan = _confirmed_plan(ws, expected_creates)
+    return push(ws, plan, target=target, skip_conflicts=skip_conflicts, dry_run=dry_run, progress=progress)
+
+
+def _confirmed_plan(ws: Workspace, expected_creates: int | None) -> Plan:
+    """The plan as it is now; :class:`ConfirmationRequired` when its creates are no longer the
+    ``expected_creates`` a person confirmed (another tab, the CLI changed it)."""
     plan = plan_workspace(ws)
     creates = plan.totals()["create"]
     if expected_creates is not None and creates != expected_creates:
         raise ConfirmationRequired(
             f"the plan changed since it was confirmed ({expected_creates} creates confirmed, {creates} now): review it again"
         )
-    return push(ws, plan, target=target, skip_conflicts=skip_conflicts, dry_run=dry_run, progress=progress)
+    return plan
 
 
 def start_push_workspace(
@@ -937,13 +944,7 @@ def start_push_workspace(
     raises before anything is sent. ``owns_target``: the target is closed when the run ends
     (or when the push is refused)."""
     try:
-        plan = plan_workspace(ws)
-        creates = plan.totals()["create"]
-        if expected_creates is not None and creates != expected_creates:
-            raise ConfirmationRequired(
-                f"the plan changed since it was confirmed ({expected_creates} creates confirmed, {creates} now): "
-                "review it again"
-            )
+        plan = _confirmed_plan(ws, expected_creates)
     except BaseException:
         if owns_target and hasattr(target, "close"):
             target.close()  # type: ignore[union-attr]
@@ -952,15 +953,20 @@ def start_push_workspace(
 
 
 def export_tables(
-    ws: Workspace, *, truth: pd.DataFrame | None = None, threshold: float | None = None
+    ws: Workspace,
+    *,
+    truth: pd.DataFrame | None = None,
+    threshold: float | None = None,
+    settings: MatchSettings | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Everything worth sharing, as tables: one per set (``new``, ``synced``, ``conflict``,
     ``excluded``: the review table's columns but the search text), ``plan`` (the dry run),
     and the audit: ``thresholds``, ``blocking``, and with a ``truth`` ``metrics``,
-    ``confusion`` and ``disagreements``."""
+    ``confusion`` and ``disagreements``. ``settings``: the matching settings (default ones
+    when ``None``)."""
     from . import audit
 
-    result = run_match(ws)
+    result = run_match(ws, settings)
     rows = review_table(ws, result).drop(columns="search")
     tables = {c: rows[rows["category"] == c].drop(columns="category").reset_index(drop=True) for c in CATEGORIES}
     tables["plan"] = plan_workspace(ws, result).to_frame()
@@ -974,13 +980,19 @@ def export_tables(
     return tables
 
 
-def export_report(ws: Workspace, *, truth: pd.DataFrame | None = None, threshold: float | None = None) -> str:
+def export_report(
+    ws: Workspace,
+    *,
+    truth: pd.DataFrame | None = None,
+    threshold: float | None = None,
+    settings: MatchSettings | None = None,
+) -> str:
     """The self-contained HTML match-quality report (:func:`reconcile.export.html_report`):
     the counts per set, the audit tables, and the conflicts with their reasons."""
     from .export import html_report
 
-    tables = export_tables(ws, truth=truth, threshold=threshold)
-    result = run_match(ws)
+    tables = export_tables(ws, truth=truth, threshold=threshold, settings=settings)
+    result = run_match(ws, settings)
     summary: dict[str, object] = {f"{k} records": v for k, v in result.counts().items()}
     summary["automatic links"] = len(result.links)
     sections = {

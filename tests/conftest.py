@@ -84,3 +84,22 @@ def demo_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert call("demo")[0] == 0
     call.path = path  # type: ignore[attr-defined]
     return call
+
+
+@pytest.fixture
+def failing_target() -> type:
+    """``failing_target(fail_at, error)``: the embedded target whose create calls numbered in
+    ``fail_at`` (1-based) raise ``error`` (a row failure, or a crash: ``KeyboardInterrupt``)."""
+    from reconcile.targets import EmbeddedTarget
+
+    class FailingTarget(EmbeddedTarget):
+        def __init__(self, fail_at: set[int], error: BaseException) -> None:
+            self.fail_at, self.error, self.calls = fail_at, error, 0
+
+        def create(self, values: dict[str, str], **kwargs: object) -> str:
+            self.calls += 1
+            if self.calls in self.fail_at:
+                raise self.error
+            return super().create(values, **kwargs)  # type: ignore[arg-type]
+
+    return FailingTarget

@@ -471,25 +471,17 @@ def test_audit_page_on_the_demo(app_workspace: Path) -> None:
     assert len(at.get("download_button")) == 2
 
 
-def test_sync_page_finishes_a_run_cut_short(app_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_page_finishes_a_run_cut_short(
+    app_workspace: Path, monkeypatch: pytest.MonkeyPatch, failing_target: type
+) -> None:
     """A run the server left unfinished is offered first, and finished as it was confirmed."""
     from reconcile import push as push_module
-    from reconcile.targets import EmbeddedTarget
-
-    class Crash(EmbeddedTarget):
-        calls = 0
-
-        def create(self, values, **kwargs):  # noqa: ANN001, ANN003, ANN201
-            Crash.calls += 1
-            if Crash.calls == 4:
-                raise KeyboardInterrupt
-            return super().create(values, **kwargs)
 
     at = _open_app("pages/sync.py")
     ws = _ws()
     monkeypatch.setattr(push_module, "BATCH_IN_WORKSPACE", 1)
     with pytest.raises(KeyboardInterrupt):
-        workflow.push_workspace(ws, target=Crash(), skip_conflicts=True)
+        workflow.push_workspace(ws, target=failing_target({4}, KeyboardInterrupt()), skip_conflicts=True)
     run_id = ws.push_runs()["run_id"].iloc[0]
     at.run()
     assert any(run_id in w.value and "cut short" in w.value for w in at.warning)

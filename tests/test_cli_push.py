@@ -13,7 +13,6 @@ import pytest
 from reconcile import Workspace, workflow
 from reconcile.equify import read_equify_file
 from reconcile.equify_server import EquifyServer
-from reconcile.targets import EmbeddedTarget
 
 TOKEN = "cli-push-token-FICTITIOUS"
 
@@ -48,17 +47,8 @@ def test_a_wrong_token_or_url_refuses_the_push_before_anything(run, monkeypatch:
         assert ws.push_runs().empty
 
 
-def test_a_cut_short_run_resumes_without_asking_again(run) -> None:
+def test_a_cut_short_run_resumes_without_asking_again(run, failing_target: type) -> None:
     """The run was confirmed with --skip-conflicts; the resume needs neither that nor a new plan."""
-
-    class Crash(EmbeddedTarget):
-        calls = 0
-
-        def create(self, values, **kwargs):  # noqa: ANN001, ANN003, ANN201
-            Crash.calls += 1
-            if Crash.calls == 3:
-                raise KeyboardInterrupt
-            return super().create(values, **kwargs)
 
     from reconcile import push as push_module
 
@@ -67,7 +57,7 @@ def test_a_cut_short_run_resumes_without_asking_again(run) -> None:
         push_module.BATCH_IN_WORKSPACE = 1
         try:
             with pytest.raises(KeyboardInterrupt):
-                workflow.push_workspace(ws, target=Crash(), skip_conflicts=True)
+                workflow.push_workspace(ws, target=failing_target({3}, KeyboardInterrupt()), skip_conflicts=True)
         finally:
             push_module.BATCH_IN_WORKSPACE = old
         run_id = ws.push_runs()["run_id"].iloc[0]

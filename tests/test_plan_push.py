@@ -64,19 +64,6 @@ def _nothing_pushed(ws: Workspace, accounts_before: int) -> None:
     assert _sync_accounts(ws).empty
 
 
-class FailingTarget(EmbeddedTarget):
-    """The embedded target, but the create calls numbered in ``fail_at`` (1-based) raise ``error``."""
-
-    def __init__(self, fail_at: set[int], error: BaseException) -> None:
-        self.fail_at, self.error, self.calls = fail_at, error, 0
-
-    def create(self, values: dict[str, str], **kwargs: Any) -> str:
-        self.calls += 1
-        if self.calls in self.fail_at:
-            raise self.error
-        return super().create(values, **kwargs)
-
-
 class RemoteTarget:
     """A target with its own storage, like an HTTP server honouring ``Idempotency-Key``.
 
@@ -282,10 +269,12 @@ def test_push_creates_then_a_second_push_creates_nothing(small_workspace: Worksp
         pytest.param(InputError("400: phoneNumber is not valid"), id="InputError"),
     ],
 )
-def test_failed_rows_are_journaled_and_retried_once(small_workspace: Workspace, error: BaseException):
+def test_failed_rows_are_journaled_and_retried_once(
+    small_workspace: Workspace, error: BaseException, failing_target: type
+):
     ws = small_workspace
     creates = workflow.plan_workspace(ws).totals()["create"]
-    first = workflow.push_workspace(ws, target=FailingTarget({2, 5}, error), skip_conflicts=True)
+    first = workflow.push_workspace(ws, target=failing_target({2, 5}, error), skip_conflicts=True)
     assert (first.created, first.failed) == (creates - 2, 2)
     assert ws.push_runs()["status"].iloc[0] == "done_with_failures"
     journal = ws.journal(first.run_id)
@@ -303,7 +292,9 @@ def test_failed_rows_are_journaled_and_retried_once(small_workspace: Workspace, 
 
 
 @pytest.mark.parametrize("crash_at", [1, 5])
-def test_push_resumes_after_a_crash(small_workspace: Workspace, crash_at: int, monkeypatch: pytest.MonkeyPatch):
+def test_push_resumes_after_a_crash(
+    small_workspace: Workspace, crash_at: int, monkeypatch: pytest.MonkeyPatch, failing_target: type
+):
     """S1: the process dies mid-push; the next push resumes the run from its journal and
     creates nothing twice. Batches of 2: the batches before the crash are committed, the
     batch it hit is rolled back whole."""
@@ -312,7 +303,7 @@ def test_push_resumes_after_a_crash(small_workspace: Workspace, crash_at: int, m
     plan = workflow.plan_workspace(ws)
     creates = {op.source_id for op in plan.operations if op.op == "create"}
     with pytest.raises(KeyboardInterrupt):
-        workflow.push_workspace(ws, target=FailingTarget({crash_at}, KeyboardInterrupt()), skip_conflicts=True)
+        workflow.push_workspace(ws, target=failing_target({crash_at}, KeyboardInterrupt()), skip_conflicts=True)
     crashed = ws.push_runs()
     assert crashed["status"].tolist() == ["running"]
     run_id = crashed["run_id"].iloc[0]
