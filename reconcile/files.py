@@ -36,6 +36,15 @@ What it does, in order:
 * **Bad rows**: a CSV row with more non-empty cells than the header is an
   error naming its line (a value probably holds an unquoted delimiter); so is
   an unclosed quote. Blank rows are skipped.
+* **Bounds** (checked before the costly steps, each an :class:`InputError`
+  naming the file): a CSV line holds at most :data:`MAX_LINE_BYTES` bytes and a
+  cell at most :data:`MAX_CELL_CHARS` characters (a quoted cell may span
+  lines); a table has at most :data:`MAX_COLUMNS` columns (a header that wide,
+  or an XLSX value right of that column, is refused); an XLSX workbook
+  unpacks to at most :data:`MAX_XLSX_UNPACKED` bytes, and parts of it over
+  16 MiB to at most :data:`MAX_XLSX_RATIO` times their packed size (a zip
+  bomb). Within them every step is linear in the file's size, so any file
+  gives an answer within seconds.
 """
 
 from __future__ import annotations
@@ -47,6 +56,7 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -62,8 +72,14 @@ from .normalize import clean_text, strip_accents
 __all__ = [
     "DELIMITERS",
     "HEADER_SEARCH_LINES",
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
+    "MAX_LINE_BYTES",
+    "MAX_XLSX_RATIO",
+    "MAX_XLSX_UNPACKED",
     "FileRead",
     "Source",
+    "check_line_lengths",
     "decode_text",
     "header_key",
     "load_bytes",
@@ -78,6 +94,16 @@ Source = str | PathLike[str] | bytes
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 #: The header must start within this many lines (or sheet rows) of the top.
 HEADER_SEARCH_LINES = 20
+#: Most columns a table may have (header cells, or XLSX columns holding a value).
+MAX_COLUMNS = 1_000
+#: Longest CSV line, in bytes (1 MiB): a longer one is refused before the file is decoded.
+MAX_LINE_BYTES = 1_048_576
+#: Longest CSV cell, in characters (the :mod:`csv` module's field limit; a quoted cell may span lines).
+MAX_CELL_CHARS = 131_072
+#: Most bytes an XLSX workbook may unpack to (256 MiB).
+MAX_XLSX_UNPACKED = 256 * 1_048_576
+#: Largest unpacked/packed ratio of an XLSX part over 16 MiB unpacked (ordinary sheets stay under 30).
+MAX_XLSX_RATIO = 100
 _MAX_CELL_WARNINGS = 10  # per kind; the rest is counted in one line
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, or an encrypted .xlsx
@@ -174,6 +200,20 @@ def shown(columns: Iterable[object], limit: int = 8) -> str:
 def _lines_text(lines: Sequence[int], limit: int = 8) -> str:
     head = ", ".join(str(n) for n in lines[:limit])
     return head + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
+
+
+def check_line_lengths(data: bytes, label: str) -> None:
+    """Raise :class:`InputError` naming the first line longer than :data:`MAX_LINE_BYTES` bytes.
+
+    Lines end at ``\\n``, ``\\r\\n`` or ``\\r``, as the CSV reader sees them; linear in ``len(data)``.
+    """
+    lengths = list(map(len, data.splitlines()))
+    if max(lengths, default=0) > MAX_LINE_BYTES:
+        line, size = next((n, size) for n, size in enumerate(lengths, start=1) if size > MAX_LINE_BYTES)
+        raise InputError(
+            f"{label}, line {line}: {size:,} bytes on one line, over the limit of {MAX_LINE_BYTES:,} "
+            "(1 MiB): this is not a table export (or one cell holds a whole document)"
+        )
 
 
 def load_bytes(source: Source, name: str | None = None) -> tuple[bytes, str]:
@@ -440,6 +480,11 @@ def _read_csv(
     try:
         rows = [(line, [c if c.strip() else None for c in cells]) for line, cells in _csv_rows(text, delimiter)]
     except _CsvError as exc:
+        if "field limit" in str(exc):
+            raise InputError(
+                f"{label}, line {exc.line}: a cell is longer than {MAX_CELL_CHARS:,} characters (the limit), or a "
+                "quote left open from that line on swallows the lines after it"
+            ) from exc
         raise InputError(
             f"{label}, line {exc.line}: cannot be read as CSV ({exc}); a quote is probably left open or "
             "misplaced from that line on"
@@ -489,6 +534,92 @@ def _xlsx_text(cell: Any) -> str | None:
     return text if text.strip() else None
 
 
+def _check_zip(data: bytes, label: str) -> None:
+    """Refuse a workbook that unpacks to more than :data:`MAX_XLSX_UNPACKED` bytes, or a zip bomb."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise InputError(
+            f"{label}: not a readable XLSX workbook ({exc}); it may be cut short: open it in Excel and save it again"
+        ) from exc
+    total = sum(m.file_size for m in members)
+    if total > MAX_XLSX_UNPACKED:
+        raise InputError(
+            f"{label}: the workbook unpacks to {total:,} bytes, over the limit of {MAX_XLSX_UNPACKED:,}; "
+            "export fewer rows or columns, or save it as CSV"
+        )
+    for m in members:
+        if m.file_size > 16 * 1_048_576 and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1):
+            raise InputError(
+                f"{label}: the part {m.filename!r} unpacks to {m.file_size:,} bytes from {m.compress_size:,} "
+                f"(over {MAX_XLSX_RATIO} times): not a workbook an exporter writes; save it again from Excel"
+            )
+
+
+def _sheet_rows(sheet: Any, label: str, formulas: list[str]) -> Iterator[tuple[int, list[Any]]]:
+    """``(row number, cells)`` for each row the sheet's XML holds, one pass, linear in its size.
+
+    openpyxl's own ``iter_rows`` pads every row to its last cell and fills every missing row, so
+    one value in column XFD or row 1,048,576 costs millions of empty cells; here a row has the
+    cells up to its last one, missing rows are not made, and a value right of
+    :data:`MAX_COLUMNS` is an :class:`InputError`. Formula cells give their cached value (empty
+    when the file was never computed) and their coordinates are appended to ``formulas``.
+    Relies on openpyxl's sheet parser (``openpyxl==3.1.5``, pinned).
+    """
+    from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class _Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if element.find(FORMULA_TAG) is not None and len(formulas) < 1_000:
+                formulas.append(f"{_column_letter(cell['column'] - 1)}{cell['row']}")
+            return cell
+
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = _Parser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, parsed in parser.parse():
+            width = 0
+            for cell in parsed:
+                if cell["value"] is not None:
+                    if cell["column"] > MAX_COLUMNS:
+                        raise InputError(
+                            f"{label}, sheet {sheet.title!r}, row {number}: a value in column "
+                            f"{_column_letter(cell['column'] - 1)}, right of the limit of {MAX_COLUMNS:,} columns; "
+                            "delete the columns not needed"
+                        )
+                    width = max(width, cell["column"])
+            cells: list[Any] = [EMPTY_CELL] * width
+            for cell in parsed:
+                if cell["value"] is not None and 1 <= cell["column"] <= width:
+                    cells[cell["column"] - 1] = ReadOnlyCell(sheet, **cell)
+            yield number, cells
+
+
+# Errors openpyxl and the zip and XML layers raise on a damaged workbook.
+_XLSX_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    KeyError,
+    IndexError,
+    OSError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    EOFError,
+    SyntaxError,  # xml.etree.ElementTree.ParseError
+    zlib.error,
+)
+
+
 def _read_xlsx(
     data: bytes,
     label: str,
@@ -496,28 +627,41 @@ def _read_xlsx(
     lookup: Mapping[str, str],
     required: Sequence[Sequence[str]],
 ) -> FileRead:
+    import warnings as python_warnings
+
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_zip(data, label)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+        with python_warnings.catch_warnings():
+            python_warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, *_XLSX_ERRORS) as exc:
         raise InputError(f"{label}: not a readable XLSX workbook ({exc}); open it in Excel and save it again") from exc
     try:
         first_rows: list[tuple[int, list[str | None]]] = []
         for sheet in book.worksheets:
             rows: list[tuple[int, list[str | None]]] = []
             errors: list[str] = []
-            sheet.reset_dimensions()  # some exporters write a wrong size; read every cell there is
-            for line, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-                texts: list[str | None] = []
-                for i, cell in enumerate(cells):
-                    if getattr(cell, "data_type", None) == "e":
-                        errors.append(f"{_column_letter(i)}{line} ({cell.value})")
-                        texts.append(None)
-                    else:
-                        texts.append(_xlsx_text(cell))
-                rows.append((line, texts))
+            formulas: list[str] = []
+            try:
+                with python_warnings.catch_warnings():
+                    python_warnings.simplefilter("ignore")  # e.g. a date serial out of range: read as an error value
+                    for line, cells in _sheet_rows(sheet, label, formulas):
+                        texts: list[str | None] = []
+                        for i, cell in enumerate(cells):
+                            if getattr(cell, "data_type", None) == "e":
+                                errors.append(f"{_column_letter(i)}{line} ({cell.value})")
+                                texts.append(None)
+                            else:
+                                texts.append(_xlsx_text(cell))
+                        rows.append((line, texts))
+            except _XLSX_ERRORS as exc:
+                raise InputError(
+                    f"{label}, sheet {sheet.title!r}: cannot be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                    "open the workbook in Excel and save it again"
+                ) from exc
             header = _find_header(rows, lookup, required)
             if header is None:
                 first_rows = first_rows or rows
@@ -529,6 +673,11 @@ def _read_xlsx(
                 warnings.append(
                     f"{label}, sheet {sheet.title!r}: Excel error value(s) read as empty in cell(s) "
                     f"{shown(errors, limit=6)}"
+                )
+            if formulas:
+                warnings.append(
+                    f"{label}, sheet {sheet.title!r}: cell(s) {shown(formulas, limit=6)} hold formulas: their last "
+                    "computed value was read (empty if the file was never opened in Excel); the formulas were not run"
                 )
             return _table(
                 rows,
@@ -548,11 +697,20 @@ def _read_xlsx(
 
 # ---------------------------------------------------------------------------- the table
 def _unique(names: Sequence[str]) -> list[str]:
+    """``names`` made unique: a repeat becomes ``name (2)``, ``name (3)``... (linear time)."""
     out: list[str] = []
+    used: set[str] = set()
+    counters: dict[str, int] = {}  # the next suffix to try per name: each suffix is tried once
     for name in names:
-        candidate, n = name, 2
-        while candidate in out:
-            candidate, n = f"{name} ({n})", n + 1
+        candidate = name
+        if candidate in used:
+            n = counters.get(name, 2)
+            candidate = f"{name} ({n})"
+            while candidate in used:
+                n += 1
+                candidate = f"{name} ({n})"
+            counters[name] = n + 1
+        used.add(candidate)
         out.append(candidate)
     return out
 
@@ -575,6 +733,11 @@ def _table(
     position = next(i for i, (line, _) in enumerate(rows) if line == header_line)
     header = rows[position][1]
     width = len(header)
+    if width > MAX_COLUMNS:
+        raise InputError(
+            f"{where(header_line)}: the header has {width:,} columns, over the limit of {MAX_COLUMNS:,}; "
+            "export only the columns needed"
+        )
     skipped = [cells for _, cells in rows[:position] if any(clean_text(c) for c in cells)]
     if skipped:
         first = " ".join(clean_text(c) or "" for c in skipped[0]).strip()
@@ -679,6 +842,8 @@ def read_table(
     data, label = load_bytes(source, name)
     if not data.strip():
         raise InputError(f"{label}: the file is empty")
+    if not data.startswith(_ZIP_MAGIC):
+        check_line_lengths(data, label)
     lookup = _lookup(expected)
     suffix = Path(label).suffix.lower()
     if data.startswith(_ZIP_MAGIC):

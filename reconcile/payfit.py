@@ -4,6 +4,12 @@ Shapes follow Payfit's partner API [doc: developers.payfit.io, "List
 collaborators"]: ``GET /companies/{companyId}/collaborators`` answers
 ``{"collaborators": [...], "meta": {"nextPageToken": str | null}}``; every
 collaborator field is nullable. A dump is one or more such pages.
+
+Any document is read in time linear in its size and gives collaborators or an
+:class:`~reconcile.exceptions.InputError` naming the file: JSON nested deeper
+than :data:`MAX_JSON_DEPTH` levels, an integer too long for Python, and a
+collaborator of the wrong shape (:func:`collaborator_problem`: a text field
+holding an object or a list, a list field holding something else) are refused.
 """
 
 from __future__ import annotations
@@ -19,7 +25,41 @@ import pandas as pd
 from .exceptions import InputError
 from .normalize import clean_text, normalize_date
 
-__all__ = ["PAYFIT_COLUMNS", "flatten_collaborators", "read_payfit_dump", "parse_payfit_pages"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "PAYFIT_COLUMNS",
+    "collaborator_problem",
+    "flatten_collaborators",
+    "load_json",
+    "parse_payfit_pages",
+    "read_payfit_dump",
+]
+
+#: Deepest nesting of a Payfit JSON document (a dump of pages is 5 levels deep: list, page,
+#: collaborators, collaborator, contracts, contract).
+MAX_JSON_DEPTH = 32
+#: Collaborator fields that hold text (or a number, read as its text), or null.
+_TEXT_FIELDS = (
+    "id",
+    "matricule",
+    "firstName",
+    "lastName",
+    "birthName",
+    "birthDate",
+    "gender",
+    "nationality",
+    "countryOfBirth",
+    "teamName",
+    "managerId",
+    "terminationDate",
+)
+#: Collaborator fields that hold a list of objects (or null), and each object's text keys.
+_LIST_FIELDS: dict[str, tuple[str, ...]] = {
+    "emails": ("email", "type"),
+    "phoneNumbers": ("phoneNumber", "type"),
+    "addresses": ("type", "address", "postcode", "city", "country"),
+    "contracts": ("id", "status", "startDate", "endDate", "jobName"),
+}
 
 #: Columns of the flattened collaborator table, all text (``object`` dtype, ``None`` when missing)
 #: except ``isLeaver`` and ``isAdminWithoutContract`` (bool).
@@ -58,6 +98,69 @@ PAYFIT_COLUMNS: tuple[str, ...] = (
 MAPPABLE_COLUMNS: tuple[str, ...] = tuple(
     c for c in PAYFIT_COLUMNS if c not in {"id", "raw", "isLeaver", "isAdminWithoutContract", "status"}
 )
+
+
+def _kind(value: Any) -> str:
+    return "an object" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)[:40]
+
+
+def collaborator_problem(collaborator: Any) -> str | None:
+    """What is wrong with the shape of one collaborator object, or ``None`` when it can be read.
+
+    A collaborator is a JSON object; its text fields (``id``, names, dates...) hold text, a
+    number or null, never an object or a list; ``emails``, ``phoneNumbers``, ``addresses`` and
+    ``contracts`` are lists of objects (or null) whose known keys hold text or null.
+    """
+    if not isinstance(collaborator, dict):
+        return f"not a JSON object ({_kind(collaborator)})"
+    for name in _TEXT_FIELDS:
+        if isinstance(collaborator.get(name), dict | list):
+            return f"{name} is {_kind(collaborator[name])}, expected text or null"
+    for name, keys in _LIST_FIELDS.items():
+        items = collaborator.get(name)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            return f"{name} is {_kind(items)}, expected a list or null"
+        for n, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                return f"{name} item #{n} is {_kind(item)}, expected an object"
+            for key in keys:
+                if isinstance(item.get(key), dict | list):
+                    return f"{name} item #{n}: {key} is {_kind(item[key])}, expected text or null"
+    return None
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    """True when ``data`` nests objects/lists deeper than ``limit`` levels (iterative, linear)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def load_json(content: bytes | str, name: str) -> Any:
+    """Parse one JSON document; :class:`InputError` naming ``name`` for anything that is not
+    JSON, nests deeper than :data:`MAX_JSON_DEPTH` levels or holds an integer too long to read."""
+    try:
+        data = json.loads(content)
+    except RecursionError as exc:
+        raise InputError(f"{name}: JSON nested too deeply to read (over {MAX_JSON_DEPTH} levels expected)") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}: not valid JSON ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not valid JSON (not UTF-8 text: byte {exc.start})") from exc
+    except ValueError as exc:  # e.g. an integer of over 4,300 digits
+        raise InputError(f"{name}: not valid JSON for this tool ({exc})") from exc
+    if _depth_over(data, MAX_JSON_DEPTH):
+        raise InputError(f"{name}: JSON nested deeper than {MAX_JSON_DEPTH} levels: not Payfit collaborator pages")
+    return data
 
 
 def _first_of_type(items: Any, value_key: str, preferred: tuple[str, ...]) -> tuple[str | None, str | None]:
@@ -149,8 +252,9 @@ def flatten_collaborators(collaborators: Iterable[dict[str, Any]], *, today: dt.
     rows = []
     seen: set[str] = set()
     for n, c in enumerate(collaborators, start=1):
-        if not isinstance(c, dict):
-            raise InputError(f"collaborator #{n} is not a JSON object")
+        problem = collaborator_problem(c)
+        if problem is not None:
+            raise InputError(f"collaborator #{n}: {problem}")
         row = flatten_collaborator(c, today=today)
         if not row["id"]:
             raise InputError(f"collaborator #{n} has no id")
@@ -182,10 +286,7 @@ def parse_payfit_pages(documents: Iterable[tuple[str, bytes | str]]) -> list[dic
     for name, content in documents:
         if not (content.strip() if isinstance(content, str) else content.strip()):
             raise InputError(f"{name}: the file is empty")
-        try:
-            data = json.loads(content)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{name}: not valid JSON ({exc})") from exc
+        data = load_json(content, name)
         is_pages = isinstance(data, list) and data and all(isinstance(p, dict) and "collaborators" in p for p in data)
         pages = data if is_pages else [data]
         position = 0
@@ -206,8 +307,9 @@ def parse_payfit_pages(documents: Iterable[tuple[str, bytes | str]]) -> list[dic
             for item in items:
                 position += 1
                 where = f"{name}, collaborator #{position}"
-                if not isinstance(item, dict):
-                    raise InputError(f"{where}: not a JSON object")
+                problem = collaborator_problem(item)
+                if problem is not None:
+                    raise InputError(f"{where}: {problem}")
                 cid = clean_text(item.get("id"))
                 if cid is None:
                     raise InputError(f"{where}: no id")

@@ -26,7 +26,9 @@ Errors raised (all :class:`~reconcile.exceptions.ReconcileError`)::
     ScopeError   403; ``.scope`` names the missing scope (never retried)
     RateLimited  429 after ``max_attempts`` attempts
     ApiError     404 (company id of another company?), other 4xx, 5xx or transport errors
-                 after ``max_attempts`` attempts, malformed answers
+                 after ``max_attempts`` attempts, malformed answers (not JSON, nested too deeply,
+                 a page without its list, a collaborator of the wrong shape), paging that does not
+                 end (a ``nextPageToken`` seen before, or more than ``max_pages`` pages)
     InputError   bad arguments (empty key, page size out of 1..50, ...)
 """
 
@@ -50,7 +52,7 @@ import pandas as pd
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from .exceptions import ApiError, AuthError, InputError, RateLimited, ScopeError
-from .payfit import flatten_collaborators
+from .payfit import collaborator_problem, flatten_collaborators, load_json
 
 __all__ = [
     "API_URL",
@@ -69,6 +71,9 @@ API_URL = "https://partner-api.payfit.com"
 OAUTH_URL = "https://oauth.payfit.com"
 #: Largest page the API serves [doc]; a larger ``maxResults`` is ignored by Payfit.
 MAX_PAGE_SIZE = 50
+#: Most pages one listing may take (``max_pages``): 10,000 pages of 50 is 500,000 collaborators, far over
+#: any company; a server whose ``nextPageToken`` never ends is stopped there with an :class:`ApiError`.
+MAX_PAGES = 10_000
 #: Scope needed per endpoint [doc: domain.md §3, scopes].
 SCOPE_COLLABORATORS = "collaborators:read"
 SCOPE_CONTRACTS = "contracts:read"
@@ -260,7 +265,7 @@ def _body_message(response: httpx.Response) -> str | None:
     """The ``message`` of a ``{"message": ...}`` error body, else a short piece of the text."""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         text = response.text.strip()
         return text[:200] or None
     if isinstance(data, dict):
@@ -284,7 +289,8 @@ class PayfitClient:
     seconds per request. ``max_attempts``: attempts per request for 429, 5xx, timeouts and
     transport errors. ``max_wait``: cap in seconds of any single wait between attempts.
     ``backoff``: first window in seconds of the exponential backoff with full jitter used when
-    the server gives no wait hint.
+    the server gives no wait hint. ``max_pages``: most pages one listing may take (default
+    :data:`MAX_PAGES`); paging past it, or a ``nextPageToken`` seen before, is an :class:`ApiError`.
 
     Use as a context manager, or call :meth:`close`. Raises :class:`InputError` for bad arguments.
     """
@@ -302,13 +308,16 @@ class PayfitClient:
         max_attempts: int = 6,
         max_wait: float = 60.0,
         backoff: float = 0.5,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         if not isinstance(api_key, str) or not api_key.strip():
             raise InputError("no Payfit API key given: create one in Payfit (Integrations → API access)")
         if transport is not None and client is not None:
             raise InputError("give a transport or a client, not both")
-        if not max_rps > 0 or not timeout > 0 or max_attempts < 1 or max_wait < 0 or backoff < 0:
-            raise InputError("max_rps and timeout must be > 0, max_attempts >= 1, max_wait and backoff >= 0")
+        if not max_rps > 0 or not timeout > 0 or max_attempts < 1 or max_wait < 0 or backoff < 0 or max_pages < 1:
+            raise InputError(
+                "max_rps and timeout must be > 0, max_attempts and max_pages >= 1, max_wait and backoff >= 0"
+            )
         for label, url in (("API URL", api_url), ("OAuth URL", oauth_url)):
             parts = urlsplit(str(url))
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -320,6 +329,7 @@ class PayfitClient:
         self.timeout = float(timeout)
         self.max_attempts = int(max_attempts)
         self.max_wait = float(max_wait)
+        self.max_pages = int(max_pages)
         self._backoff = wait_random_exponential(multiplier=backoff, max=max(max_wait, 0.0))
         self._owns_http = client is None
         self._http = client if client is not None else httpx.Client(transport=transport, timeout=self.timeout)
@@ -517,8 +527,15 @@ class PayfitClient:
             raise InputError("no Payfit company id given")
         scope = SCOPE_COLLABORATORS if resource == "collaborators" else SCOPE_CONTRACTS
         url = f"{self.api_url}/companies/{quote(str(company_id), safe='')}/{resource}"
-        seen: set[str] = set()
+        seen: set[str] = {token} if token else set()
+        pages = 0
         while True:
+            pages += 1
+            if pages > self.max_pages:
+                raise ApiError(
+                    f"Payfit kept sending a nextPageToken after {self.max_pages:,} pages of {resource}: stopped "
+                    "(the paging does not end; raise max_pages if the company is really that large)"
+                )
             params: dict[str, str | int] = {"maxResults": page_size}
             if token:
                 params["nextPageToken"] = token
@@ -528,14 +545,32 @@ class PayfitClient:
             items = data.get(resource)
             if not isinstance(items, list):
                 raise ApiError(f"Payfit's {resource} page has no '{resource}' list", status=response.status_code)
-            meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
-            token = meta.get("nextPageToken") or None
+            for n, item in enumerate(items, start=1):
+                problem = (
+                    collaborator_problem(item)
+                    if resource == "collaborators"
+                    else None
+                    if isinstance(item, dict)
+                    else "not an object"
+                )
+                if problem is not None:
+                    raise ApiError(
+                        f"Payfit's {resource} page {pages}, item #{n}: {problem}", status=response.status_code
+                    )
+            meta = data.get("meta")
+            if meta is not None and not isinstance(meta, dict):
+                raise ApiError(f"Payfit's {resource} page {pages}: meta is not an object", status=response.status_code)
+            token = (meta or {}).get("nextPageToken") or None
             if token is not None:
+                if not isinstance(token, str | int):
+                    raise ApiError(
+                        f"Payfit's {resource} page {pages}: nextPageToken is not text", status=response.status_code
+                    )
                 token = str(token)
                 if token in seen:
                     raise ApiError(f"Payfit returned the same nextPageToken twice while paging {resource}")
                 seen.add(token)
-            yield [i for i in items if isinstance(i, dict)], token
+            yield items, token
             if token is None:
                 return
 
@@ -664,15 +699,16 @@ class PayfitClient:
             self._raise_for_status(response, what="the key introspection", scope=None, company_id=None)
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return data if isinstance(data, dict) and "active" in data else None
 
     def _json(self, response: httpx.Response, *, what: str) -> dict[str, Any]:
         try:
-            data = response.json()
-        except ValueError as exc:
-            raise ApiError(f"Payfit's answer for {what} is not JSON", status=response.status_code) from exc
+            data = load_json(response.content, "answer")
+        except InputError as exc:
+            reason = str(exc).removeprefix("answer: ")
+            raise ApiError(f"Payfit's answer for {what} cannot be read: {reason}", status=response.status_code) from exc
         if not isinstance(data, dict):
             raise ApiError(f"Payfit's answer for {what} is not a JSON object", status=response.status_code)
         return data
