@@ -10,6 +10,7 @@ The tree (pages and the CLI catch :class:`ReconcileError` and show its message):
     │   ├── ScopeError      403: a scope is missing (never retried)
     │   └── RateLimited     429 retries exhausted
     ├── TargetError         a target could not apply one operation (e.g. the account is gone)
+    ├── InternalError       a check of the library's own consistency failed (a bug); nothing was sent
     └── PushBlocked         a push was refused before it started
         ├── ConflictsUnresolved   conflicts remain and skipping them was not asked for
         ├── ConfirmationRequired  the confirmation gate was not passed
@@ -65,6 +66,11 @@ class RateLimited(ApiError):
 
 class TargetError(ReconcileError):
     """A target could not apply one operation; the push records it against the row and goes on."""
+
+
+class InternalError(ReconcileError):
+    """A check of the library's own consistency failed (e.g. a plan whose figures do not add
+    up): a bug to report; nothing was sent."""
 
 
 class PushBlocked(ReconcileError):

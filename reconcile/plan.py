@@ -5,10 +5,24 @@ Pure: no database. Operations:
 * ``create``: a new Equify account with the mapped values;
 * ``link``: record the pairing in the sync ledger and fill the account's empty fields;
 * ``update``: change fields of an already synced account (before → after);
-* ``skip``: excluded records, unresolved conflicts, updates waiting for approval, and leavers
-  (with the reason).
+* ``skip``: excluded records, unresolved conflicts, updates waiting for approval, leavers,
+  and *incomplete* records (with the reason).
 
 Synced records whose values did not change produce no operation (``unchanged``).
+
+What is never sent: an email that is a placeholder or not valid syntax (``n/a``, ``null``, ``-``,
+``none@none.com``), a phone or a date that cannot be read (:func:`reconcile.values.prepare_value`):
+the operation goes without that field, and it never overwrites a value in Equify. A record that
+would be created with no usable name (no letter or digit in either name part) and no usable email
+is not created: a skip of kind ``incomplete``. :meth:`Plan.unsendable` names both to the user.
+
+The summary (:meth:`Plan.summary`) counts every record the plan covers in exactly one figure: the
+in-scope records it was built from, plus the synced leavers outside the relation that it flags
+(:attr:`Plan.records`). A synced leaver in scope counts once: as *Leavers (kept)* when nothing
+changed, as an update when something did. An update with some changes waiting for approval counts
+as an update (its held changes are listed by :meth:`Plan.held`); *Waiting for approval* counts the
+records whose every change waits. Every :class:`Plan` checks this when built
+(:class:`~reconcile.exceptions.InternalError` otherwise).
 
 Later syncs: a change to a name, the email or the birth date of a synced account
 (:data:`NEEDS_APPROVAL`) is *held* until a person approves that new value
@@ -26,16 +40,32 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .exceptions import InternalError
 from .models import EQUIFY_FIELDS, MatchResult
 from .normalize import clean_text
-from .values import changed_since, diff_values, prepare_value, snapshot
+from .values import changed_since, diff_values, prepare_value, snapshot, unsendable_reason
 
-__all__ = ["NEEDS_APPROVAL", "Operation", "Plan", "build_plan"]
+__all__ = ["NEEDS_APPROVAL", "SUMMARY", "Figure", "Operation", "Plan", "build_plan"]
 
 #: Fields whose change on a synced account waits for a person's approval.
 NEEDS_APPROVAL: frozenset[str] = frozenset({"firstName", "lastName", "email", "birthDate"})
 
 OpKind = Literal["create", "link", "update", "skip"]
+SkipKind = Literal["conflict", "excluded", "held", "leaver", "incomplete"]
+
+#: The summary's figures in the order shown: ``(key, label, what it counts)``. Each record the
+#: plan covers is in exactly one (see the module docstring).
+SUMMARY: tuple[tuple[str, str, str], ...] = (
+    ("create", "Creates", "new Equify accounts"),
+    ("link", "Links", "existing Equify accounts paired with a Payfit record (their empty fields filled)"),
+    ("update", "Updates", "synced accounts with changed values (some changes may still wait for approval)"),
+    ("unchanged", "Unchanged", "synced accounts with nothing to send"),
+    ("skip_held", "Waiting for approval", "synced accounts whose every change waits for a person's approval"),
+    ("skip_conflict", "Unresolved conflicts", "records to resolve on the Review page"),
+    ("skip_excluded", "Excluded", "records on the exclusion list"),
+    ("skip_incomplete", "Incomplete", "records with no usable name and no usable email: not created"),
+    ("skip_leaver", "Leavers (kept)", "synced people who left the company: their accounts are kept"),
+)
 
 
 @dataclass(frozen=True)
@@ -43,11 +73,12 @@ class Operation:
     """One planned operation for one Payfit record.
 
     ``changes`` are ``(field, before, after)`` triples (``before`` is ``None`` for
-    a create or a filled empty field). ``skip_kind`` is ``conflict`` or ``excluded``
-    for skips. ``snapshot`` holds every mapped source value as sent, for the ledger.
+    a create or a filled empty field). ``snapshot`` holds every mapped source value as sent, for the ledger.
     ``replaces`` is, for a create, the account an earlier sync made that is gone from Equify.
     ``held`` are the changes of an update waiting for a person's approval (not sent).
-    ``skip_kind`` is ``conflict``, ``excluded``, ``held`` (only held changes) or ``leaver``.
+    ``skip_kind`` (skips only) is ``conflict``, ``excluded``, ``held`` (only held changes),
+    ``leaver`` or ``incomplete`` (no usable name and no usable email: not created).
+    ``dropped`` are the source values not sent: ``(field, value as written, why)``.
     """
 
     source_id: str
@@ -56,10 +87,11 @@ class Operation:
     target_id: str | None = None
     changes: tuple[tuple[str, str | None, str], ...] = ()
     reason: str = ""
-    skip_kind: str | None = None
+    skip_kind: SkipKind | None = None
     snapshot: tuple[tuple[str, str | None], ...] = ()
     replaces: str | None = None
     held: tuple[tuple[str, str | None, str], ...] = ()
+    dropped: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def idempotency_key(self) -> str:
@@ -89,15 +121,48 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One figure of the plan's summary: ``key`` (a :meth:`Plan.totals` key), ``label`` and
+    ``help`` (English), ``count`` (records)."""
+
+    key: str
+    label: str
+    count: int
+    help: str
+
+
+@dataclass(frozen=True)
 class Plan:
-    """All operations of a push, with ``unchanged`` synced records counted apart."""
+    """All operations of a push, with ``unchanged`` synced records counted apart.
+
+    ``records`` is how many Payfit records the plan covers (default: one per operation plus
+    ``unchanged``); :func:`build_plan` passes the in-scope records it was built from plus the
+    synced leavers outside the relation it flags. Raises :class:`InternalError` when two
+    operations concern one record, or the summary's figures do not add up to ``records``.
+    """
 
     operations: tuple[Operation, ...]
     unchanged: int = 0
+    records: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.records is None:
+            object.__setattr__(self, "records", len(self.operations) + self.unchanged)
+        ids = {op.source_id for op in self.operations}
+        if len(ids) != len(self.operations):
+            raise InternalError("the plan has two operations for one Payfit record: nothing was sent")
+        figures = self.summary()
+        total = sum(f.count for f in figures)
+        if total != self.records or any(f.count < 0 for f in figures):
+            shown = ", ".join(f"{f.count} {f.label.lower()}" for f in figures)
+            raise InternalError(
+                f"the plan's figures add up to {total} for {self.records} record(s) ({shown}): nothing was sent"
+            )
 
     def totals(self) -> dict[str, int]:
         """``create``, ``link``, ``update``, ``skip`` (all), ``skip_conflict``, ``skip_excluded``,
-        ``skip_held`` (updates whose changes all wait for approval), ``skip_leaver``, ``unchanged``."""
+        ``skip_held`` (updates whose changes all wait for approval), ``skip_leaver``,
+        ``skip_incomplete`` (not created: no usable name and no usable email), ``unchanged``."""
         out = {
             "create": 0,
             "link": 0,
@@ -107,6 +172,7 @@ class Plan:
             "skip_excluded": 0,
             "skip_held": 0,
             "skip_leaver": 0,
+            "skip_incomplete": 0,
         }
         for op in self.operations:
             out[op.op] += 1
@@ -114,6 +180,26 @@ class Plan:
                 out[f"skip_{op.skip_kind}"] += 1
         out["unchanged"] = self.unchanged
         return out
+
+    def summary(self) -> tuple[Figure, ...]:
+        """The summary's figures in :data:`SUMMARY` order: each record the plan covers is counted
+        in exactly one, so they add up to :attr:`records` (see the module docstring for the rules)."""
+        totals = self.totals()
+        return tuple(Figure(key, label, totals[key], help) for key, label, help in SUMMARY)
+
+    def unsendable(self) -> pd.DataFrame:
+        """What will not be sent, to name before a push: ``source_id``, ``name``, ``op`` (what
+        happens to the record), ``field``, ``value`` (as written in Payfit), ``why``; one row per
+        value (an unusable email, an unreadable phone or date) and one per record not created
+        for want of a name and an email (``field`` ``name``)."""
+        return pd.DataFrame(
+            [
+                {"source_id": op.source_id, "name": op.name, "op": op.op, "field": f, "value": v, "why": why}
+                for op in self.operations
+                for f, v, why in op.dropped
+            ],
+            columns=["source_id", "name", "op", "field", "value", "why"],
+        )
 
     def actionable(self) -> tuple[Operation, ...]:
         """The operations a push sends (everything but skips)."""
@@ -177,87 +263,173 @@ def build_plan(
     the sync ledger (a create for a record already in it replaces a deleted account);
     ``approved`` the approved ``(source_id, field, new value)``; ``leavers`` the Payfit records
     who left (``id``, ``firstName``, ``lastName``, ``terminationDate``): those in the ledger are
-    flagged, never deleted.
+    flagged, never deleted, once each whether or not the relation keeps leavers.
+
+    The plan covers ``result``'s records plus the flagged leavers outside them; raises
+    :class:`InternalError` when its figures do not add up to that (a bug: nothing is sent).
     """
+    ledger = ledger or {}
     src = {str(r["id"]): r for r in source.to_dict("records")}
     tgt = {str(r["id"]): r for r in target.to_dict("records")}
     fields = [f for f in EQUIFY_FIELDS if f in source.columns]
+    left = {} if leavers is None else {str(r["id"]): r for r in leavers.to_dict("records") if str(r["id"]) in ledger}
     ops: list[Operation] = []
     unchanged = 0
     for rec in result.records.itertuples(index=False):
         row: Mapping[str, Any] = src[rec.source_id]
-        name = " ".join(x for x in (clean_text(row.get("firstName")), clean_text(row.get("lastName"))) if x)
+        name = _name(row)
         hint = row.get("_hint")
-        snap = tuple(snapshot(row, fields, default_region=default_region, hint=hint).items())
         if rec.category == "excluded":
             ops.append(Operation(rec.source_id, "skip", name, reason=rec.reason, skip_kind="excluded"))
         elif rec.category == "conflict":
             ops.append(Operation(rec.source_id, "skip", name, rec.target_id, reason=rec.reason, skip_kind="conflict"))
         elif rec.action == "create":
-            changes = []
-            for f in fields:
-                value = prepare_value(f, row.get(f), default_region=default_region, hint=hint)
-                if value is not None:
-                    changes.append((f, None, value))
-            replaces = (ledger or {}).get(rec.source_id)
+            ops.append(_create(rec, row, name, fields, ledger, default_region))
+        elif rec.action == "link":
+            account = tgt[rec.target_id]
+            snap = tuple(snapshot(row, fields, default_region=default_region, hint=hint).items())
+            fills = diff_values(row, account, fields, only_empty=True, default_region=default_region, hint=hint)
+            # A value not sent is named where it would have filled the account's empty field.
+            empty = [f for f in fields if (prepare_value if f == "email" else _raw)(f, account.get(f)) is None]
+            dropped = _dropped(row, empty, default_region)
             ops.append(
                 Operation(
-                    rec.source_id, "create", name, None, tuple(changes), rec.reason, snapshot=snap, replaces=replaces
+                    rec.source_id, "link", name, rec.target_id, tuple(fills), rec.reason, snapshot=snap, dropped=dropped
                 )
             )
-        elif rec.action == "link":
-            fills = diff_values(
-                row, tgt[rec.target_id], fields, only_empty=True, default_region=default_region, hint=hint
-            )
-            ops.append(Operation(rec.source_id, "link", name, rec.target_id, tuple(fills), rec.reason, snapshot=snap))
-        elif rec.action == "update":
-            remembered = (ledger_values or {}).get(rec.source_id, {})
-            changes = changed_since(
-                row, remembered, tgt[rec.target_id], fields, default_region=default_region, hint=hint
-            )
-            held = [c for c in changes if c[0] in NEEDS_APPROVAL and (rec.source_id, c[0], c[2]) not in approved]
-            going = [c for c in changes if c not in held]
-            if held:
-                # The snapshot keeps the held fields' old values: they stay changes until approved.
-                kept = {f: remembered.get(f) for f, _, _ in held}
-                snap = tuple((f, kept.get(f, v)) for f, v in snap)
-            waiting = "waiting for approval: " + "; ".join(f"{f} {b or '∅'} → {a}" for f, b, a in held) if held else ""
-            if going:
-                reason = "; ".join(x for x in (rec.reason, waiting) if x)
-                ops.append(
-                    Operation(
-                        rec.source_id,
-                        "update",
-                        name,
-                        rec.target_id,
-                        tuple(going),
-                        reason,
-                        snapshot=snap,
-                        held=tuple(held),
-                    )
-                )
-            else:
-                ops.append(
-                    Operation(
-                        rec.source_id, "skip", name, rec.target_id, reason=waiting, skip_kind="held", held=tuple(held)
-                    )
-                )
+        elif rec.action == "update" and (
+            update := _update(rec, row, name, fields, tgt, ledger_values or {}, approved, left, default_region)
+        ):
+            ops.append(update)
+            left.pop(rec.source_id, None)
+        elif rec.source_id in left:  # a synced leaver in scope with nothing to send: counted once, as a leaver
+            ops.append(_leaver(left.pop(rec.source_id), ledger))
         else:
             unchanged += 1
-    for left in [] if leavers is None else leavers.to_dict("records"):
-        sid = str(left["id"])
-        if sid not in (ledger or {}):
-            continue
-        name = " ".join(x for x in (clean_text(left.get("firstName")), clean_text(left.get("lastName"))) if x)
-        date = clean_text(left.get("terminationDate")) or "an unknown date"
-        ops.append(
-            Operation(
-                sid,
-                "skip",
-                name,
-                (ledger or {})[sid],
-                reason=f"left the company on {date}: the Equify account is kept (nothing is deleted)",
-                skip_kind="leaver",
-            )
+    # Synced leavers outside the relation: flagged, never deleted.
+    outside = [row for sid, row in left.items() if sid not in src]
+    ops.extend(_leaver(row, ledger) for row in outside)
+    return Plan(tuple(ops), unchanged, len(result.records) + len(outside))
+
+
+def _create(
+    rec: Any, row: Mapping[str, Any], name: str, fields: list[str], ledger: Mapping[str, str], region: str
+) -> Operation:
+    """A create, or an ``incomplete`` skip for a record with no usable name and no usable email."""
+    hint = row.get("_hint")
+    changes = []
+    for f in fields:
+        value = prepare_value(f, row.get(f), default_region=region, hint=hint)
+        if value is not None:
+            changes.append((f, None, value))
+    dropped = _dropped(row, fields, region)
+    if not _usable_name(row) and not any(f == "email" for f, _, _ in changes):
+        why = "no usable name and no usable email: not created (complete the record in Payfit)"
+        written = " ".join(str(row.get(f) or "") for f in ("firstName", "lastName"))
+        return Operation(
+            rec.source_id, "skip", name, reason=why, skip_kind="incomplete", dropped=(("name", written, why), *dropped)
         )
-    return Plan(tuple(ops), unchanged)
+    snap = tuple(snapshot(row, fields, default_region=region, hint=hint).items())
+    replaces = ledger.get(rec.source_id)
+    return Operation(
+        rec.source_id,
+        "create",
+        name,
+        None,
+        tuple(changes),
+        rec.reason,
+        snapshot=snap,
+        replaces=replaces,
+        dropped=dropped,
+    )
+
+
+def _update(
+    rec: Any,
+    row: Mapping[str, Any],
+    name: str,
+    fields: list[str],
+    tgt: Mapping[str, Mapping[str, Any]],
+    ledger_values: Mapping[str, Mapping[str, str | None]],
+    approved: AbstractSet[tuple[str, str, str]],
+    left: Mapping[str, Mapping[str, Any]],
+    region: str,
+) -> Operation | None:
+    """An update of a synced account (``left``: the synced leavers, named in the reason), a
+    ``held`` skip when every change waits for approval, or ``None`` when nothing changed."""
+    hint = row.get("_hint")
+    snapped = snapshot(row, fields, default_region=region, hint=hint)
+    snap = tuple(snapped.items())
+    remembered = ledger_values.get(rec.source_id, {})
+    changes = changed_since(row, remembered, tgt[rec.target_id], fields, default_region=region, hint=hint)
+    # A value not sent is named when it changed since the last sync.
+    dropped = _dropped(row, [f for f in fields if f not in remembered or remembered[f] != snapped[f]], region)
+    held = [c for c in changes if c[0] in NEEDS_APPROVAL and (rec.source_id, c[0], c[2]) not in approved]
+    going = [c for c in changes if c not in held]
+    if held:
+        # The snapshot keeps the held fields' old values: they stay changes until approved.
+        kept = {f: remembered.get(f) for f, _, _ in held}
+        snap = tuple((f, kept.get(f, v)) for f, v in snap)
+    if not changes:
+        return None
+    waiting = "waiting for approval: " + "; ".join(f"{f} {b or '∅'} → {a}" for f, b, a in held) if held else ""
+    gone = _left_words(left[rec.source_id]) if rec.source_id in left else ""
+    if going:
+        reason = "; ".join(x for x in (rec.reason, gone, waiting) if x)
+        return Operation(
+            rec.source_id,
+            "update",
+            name,
+            rec.target_id,
+            tuple(going),
+            reason,
+            snapshot=snap,
+            held=tuple(held),
+            dropped=dropped,
+        )
+    return Operation(
+        rec.source_id,
+        "skip",
+        name,
+        rec.target_id,
+        reason="; ".join(x for x in (gone, waiting) if x),
+        skip_kind="held",
+        held=tuple(held),
+        dropped=dropped,
+    )
+
+
+def _leaver(left: Mapping[str, Any], ledger: Mapping[str, str]) -> Operation:
+    """The flag of a synced person who left: a ``leaver`` skip, the account kept."""
+    sid = str(left["id"])
+    return Operation(sid, "skip", _name(left), ledger[sid], reason=_left_words(left), skip_kind="leaver")
+
+
+def _left_words(left: Mapping[str, Any]) -> str:
+    date = clean_text(left.get("terminationDate")) or "an unknown date"
+    return f"left the company on {date}: the Equify account is kept (nothing is deleted)"
+
+
+def _name(row: Mapping[str, Any]) -> str:
+    return " ".join(x for x in (clean_text(row.get("firstName")), clean_text(row.get("lastName"))) if x)
+
+
+def _usable_name(row: Mapping[str, Any]) -> bool:
+    """True when a name part holds a letter or a digit: ``-``, ``?`` or blanks name no one (``N/A``
+    or ``Null`` are kept: a name field's text is a name, domain §5)."""
+    return any(any(ch.isalnum() for ch in clean_text(row.get(f)) or "") for f in ("firstName", "lastName"))
+
+
+def _raw(field: str, value: Any) -> str | None:
+    return clean_text(value)
+
+
+def _dropped(row: Mapping[str, Any], fields: list[str], region: str) -> tuple[tuple[str, str, str], ...]:
+    """``(field, value as written, why)`` for each of ``fields`` whose non-empty value is not sent."""
+    hint = row.get("_hint")
+    out = []
+    for f in fields:
+        why = unsendable_reason(f, row.get(f), default_region=region, hint=hint)
+        if why is not None:
+            out.append((f, str(row.get(f)), why))
+    return tuple(out)

@@ -6,23 +6,89 @@ synced accounts) and by the plan (creates, link fills, updates).
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .normalize import clean_text, normalize_date, normalize_email, normalize_phone
+from .normalize import (
+    clean_text,
+    email_evidence,
+    email_is_valid,
+    is_placeholder,
+    normalize_date,
+    normalize_email,
+    normalize_phone,
+)
+
+# An address email-validator certainly accepts (checked against it in the tests): plain
+# dot-atoms, letter TLD, no punycode label; anything else goes through email-validator itself.
+_SAFE_EMAIL = re.compile(
+    r"[a-z0-9_+'-]{1,64}(?:\.[a-z0-9_+'-]{1,64})*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
+_SPECIAL_USE_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
+
+def sendable_email(value: Any) -> str | None:
+    """The normalised email when it may be written to Equify: not a placeholder (``n/a``,
+    ``null``, ``-``, ``none@none.com``, ``noreply@…``: :func:`~reconcile.normalize.email_evidence`)
+    and valid syntax (:func:`~reconcile.normalize.email_is_valid`); else ``None``."""
+    email = email_evidence(value)
+    if email is None or not _valid_syntax(email):
+        return None
+    return email
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _valid_syntax(email: str) -> bool:
+    """email-validator's verdict (about 0.2 ms a call), skipped for the plain addresses it always accepts."""
+    if (
+        len(email) <= 254
+        and _SAFE_EMAIL.fullmatch(email)
+        and "xn--" not in email
+        and len(email.partition("@")[0]) <= 64
+        and email.rsplit(".", 1)[1] not in _SPECIAL_USE_TLDS
+    ):
+        return True
+    return email_is_valid(email)
+
+
+def unsendable_reason(field: str, value: Any, *, default_region: str = "FR", hint: Any = None) -> str | None:
+    """Why a non-empty source ``value`` of ``field`` is not written to Equify (English words),
+    or ``None`` when it is written (or is empty: an empty value is no problem, it is just not sent).
+
+    Emails: a placeholder or not valid syntax; phones: not readable as a number (a
+    spreadsheet's ``3.36123E+10`` lost digits); dates: not readable.
+    """
+    if clean_text(value) is None or prepare_value(field, value, default_region=default_region, hint=hint) is not None:
+        return None
+    if field == "email":
+        email = normalize_email(value)
+        if is_placeholder(value) or (email is not None and email_is_valid(email)):
+            return "a placeholder, not an address: not sent"
+        return "not a valid email address: not sent"
+    if field == "phoneNumber":
+        if normalize_phone(value, default_region, hint).status == "corrupted":
+            return "a number a spreadsheet corrupted (digits lost): not sent"
+        return "not a phone number that can be read: not sent"
+    if field == "birthDate":
+        return "not a date that can be read: not sent"
+    return "cannot be written: not sent"  # pragma: no cover - other fields are trimmed text
 
 
 def prepare_value(field: str, value: Any, *, default_region: str = "FR", hint: Any = None) -> str | None:
     """The text to write into Equify's ``field`` for a source ``value``.
 
-    Emails are normalised (invisible characters removed, lower-cased); phones
+    Emails are normalised (invisible characters removed, lower-cased) and written only when
+    :func:`sendable_email` accepts them (a placeholder such as ``n/a`` or ``none@none.com``, or
+    an address with invalid syntax, gives ``None``: never sent); phones
     become E.164 when they parse (``default_region``, or the per-record
     ``hint`` country), else ``None``: not sent (the mapping step names those records);
     dates become ISO ``YYYY-MM-DD`` when they parse, else ``None`` (not sent). Everything else is
-    trimmed text. ``None`` when empty.
+    trimmed text. ``None`` when empty. :func:`unsendable_reason` says why a value gives ``None``.
     """
     if field == "email":
-        return normalize_email(value)
+        return sendable_email(value)
     if field == "phoneNumber":
         # Only a number that parses is written: a spreadsheet artefact such as
         # 3.36123E+10 or a typo stays in Payfit and is reported, never sent as is.
@@ -43,8 +109,9 @@ def diff_values(
 ) -> list[tuple[str, str | None, str]]:
     """Field-level changes ``[(field, before, after)]`` that bring ``target`` to ``source``.
 
-    An empty source value never erases a target value. With ``only_empty``
-    only the target's empty fields are filled (what a *link* does).
+    An empty (or unsendable: :func:`prepare_value`) source value never erases a target value.
+    With ``only_empty`` only the target's empty fields are filled (what a *link* does); an
+    email that is a placeholder or invalid (``n/a``) counts as empty there.
     """
     changes: list[tuple[str, str | None, str]] = []
     for field in fields:
@@ -52,7 +119,7 @@ def diff_values(
         if after is None:
             continue
         before = clean_text(target.get(field))
-        if only_empty and before is not None:
+        if only_empty and before is not None and not (field == "email" and sendable_email(before) is None):
             continue
         if before is not None and prepare_value(field, before, default_region=default_region, hint=hint) == after:
             continue

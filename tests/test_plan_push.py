@@ -107,6 +107,7 @@ def test_plan_totals_on_demo(demo_workspace: Workspace, scenarios):
         "skip_excluded": 0,
         "skip_held": 0,
         "skip_leaver": 0,
+        "skip_incomplete": 0,
         "unchanged": 0,
     }
     assert len(plan.actionable()) == plan.totals()["create"] + plan.totals()["link"]
