@@ -25,7 +25,9 @@ rate headers are sent on every API answer. Introspection is not rate limited.
 
 Faults are switched at run time through :attr:`PayfitServer.faults` (:class:`Faults`,
 thread-safe): 429s with each ``Retry-After`` form, 5xx, slow answers, a revoked key, a dropped
-scope, and JSON introspection bodies refused with 415 (to exercise a client's form fallback).
+scope, JSON introspection bodies refused with 415 (to exercise a client's form fallback), and
+paging that never ends (:meth:`Faults.endless_paging`: a fresh ``nextPageToken`` forever, or the
+same one again).
 Faults apply to every request, introspection included, in arrival order.
 
 Run by hand: ``python -m reconcile.payfit_server --port 8700 --data data/demo/payfit``.
@@ -116,6 +118,7 @@ class Faults:
             self.revoked = False
             self.dropped_scopes: set[str] = set()
             self.reject_json_introspection = False
+            self.endless: str | None = None
 
     def throttle(
         self,
@@ -165,6 +168,15 @@ class Faults:
         """Introspection refuses JSON bodies with 415 (form bodies still work)."""
         with self._lock:
             self.reject_json_introspection = reject
+
+    def endless_paging(self, mode: str | None = "fresh") -> None:
+        """Listings never end: ``"fresh"`` sends a new ``nextPageToken`` on every page, past the last
+        collaborator too (empty pages, forever); ``"repeat"`` answers the last page with the same
+        token again and again; ``None`` switches it off."""
+        if mode not in (None, "fresh", "repeat"):
+            raise ValueError(f"unknown paging fault {mode!r}: fresh, repeat or None")
+        with self._lock:
+            self.endless = mode
 
     def _take(self) -> tuple[float, _Planned | None]:
         """For one arriving request: (delay in s, the fault to answer with or ``None``)."""
@@ -384,10 +396,15 @@ class PayfitServer:
         source = self._collaborators if resource == "collaborators" else self._contracts
         page = source[offset : offset + size]
         next_token = None
-        if offset + size < len(source):
+        endless = self.faults.endless
+        if offset + size < len(source) or endless == "fresh":
             next_token = secrets.token_urlsafe(24)
             with self._lock:
                 self._tokens[next_token] = (resource, offset + size)
+        elif endless == "repeat":
+            next_token = f"again-{resource}-{offset}"
+            with self._lock:
+                self._tokens[next_token] = (resource, offset)
         items = [self._public(c) for c in page] if resource == "collaborators" else page
         return 200, {resource: items, "meta": {"nextPageToken": next_token}}
 

@@ -459,3 +459,101 @@ def test_s3_a_wait_past_the_cap_is_cut_and_attempts_are_bounded(server: PayfitSe
         server.faults.reset()
         result = client.fetch_company(company_id=COMPANY, state=state)
     assert len(result.collaborators) == 537
+
+
+# --------------------------------------------------------------------------- paging that never ends, wrong shapes (#13)
+
+
+def test_max_pages_default_and_bad_value():
+    from reconcile.payfit_api import MAX_PAGES
+
+    assert MAX_PAGES == 10_000 and PayfitClient(KEY).max_pages == MAX_PAGES
+    with pytest.raises(InputError, match="max_pages"):
+        PayfitClient(KEY, max_pages=0)
+
+
+def test_a_server_whose_token_never_ends_is_stopped_at_max_pages(server: PayfitServer, workspace):
+    """The reference server's ``endless_paging("fresh")`` sends a new token forever (empty pages)."""
+    from reconcile import workflow
+
+    server.faults.endless_paging("fresh")
+    before = workspace.revision
+    with make_client(server, max_pages=20) as client:
+        started = time.monotonic()
+        with pytest.raises(ApiError, match=r"nextPageToken after 20 pages of collaborators") as caught:
+            workflow.fetch_payfit(workspace, client)
+        assert time.monotonic() - started < 5
+        assert client.requests_sent == 1 + 20  # the introspection, then 20 pages and not one more
+    assert "max_pages" in str(caught.value) and KEY not in str(caught.value)
+    assert workspace.revision == before and workspace.counts()["payfit_records"] == 0
+
+
+def test_a_server_repeating_its_last_token_is_stopped(server: PayfitServer, collaborators):
+    server.faults.endless_paging("repeat")
+    with make_client(server) as client:
+        with pytest.raises(ApiError, match="same nextPageToken twice while paging collaborators"):
+            client.fetch_company(company_id=COMPANY)
+        assert client.requests_sent == len(collaborators) // 50 + 2  # 11 pages, then the repeat
+    server.faults.endless_paging(None)
+    with make_client(server) as client:
+        assert len(client.fetch_company(company_id=COMPANY).collaborators) == len(collaborators)
+
+
+def test_a_fetch_that_never_ends_leaves_no_workspace_file(server: PayfitServer, tmp_path, monkeypatch, capsys):
+    from reconcile.cli import main
+
+    server.faults.endless_paging("repeat")
+    monkeypatch.setenv("PAYFIT_API_KEY", KEY)
+    path = tmp_path / "new.duckdb"
+    code = main(["--workspace", str(path), "fetch", "payfit", "--api-url", server.url, "--oauth-url", server.oauth_url])
+    err = capsys.readouterr().err
+    assert code != 0 and "same nextPageToken" in err and "Traceback" not in err
+    assert not path.exists() and not list(tmp_path.iterdir())
+
+
+_DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('{"collaborators": ' + _DEEP + "}", "nested too deeply|nested deeper"),
+        ('{"collaborators": [' + "[" * 40 + "]" * 40 + "]}", "nested deeper than 32"),
+        ('{"collaborators": [{"id": ' + "9" * 5000 + "}]}", "not valid JSON for this tool"),
+        ('{"collaborators": "all of them"}', "has no 'collaborators' list"),
+        ('{"collaborators": [1, 2]}', r"page 1, item #1: not a JSON object"),
+        ('{"collaborators": [{"id": "a", "firstName": {"x": 1}}]}', "firstName is an object"),
+        ('{"collaborators": [{"id": "a", "emails": "a@example.fr"}]}', "emails is 'a@example.fr', expected a list"),
+        (
+            '{"collaborators": [{"id": "a", "contracts": [{"status": ["ACTIVE"]}]}]}',
+            "contracts item #1: status is a list",
+        ),
+        ('{"collaborators": [], "meta": "next"}', "meta is not an object"),
+        ('{"collaborators": [], "meta": {"nextPageToken": {"t": 1}}}', "nextPageToken is not text"),
+        ("[]", "not a JSON object"),
+        ("\xff\xfe", "cannot be read"),
+    ],
+    ids=[
+        "deep-5000",
+        "deep-40",
+        "int-5000-digits",
+        "not-a-list",
+        "items-not-objects",
+        "field-object",
+        "emails-text",
+        "contract-status-list",
+        "meta-text",
+        "token-object",
+        "top-list",
+        "not-json",
+    ],
+)
+def test_malformed_pages_are_api_errors(body: str, message: str):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body.encode("latin-1" if body.startswith("\xff") else "utf-8"))
+
+    with PayfitClient(KEY, transport=httpx.MockTransport(handler), max_rps=1000) as client:
+        started = time.monotonic()
+        with pytest.raises(ApiError, match=message) as caught:
+            client.fetch_records(company_id=COMPANY, contracts=False)
+    assert time.monotonic() - started < 2 and KEY not in str(caught.value)
