@@ -464,8 +464,23 @@ def _cmd_edit(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     return EXIT_OK
 
 
+def _unsendable(plan: Any, shown: int = 50) -> None:
+    """Name, on stderr, the values a push will not send and the records it will not create."""
+    frame = plan.unsendable()
+    if frame.empty:
+        return
+    values = int((frame["field"] != "name").sum())
+    records = int((frame["field"] == "name").sum())
+    _err(f"not sent: {values} value(s) that cannot be written to Equify; not created: {records} record(s)")
+    for r in frame.head(shown).itertuples(index=False):
+        _err(_printable(f"  {r.name or '(no name)'} ({r.source_id}): {r.field} {r.value!r}: {r.why}"))
+    if len(frame) > shown:
+        _err(f"  (and {len(frame) - shown} more: `plan --csv` lists every operation)")
+
+
 def _cmd_plan(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     plan = workflow.plan_workspace(ws, workflow.run_match(ws, args.settings))
+    _unsendable(plan)
     if args.csv:
         from .export import safe_frame
 
@@ -515,8 +530,10 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     _err(
         f"plan: {totals['create']} create, {totals['link']} link, {totals['update']} update, "
         f"{totals['skip_excluded']} excluded, {totals['skip_conflict']} conflicts skipped, "
-        f"{totals['skip_held']} waiting for approval, {totals['skip_leaver']} leavers kept, {totals['unchanged']} unchanged"
+        f"{totals['skip_held']} waiting for approval, {totals['skip_leaver']} leavers kept, "
+        f"{totals['skip_incomplete']} incomplete (not created), {totals['unchanged']} unchanged"
     )
+    _unsendable(plan)
     if not held.empty and not args.approve_all:
         _err(
             f"{len(held)} change(s) to names, emails or birth dates wait for approval: see them with "
