@@ -14,6 +14,15 @@ This is the only module that talks to DuckDB. Tables (schema version
 * ``target_idempotency``: idempotency keys seen by the embedded target.
 
 Every write bumps ``meta.revision`` so callers can cache reads by revision.
+
+Opening checks the file before anything is written: a brand-new file gets the whole schema
+in one transaction; a file that is a workspace (it has our tables) must still have every
+table of its schema version (:data:`_TABLES_SINCE`) and whole-number ``schema_version`` and
+``revision`` in ``meta``, else :class:`~reconcile.exceptions.WorkspaceError` names what is
+missing or wrong and the file is left as it was (never a silent fresh start); a DuckDB file
+holding other tables only is not a workspace and is left untouched. Settings that are not
+what the schema says (not JSON, or of the wrong type) are a :class:`WorkspaceError` naming
+the setting when read.
 Errors from DuckDB are wrapped in :class:`~reconcile.exceptions.WorkspaceError`
 with the failing SQL attached.
 """
@@ -28,6 +37,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +89,9 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS approvals (source_id VARCHAR, field VARCHAR, value VARCHAR, approved_at TIMESTAMP)",
 ]
 _EDITABLE = frozenset(EQUIFY_FIELDS)
+#: The schema version from which a file must hold each table (tables not listed: from version 1).
+#: ``approvals`` came with version 2 files without a version bump, so version 2 files may lack it.
+_TABLES_SINCE: dict[str, int] = {"approvals": 3, "push_claims": 3}
 
 
 def workspace_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -201,14 +214,23 @@ class Workspace:
     def _migrate(self) -> None:
         cur = self._con.cursor()
         try:
-            for stmt in _SCHEMA:
+            existing = {
+                str(r[0])
+                for r in cur.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                ).fetchall()
+            }
+            if not existing:  # a brand-new file: the whole schema, at once
+                cur.execute("BEGIN TRANSACTION")
+                for stmt in _SCHEMA:
+                    cur.execute(stmt)
+                cur.execute("INSERT INTO meta VALUES ('workspace_id', ?)", [uuid.uuid4().hex])
+                cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                cur.execute("COMMIT")
+                return
+            version = self._checked_meta(cur, existing)
+            for stmt in _SCHEMA:  # tables that came later than the file's version
                 cur.execute(stmt)
-            row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            version = int(row[0]) if row else 0
-            if version > SCHEMA_VERSION:
-                raise WorkspaceError(
-                    f"the workspace {self.path} has schema version {version}; this code knows up to {SCHEMA_VERSION}"
-                )
             # A random id of this file: caches keyed by path and revision must not take a new
             # file made at the same path for the old one.
             cur.execute(
@@ -229,10 +251,51 @@ class Workspace:
         finally:
             cur.close()
 
+    def _checked_meta(self, cur: duckdb.DuckDBPyConnection, existing: set[str]) -> int:
+        """The schema version of an existing file, after checking it is a whole workspace.
+
+        Raises :class:`WorkspaceError` (nothing written) for a DuckDB file without our tables, a
+        missing ``meta`` or table of its version, or a ``schema_version``/``revision`` that is not
+        a whole number.
+        """
+        ours = [t for t in _table_names() if t in existing]
+        if not ours:
+            raise WorkspaceError(
+                f"{self.path} is a DuckDB database but not a workspace (it holds {', '.join(sorted(existing)[:5])}"
+                f"{' ...' if len(existing) > 5 else ''}); it was left untouched: give another workspace file"
+            )
+        if "meta" not in existing:
+            raise WorkspaceError(self._missing_tables(["meta"]))
+        values = dict(cur.execute("SELECT key, value FROM meta WHERE key IN ('schema_version', 'revision')").fetchall())
+        if "schema_version" not in values:
+            raise WorkspaceError(
+                f"the workspace {self.path} has no schema_version in its meta table (the file is damaged); "
+                "it was left untouched: restore it from a backup, or give a new workspace file"
+            )
+        version = _meta_int(self.path, "schema_version", values["schema_version"])
+        if "revision" in values:
+            _meta_int(self.path, "revision", values["revision"])
+        if version > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"the workspace {self.path} has schema version {version}; this code knows up to {SCHEMA_VERSION}"
+            )
+        missing = [t for t in _table_names() if t not in existing and _TABLES_SINCE.get(t, 1) <= version]
+        if missing:
+            raise WorkspaceError(self._missing_tables(missing))
+        return version
+
+    def _missing_tables(self, missing: list[str]) -> str:
+        return (
+            f"the workspace {self.path} has no table {', '.join(missing)} (dropped, or the file is damaged); it was "
+            "left untouched, not started afresh: restore the file from a backup, or give a new workspace file"
+        )
+
     @property
     def schema_version(self) -> int:
         """The schema version stored in the file."""
-        return int(self._scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
+        return _meta_int(
+            self.path, "schema_version", self._scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+        )
 
     @property
     def identity(self) -> str:
@@ -258,7 +321,7 @@ class Workspace:
     def revision(self) -> int:
         """A counter bumped by every write; equal revisions mean equal contents."""
         value = self._scalar("SELECT value FROM meta WHERE key = 'revision'")
-        return int(value) if value is not None else 0
+        return _meta_int(self.path, "revision", value) if value is not None else 0
 
     # ------------------------------------------------------------------ loading
     def load_payfit(self, records: pd.DataFrame) -> int:
@@ -366,8 +429,22 @@ class Workspace:
 
     # ------------------------------------------------------------------ settings
     def _get_setting(self, key: str) -> Any:
+        """The setting's JSON value, or ``None``; :class:`WorkspaceError` when it is not JSON."""
         value = self._scalar("SELECT value FROM settings WHERE key = ?", [key])
-        return None if value is None else json.loads(value)
+        if value is None:
+            return None
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError) as exc:
+            raise self._bad_setting(key, value, "not valid JSON") from exc
+
+    def _bad_setting(self, key: str, value: Any, why: str) -> WorkspaceError:
+        shown = str(value)
+        shown = shown[:60] + "..." if len(shown) > 60 else shown
+        return WorkspaceError(
+            f"the workspace {self.path}: setting {key!r} is {why} ({shown!r}); set it again "
+            "(the Mapping page, or `mapping load`)"
+        )
 
     def _set_setting(self, cur: duckdb.DuckDBPyConnection, key: str, value: Any) -> None:
         cur.execute("DELETE FROM settings WHERE key = ?", [key])
@@ -378,7 +455,19 @@ class Workspace:
         stored = self._get_setting("mapping")
         if not stored:
             return FieldMapping.default()
-        return FieldMapping.from_dict(stored, self._get_setting("mapping_transforms") or {})
+        if not isinstance(stored, dict) or not all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in stored.items()
+        ):
+            raise self._bad_setting("mapping", stored, "not a map of Equify fields to Payfit fields")
+        transforms = self._get_setting("mapping_transforms") or {}
+        if not isinstance(transforms, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in transforms.items()
+        ):
+            raise self._bad_setting("mapping_transforms", transforms, "not a map of Equify fields to transforms")
+        try:
+            return FieldMapping.from_dict(stored, transforms)
+        except InputError as exc:
+            raise self._bad_setting("mapping_transforms", transforms, f"wrong: {exc}") from exc
 
     def set_mapping(self, mapping: FieldMapping) -> None:
         """Store ``mapping``. Raises :class:`InputError` listing its errors (nothing stored then)."""
@@ -387,7 +476,10 @@ class Workspace:
         errors = [i.message for i in mapping.issues(MAPPABLE_COLUMNS) if i.level == "error"]
         if errors:
             raise InputError("; ".join(errors))
-        previous = self.mapping()
+        try:
+            previous = self.mapping()
+        except WorkspaceError:  # a damaged stored mapping is replaced by this one
+            previous = FieldMapping.default()
         before = previous.as_dict()
         with self.transaction() as cur:
             self._set_setting(cur, "mapping", mapping.as_dict())
@@ -401,7 +493,16 @@ class Workspace:
     def relation(self) -> Relation:
         """The stored relation (which collaborators are synced), or the default (active employees)."""
         stored = self._get_setting("relation")
-        return Relation(**stored) if stored else Relation()
+        if not stored:
+            return Relation()
+        fields = {f.name: f.type for f in dataclass_fields(Relation)}
+        if (
+            not isinstance(stored, dict)
+            or not set(stored) <= set(fields)
+            or not all(isinstance(v, str if k == "relation" else bool) for k, v in stored.items())
+        ):
+            raise self._bad_setting("relation", stored, f"not a relation ({', '.join(fields)})")
+        return Relation(**stored)
 
     def set_relation(self, relation: Relation) -> None:
         """Store ``relation``."""
@@ -652,9 +753,19 @@ class Workspace:
     def ledger_values(self) -> dict[str, dict[str, str | None]]:
         """What each sync sent: ``{payfit_id: {field: value}}`` (empty dict when unknown)."""
         frame = self.query("SELECT source_id, source_values FROM ledger")
-        return {
-            sid: json.loads(v) if v else {} for sid, v in zip(frame["source_id"], frame["source_values"], strict=True)
-        }
+        out: dict[str, dict[str, str | None]] = {}
+        for sid, text in zip(frame["source_id"], frame["source_values"], strict=True):
+            try:
+                values = json.loads(text) if text else {}
+            except (ValueError, RecursionError):
+                values = None
+            if not isinstance(values, dict):
+                raise WorkspaceError(
+                    f"the workspace {self.path}: the ledger's source_values of {sid} are not a JSON object "
+                    "(the file is damaged)"
+                )
+            out[sid] = values
+        return out
 
     def push_runs(self) -> pd.DataFrame:
         """Push runs, newest first: ``run_id``, ``started_at``, ``finished_at``, ``status``, ``target``, ``totals`` (JSON)."""
@@ -700,6 +811,22 @@ def _equify_frame(accounts: pd.DataFrame) -> pd.DataFrame:
     frame["origin"] = "import"
     frame["created_at"] = frame["updated_at"] = _now()
     return frame
+
+
+def _table_names() -> list[str]:
+    """The tables :data:`_SCHEMA` makes, in order."""
+    return [stmt.split()[5] for stmt in _SCHEMA if stmt.startswith("CREATE TABLE")]
+
+
+def _meta_int(path: str, key: str, value: Any) -> int:
+    """``meta``'s ``value`` of ``key`` as a whole number ≥ 0; :class:`WorkspaceError` naming it otherwise."""
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise WorkspaceError(
+            f"the workspace {path}: meta {key} is {value!r}, not a whole number (the file is damaged); "
+            "restore it from a backup, or give a new workspace file"
+        )
+    return int(text)
 
 
 def _cols(names: Iterable[str]) -> str:
