@@ -205,10 +205,12 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     try:
         with Workspace.open(path, create=args.command in _CREATING) as ws:
             code = _COMMANDS[args.command](ws, args, stdin)
-    except (ReconcileError, OSError) as exc:
-        if new_file:  # a command that failed leaves no empty workspace behind
+    except BaseException as exc:
+        if new_file:  # a command that failed in any way (even a bug, ^C) leaves no empty workspace behind
             for leftover in (path, path.with_name(path.name + ".wal")):
                 leftover.unlink(missing_ok=True)
+        if not isinstance(exc, ReconcileError | OSError):
+            raise
         if isinstance(exc, OSError):  # a file the command reads or writes
             where = exc.filename or "a file"
             return _fail(args, f"input error: {where}: {exc.strerror or exc}", EXIT_INPUT)
