@@ -120,11 +120,20 @@ def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]]) -> Load
         raise InputError("choose at least one Payfit file: .json pages, or one .csv / .xlsx export")
     tables = [name for name, _ in documents if name.lower().endswith(_TABLE_SUFFIXES)]
     if not tables:
-        return LoadReport(ws.load_payfit(flatten_collaborators(parse_payfit_pages(documents))))
+        records = flatten_collaborators(parse_payfit_pages(documents))
+        return _load_side(ws, "payfit", records, ", ".join(name for name, _ in documents))
     if len(documents) > 1:
         raise InputError(f"give one export file at a time (got {len(documents)} files, {', '.join(tables)} among them)")
     read = read_payfit_file(documents[0][1], name=documents[0][0])
-    return LoadReport(ws.load_payfit(read.frame), read.warnings)
+    return _load_side(ws, "payfit", read.frame, read.name, read.warnings)
+
+
+def _load_side(ws: Workspace, side: str, frame: pd.DataFrame, name: str, warnings: tuple[str, ...] = ()) -> LoadReport:
+    """Write a side that was read whole; a file with no row is an :class:`InputError` naming it."""
+    if frame.empty:
+        what = "Payfit collaborator" if side == "payfit" else "Equify account"
+        raise InputError(f"{name}: holds no {what} (no data row): nothing was loaded, the workspace is unchanged")
+    return LoadReport(ws.load_payfit(frame) if side == "payfit" else ws.load_equify(frame), warnings)
 
 
 def load_equify_file(ws: Workspace, data: bytes, name: str) -> LoadReport:
@@ -133,7 +142,7 @@ def load_equify_file(ws: Workspace, data: bytes, name: str) -> LoadReport:
     A file without an id column gets ids ``row-<line>`` and says so in the warnings.
     """
     read = read_equify_file(data, name=name)
-    return LoadReport(ws.load_equify(read.frame), read.warnings)
+    return _load_side(ws, "equify", read.frame, read.name, read.warnings)
 
 
 def load_path(ws: Workspace, side: str, path: Path) -> LoadReport:
@@ -141,12 +150,12 @@ def load_path(ws: Workspace, side: str, path: Path) -> LoadReport:
     pages, or a CSV/XLSX export) or ``equify`` (a CSV/XLSX). Raises :class:`InputError`."""
     if side == "payfit":
         if path.is_dir() or path.suffix.lower() == ".json":
-            return LoadReport(ws.load_payfit(read_payfit_dump(path)))
+            return _load_side(ws, "payfit", read_payfit_dump(path), str(path))
         read = read_payfit_file(path)
-        return LoadReport(ws.load_payfit(read.frame), read.warnings)
+        return _load_side(ws, "payfit", read.frame, read.name, read.warnings)
     if side == "equify":
         read = read_equify_file(path)
-        return LoadReport(ws.load_equify(read.frame), read.warnings)
+        return _load_side(ws, "equify", read.frame, read.name, read.warnings)
     raise InputError(f"unknown side {side!r}: use payfit or equify")
 
 

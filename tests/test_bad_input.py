@@ -57,7 +57,7 @@ def test_a_complete_dump_in_any_order_loads(demo_workspace: Workspace):
     ("content", "message"),
     [
         (b"", "accounts.csv: the file is empty"),
-        (b"id,firstName,lastName\n", "no Equify account to load"),
+        (b"id,firstName,lastName\n", "accounts.csv: holds no Equify account"),
         (b'{"accounts": [1, 2, 3]}', "accounts.csv: required column"),
     ],
     ids=["empty", "header-only", "json-given-as-csv"],
