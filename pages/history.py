@@ -5,7 +5,9 @@ import json
 import streamlit as st
 
 from reconcile import workflow
+from reconcile.export import table_bytes
 from ui import state
+from ui.text import md
 
 st.title("History")
 state.show_flash()
@@ -23,8 +25,8 @@ with state.reported():
     run_id = st.selectbox("Run", table["run_id"].tolist(), key="history.run")
     progress = workflow.run_progress(ws, run_id)
     st.write(
-        f"**{progress.status}** · {progress.done} done · {progress.failed} failed · {progress.pending} pending "
-        f"of {progress.total} operations"
+        f"**{md(progress.status)}** · {progress.done:d} done · {progress.failed:d} failed · {progress.pending:d} pending "
+        f"of {progress.total:d} operations"
     )
     journal = workflow.run_journal(ws, run_id)
     failed = journal[journal["status"] == "failed"]
@@ -33,7 +35,7 @@ with state.reported():
     st.dataframe(journal, hide_index=True)
     st.download_button(
         "Download the run log (CSV)",
-        journal.to_csv(index=False).encode("utf-8"),
+        table_bytes(journal, "csv"),  # formula-safe, like every export
         file_name=f"{run_id}.csv",
         mime="text/csv",
         key="history.download",

@@ -4,12 +4,13 @@ import streamlit as st
 
 from reconcile import workflow
 from ui import connect, state
+from ui.text import md
 
 st.title("Connect / Load")
 state.show_flash()
 ws = state.workspace()
 counts = ws.counts()
-st.caption(f"Workspace `{ws.path}` · schema v{ws.schema_version}")
+st.caption(f"Workspace {md(ws.path)} · schema v{ws.schema_version:d}")
 c1, c2, c3 = st.columns(3)
 c1.metric("Payfit records", counts["payfit_records"])
 c2.metric("Equify accounts", counts["equify_accounts"])

@@ -5,6 +5,7 @@ import streamlit as st
 from reconcile import Relation, workflow
 from ui import mapping as mapping_ui
 from ui import state
+from ui.text import md
 
 st.title("Mapping")
 state.show_flash()
@@ -27,8 +28,8 @@ no_contract = st.checkbox(
 relation = Relation(include_leavers=leavers, include_without_contract=no_contract)
 scope = workflow.scope_counts(ws, relation)
 st.caption(
-    f"**{scope['in_scope']}** collaborators in scope: {scope['active']} active, "
-    f"{scope['leaver']} leavers, {scope['no_contract']} without a contract in the workspace."
+    f"**{scope['in_scope']:d}** collaborators in scope: {scope['active']:d} active, "
+    f"{scope['leaver']:d} leavers, {scope['no_contract']:d} without a contract in the workspace."
 )
 
 st.subheader("Fields")
@@ -41,7 +42,7 @@ mapping_ui.suggest_button(mapping, relation)
 
 issues = workflow.mapping_issues(ws, mapping)
 for issue in issues:
-    (st.error if issue.level == "error" else st.warning)(issue.message)
+    (st.error if issue.level == "error" else st.warning)(md(issue.message))
 errors = [i for i in issues if i.level == "error"]
 
 st.subheader("Preview")

@@ -25,7 +25,7 @@ with state.reported():
     view = review.filters(rows)
     subset = workflow.filter_review(rows[rows["category"] == category], result, view).reset_index(drop=True)
     if len(subset) < counts[category]:
-        st.caption(f"{len(subset)} of {counts[category]} records match the search and filters.")
+        st.caption(f"{len(subset)} of {counts[category]:d} records match the search and filters.")
     shown = review.paged(subset, category)
     review.set_table(shown, category, counts[category])
     if category == "conflict":

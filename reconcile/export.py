@@ -1,42 +1,109 @@
-"""Writing tables people open in spreadsheets: CSV and XLSX with formula injection neutralised.
+"""Writing tables people open in spreadsheets: the one export path of the workbench.
 
-A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read
-as a formula by spreadsheet programs (OWASP "CSV injection"). :func:`safe_cell` prefixes such
-text with an apostrophe, which spreadsheets show as text: ``'=HYPERLINK(...)`` stays inert, and
-a phone in E.164 reads ``'+33612345678``, still readable. XLSX cells are also written as text,
-never as formulas (openpyxl would otherwise store ``=...`` as a formula).
+Every download of the app, every file of ``export`` and of the file target, and the CSV the
+CLI prints goes through :func:`safe_frame` (via :func:`csv_text`, :func:`table_bytes`,
+:func:`write_table` or :func:`write_tables`):
+
+* Formula injection (OWASP "CSV injection"): a cell whose text starts with ``=``, ``+``,
+  ``-``, ``@``, a tab or a carriage return is read as a formula by spreadsheet programs.
+  :func:`safe_cell` prefixes such text with an apostrophe, which spreadsheets show as text:
+  ``'=HYPERLINK(...)`` stays inert, and a phone in E.164 reads ``'+33612345678``, still
+  readable. XLSX cells are also written as text, never as formulas (openpyxl would otherwise
+  store ``=...`` as a formula).
+* Control characters: XLSX cannot hold C0 control characters (openpyxl raises
+  ``IllegalCharacterError``), and a CSV cell holding one (an escape sequence) changes a
+  terminal that prints it. Each one except tab, line feed and carriage return becomes U+FFFD,
+  and so do the bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), which
+  would show a cell's text in another order than it is.
+* Values a spreadsheet cannot take as they are (a list, a dict, a time with a time zone)
+  are written as their text, or as UTC.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from .exceptions import InputError
 
-__all__ = ["FORMULA_STARTS", "html_report", "safe_cell", "safe_frame", "write_table", "write_tables"]
+__all__ = [
+    "FORMULA_STARTS",
+    "csv_text",
+    "html_report",
+    "safe_cell",
+    "safe_frame",
+    "table_bytes",
+    "write_table",
+    "write_tables",
+]
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Characters no cell keeps: C0 controls but tab, line feed and carriage return; DEL and
+#: C1 controls; bidirectional embeddings, overrides and isolates.
+UNSAFE_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` with each :data:`UNSAFE_CHARACTERS` as U+FFFD, then an apostrophe in front
+    when it starts like a formula (:data:`FORMULA_STARTS`)."""
+    text = UNSAFE_CHARACTERS.sub("\ufffd", text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def safe_cell(value: Any) -> Any:
-    """``value`` with an apostrophe in front when it is text starting like a formula; other values as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """``value`` as a cell that is only ever data: text through :func:`safe_text`; a list,
+    dict, set, tuple or bytes as its text (through :func:`safe_text`); a time with a time
+    zone in UTC without it; other values (numbers, booleans, times, missing) as they are."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, (list, dict, set, tuple, bytes)):
+        return safe_text(str(value))
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell passed through :func:`safe_cell` (headers too)."""
+    """A copy of ``frame`` with every cell that can hold text passed through :func:`safe_cell`
+    (headers too); time columns with a time zone become UTC without it."""
     out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(safe_cell)
+    for i in range(out.shape[1]):
+        series = out.iloc[:, i]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out.isetitem(i, series.dt.tz_convert("UTC").dt.tz_localize(None))
+        elif not (
+            pd.api.types.is_numeric_dtype(series.dtype)
+            or pd.api.types.is_bool_dtype(series.dtype)
+            or pd.api.types.is_datetime64_any_dtype(series.dtype)
+            or pd.api.types.is_timedelta64_dtype(series.dtype)
+        ):
+            out.isetitem(i, series.astype(object).map(safe_cell))
     out.columns = [safe_cell(str(c)) for c in out.columns]
     return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (no index, LF line ends), neutralised (:func:`safe_frame`)."""
+    return safe_frame(frame).to_csv(index=False)
+
+
+def table_bytes(frame: pd.DataFrame, fmt: Literal["csv", "xlsx"] = "csv", *, sheet: str = "Sheet1") -> bytes:
+    """``frame`` as the bytes of a download, neutralised: CSV (UTF-8 with BOM and CRLF line
+    ends, as Excel reads and writes them) or an XLSX workbook with one sheet ``sheet``.
+    Raises :class:`InputError` for another format."""
+    if fmt == "csv":
+        return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        _workbook({sheet: frame}).save(buffer)
+        return buffer.getvalue()
+    raise InputError(f"a table downloads as csv or xlsx, not {fmt!r}")
 
 
 def write_table(frame: pd.DataFrame, path: Path, *, sheet: str = "Sheet1") -> Path:
@@ -60,26 +127,34 @@ def write_tables(tables: dict[str, pd.DataFrame], path: Path) -> list[Path]:
     needed), named ``<table>.csv``. Returns the files written."""
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        book.remove(book.active)
-        for name, frame in tables.items():
-            sheet = book.create_sheet(name[:31])
-            safe = safe_frame(frame)
-            sheet.append([str(c) for c in safe.columns])
-            for row in safe.itertuples(index=False):
-                sheet.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row])
-            for cells in sheet.iter_rows():
-                for cell in cells:
-                    if isinstance(cell.value, str):
-                        cell.data_type = "s"  # text, never a formula
-        book.save(path)
+        _workbook(tables).save(path)
         return [path]
     if path.suffix:
         raise InputError(f"{path.name}: give an .xlsx file, or a folder for CSV files")
     path.mkdir(parents=True, exist_ok=True)
     return [write_table(frame, path / f"{name}.csv") for name, frame in tables.items()]
+
+
+def _workbook(tables: dict[str, pd.DataFrame]) -> Any:
+    """An openpyxl workbook with a sheet per table (its name cut to 31 characters), every
+    cell neutralised (:func:`safe_frame`) and text cells typed as text."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in tables.items():
+        sheet = book.create_sheet(name[:31])
+        safe = safe_frame(frame)
+        sheet.append([str(c) for c in safe.columns])
+        for row in safe.itertuples(index=False):
+            sheet.append(
+                [None if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT else v for v in row]
+            )
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, never a formula
+    return book
 
 
 def html_report(sections: dict[str, pd.DataFrame], *, title: str, summary: dict[str, object]) -> str:

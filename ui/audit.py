@@ -9,6 +9,8 @@ import streamlit as st
 from reconcile import MatchResult, ReconcileError, Workspace, audit
 from reconcile.audit import Metrics
 
+from .text import md
+
 TRUTH_KEY = "audit.truth"
 
 
@@ -84,13 +86,13 @@ def truth_picker(ws: Workspace) -> pd.DataFrame | None:
         try:
             return audit.read_truth(upload.getvalue(), name=upload.name)
         except ReconcileError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return None
     return None
 
 
 def _metrics(label: str, m: Metrics) -> None:
-    st.markdown(f"**{label}**")
+    st.markdown(f"**{md(label)}**")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Precision", f"{m.precision:.3f}")
     c2.metric("Recall", f"{m.recall:.3f}")

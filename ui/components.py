@@ -7,6 +7,7 @@ import streamlit as st
 from reconcile import ReconcileError
 
 from . import state
+from .text import md
 
 
 def sidebar_status() -> None:
@@ -16,17 +17,17 @@ def sidebar_status() -> None:
             ws = state.workspace()
             result = state.match_result(ws)
         except ReconcileError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
         counts = result.counts()
-        st.caption(f"Workspace: `{ws.path}`")
+        st.caption(f"Workspace: {md(ws.path)}")
         if counts["conflict"]:
-            st.warning(f"{counts['conflict']} unresolved conflict(s)")
+            st.warning(f"{counts['conflict']:d} unresolved conflict(s)")
         else:
             st.success("No unresolved conflicts")
         phones = state.phone_summary(ws)
         if phones and (phones["unreadable"] or phones["ambiguous"]):
             st.warning(
-                f"Phones: {len(phones['unreadable'])} unreadable, {phones['ambiguous']} maybe from another country "
+                f"Phones: {len(phones['unreadable'])} unreadable, {phones['ambiguous']:d} maybe from another country "
                 "(see Mapping)"
             )

@@ -16,6 +16,8 @@ from reconcile.mapping import profile_json, read_profile, suggest_mapping
 from reconcile.models import TRANSFORMS
 from reconcile.payfit import MAPPABLE_COLUMNS
 
+from .text import md
+
 NOT_SYNCED = "— not synced —"
 PENDING = "mapping.pending"
 TRANSFORM_WORDS = {
@@ -56,18 +58,18 @@ def field_table(stored: FieldMapping) -> FieldMapping:
     transforms: dict[str, str] = {}
     for field, column in stored.pairs:
         row = st.columns([2, 3, 2])
-        row[0].markdown(f"`{field}`")
+        row[0].markdown(md(field))
         current = column if column in MAPPABLE_COLUMNS else NOT_SYNCED
         field_key, transform_key = f"mapping.field.{field}", f"mapping.transform.{field}"
         pick = row[1].selectbox(
-            f"Payfit field for {field}",
+            f"Payfit field for {md(field)}",
             options,
             key=field_key,
             label_visibility="collapsed",
             **_default(field_key, index=options.index(current)),
         )
         transform = row[2].selectbox(
-            f"Transform of {field}",
+            f"Transform of {md(field)}",
             TRANSFORMS,
             format_func=TRANSFORM_WORDS.get,
             key=transform_key,
@@ -109,7 +111,7 @@ def profile_panel(mapping: FieldMapping, relation: Relation) -> None:
     try:
         loaded = load_profile(upload.getvalue(), upload.name)
     except InputError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     st.session_state["mapping.profile_applied"] = upload.file_id
     st.session_state[PENDING] = loaded

@@ -11,6 +11,7 @@ from reconcile import Decision, MatchResult, ReconcileError, Workspace, workflow
 from reconcile.models import Move
 
 from . import state
+from .text import md
 
 # The review table's columns shown (ids, the set and the search text stay hidden).
 TABLE_COLUMNS = [
@@ -67,11 +68,11 @@ def paged(rows: pd.DataFrame, category: str) -> pd.DataFrame:
     if pages == 1:
         return rows
     page = st.number_input(
-        f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key=f"review.page.{category}"
+        f"Page (of {pages:d})", min_value=1, max_value=pages, value=1, step=1, key=f"review.page.{category}"
     )
     shown, _ = workflow.page_of(rows, int(page), PAGE_SIZE)
     first = (int(page) - 1) * PAGE_SIZE + 1
-    st.caption(f"Rows {first}–{first + len(shown) - 1} of {len(rows)}")
+    st.caption(f"Rows {first:d}–{first + len(shown) - 1:d} of {len(rows)}")
     return shown
 
 
@@ -85,9 +86,9 @@ def set_table(rows: pd.DataFrame, category: str, total: int | None = None) -> No
     name), and the set's bulk action; ``total`` is the set's size before the search and filters."""
     if rows.empty:
         if total:
-            st.info(f"None of the {total} records of the {category} set matches the search and filters.")
+            st.info(f"None of the {total:d} records of the {md(category)} set matches the search and filters.")
         else:
-            st.info(f"No record in the {category} set.")
+            st.info(f"No record in the {md(category)} set.")
         return
     key = tick_key(category)
     labels = {_label(r): r["source_id"] for _, r in rows.iterrows()}
@@ -150,11 +151,11 @@ def _apply_edits(shown: pd.DataFrame, key: str, category: str, by_id: dict[str, 
         moves = workflow.edit_table_and_rematch(state.workspace(), shown, edited)
     except ReconcileError as exc:
         state.flash("error", f"Not saved: {exc}")
-        st.toast(f"Not saved: {exc}")
+        st.toast(md(f"Not saved: {exc}"))
         return
     message = state.moves_message(moves) if moves else "Saved."
     state.flash("success", message)
-    st.toast(message)  # the editor's new key can rerun the page once more: a toast stays on screen
+    st.toast(md(message))  # the editor's new key can rerun the page once more: a toast stays on screen
 
 
 CONFLICT_KEY = "review.conflict"
@@ -169,7 +170,7 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
     picked = st.selectbox("Conflict", list(labels), key=CONFLICT_KEY)
     sid = labels[picked]
     row = rows.set_index("source_id").loc[sid]
-    st.warning(row["reason"])
+    st.warning(md(row["reason"]))
     cands = workflow.candidates_for(ws, result, sid)
     left, right = st.columns(2)
     with left:
@@ -183,11 +184,14 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
             st.dataframe(cands, hide_index=True)
     tid = None
     if not cands.empty:
+        # Radio options are Markdown: the options are the accounts' ids, shown as text (md).
         options = {
-            f"{c.firstName or ''} {c.lastName or ''} · {c.email or 'no email'} · {c.target_id}": c.target_id
+            c.target_id: f"{c.firstName or ''} {c.lastName or ''} · {c.email or 'no email'} · {c.target_id}"
             for c in cands.itertuples()
         }
-        tid = options[st.radio("Candidate", list(options), key=f"{CONFLICT_KEY}.candidate.{sid}")]
+        tid = st.radio(
+            "Candidate", list(options), format_func=lambda t: md(options[t]), key=f"{CONFLICT_KEY}.candidate.{sid}"
+        )
     if tid:
         st.markdown("**Side by side** (the chosen candidate; `points` is what each field added to the score)")
         st.dataframe(workflow.side_by_side(ws, result, sid, tid), hide_index=True)
@@ -231,6 +235,17 @@ def _act(step: Callable[[], list[Move]], *, clear: str | None = None) -> None:
         state.flash("success", state.moves_message(moves))
         if clear:
             st.session_state.pop(clear, None)
+        st.rerun()
+
+
+def _undo(ws: Workspace, seq: int) -> None:
+    """Undo one activity entry; say what is back in the workspace, who moved, and what a push
+    already sent that the undo does not take back in Equify."""
+    with state.reported():
+        undone = workflow.undo_and_rematch(ws, seq)
+        state.flash("success", f"Undone in the workspace: {undone.said}. {state.moves_message(undone.moves)}")
+        for sentence in undone.kept:
+            state.flash("warning", f"Not undone in Equify: {sentence}.")
         st.rerun()
 
 
@@ -283,4 +298,4 @@ def activity_panel(ws: Workspace) -> None:
         }
         picked = st.selectbox("Undo", list(options), key=f"{ACTIVITY_KEY}.pick")
         if st.button("Undo this", key=f"{ACTIVITY_KEY}.undo"):
-            _act(lambda: workflow.undo_and_rematch(ws, options[picked]))
+            _undo(ws, options[picked])

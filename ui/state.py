@@ -7,12 +7,17 @@
   with ``st.cache_resource`` (read-only, never copied) keyed by the workspace file's id
   and revision, so a rerun recomputes nothing unless the workspace changed.
 * :func:`flash` / :func:`show_flash` - messages that survive the rerun after an action.
-* :func:`reported` - shows library errors as ``st.error``.
+* :func:`reported` - shows library errors as ``st.error``, and any other error as a short
+  message (its traceback goes to the server's log, never to the browser).
+
+Every message shown here goes through :func:`ui.text.md`: names and file names in it are text.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +29,9 @@ from reconcile import MatchResult, ReconcileError, Workspace, workflow
 from reconcile.plan import Plan
 from reconcile.workspace import workspace_path
 
+from .text import md
+
+LOG = logging.getLogger(__name__)
 FLASH_KEY = "flash.messages"
 
 
@@ -51,7 +59,7 @@ def workspace() -> Workspace:
     try:
         opened = _open_seeded(str(workspace_path()))
     except ReconcileError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         st.stop()
     if opened["seeded"]:
         opened["seeded"] = False
@@ -132,18 +140,30 @@ def flash_report(what: str, report: workflow.LoadReport) -> None:
 
 
 def show_flash() -> None:
-    """Show and clear the queued messages."""
+    """Show and clear the queued messages (as text: :func:`ui.text.md`)."""
     for kind, message in st.session_state.pop(FLASH_KEY, []):
-        getattr(st, kind)(message)
+        getattr(st, kind)(md(message))
+
+
+UNEXPECTED = (
+    "Something went wrong on the server ({reference}); nothing more was done. The details are in the server's log."
+)
 
 
 @contextmanager
 def reported() -> Iterator[None]:
-    """Show a :class:`ReconcileError` raised inside the block as ``st.error`` instead of a traceback."""
+    """Show a :class:`ReconcileError` raised inside the block as ``st.error`` (its text as
+    text, :func:`ui.text.md`) instead of a traceback. Any other exception is logged on the
+    server with its traceback and a reference, and the page shows only :data:`UNEXPECTED`
+    with that reference. Streamlit's rerun and stop pass through (they are not ``Exception``)."""
     try:
         yield
     except ReconcileError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
+    except Exception as exc:
+        reference = f"error {uuid.uuid4().hex[:8]}"
+        LOG.exception("unexpected %s (%s)", type(exc).__name__, reference)
+        st.error(md(UNEXPECTED.format(reference=reference)))
 
 
 def moves_message(moves: list) -> str:
