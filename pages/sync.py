@@ -12,18 +12,20 @@ ws = state.workspace()
 with state.reported():
     plan = state.plan(ws)
     t = plan.totals()
-    figures = [
-        ("Creates", t["create"]),
-        ("Links", t["link"]),
-        ("Updates", t["update"]),
-        ("Excluded", t["skip_excluded"]),
-        ("Unresolved conflicts", t["skip_conflict"]),
-        ("Waiting for approval", t["skip_held"] + sum(1 for op in plan.operations if op.op == "update" and op.held)),
-        ("Leavers (kept)", t["skip_leaver"]),
-        ("Unchanged", t["unchanged"]),
-    ]
-    for col, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
-        col.metric(label, value)
+    figures = plan.summary()  # each record in exactly one figure: they add up to plan.records
+    for col, figure in zip(st.columns(len(figures)), figures, strict=True):
+        col.metric(figure.label, figure.count, help=figure.help)
+    st.caption(f"{plan.records} record(s) in all, each counted once.")
+    unsendable = plan.unsendable()
+    if not unsendable.empty:
+        values = int((unsendable["field"] != "name").sum())
+        st.warning(
+            f"Not sent: {values} value(s) that cannot be written to Equify (placeholder or invalid emails, "
+            f"unreadable phones or dates). Not created: {t['skip_incomplete']} record(s) with no usable name "
+            "and no usable email. They are listed below; correct them in Payfit to send them."
+        )
+        with st.expander(f"Unsendable values and records ({len(unsendable)})"):
+            st.dataframe(unsendable, hide_index=True)
     sendable = len(plan.actionable())
     with st.expander(f"Dry run: {sendable} operation(s) to send, {t['skip']} skipped"):
         st.dataframe(plan.to_frame(), hide_index=True)

@@ -83,6 +83,7 @@ __all__ = [
     "table_edits",
     "table_ticks",
     "undo_and_rematch",
+    "Undone",
 ]
 
 
@@ -748,10 +749,55 @@ def edit_table_and_rematch(
     return _rematched(ws, lambda: ws.edit_accounts(edits), settings)
 
 
-def undo_and_rematch(ws: Workspace, seq: int, settings: MatchSettings | None = None) -> list[Move]:
+@dataclass(frozen=True)
+class Undone:
+    """What an undo did: ``said`` (what is back as it was in the workspace, words), ``moves``
+    (who changed set), ``kept`` (one sentence per operation a push already sent for the decision
+    undone: the target keeps it, nothing is deleted or reverted there)."""
+
+    said: str
+    moves: list[Move]
+    kept: tuple[str, ...] = ()
+
+
+_ALREADY = {
+    "create": "was already created in Equify by push run {run} ({target} target) and is not deleted",
+    "link": "was already linked by push run {run} ({target} target): the link and the fields it filled stay",
+    "update": "was already updated by push run {run} ({target} target): the values it sent stay",
+}
+
+
+def undo_and_rematch(ws: Workspace, seq: int, settings: MatchSettings | None = None) -> Undone:
     """Undo one decision or edit of the activity log (:meth:`Workspace.undo`), match again,
-    and return who moved. Raises :class:`InputError` when it cannot be undone."""
-    return _rematched(ws, lambda: ws.undo(seq), settings)
+    and say what was undone, who moved, and what a push already sent for that decision
+    (:attr:`Undone.kept`: an undo never reaches Equify). Raises :class:`InputError` when it
+    cannot be undone."""
+    kept = _sent_since(ws, seq)
+    said: list[str] = []
+    moves = _rematched(ws, lambda: said.append(ws.undo(seq)), settings)
+    return Undone(said[0], moves, kept)
+
+
+def _sent_since(ws: Workspace, seq: int) -> tuple[str, ...]:
+    """For a decision of the activity log: the operations pushed for its record since it was
+    made (journal rows done), as sentences; ``()`` for anything else."""
+    entry = ws.query('SELECT kind, subject, "at" FROM activity WHERE seq = ?', [int(seq)])
+    if entry.empty or entry["kind"].iloc[0] != "decision":
+        return ()
+    sid, at = str(entry["subject"].iloc[0]), entry["at"].iloc[0]
+    sent = ws.query(
+        "SELECT j.run_id, j.op, j.account_id, r.target FROM push_journal j JOIN push_runs r USING (run_id)"
+        " WHERE j.source_id = ? AND j.status = 'done' AND j.updated_at >= ? ORDER BY j.updated_at, j.seq",
+        [sid, at],
+    )
+    record = ws.payfit_records([sid])
+    name = _name(record["firstName"].iloc[0], record["lastName"].iloc[0]) if not record.empty else ""
+    who = f"{name} ({sid})" if name else sid
+    return tuple(
+        f"{who}: account {r.account_id or '(not known)'} " + _ALREADY[r.op].format(run=r.run_id, target=r.target)
+        for r in sent.itertuples(index=False)
+        if r.op in _ALREADY
+    )
 
 
 def likely_matches(ws: Workspace, result: MatchResult, threshold: float) -> pd.DataFrame:

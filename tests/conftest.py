@@ -87,6 +87,23 @@ def demo_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
 
 
 @pytest.fixture
+def app_at(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The app (``streamlit.testing.v1.AppTest`` of ``app.py``, run once: the demo is seeded) on a
+    fresh workspace file under ``tmp_path``, Streamlit's caches cleared around the test."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RECONCILE_WORKSPACE", str(tmp_path / "app.duckdb"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at.run()
+    yield at
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
 def failing_target() -> type:
     """``failing_target(fail_at, error)``: the embedded target whose create calls numbered in
     ``fail_at`` (1-based) raise ``error`` (a row failure, or a crash: ``KeyboardInterrupt``)."""

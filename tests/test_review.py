@@ -80,8 +80,9 @@ def test_activity_table_marks_what_can_be_undone(demo_workspace: Workspace):
     decisions = table[table["what"] == "decision"]
     assert decisions["undoable"].tolist() == [True, False]  # only the latest change of a record
     assert decisions["subject"].iloc[0].endswith(f"({sid})")
-    moves = workflow.undo_and_rematch(demo_workspace, int(decisions["seq"].iloc[0]))
-    assert [(m.source_id, m.after) for m in moves] == [(sid, "excluded")]
+    undone = workflow.undo_and_rematch(demo_workspace, int(decisions["seq"].iloc[0]))
+    assert [(m.source_id, m.after) for m in undone.moves] == [(sid, "excluded")]
+    assert "back to exclude" in undone.said and undone.kept == ()  # nothing was pushed
 
 
 def test_accept_likely_matches_above_a_score(demo_workspace: Workspace):

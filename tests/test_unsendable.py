@@ -229,3 +229,25 @@ def test_the_cli_names_what_is_not_sent(demo_cli, scenarios):
         said = out + err
         assert "not sent" in said and "n/a" in said and a in said
         assert "not created" in said and b in said
+
+
+# ---------------------------------------------------------------------------- the Sync page names them
+def test_the_sync_page_adds_up_and_names_what_is_not_sent(app_at, scenarios):
+    from ui import state
+
+    at = app_at
+    ws = state.workspace()
+    a, b = scenarios["payfit_only"]["payfit_ids"][:2]
+    _set(ws, a, email="![x](http://127.0.0.2/beacon.png)")
+    _set(ws, b, firstName=" ", lastName="", email="n/a")
+    at.switch_page("pages/sync.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    plan = workflow.plan_workspace(ws)
+    shown = {m.label: int(m.value) for m in at.metric}
+    assert shown == {f.label: f.count for f in plan.summary()}
+    assert sum(shown.values()) == plan.records == len(workflow.run_match(ws).records)
+    assert shown["Incomplete"] == 1 and shown["Creates"] == plan.totals()["create"]
+    assert any("Not created: 1 record(s)" in w.value for w in at.warning)
+    table = next(d.value for d in at.dataframe if "why" in d.value.columns)
+    assert set(table["source_id"]) == {a, b}
+    assert "![x](http://127.0.0.2/beacon.png)" in set(table["value"])  # shown as text in a table
