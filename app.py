@@ -4,7 +4,9 @@ import streamlit as st
 
 from ui import components
 
-st.set_page_config(page_title="Payfit → Equify reconciliation", page_icon=":material/link:", layout="wide")
+# The page icon is an emoji, which Streamlit draws in the page itself: a ":material/...:" icon
+# would be fetched from fonts.gstatic.com, and the app makes no request outside 127.0.0.1.
+st.set_page_config(page_title="Payfit → Equify reconciliation", page_icon="🔗", layout="wide")
 navigation = st.navigation(
     [
         st.Page("pages/load.py", title="Connect / Load", icon=":material/upload_file:", default=True),

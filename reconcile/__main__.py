@@ -1,9 +1,8 @@
 """``python -m reconcile``: see :mod:`reconcile.cli`."""
 
-import logging
 import sys
 
-from .cli import main
+from .cli import configure_logging, main
 
-logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+configure_logging()
 sys.exit(main())

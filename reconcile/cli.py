@@ -9,6 +9,13 @@ progress go to stderr.
 Exit codes: 0 ok; 1 workspace or other error; 2 usage error (including a push
 without ``--yes`` and no terminal to confirm on); 3 push blocked by unresolved
 conflicts; 4 push finished with failed rows; 5 input error.
+
+Everything printed goes through one writer (:func:`_out`) and its filter (:func:`printable`):
+a name holding a terminal escape sequence, a carriage return or a right-to-left override shows
+as ``?`` and never acts on the terminal. JSON is written by :func:`_json`, where those
+characters are ``\\u`` escapes (the same values once parsed). An unexpected error is one line
+(``error: unexpected ...``), never a traceback; ``RECONCILE_DEBUG=1`` logs its traceback
+(through the same filter).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import os
 import re
 import sys
@@ -29,6 +37,7 @@ from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, R
 from .payfit_api import API_URL, OAUTH_URL, PayfitClient
 from .workspace import Workspace, workspace_path
 
+LOG = logging.getLogger(__name__)
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BLOCKED, EXIT_FAILED_ROWS, EXIT_INPUT = 0, 1, 2, 3, 4, 5
 
 EPILOG = """exit codes:
@@ -56,7 +65,7 @@ class _Parser(argparse.ArgumentParser):
         text = f"{self.prog}: error: {message}"
         _err(text)
         if _Parser.json_errors:
-            _out(json.dumps({"error": text, "exit_code": EXIT_USAGE}))
+            _out(_json({"error": text, "exit_code": EXIT_USAGE}))
         raise SystemExit(EXIT_USAGE)
 
 
@@ -209,8 +218,15 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         if new_file:  # a command that failed in any way (even a bug, ^C) leaves no empty workspace behind
             for leftover in (path, path.with_name(path.name + ".wal")):
                 leftover.unlink(missing_ok=True)
-        if not isinstance(exc, ReconcileError | OSError):
+        if not isinstance(exc, Exception):  # ^C, exit: as they are
             raise
+        if not isinstance(exc, ReconcileError | OSError):  # a bug: one line, never a traceback
+            LOG.debug("unexpected error", exc_info=True)
+            return _fail(
+                args,
+                f"error: unexpected {type(exc).__name__}: {exc} (RECONCILE_DEBUG=1 logs the traceback)",
+                EXIT_ERROR,
+            )
         if isinstance(exc, OSError):  # a file the command reads or writes
             where = exc.filename or "a file"
             return _fail(args, f"input error: {where}: {exc.strerror or exc}", EXIT_INPUT)
@@ -284,15 +300,55 @@ def _failed(args: argparse.Namespace, exc: ReconcileError) -> int:
 def _fail(args: argparse.Namespace, message: str, code: int) -> int:
     _err(message)
     if getattr(args, "json", False):
-        _out(json.dumps({"error": message, "exit_code": code}))
+        _out(_json({"error": message, "exit_code": code}))
     return code
 
 
-def _out(text: str, *, stream: TextIO | None = None, end: str = "\n") -> None:
-    """The CLI's only writer: reports to stdout, messages to stderr."""
+def _out(text: str, *, stream: TextIO | None = None, end: str = "\n", carriage: bool = False) -> None:
+    """The CLI's only writer: reports to stdout, messages to stderr; ``text`` goes through
+    :func:`printable`, and ``carriage`` puts a carriage return first (a progress line)."""
     target = stream or sys.stdout
-    target.write(text + end)
+    target.write(("\r" if carriage else "") + printable(text) + end)
     target.flush()
+
+
+#: What a terminal would act on rather than show: C0 controls but tab and line feed (so ESC
+#: and CR too), DEL, C1 controls, bidirectional embeddings, overrides and isolates.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each character a terminal would act on (:data:`_UNPRINTABLE`) as ``?``;
+    line feeds and tabs stay. Applied by :func:`_out` to everything the CLI prints."""
+    return _UNPRINTABLE.sub("?", text)
+
+
+def _json(data: Any, *, ensure_ascii: bool = True) -> str:
+    """``data`` as one line of JSON in which every character a terminal would act on is a
+    ``\\uXXXX`` escape (:func:`json.dumps` leaves DEL, C1 controls and bidi overrides as
+    they are when ``ensure_ascii`` is false), so :func:`printable` leaves it unchanged."""
+    return _json_safe(json.dumps(data, ensure_ascii=ensure_ascii))
+
+
+def _json_safe(text: str) -> str:
+    """JSON text with each :data:`_UNPRINTABLE` character as a ``\\uXXXX`` escape (they can
+    only stand inside its strings, so it parses to the same values)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class _PrintableFormatter(logging.Formatter):
+    """Log lines through :func:`printable`, as everything else the CLI prints."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
+def configure_logging() -> None:
+    """Log warnings (everything with ``RECONCILE_DEBUG=1``) to stderr, through :func:`printable`."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    level = logging.DEBUG if os.environ.get("RECONCILE_DEBUG") == "1" else logging.WARNING
+    logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
 def _err(message: str) -> None:
@@ -301,7 +357,7 @@ def _err(message: str) -> None:
 
 def _report(data: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        _out(json.dumps(data))
+        _out(_json(data))
     else:
         width = max(len(k) for k in data)
         for key, value in data.items():
@@ -330,7 +386,7 @@ def _cmd_fetch(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
     def progress(done: int, total: int | None) -> None:
         if show:
-            _out(f"\rfetched {done} collaborators", stream=sys.stderr, end="\n" if total == done else "")
+            _out(f"fetched {done} collaborators", stream=sys.stderr, end="\n" if total == done else "", carriage=True)
 
     started = time.monotonic()
     with PayfitClient(key, api_url=args.api_url, oauth_url=args.oauth_url, max_rps=args.max_rps) as client:
@@ -342,7 +398,7 @@ def _cmd_fetch(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     seconds = round(time.monotonic() - started, 2)
     _err(f"loaded {n} Payfit collaborators into {ws.path} ({requests} requests, {seconds} s)")
     if args.json:
-        _out(json.dumps({"collaborators": n, "requests": requests, "seconds": seconds}))
+        _out(_json({"collaborators": n, "requests": requests, "seconds": seconds}))
     return EXIT_OK
 
 
@@ -373,7 +429,7 @@ def _cmd_mapping(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
             for f, col in mapping.pairs
         }
         if args.json:
-            _out(json.dumps({f: {"source": c, "transform": mapping.transform(f)} for f, c in mapping.pairs}))
+            _out(_json({f: {"source": c, "transform": mapping.transform(f)} for f, c in mapping.pairs}))
         else:
             _report(rows or {"(nothing mapped)": ""}, False)
         return EXIT_OK
@@ -388,7 +444,7 @@ def _cmd_mapping(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         ws.set_relation(relation)
         _err(f"loaded the mapping and relation from {args.file}")
     if args.json:
-        _out(json.dumps({"saved" if args.action == "save" else "loaded": str(args.file)}))
+        _out(_json({"saved" if args.action == "save" else "loaded": str(args.file)}))
     return EXIT_OK
 
 
@@ -403,33 +459,24 @@ def _cmd_review(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         rows = workflow.filter_review(rows, result, workflow.ReviewFilter(search=args.search))
     rows = rows.drop(columns=["category", "search"]).reset_index(drop=True)
     if args.json:
-        _out(json.dumps({"set": args.set, "rows": json.loads(rows.to_json(orient="records"))}, ensure_ascii=False))
+        _out(_json({"set": args.set, "rows": json.loads(rows.to_json(orient="records"))}, ensure_ascii=False))
     elif args.csv:
-        from .export import safe_frame
+        from .export import csv_text
 
-        sys.stdout.write(_printable(safe_frame(rows).to_csv(index=False)))
+        _out(csv_text(rows), end="")
     elif rows.empty:
         _err(f"no record in the {args.set} set")
     else:
-        _out(_printable(rows[_REVIEW_SHOWN].to_string(index=False, max_colwidth=60)))
+        _out(rows[_REVIEW_SHOWN].to_string(index=False, max_colwidth=60))
     return EXIT_OK
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _printable(text: str) -> str:
-    """``text`` without control characters (a terminal escape sequence in a name would change
-    the terminal, not show): each becomes ``?``; line feeds stay."""
-    return _CONTROL.sub("?", text)
 
 
 def _moved(moves: list[Any], as_json: bool, **extra: Any) -> None:
     if as_json:
         moved = [{"source_id": m.source_id, "name": m.name, "before": m.before, "after": m.after} for m in moves]
-        _out(json.dumps({**extra, "moved": moved}, ensure_ascii=False))
+        _out(_json({**extra, "moved": moved}, ensure_ascii=False))
     for m in moves:
-        _err(_printable(f"{m.name} ({m.source_id}): {m.before} → {m.after}"))
+        _err(f"{m.name} ({m.source_id}): {m.before} → {m.after}")
     if not moves:
         _err("no one changed set")
 
@@ -461,7 +508,7 @@ def _cmd_edit(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     after = ws.equify_accounts([args.target_id])
     saved = None if after.empty or args.field not in after.columns else after[args.field].iloc[0]
     was = None if before.empty or args.field not in before.columns else before[args.field].iloc[0]
-    _err(_printable(f"{args.target_id} {args.field}: {was or '∅'} → {saved or '∅'}"))
+    _err(f"{args.target_id} {args.field}: {was or '∅'} → {saved or '∅'}")
     _moved(moves, args.json, saved={"account": args.target_id, "field": args.field, "before": was, "after": saved})
     return EXIT_OK
 
@@ -475,7 +522,7 @@ def _unsendable(plan: Any, shown: int = 50) -> None:
     records = int((frame["field"] == "name").sum())
     _err(f"not sent: {values} value(s) that cannot be written to Equify; not created: {records} record(s)")
     for r in frame.head(shown).itertuples(index=False):
-        _err(_printable(f"  {r.name or '(no name)'} ({r.source_id}): {r.field} {r.value!r}: {r.why}"))
+        _err(f"  {r.name or '(no name)'} ({r.source_id}): {r.field} {r.value!r}: {r.why}")
     if len(frame) > shown:
         _err(f"  (and {len(frame) - shown} more: `plan --csv` lists every operation)")
 
@@ -484,9 +531,9 @@ def _cmd_plan(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     plan = workflow.plan_workspace(ws, workflow.run_match(ws, args.settings))
     _unsendable(plan)
     if args.csv:
-        from .export import safe_frame
+        from .export import csv_text
 
-        sys.stdout.write(safe_frame(plan.to_frame()).to_csv(index=False))
+        _out(csv_text(plan.to_frame()), end="")
     else:
         _report(plan.totals(), args.json)
     return EXIT_OK
@@ -510,7 +557,7 @@ def _cmd_export(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         )
     _err(f"wrote {len(files)} file(s): {', '.join(str(f) for f in files)}")
     if args.json:
-        _out(json.dumps({"files": [str(f) for f in files]}))
+        _out(_json({"files": [str(f) for f in files]}))
     return EXIT_OK
 
 
@@ -587,7 +634,7 @@ def _push(ws: Workspace, args: argparse.Namespace, plan: Any) -> int:
 
     def progress(done: int, total: int) -> None:
         if show_progress:
-            _out(f"\rpushing {done}/{total}", stream=sys.stderr, end="" if done < total else "\n")
+            _out(f"pushing {done}/{total}", stream=sys.stderr, end="" if done < total else "\n", carriage=True)
 
     target = _target(args)
     try:
@@ -640,7 +687,7 @@ def _cmd_history(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         table["done"] = [j.done for j in journal]
         table["pending"] = [j.pending for j in journal]
     if args.json:
-        _out(table.to_json(orient="records", date_format="iso"))
+        _out(_json_safe(table.to_json(orient="records", date_format="iso")))
     elif table.empty:
         _err("no push run yet")
     else:
