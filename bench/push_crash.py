@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +61,14 @@ def _spawn(path: Path, url: str, *, quiet: bool = False) -> subprocess.Popen[byt
     return subprocess.Popen([sys.executable, __file__, "--worker", str(path), url], cwd=ROOT, stdout=out, stderr=out)
 
 
+def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    """Poll ``condition`` every 10 ms for up to ``seconds``; its last answer."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
 def trial(server: EquifyServer, n: int, rng: random.Random, tmp: Path) -> dict[str, int]:
     """One kill-and-resume trial against ``server``, a fresh one (the records' ids and so the
     idempotency keys are the same in every trial)."""
@@ -68,7 +77,10 @@ def trial(server: EquifyServer, n: int, rng: random.Random, tmp: Path) -> dict[s
     if before:
         raise ValueError("the server must be fresh: it already holds accounts")
     first = _spawn(path, server.url, quiet=True)
-    time.sleep(rng.uniform(0.3, 2.5))  # imports take ~0.5 s; the push of 1,000 about a second
+    # The kill lands at a random point of the push itself: after the worker's first request
+    # (its start-up takes 0.5-3 s depending on the machine's load), within about a second.
+    _wait_for(lambda: server.requests > 0 or first.poll() is not None, 60)
+    time.sleep(rng.uniform(0.0, 1.2))
     killed_mid_push = first.poll() is None
     if killed_mid_push:
         os.kill(first.pid, signal.SIGKILL)

@@ -8,6 +8,8 @@ contract, and this server implements it for tests, demos and benchmarks:
 * ``POST /accounts`` with header ``Idempotency-Key: <key>`` and a JSON account body →
   ``201`` with the account (``id`` assigned by the server); the same key again → ``200`` with
   the account the first request made, never a second one; no key → ``400``;
+* ``GET /accounts/{id}`` → ``200`` with the account; ``404`` when no such account exists (a
+  push sends a create that replaces a deleted account only after this answer);
 * ``PATCH /accounts/{id}`` with the changed fields → ``200`` with the account; unknown → ``404``;
 * every request needs ``Authorization: Bearer <token>`` (``401`` otherwise); bodies of errors
   are ``{"message": "..."}``.
@@ -17,7 +19,8 @@ Accounts are stored in SQLite (a file, or memory), so a test can read what a pus
 Faults are switched at run time through :attr:`EquifyServer.faults` (:class:`EquifyFaults`,
 thread-safe), in arrival order or at random: ``429`` with ``Retry-After`` in seconds or as an
 HTTP date, ``5xx``, a *timeout after commit* (a create is stored, then the answer comes after
-the client gave up), and slow answers.
+the client gave up), slow answers, and *echo* (an error answer whose message repeats the
+request's headers, the bearer token included, as careless servers do).
 
 Run by hand: ``python -m reconcile.equify_server --port 8800 --token demo-token --seed
 data/demo/equify_accounts.csv`` (the demo's Equify accounts, so the demo's links succeed).
@@ -52,7 +55,7 @@ MAX_LIMIT = 1000
 
 @dataclass
 class _Planned:
-    kind: str  # "429", "5xx", "timeout", "slow"
+    kind: str  # "429", "5xx", "timeout", "slow", "echo"
     count: int
     after: int
     status: int = 500
@@ -62,8 +65,9 @@ class _Planned:
 
 @dataclass(frozen=True)
 class Fault:
-    """What one request meets: ``kind`` is ``429``, ``5xx`` or ``timeout`` (a create is stored,
-    then answered after ``hang`` seconds), with the status and ``Retry-After`` to send."""
+    """What one request meets: ``kind`` is ``429``, ``5xx``, ``timeout`` (a create is stored,
+    then answered after ``hang`` seconds) or ``echo`` (answered ``status`` with the request's
+    headers in the message), with the status and ``Retry-After`` to send."""
 
     kind: str
     status: int = 500
@@ -114,6 +118,12 @@ class EquifyFaults:
                 self.hang = float(hang)
             self._planned.append(_Planned("timeout", count, after))
 
+    def echo_headers(self, count: int = 1, *, status: int = 400, after: int = 0) -> None:
+        """The next ``count`` requests answer ``status`` (default 400; 5xx ones are retried) with a
+        message that repeats the request's method, path and headers, ``Authorization`` included."""
+        with self._lock:
+            self._planned.append(_Planned("echo", count, after, status))
+
     def random(self, rate: float, kinds: tuple[str, ...] = ("429", "5xx", "timeout"), *, seed: int = 0) -> None:
         """Each request meets one of ``kinds`` with probability ``rate`` (0-1), at random (seeded)."""
         with self._lock:
@@ -141,7 +151,9 @@ class EquifyFaults:
             self._planned = [p for p in self._planned if p.count > 0]
             if fault is None and self._rate and self._rng.random() < self._rate:
                 kind = self._rng.choice(self._kinds)
-                fault = Fault(kind, 429 if kind == "429" else 500 if kind == "5xx" else 200, "0.01", self.hang)
+                fault = Fault(
+                    kind, 429 if kind == "429" else 500 if kind in ("5xx", "echo") else 200, "0.01", self.hang
+                )
             if fault is not None:
                 self.served[fault.kind] = self.served.get(fault.kind, 0) + 1
             return fault, self._delay
@@ -206,6 +218,15 @@ class _Store:
         rows = rows[:limit]
         return [json.loads(b) for _, b in rows], (rows[-1][0] if more else None)
 
+    def get(self, account_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT body FROM accounts WHERE id = ?", [account_id]).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def delete(self, account_id: str) -> bool:
+        with self._lock:
+            return self._db.execute("DELETE FROM accounts WHERE id = ?", [account_id]).rowcount > 0
+
     def all(self) -> list[dict[str, Any]]:
         with self._lock:
             return [json.loads(b) for (b,) in self._db.execute("SELECT body FROM accounts ORDER BY seq")]
@@ -268,6 +289,11 @@ class EquifyServer:
         """Every account stored, in creation order (what a test checks a push against)."""
         return self._store.all()
 
+    def delete(self, account_id: str) -> bool:
+        """Remove an account, as a person deleting it in Equify would (not part of the REST
+        contract: tests and demos call it); True when it existed."""
+        return self._store.delete(account_id)
+
     # -- one request (called by the handler's thread)
     def handle(
         self, method: str, target: str, headers: Any, body: bytes
@@ -284,6 +310,9 @@ class EquifyServer:
             return 429, {"message": "too many requests"}, extra, 0.0
         if fault is not None and fault.kind == "5xx":
             return fault.status, {"message": "internal error"}, {}, 0.0
+        if fault is not None and fault.kind == "echo":
+            echoed = "; ".join(f"{name}: {value}" for name, value in headers.items())
+            return fault.status, {"message": f"cannot handle {method} {target} (headers: {echoed})"}, {}, 0.0
         hang = fault.hang if fault is not None and fault.kind == "timeout" else 0.0
         parts = urlsplit(target)
         path = parts.path.rstrip("/")
@@ -308,6 +337,11 @@ class EquifyServer:
                 return 400, {"message": "the body must be a JSON object with the account's fields"}, {}, hang
             account, created = self._store.create(key, {k: v for k, v in payload.items() if k != "id"})
             return (201 if created else 200), account, {}, hang
+        if path.startswith("/accounts/") and method == "GET":
+            found = self._store.get(path.removeprefix("/accounts/"))
+            if found is None:
+                return 404, {"message": "no such account"}, {}, hang
+            return 200, found, {}, hang
         if path.startswith("/accounts/") and method == "PATCH":
             if not isinstance(payload, dict):
                 return 400, {"message": "the body must be a JSON object"}, {}, hang

@@ -14,8 +14,11 @@ The tree (pages and the CLI catch :class:`ReconcileError` and show its message):
     └── PushBlocked         a push was refused before it started
         ├── ConflictsUnresolved   conflicts remain and skipping them was not asked for
         ├── ConfirmationRequired  the confirmation gate was not passed
+        │   └── PlanChanged       the confirmed plan is no longer the plan (stale)
+        ├── PlanAlreadyPushed     a run already consumed this confirmed plan
         ├── PushInProgress        another push run holds the workspace
         └── UnfinishedRun         a run to another target must be finished first
+            └── RunTargetMismatch the run is bound to another target (URL, file)
 
 Errors from duckdb and httpx are wrapped where they enter the library, so callers
 never need to import either to handle a failure.
@@ -92,6 +95,21 @@ class ConfirmationRequired(PushBlocked):
     """The push was not confirmed (the gate expects ``expected``)."""
 
 
+class PlanChanged(ConfirmationRequired):
+    """The plan a person confirmed is not the plan now (a run, another tab, the CLI changed it)."""
+
+
+class PlanAlreadyPushed(PushBlocked):
+    """The confirmed plan was consumed by run ``run_id`` already: nothing is sent twice."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            f"this plan was already pushed by run {run_id}: nothing was sent again; "
+            "look at the plan as it is now before pushing anything else"
+        )
+        self.run_id = run_id
+
+
 class PushInProgress(PushBlocked):
     """Another push run is active on this workspace; ``run_id`` names it."""
 
@@ -108,3 +126,17 @@ class UnfinishedRun(PushBlocked):
             f"push run {run_id} to the {target} target is unfinished: push again to the {target} target to finish it first"
         )
         self.run_id, self.target = run_id, target
+
+
+class RunTargetMismatch(UnfinishedRun):
+    """The unfinished run ``run_id`` is bound to ``bound`` (a target's identity: its kind and URL or
+    path, e.g. ``http target http://127.0.0.1:8800``):
+    it is finished there or nowhere, so what it sent is never sent to another target."""
+
+    def __init__(self, run_id: str, bound: str, asked: str) -> None:
+        PushBlocked.__init__(
+            self,
+            f"push run {run_id} was started against the {bound} and is unfinished: finish it against the {bound}, "
+            f"not the {asked} (nothing was sent)",
+        )
+        self.run_id, self.target, self.bound, self.asked = run_id, bound.split(" ", 1)[0], bound, asked

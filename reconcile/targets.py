@@ -25,9 +25,9 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from .equify import ACCOUNT_COLUMNS
 from .exceptions import ApiError, AuthError, InputError, RateLimited, TargetError
-from .payfit_api import parse_retry_after
+from .payfit_api import _Secret, parse_retry_after
 
-__all__ = ["FILE_COLUMNS", "EmbeddedTarget", "FileTarget", "HttpTarget", "Target", "mirror"]
+__all__ = ["FILE_COLUMNS", "EmbeddedTarget", "FileTarget", "HttpTarget", "Target", "mirror", "target_identity"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,14 @@ class Target(Protocol):
         ...
 
 
+def target_identity(target: Target) -> str:
+    """Which target a run writes to, for people and for binding a run to it: its kind and, when
+    it has one, its base URL or file path (``http target http://127.0.0.1:8800``, ``file target
+    /tmp/out.xlsx``, ``embedded target``). Never a token."""
+    identity = getattr(target, "identity", None)
+    return str(identity) if identity else f"{target.name} target"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -61,6 +69,11 @@ class EmbeddedTarget:
 
     name = "embedded"
     in_workspace = True
+    identity = "embedded target"
+
+    def account_exists(self, account_id: str, *, tx: duckdb.DuckDBPyConnection) -> bool:
+        """True when the Equify space (read in ``tx``, the push's transaction) holds ``account_id``."""
+        return tx.execute("SELECT 1 FROM equify_accounts WHERE id = ?", [account_id]).fetchone() is not None
 
     def create(
         self, values: dict[str, str], *, idempotency_key: str, source_id: str, tx: duckdb.DuckDBPyConnection
@@ -180,6 +193,7 @@ class FileTarget:
             raise InputError(f"{self.path.name}: the file target writes a .csv or an .xlsx file")
         if not self.path.parent.is_dir():
             raise InputError(f"{self.path.parent} is not a folder")
+        self.identity = f"file target {self.path.resolve()}"
 
     def create(self, values: dict[str, str], *, idempotency_key: str, source_id: str, tx: Any = None) -> str:
         """Nothing to send: the row is written with the file (:meth:`write`)."""
@@ -250,7 +264,8 @@ class HttpTarget:
         if not token:
             raise InputError("the http target needs a bearer token")
         self.base_url = base_url.rstrip("/")
-        self._token = token
+        self.identity = f"http target {self.base_url}"
+        self._token = _Secret(token)
         self.timeout, self.max_attempts, self.max_wait, self.backoff = timeout, max_attempts, max_wait, backoff
         self._sleep = sleep
         self._http = httpx.Client(transport=transport, timeout=timeout)
@@ -290,6 +305,18 @@ class HttpTarget:
     ) -> None:
         """``PATCH /accounts/{id}`` with the changed fields and the Payfit id."""
         self._request("PATCH", f"/accounts/{account_id}", json={**values, "payfitId": source_id})
+
+    def account_exists(self, account_id: str, *, tx: duckdb.DuckDBPyConnection | None = None) -> bool:
+        """``GET /accounts/{id}``: True when the target holds the account, False only when it
+        answers ``404`` (the account does not exist). Any other failure raises (:class:`ApiError`,
+        :class:`AuthError`): a doubt is never taken for "gone"."""
+        try:
+            self._request("GET", f"/accounts/{account_id}")
+        except ApiError as exc:
+            if exc.status == 404 and not isinstance(exc, AuthError):
+                return False
+            raise
+        return True
 
     def check(self) -> None:
         """Ask the endpoint for one account (``GET /accounts?limit=1``) before a push sends
@@ -331,7 +358,7 @@ class HttpTarget:
         if response.status_code == 401:
             raise AuthError("the target refused the bearer token (401)", status=401)
         if response.status_code >= 400:
-            message = _message(response)
+            message = self._redact(_message(response))
             raise ApiError(f"{method} {path} answered {response.status_code}: {message}", status=response.status_code)
         try:
             data = response.json()
@@ -342,7 +369,11 @@ class HttpTarget:
         return data
 
     def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json", **kwargs.pop("headers", {})}
+        headers = {
+            "Authorization": f"Bearer {self._token.reveal()}",
+            "Accept": "application/json",
+            **kwargs.pop("headers", {}),
+        }
         try:
             response = self._http.request(method, self.base_url + path, headers=headers, **kwargs)
         except httpx.TimeoutException as exc:
@@ -351,8 +382,15 @@ class HttpTarget:
             raise _Retry(type(exc).__name__, status=None, hint=None) from exc
         if response.status_code == 429 or response.status_code >= 500:
             hint = parse_retry_after(response.headers.get("Retry-After"))
-            raise _Retry(f"{response.status_code} {_message(response)}", status=response.status_code, hint=hint)
+            message = self._redact(_message(response))
+            raise _Retry(f"{response.status_code} {message}", status=response.status_code, hint=hint)
         return response
+
+    def _redact(self, text: str) -> str:
+        """``text`` with the bearer token (and so its ``Authorization`` value) replaced by ``***``:
+        a server that echoes the request must not put the token in a journal row, a log or an error."""
+        token = self._token.reveal()
+        return text.replace(token, "***") if text and token else text
 
     def _wait(self, state: RetryCallState) -> float:
         """The server's ``Retry-After``, else exponential backoff with full jitter; capped at ``max_wait``."""

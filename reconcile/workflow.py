@@ -26,7 +26,8 @@ from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages,
 from .payfit_api import PayfitClient
 from .payfit_files import read_payfit_file
 from .plan import Plan, build_plan
-from .push import Progress, PushResult, RunProgress, push, push_runs, run_progress, start_push
+from .push import Progress, PushResult, RunProgress, push, push_basis, push_runs, run_progress, start_push
+from .push import plan_digest as _plan_digest
 from .targets import Target
 from .values import prepare_value
 from .workspace import Workspace
@@ -57,6 +58,7 @@ __all__ = [
     "load_payfit_files",
     "mapping_issues",
     "mapping_preview",
+    "plan_digest",
     "plan_workspace",
     "push_runs",
     "push_workspace",
@@ -358,6 +360,8 @@ def run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResu
     if cached is not None:
         return cached
     result = _run_match(ws, settings)
+    if ws.revision != key[1]:  # a write (a push's batch) landed while matching: do not keep a mixed read
+        return result
     if len(_MATCHES) >= 4:
         _MATCHES.pop(next(iter(_MATCHES)))
     _MATCHES[key] = result
@@ -916,23 +920,55 @@ def plan_workspace(
     ws: Workspace, result: MatchResult | None = None, *, also_approved: pd.DataFrame | None = None
 ) -> Plan:
     """The push plan for the workspace as it is now; ``also_approved`` (rows of
-    :meth:`Plan.held`) are counted as approved without being stored (a preview)."""
-    result = result or run_match(ws)
+    :meth:`Plan.held`) are counted as approved without being stored (a preview).
+
+    The plan is built from one state of the workspace: when a write lands while it is built
+    (a push's batch), or ``result`` was matched before the ledger it is combined with (a create
+    that would *replace* an account the space still holds: the mark of a match older than the
+    ledger), it is matched and built again (up to :data:`PLAN_ATTEMPTS` times). A create that
+    replaces an account is still sent only once the target confirms the account is gone
+    (:mod:`reconcile.push`)."""
+    for _attempt in range(PLAN_ATTEMPTS):
+        revision = ws.revision
+        plan, accounts = _plan_once(ws, result or run_match(ws), also_approved)
+        mixed = any(op.op == "create" and op.replaces in accounts for op in plan.operations if op.replaces)
+        if not mixed and ws.revision == revision:
+            break
+        log.info("the plan was built from a workspace that changed meanwhile: planning again")
+        result = None
+    return plan
+
+
+#: How many times :func:`plan_workspace` builds a plan when the workspace changes while it does.
+PLAN_ATTEMPTS = 3
+
+
+def _plan_once(ws: Workspace, result: MatchResult, also_approved: pd.DataFrame | None) -> tuple[Plan, frozenset[str]]:
+    """The plan from ``result`` and the workspace's reads now, and the account ids it saw."""
     approved = ws.approvals()
     if also_approved is not None:
         approved |= {(str(r.source_id), str(r.field), str(r.after)) for r in also_approved.itertuples(index=False)}
     source = canonical_source(scoped_source(ws), ws.mapping())
     records = ws.payfit_records()
-    return build_plan(
+    accounts = ws.equify_accounts()
+    plan = build_plan(
         result,
         source,
-        ws.equify_accounts(),
+        accounts,
         ledger_values=ws.ledger_values(),
         ledger=ws.ledger(),
         default_region=result.settings.default_region,
         approved=approved,
         leavers=records[records["status"] == "leaver"],
     )
+    return plan, frozenset(accounts["id"].astype(str))
+
+
+def plan_digest(ws: Workspace, plan: Plan) -> str:
+    """The digest a person confirms with ``plan`` (:func:`reconcile.push.plan_digest` with the
+    workspace's :func:`~reconcile.push.push_basis` now): pass it as ``confirmed`` to
+    :func:`start_push_workspace` / :func:`push_workspace`, which push only that plan, once."""
+    return _plan_digest(plan, push_basis(ws))
 
 
 def approve_held(ws: Workspace, changes: pd.DataFrame | None = None) -> int:
@@ -963,15 +999,27 @@ def push_workspace(
     dry_run: bool = False,
     expected_creates: int | None = None,
     progress: Progress | None = None,
+    confirmed: str | None = None,
 ) -> PushResult:
-    """Plan from the workspace as it is now and push (see :func:`reconcile.push.push`).
+    """Plan from the workspace as it is now and push (see :func:`reconcile.push.push`); the plan
+    is computed once the push holds the workspace.
 
     ``expected_creates`` is the number of creates the person confirmed: when the
     plan changed since (another tab, the CLI), :class:`ConfirmationRequired` is
-    raised and nothing is sent.
+    raised and nothing is sent. ``confirmed`` is the :func:`plan_digest` of the plan the person
+    confirmed: :class:`~reconcile.exceptions.PlanAlreadyPushed` when a run consumed it already,
+    :class:`~reconcile.exceptions.PlanChanged` when it is not the plan now (nothing sent, no run).
     """
-    plan = _confirmed_plan(ws, expected_creates)
-    return push(ws, plan, target=target, skip_conflicts=skip_conflicts, dry_run=dry_run, progress=progress)
+    if dry_run:
+        return push(ws, _confirmed_plan(ws, expected_creates), dry_run=True)
+    return push(
+        ws,
+        lambda: _confirmed_plan(ws, expected_creates),
+        target=target,
+        skip_conflicts=skip_conflicts,
+        progress=progress,
+        confirmed=confirmed,
+    )
 
 
 def _confirmed_plan(ws: Workspace, expected_creates: int | None) -> Plan:
@@ -993,18 +1041,21 @@ def start_push_workspace(
     skip_conflicts: bool = False,
     expected_creates: int | None = None,
     owns_target: bool = False,
+    confirmed: str | None = None,
 ) -> str:
     """:func:`push_workspace` in a worker thread (:func:`reconcile.push.start_push`): returns the
-    run's id at once; follow it with :func:`run_progress`. Raises what :func:`push_workspace`
-    raises before anything is sent. ``owns_target``: the target is closed when the run ends
-    (or when the push is refused)."""
-    try:
-        plan = _confirmed_plan(ws, expected_creates)
-    except BaseException:
-        if owns_target and hasattr(target, "close"):
-            target.close()  # type: ignore[union-attr]
-        raise
-    return start_push(ws, plan, target=target, skip_conflicts=skip_conflicts, owns_target=owns_target)
+    run's id once the run holds its plan; follow it with :func:`run_progress`. Raises what
+    :func:`push_workspace` raises before anything is sent (``confirmed`` included); a refused
+    start leaves no run. ``owns_target``: the target is closed when the run ends (or when the
+    push is refused)."""
+    return start_push(
+        ws,
+        lambda: _confirmed_plan(ws, expected_creates),
+        target=target,
+        skip_conflicts=skip_conflicts,
+        owns_target=owns_target,
+        confirmed=confirmed,
+    )
 
 
 def export_tables(

@@ -11,6 +11,7 @@ This is the only module that talks to DuckDB. Tables (schema version
 * ``activity``: every decision and edit with when, what, before → after;
 * ``ledger``: the sync ledger, Payfit id ↔ Equify account id, with the values the sync sent;
 * ``push_runs`` and ``push_journal``: push runs and one row per operation;
+* ``push_claims``: the plan digest each run consumed (unique) and its target's identity;
 * ``target_idempotency``: idempotency keys seen by the embedded target.
 
 Every write bumps ``meta.revision`` so callers can cache reads by revision.
@@ -54,12 +55,13 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_WORKSPACE", "SCHEMA_VERSION", "Workspace", "workspace_path"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Statements that bring a workspace from version ``n - 1`` to ``n`` (the CREATE TABLE
 #: statements already build the newest tables; these upgrade files made by older code).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (),
     2: ('ALTER TABLE payfit_records ADD COLUMN IF NOT EXISTS "jobName" VARCHAR',),
+    3: (),  # push_claims (each run's plan digest and target identity) is made by its CREATE TABLE
 }
 #: Where the workspace lives unless ``RECONCILE_WORKSPACE`` or ``--workspace`` says otherwise.
 DEFAULT_WORKSPACE = Path(__file__).resolve().parent.parent / "data" / "workspace.duckdb"
@@ -86,6 +88,10 @@ _SCHEMA = [
     " idempotency_key VARCHAR, account_id VARCHAR, payload VARCHAR, status VARCHAR, error VARCHAR,"
     " updated_at TIMESTAMP)",
     "CREATE TABLE IF NOT EXISTS target_idempotency (key VARCHAR PRIMARY KEY, account_id VARCHAR, created_at TIMESTAMP)",
+    # One row per push run: the digest of the plan it consumed (unique: a plan is pushed once)
+    # and the identity of its target (kind and URL or path, never a token).
+    "CREATE TABLE IF NOT EXISTS push_claims (run_id VARCHAR PRIMARY KEY, plan_digest VARCHAR UNIQUE,"
+    " target_identity VARCHAR, claimed_at TIMESTAMP)",
     "CREATE TABLE IF NOT EXISTS approvals (source_id VARCHAR, field VARCHAR, value VARCHAR, approved_at TIMESTAMP)",
 ]
 _EDITABLE = frozenset(EQUIFY_FIELDS)
@@ -785,6 +791,7 @@ _DATA_TABLES = (
     "ledger",
     "push_runs",
     "push_journal",
+    "push_claims",
     "target_idempotency",
     "approvals",
 )

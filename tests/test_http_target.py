@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ import pytest
 from bench.push_common import creates_workspace
 from reconcile import Workspace, workflow
 from reconcile.equify_server import EquifyServer
-from reconcile.exceptions import ApiError, AuthError, InputError, RateLimited
+from reconcile.exceptions import ApiError, AuthError, InputError, RateLimited, RunTargetMismatch
+from reconcile.matching import canonical_source
+from reconcile.plan import Plan, build_plan
 from reconcile.targets import HttpTarget
 
 TOKEN = "eq_test_token-FICTITIOUS-41c2"
@@ -201,3 +204,164 @@ def test_a_request_cut_mid_body_creates_nothing(server: EquifyServer) -> None:
             "/accounts", content=b"", headers={"Authorization": f"Bearer {TOKEN}", "Idempotency-Key": "k0"}
         )
     assert empty.status_code == 400 and server.accounts() == []
+
+
+# ---------------------------------------------------------------------------- issue 13
+def test_get_one_account_and_account_exists(server: EquifyServer) -> None:
+    """``GET /accounts/{id}``: the account, or 404 when there is none; the target's
+    ``account_exists`` says False only on that 404."""
+    target = _target(server)
+    made = target.create({"firstName": "Ada"}, idempotency_key="create:pf-1", source_id="pf-1")
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        assert http.get(f"/accounts/{made}").json()["firstName"] == "Ada"
+        assert http.get("/accounts/eq_nothing").status_code == 404
+        assert httpx.get(f"{server.url}/accounts/{made}").status_code == 401
+    assert target.account_exists(made) is True
+    assert server.delete(made) and target.account_exists(made) is False
+    server.faults.fail(10, status=503)
+    with pytest.raises(ApiError):  # a doubt is never taken for "gone"
+        _target(server, max_attempts=2).account_exists(made)
+
+
+def _replacing_setup(server: EquifyServer, tmp_path: Path) -> tuple[Workspace, str, Plan]:
+    """A workspace pushed once to ``server``; returns it, one record's id and a plan (read before
+    that push) that takes the account the push made for a deleted one."""
+    ws = Workspace.open(creates_workspace(tmp_path / "ws.duckdb", 5))
+    before = workflow.run_match(ws)
+    workflow.push_workspace(ws, target=_target(server))
+    sid = sorted(ws.ledger())[0]
+    mixed = build_plan(
+        before, canonical_source(workflow.scoped_source(ws), ws.mapping()), ws.equify_accounts(), ledger=ws.ledger()
+    )
+    assert all(op.replaces == ws.ledger()[op.source_id] for op in mixed.actionable())
+    return ws, sid, mixed
+
+
+def test_a_replacing_create_is_not_sent_while_the_server_holds_the_account(
+    server: EquifyServer, tmp_path: Path
+) -> None:
+    ws, sid, mixed = _replacing_setup(server, tmp_path)
+    try:
+        result = workflow.push(ws, mixed, target=_target(server))
+        assert (result.created, result.failed) == (0, 0)
+        assert len(server.accounts()) == 5 and Counter(a["payfitId"] for a in server.accounts())[sid] == 1
+        journal = ws.journal(result.run_id)
+        assert set(journal["status"]) == {"skipped"} and journal["error"].str.contains("still exists").all()
+    finally:
+        ws.close()
+
+
+def test_a_replacing_create_is_sent_once_the_server_says_404(server: EquifyServer, tmp_path: Path) -> None:
+    ws, sid, mixed = _replacing_setup(server, tmp_path)
+    try:
+        old = ws.ledger()[sid]
+        assert server.delete(old)  # deleted in Equify
+        result = workflow.push(ws, mixed, target=_target(server))
+        assert (result.created, result.failed) == (1, 0)  # only the one that is gone
+        accounts = server.accounts()
+        assert len(accounts) == 5 and Counter(a["payfitId"] for a in accounts)[sid] == 1
+        assert ws.ledger()[sid] != old and ws.ledger()[sid] in {a["id"] for a in accounts}
+    finally:
+        ws.close()
+
+
+class _Dying(HttpTarget):
+    """An http target whose process "dies" (KeyboardInterrupt) at its ``die_at``-th create."""
+
+    def __init__(self, *args, die_at: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.die_at, self.calls = die_at, 0
+
+    def create(self, values, **kwargs) -> str:
+        self.calls += 1
+        if self.calls == self.die_at:
+            raise KeyboardInterrupt
+        return super().create(values, **kwargs)
+
+
+def test_a_run_is_not_resumed_against_another_url(server: EquifyServer, tmp_path: Path) -> None:
+    """Issue 13: a resume to URL B re-sent the in-flight creates. A run is bound to its URL."""
+    with EquifyServer(TOKEN) as other, Workspace.open(creates_workspace(tmp_path / "ws.duckdb", 30)) as ws:
+        dying = _Dying(server.url, TOKEN, timeout=0.5, backoff=0.01, die_at=12)
+        _OPEN.append(dying)
+        with pytest.raises(KeyboardInterrupt):
+            workflow.push_workspace(ws, target=dying)
+        unfinished = workflow.unfinished_run(ws)
+        assert unfinished is not None and unfinished.identity == f"http target {server.url}"
+        with pytest.raises(RunTargetMismatch, match=other.url.replace(".", r"\.")) as err:
+            workflow.push_workspace(ws, target=_target(other))
+        assert server.url in str(err.value) and TOKEN not in str(err.value)
+        with pytest.raises(RunTargetMismatch):
+            workflow.start_push_workspace(ws, target=_target(other))
+        assert other.accounts() == []
+        result = workflow.push_workspace(ws, target=_target(server))
+        assert result.resumed and result.run_id == unfinished.run_id
+        accounts = server.accounts()
+        assert len(accounts) == 30 and max(Counter(a["payfitId"] for a in accounts).values()) == 1
+
+
+def test_a_token_refused_mid_run_leaves_the_run_resumable(server: EquifyServer, tmp_path: Path) -> None:
+    """The app's worker: a 401 mid-run stops the run without failing it; it shows as cut short
+    (with the error), and a push with a good token finishes it."""
+    with Workspace.open(creates_workspace(tmp_path / "ws.duckdb", 60)) as ws:
+        server.faults.slow(0.02)
+        run_id = workflow.start_push_workspace(ws, target=HttpTarget(server.url, TOKEN, timeout=2), owns_target=True)
+        deadline = time.monotonic() + 30
+        while len(server.accounts()) < 10:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        server.token = "rotated-token-FICTITIOUS"  # the old one is revoked mid-run
+        while workflow.run_progress(ws, run_id).live:
+            assert time.monotonic() < deadline + 30
+            time.sleep(0.02)
+        progress = workflow.run_progress(ws, run_id)
+        assert progress.status == "interrupted" and progress.pending > 0
+        assert "refused the bearer token" in (progress.error or "")
+        unfinished = workflow.unfinished_run(ws)
+        assert unfinished is not None and unfinished.run_id == run_id
+        server.faults.slow(0)
+        again = workflow.start_push_workspace(
+            ws, target=HttpTarget(server.url, "rotated-token-FICTITIOUS"), owns_target=True
+        )
+        assert again == run_id
+        while workflow.run_progress(ws, run_id).live:
+            time.sleep(0.02)
+        final = workflow.run_progress(ws, run_id)
+        assert (final.status, final.pending, final.failed, final.error) == ("done", 0, 0, None)
+        accounts = server.accounts()
+        assert len(accounts) == 60 and max(Counter(a["payfitId"] for a in accounts).values()) == 1
+
+
+def test_the_token_never_leaves_in_an_echoed_answer(
+    server: EquifyServer, tmp_path: Path, demo_cli, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server that echoes the request's headers in its errors (4xx per row, 5xx retried) puts
+    the token in no exception, journal row, run, log record or ``history`` output."""
+    caplog.set_level(logging.DEBUG)
+    target = _target(server, max_attempts=2)
+    server.faults.echo_headers(1, status=400)
+    with pytest.raises(ApiError) as err:
+        target.create({"firstName": "Ada"}, idempotency_key="create:pf-x", source_id="pf-x")
+    assert "headers:" in str(err.value) and "Bearer ***" in str(err.value) and TOKEN not in str(err.value)
+    server.faults.echo_headers(2, status=502)
+    with pytest.raises(ApiError) as err:
+        target.create({"firstName": "Ada"}, idempotency_key="create:pf-y", source_id="pf-y")
+    assert "headers:" in str(err.value) and TOKEN not in str(err.value)
+    assert TOKEN not in repr(target) and TOKEN not in repr(vars(target))
+
+    path = demo_cli.path
+    with Workspace.open(path) as ws:
+        server.faults.echo_headers(40, status=422, after=1)  # the check passes, then rows echo
+        result = workflow.push_workspace(ws, target=_target(server), skip_conflicts=True)
+        assert result.failed >= 20
+        journal = ws.query("SELECT * FROM push_journal")
+        assert journal["error"].str.contains("headers:").sum() >= 20
+        for table in ("push_journal", "push_runs", "push_claims", "activity", "settings", "meta"):
+            dump = ws.query(f"SELECT * FROM {table}").to_csv()
+            assert TOKEN not in dump, table
+    for args in (("history", "--json"), ("history",), ("history", result.run_id), ("history", result.run_id, "--json")):
+        code, out, err_text = demo_cli(*args)
+        assert code == 0 and TOKEN not in out + err_text, args
+    assert "headers:" in demo_cli("history", result.run_id)[1]
+    logged = "\n".join(r.getMessage() + str(r.exc_info or "") for r in caplog.records)
+    assert "headers:" in logged and TOKEN not in logged

@@ -12,10 +12,18 @@ import pytest
 
 from reconcile import ConflictsUnresolved, Decision, InputError, Workspace, workflow
 from reconcile import push as push_module
-from reconcile.exceptions import PushInProgress
-from reconcile.plan import Plan
+from reconcile.exceptions import (
+    PlanAlreadyPushed,
+    PlanChanged,
+    PushInProgress,
+    RunTargetMismatch,
+    TargetError,
+    UnfinishedRun,
+)
+from reconcile.matching import canonical_source
+from reconcile.plan import Plan, build_plan
 from reconcile.push import PushResult
-from reconcile.targets import EmbeddedTarget
+from reconcile.targets import EmbeddedTarget, FileTarget
 
 OVERLAYS = {"phone_no_country_code", "belgian_phone"}
 
@@ -497,3 +505,195 @@ def test_a_synced_leaver_is_flagged_never_deleted(small_workspace: Workspace):
     assert plan.totals()["skip_leaver"] == 1
     workflow.push_workspace(ws, skip_conflicts=True)
     assert account in set(ws.equify_accounts()["id"])  # not deleted
+
+
+# ---------------------------------------------------------------------------- a plan is pushed once (#13)
+def _wait(ws: Workspace, run_id: str, timeout: float = 60.0) -> workflow.RunProgress:
+    """The run's progress once no worker executes it any more."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while (progress := workflow.run_progress(ws, run_id)).live:
+        assert time.monotonic() < deadline, "the push did not finish in time"
+        time.sleep(0.02)
+    return progress
+
+
+def _create_anyway(ws: Workspace) -> tuple[str, Plan]:
+    """Issue 13's scenario: one conflict resolved with *create a new account anyway*, the others
+    left to skip; returns that record's id and the plan a person confirms."""
+    conflicts = workflow.run_match(ws).records.query("category == 'conflict'")["source_id"]
+    sid = sorted(conflicts)[0]
+    ws.decide([Decision(sid, "create")])
+    return sid, workflow.plan_workspace(ws)
+
+
+def _one_account_per_record(ws: Workspace) -> None:
+    synced = _sync_accounts(ws)
+    assert synced["payfitId"].is_unique, synced["payfitId"].value_counts().head()
+    assert set(ws.ledger().values()) >= set(synced["id"])
+
+
+def test_the_same_confirmed_plan_is_pushed_once(small_workspace: Workspace):
+    """The double click of issue 13 at library level: start, finish, start again with the same
+    confirmation: refused, no run, no account."""
+    ws = small_workspace
+    sid, plan = _create_anyway(ws)
+    digest = workflow.plan_digest(ws, plan)
+    creates = plan.totals()["create"]
+    run_id = workflow.start_push_workspace(ws, skip_conflicts=True, expected_creates=creates, confirmed=digest)
+    assert _wait(ws, run_id).status == "done"
+    accounts = ws.counts()["equify_accounts"]
+    with pytest.raises(PlanAlreadyPushed, match=run_id) as err:
+        workflow.start_push_workspace(ws, skip_conflicts=True, expected_creates=creates, confirmed=digest)
+    assert err.value.run_id == run_id and "already pushed" in str(err.value)
+    with pytest.raises(PlanAlreadyPushed):
+        workflow.push_workspace(ws, skip_conflicts=True, confirmed=digest)
+    assert ws.push_runs()["run_id"].tolist() == [run_id]  # a refused start leaves no run
+    assert ws.counts()["equify_accounts"] == accounts
+    _one_account_per_record(ws)
+    assert sid in ws.ledger()
+    # the plan now has nothing left to create, and a stale confirmation of it is refused too
+    now = workflow.plan_workspace(ws)
+    assert now.totals()["create"] == 0
+    with pytest.raises(PlanChanged):
+        workflow.push_workspace(ws, skip_conflicts=True, confirmed=workflow.plan_digest(ws, plan) + "0")
+
+
+def test_a_plan_confirmed_before_a_change_is_refused(small_workspace: Workspace):
+    """A confirmation binds the plan a person saw: once the decisions change, it is stale."""
+    ws = small_workspace
+    plan = workflow.plan_workspace(ws)
+    digest = workflow.plan_digest(ws, plan)
+    conflicts = workflow.run_match(ws).records.query("category == 'conflict'")["source_id"]
+    ws.decide([Decision(sorted(conflicts)[0], "create")])
+    with pytest.raises(PlanChanged, match="changed since it was confirmed"):
+        workflow.start_push_workspace(ws, skip_conflicts=True, confirmed=digest)
+    assert ws.push_runs().empty and _sync_accounts(ws).empty
+    # the digest of the same operations differs once a run went in between (a new basis)
+    assert workflow.plan_digest(ws, plan) == digest
+    workflow.push_workspace(ws, skip_conflicts=True)
+    assert workflow.plan_digest(ws, plan) != digest
+
+
+def test_two_threads_start_one_confirmed_plan(small_workspace: Workspace):
+    """Two starts of one confirmed plan at the same moment: one run, the other refused."""
+    ws = small_workspace
+    _sid, plan = _create_anyway(ws)
+    digest = workflow.plan_digest(ws, plan)
+    barrier = threading.Barrier(2)
+    started: list[str] = []
+    refused: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait(10)
+        try:
+            started.append(workflow.start_push_workspace(ws, skip_conflicts=True, confirmed=digest))
+        except (PushInProgress, PlanAlreadyPushed) as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(started) == 1 and len(refused) == 1, (started, refused)
+    assert _wait(ws, started[0]).status == "done"
+    assert ws.push_runs()["run_id"].tolist() == started
+    assert len(_sync_accounts(ws)) == plan.totals()["create"]
+    _one_account_per_record(ws)
+
+
+def test_a_plan_from_a_match_older_than_the_ledger_plans_no_replacing_create(small_workspace: Workspace):
+    """The cause of issue 13's duplicate: a match read before a push committed, combined with the
+    ledger read after, took the account just made for a deleted one. Planning matches again."""
+    ws = small_workspace
+    sid, _plan = _create_anyway(ws)
+    before = workflow.run_match(ws)  # read before the push
+    workflow.push_workspace(ws, skip_conflicts=True)
+    made = ws.ledger()[sid]
+    mixed = build_plan(
+        before,
+        canonical_source(workflow.scoped_source(ws), ws.mapping()),
+        ws.equify_accounts(),
+        ledger=ws.ledger(),
+        ledger_values=ws.ledger_values(),
+    )
+    assert any(op.op == "create" and op.replaces == made for op in mixed.operations)  # the hazard is real
+    plan = workflow.plan_workspace(ws, before)
+    assert plan.totals()["create"] == 0
+    assert not [op for op in plan.operations if op.replaces]
+
+
+def test_a_replacing_create_is_sent_only_when_the_account_is_gone(small_workspace: Workspace):
+    """Even a plan that says so does not replace an account the space still holds: the row is
+    journaled skipped with the reason, the ledger keeps its link, no account is made."""
+    ws = small_workspace
+    sid, _plan = _create_anyway(ws)
+    before = workflow.run_match(ws)
+    workflow.push_workspace(ws, skip_conflicts=True)
+    made, accounts = ws.ledger()[sid], ws.counts()["equify_accounts"]
+    mixed = build_plan(
+        before, canonical_source(workflow.scoped_source(ws), ws.mapping()), ws.equify_accounts(), ledger=ws.ledger()
+    )
+    result = workflow.push(ws, mixed, skip_conflicts=True)
+    assert ws.counts()["equify_accounts"] == accounts and ws.ledger()[sid] == made
+    journal = ws.journal(result.run_id).set_index("source_id")
+    row = journal.loc[sid]
+    assert (row["status"], row["account_id"]) == ("skipped", made)
+    assert made in row["error"] and "still exists" in row["error"]
+    assert result.created == 0 and result.failed == 0
+    replacing = [op for op in mixed.operations if op.replaces]  # every create of the first push
+    assert len(replacing) == 9 and workflow.run_progress(ws, result.run_id).skipped == len(replacing)
+    _one_account_per_record(ws)
+    # once the account is really gone (deleted in Equify, export reloaded), it is replaced
+    kept = ws.equify_accounts()
+    ws.load_equify(kept[kept["id"] != made].drop(columns="origin"))
+    ws.decide([Decision(sid, "create")])
+    plan = workflow.plan_workspace(ws)
+    (op,) = [op for op in plan.operations if op.source_id == sid]
+    assert (op.op, op.replaces) == ("create", made)
+    again = workflow.push_workspace(ws, skip_conflicts=True)
+    assert again.created == 1 and ws.ledger()[sid] not in (made, None)
+    assert ws.ledger()[sid] in set(ws.equify_accounts()["id"])
+
+
+def test_a_file_target_that_cannot_write_ends_its_run_and_blocks_nothing(small_workspace: Workspace, tmp_path: Path):
+    """A file target's writer that crashes (e.g. openpyxl's IllegalCharacterError) ends the run
+    ``failed`` with the error; the next push, to another target, goes ahead."""
+    ws = small_workspace
+
+    class Crashing(FileTarget):
+        def write(self, rows: list[dict[str, Any]]) -> Path:
+            raise ValueError("cannot convert '\\x01' to Excel")
+
+    with pytest.raises(TargetError, match="could not be written: ValueError") as err:
+        workflow.push_workspace(ws, target=Crashing(tmp_path / "out.xlsx"), skip_conflicts=True)
+    assert str(tmp_path / "out.xlsx") in str(err.value)
+    run = ws.push_runs().iloc[0]
+    assert run["status"] == "failed" and "could not be written" in run["error"]
+    assert workflow.unfinished_run(ws) is None
+    result = workflow.push_workspace(ws, skip_conflicts=True)  # the embedded target: not blocked
+    assert result.created == 8 and not result.resumed
+    # the same through the app's worker
+    ws.decide(
+        [Decision(sorted(workflow.run_match(ws).records.query("category == 'conflict'")["source_id"])[0], "create")]
+    )
+    run_id = workflow.start_push_workspace(ws, target=Crashing(tmp_path / "out.csv"), skip_conflicts=True)
+    progress = _wait(ws, run_id)
+    assert progress.status == "failed" and "could not be written" in (progress.error or ""), progress
+    assert workflow.push_workspace(ws, skip_conflicts=True).created == 1
+
+
+def test_a_run_is_bound_to_its_target(small_workspace: Workspace, failing_target: type, tmp_path: Path):
+    """An unfinished run is finished against the target it started with, or refused."""
+    ws = small_workspace
+    with pytest.raises(KeyboardInterrupt):
+        workflow.push_workspace(ws, target=failing_target({3}, KeyboardInterrupt()), skip_conflicts=True)
+    unfinished = workflow.unfinished_run(ws)
+    assert unfinished is not None and unfinished.identity == "embedded target"
+    with pytest.raises(RunTargetMismatch, match="embedded target") as err:
+        workflow.push_workspace(ws, target=FileTarget(tmp_path / "x.csv"), skip_conflicts=True)
+    assert isinstance(err.value, UnfinishedRun) and "nothing was sent" in str(err.value)
+    assert not (tmp_path / "x.csv").exists()
+    assert workflow.push_workspace(ws, skip_conflicts=True).resumed

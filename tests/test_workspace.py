@@ -43,7 +43,7 @@ def _assert_same_state(a: dict, b: dict) -> None:
 
 # ---------------------------------------------------------------------------- schema
 def test_schema_version_is_stored(workspace: Workspace):
-    assert workspace.schema_version == SCHEMA_VERSION == 2
+    assert workspace.schema_version == SCHEMA_VERSION == 3
     stored = workspace.query("SELECT value FROM meta WHERE key = 'schema_version'")
     assert stored["value"].tolist() == [str(SCHEMA_VERSION)]
 
