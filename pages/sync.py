@@ -7,8 +7,10 @@ from ui import state
 from ui import sync as sync_ui
 
 st.title("Sync")
+flashed = list(st.session_state.get(state.FLASH_KEY, []))  # shown again if the page reruns below
 state.show_flash()
 ws = state.workspace()
+shown_at = ws.revision  # the plan below is the workspace's at this revision, or a later one
 with state.reported():
     plan = state.plan(ws)
     t = plan.totals()
@@ -47,20 +49,18 @@ with state.reported():
         if t["create"]
         else "Type push and press Enter"
     )
-    # The key carries what is expected, so a confirmation typed for one plan never confirms another.
-    typed = st.text_input(prompt, key=f"sync.confirm.{expected}")
+    # The plan's digest: what the click confirms; what was typed for another plan (before a
+    # run, before an edit) is cleared, so it never confirms this one.
+    digest = workflow.plan_digest(ws, plan)
+    typed = sync_ui.confirm_box(prompt, expected, digest)
     running = workflow.push_runs(ws)
     live = not running.empty and workflow.run_progress(ws, str(running.iloc[0]["run_id"])).live
     ready = typed.strip() == expected and (skip or not t["skip_conflict"]) and sendable > 0 and target is not None
     if not sendable:
         st.info("Nothing to send: every in-scope record is synced and unchanged, excluded, or a skipped conflict.")
-    if st.button("Push to Equify", type="primary", disabled=not ready or live, key="sync.push"):
-        run_id = workflow.start_push_workspace(
-            ws, target=target(), skip_conflicts=skip, expected_creates=t["create"], owns_target=True
-        )
-        state.flash("info", f"Push run {run_id} started.")
-        st.rerun()
+    sync_ui.push_button(ws, target, digest=digest, creates=t["create"], skip=skip, ready=ready and not live)
 
 st.subheader("Last push")
 with state.reported():
     sync_ui.run_panel(ws)
+sync_ui.rerun_if_stale(ws, shown_at, flashed)

@@ -49,6 +49,7 @@ from .exceptions import (
     ConflictsUnresolved,
     PlanAlreadyPushed,
     PlanChanged,
+    PushBlocked,
     PushInProgress,
     ReconcileError,
     RunTargetMismatch,
@@ -214,6 +215,7 @@ def start_push(
     on_done: Callable[[PushResult | BaseException], None] | None = None,
     owns_target: bool = False,
     confirmed: str | None = None,
+    resume: str | None = None,
 ) -> str:
     """Start :func:`push` in a worker thread and return the run's id at once.
 
@@ -224,7 +226,9 @@ def start_push(
     ``on_done`` is called in the worker with the result or the exception that stopped it.
     ``owns_target``: the target is closed (if it can be) when the run ends or is refused.
     A token refused mid-run leaves the run unfinished (resumable, with the error on it); any
-    other error ends it ``failed`` with the error.
+    other error ends it ``failed`` with the error. ``resume``: only finish that unfinished run
+    (:class:`PushBlocked` when it has nothing left: a second click on *Finish* never starts a
+    new push).
     """
     target = target or EmbeddedTarget()
 
@@ -239,7 +243,7 @@ def start_push(
         release_target()
         raise
     try:
-        run_id, resumed = _open_run(ws, plan, target, skip_conflicts, confirmed)
+        run_id, resumed = _open_run(ws, plan, target, skip_conflicts, confirmed, resume)
         _LIVE[str(ws.path)] = run_id
     except BaseException:
         lock.release()
@@ -319,7 +323,12 @@ def _claim(ws: Workspace) -> threading.Lock:
 
 
 def _open_run(
-    ws: Workspace, source: PlanSource, target: Target, skip_conflicts: bool, confirmed: str | None
+    ws: Workspace,
+    source: PlanSource,
+    target: Target,
+    skip_conflicts: bool,
+    confirmed: str | None,
+    resume: str | None = None,
 ) -> tuple[str, bool]:
     """``(run_id, resumed)``: the unfinished run to resume, or a new run with its journal, which
     claims the plan's digest in the same transaction. Called with the workspace's push lock held.
@@ -340,8 +349,12 @@ def _open_run(
             raise RunTargetMismatch(run_id, bound, identity)
         if name != target.name:
             raise UnfinishedRun(run_id, name)
+        if resume is not None and resume != run_id:
+            raise PushBlocked(f"push run {resume} has nothing left to finish (run {run_id} has): nothing was sent")
         log.info("resuming push run %s from its journal", run_id)
         return run_id, True
+    if resume is not None:
+        raise PushBlocked(f"push run {resume} has nothing left to finish: nothing was sent")
     if confirmed is not None:
         _refuse_if_claimed(ws, confirmed)
     basis = push_basis(ws)

@@ -1042,12 +1042,13 @@ def start_push_workspace(
     expected_creates: int | None = None,
     owns_target: bool = False,
     confirmed: str | None = None,
+    resume: str | None = None,
 ) -> str:
     """:func:`push_workspace` in a worker thread (:func:`reconcile.push.start_push`): returns the
     run's id once the run holds its plan; follow it with :func:`run_progress`. Raises what
     :func:`push_workspace` raises before anything is sent (``confirmed`` included); a refused
     start leaves no run. ``owns_target``: the target is closed when the run ends (or when the
-    push is refused)."""
+    push is refused). ``resume``: only finish that unfinished run, never start a new one."""
     return start_push(
         ws,
         lambda: _confirmed_plan(ws, expected_creates),
@@ -1055,6 +1056,7 @@ def start_push_workspace(
         skip_conflicts=skip_conflicts,
         owns_target=owns_target,
         confirmed=confirmed,
+        resume=resume,
     )
 
 

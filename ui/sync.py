@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from reconcile import Workspace, workflow
+from reconcile import ReconcileError, Workspace, workflow
+from reconcile.exceptions import ConfirmationRequired
 from reconcile.plan import Plan
 from reconcile.targets import EmbeddedTarget, HttpTarget, Target
 
@@ -68,8 +69,9 @@ def _live(ws: Workspace, run_id: str) -> None:
     if not progress.live:
         st.rerun()  # the whole page: the plan and the figures changed
     with st.status(f"Push run `{run_id}` to the {progress.target} target is running…", expanded=True):
-        share = (progress.done + progress.failed) / progress.total if progress.total else 1.0
-        st.progress(share, text=f"{progress.done + progress.failed} / {progress.total} operations")
+        finished = progress.done + progress.failed + progress.skipped
+        share = finished / progress.total if progress.total else 1.0
+        st.progress(share, text=f"{finished} / {progress.total} operations")
         _counts(progress)
         st.caption("It runs on the server: closing or reloading this page does not stop it.")
 
@@ -132,23 +134,133 @@ def _approved(n: int) -> None:
 
 
 def resume_panel(ws: Workspace, target: Callable[[], Target] | None) -> None:
-    """A run cut short (the server stopped mid-push): finish it, as it was confirmed, before
-    anything new (key ``sync.resume``). The target chosen above must be the run's."""
+    """A run cut short (the server stopped mid-push, or the target refused its token): finish
+    it, as it was confirmed, before anything new (key ``sync.resume``). The target chosen above
+    must be the run's: the same kind, and the same URL (the library refuses another)."""
     unfinished = workflow.unfinished_run(ws)
     if unfinished is None:
         return
+    bound = unfinished.identity or f"{unfinished.target} target"
     st.warning(
-        f"Push run `{unfinished.run_id}` to the {unfinished.target} target was cut short with "
+        f"Push run `{unfinished.run_id}` to the {bound} was cut short with "
         f"{unfinished.pending} of {unfinished.total} operation(s) left. Finish it first: it sends only what "
-        "was confirmed then, and creates nothing twice."
+        "was confirmed then, to that target only, and creates nothing twice."
     )
+    if unfinished.error:
+        st.error(f"It stopped: {unfinished.error}")
     chosen = st.session_state.get(TARGET_KEY, "embedded")
     ready = target is not None and chosen == unfinished.target
     if not ready:
-        st.caption(f"Choose the {unfinished.target} target above (with its URL and token) to finish it.")
+        st.caption(f"Choose the {bound} above (with a valid token) to finish it.")
     if st.button(f"Finish run {unfinished.run_id}", disabled=not ready, key="sync.resume"):
         from . import state
 
-        run_id = workflow.start_push_workspace(ws, target=target(), skip_conflicts=True, owns_target=True)  # type: ignore[misc]
+        run_id = workflow.start_push_workspace(
+            ws,
+            target=target(),  # type: ignore[misc]
+            skip_conflicts=True,
+            owns_target=True,
+            resume=unfinished.run_id,  # a second click never starts a new push
+        )
         state.flash("info", f"Finishing push run {run_id}.")
         st.rerun()
+
+
+CONFIRM_KEY = "sync.confirm"
+
+
+def confirm_box(prompt: str, expected: str, digest: str) -> str:
+    """The typed confirmation (key ``sync.confirm.<expected>``): what was typed is kept for the
+    plan ``digest`` it was typed for only; a page showing another plan starts empty."""
+    key = f"{CONFIRM_KEY}.{expected}"
+    if st.session_state.get(f"{CONFIRM_KEY}.for") != digest:
+        st.session_state[f"{CONFIRM_KEY}.for"] = digest
+        for stale in [
+            k for k in st.session_state if str(k).startswith(f"{CONFIRM_KEY}.") and k != f"{CONFIRM_KEY}.for"
+        ]:
+            del st.session_state[stale]
+    return st.text_input(prompt, key=key)
+
+
+PUSH_KEY = "sync.push"
+#: The confirmation a click on *Push* carries (set by the button's callback, before the rerun).
+REQUEST_KEY = "sync.push.request"
+#: Set from the click until the page shows a plan computed after it: the button stays disabled.
+BUSY_KEY = "sync.push.busy"
+
+
+def _pressed(digest: str, creates: int, skip: bool) -> None:
+    """The *Push* button's callback: runs before the rerun, so a second click (landing while the
+    first is handled) finds the button busy and is ignored. It carries the plan shown when it
+    was clicked (its digest), never the plan of a later rerun."""
+    if st.session_state.get(BUSY_KEY):
+        return
+    st.session_state[BUSY_KEY] = True
+    st.session_state[REQUEST_KEY] = {"digest": digest, "creates": creates, "skip": skip}
+
+
+def push_button(
+    ws: Workspace, target: Callable[[], Target] | None, *, digest: str, creates: int, skip: bool, ready: bool
+) -> None:
+    """*Push to Equify* (key ``sync.push``): disabled unless ``ready``, and from the moment it is
+    pressed until the page shows a plan computed after the push started. The click starts the
+    run for the confirmed plan ``digest``; the library refuses a plan already pushed or changed
+    since (no run is made then), and the page says why."""
+    request = st.session_state.get(REQUEST_KEY)
+    busy = bool(st.session_state.get(BUSY_KEY))
+    st.button(
+        "Push to Equify",
+        type="primary",
+        disabled=not ready or busy or target is None,
+        key=PUSH_KEY,
+        on_click=_pressed,
+        args=(digest, creates, skip),
+    )
+    if request is None:
+        if busy and not _running(ws):
+            st.session_state.pop(BUSY_KEY, None)  # this page's plan was computed after the push
+        return
+    from . import state
+
+    st.session_state.pop(REQUEST_KEY, None)
+    try:
+        if target is None:
+            raise ConfirmationRequired("choose a target before pushing")
+        run_id = workflow.start_push_workspace(
+            ws,
+            target=target(),
+            skip_conflicts=bool(request["skip"]),
+            expected_creates=int(request["creates"]),
+            confirmed=str(request["digest"]),
+            owns_target=True,
+        )
+        state.flash("info", f"Push run {run_id} started.")
+    except ReconcileError as exc:
+        state.flash("error", f"Nothing was pushed: {exc}")
+    st.rerun()
+
+
+def _running(ws: Workspace) -> bool:
+    """True while a worker of this process executes the newest run."""
+    runs = workflow.push_runs(ws)
+    return not runs.empty and workflow.run_progress(ws, str(runs.iloc[0]["run_id"])).live
+
+
+STALE_KEY = "sync.stale"
+
+
+def rerun_if_stale(ws: Workspace, shown_at: int, flashed: list[tuple[str, str]]) -> None:
+    """Once the page is drawn: when the workspace changed while it was (a run finished between
+    the plan at the top and the run panel at the bottom) and no run is live (its panel reruns
+    the page itself), run the page again, so the summary, the dry run and the typed gate show
+    the plan as it is now; the messages ``flashed`` at the top of this run are shown again.
+    At most once per revision."""
+    now = ws.revision
+    if now == shown_at or _running(ws) or st.session_state.get(STALE_KEY) == now:
+        return
+    st.session_state[STALE_KEY] = now
+    from . import state
+
+    for kind, message in flashed:
+        state.flash(kind, message)
+    st.rerun()
