@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -494,3 +495,98 @@ def test_sync_page_finishes_a_run_cut_short(
     assert ws.push_runs()["run_id"].tolist() == [run_id]
     synced = ws.equify_accounts().query("origin == 'payfit_sync'")
     assert synced["payfitId"].is_unique
+
+
+# --- hostile names: every value shown as text ------------------------------------------------
+
+#: Markdown, HTML and Streamlit syntax that must never reach the page unescaped.
+LIVE_SYNTAX = ["![", "](", "<script", "<img", ":red[", "$x$", ":material/warning:", "javascript:alert"]
+
+
+def _markdown_shown(at: AppTest) -> list[str]:
+    """Every text of the run that Streamlit renders as Markdown: bodies, labels, radio options."""
+    texts = []
+    for kind in ("markdown", "caption", "warning", "error", "info", "success", "title", "subheader"):
+        texts += [str(e.value) for e in getattr(at, kind)]
+    texts += [str(e.value) for e in at.sidebar.warning] + [str(e.value) for e in at.sidebar.caption]
+    texts += [m.label for m in at.metric] + [e.label for e in at.expander]
+    for radio in at.radio:
+        texts += [radio.label, *radio.options]
+    for kind in ("button", "checkbox", "toggle", "text_input", "selectbox", "multiselect"):
+        texts += [w.label for w in getattr(at, kind)]
+    texts += [str(t.proto.body) for t in at.toast]
+    return texts
+
+
+def _assert_all_text(at: AppTest, page: str) -> None:
+    assert not at.exception, (page, [e.value for e in at.exception])
+    for text in _markdown_shown(at):
+        unescaped = re.sub(r"\\.", "\x00", text)  # what Markdown still reads as syntax
+        live = [s for s in LIVE_SYNTAX if s in unescaped]
+        assert not live, f"{page}: {live} reaches the page as Markdown in {text!r}"
+
+
+@pytest.fixture
+def hostile_app(app_workspace: Path) -> dict[str, str]:
+    """The app's workspace holds the demo with hostile names on both sides (tests/hostile.py)."""
+    from hostile import hostile_workspace
+
+    return hostile_workspace(app_workspace)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_shows_hostile_names_as_text(hostile_app: dict[str, str], page: str) -> None:
+    at = _open_app(page)
+    _assert_all_text(at, page)
+
+
+def test_review_conflict_panel_and_flash_show_hostile_names_as_text(hostile_app: dict[str, str]) -> None:
+    from hostile import CONFLICT_NAME
+
+    sid, tid = hostile_app["conflict_id"], hostile_app["conflict_account"]
+    at = _open_app("pages/review.py")
+    at.radio(key="review.set").set_value("conflict").run()
+    pick = at.selectbox(key="review.conflict")
+    pick.set_value(next(o for o in pick.options if o.endswith(sid))).run()  # options are plain text
+    assert CONFLICT_NAME in pick.value
+    _assert_all_text(at, "review conflict")
+    assert any(CONFLICT_NAME in plain(w.value) for w in at.warning)  # the reason names it, as text
+    candidate = at.radio(key=f"review.conflict.candidate.{sid}")
+    assert any(CONFLICT_NAME in plain(o) for o in candidate.options)
+    candidate.set_value(tid).run()
+    at.button(key="review.conflict.exclude").click().run()
+    _assert_all_text(at, "review after exclude")
+    assert any(CONFLICT_NAME in plain(s.value) and "→ excluded" in plain(s.value) for s in at.success)
+
+
+def test_an_unexpected_error_shows_a_message_and_logs_the_traceback(
+    app_workspace: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug inside a page's ``state.reported()`` block: a short message with a reference, no
+    traceback nor the server's paths in the page; the traceback goes to the server's log."""
+    at = _open_app("pages/accounts.py")
+
+    def boom(ws: Workspace) -> None:
+        raise RuntimeError(f"bug at {ROOT}/secret/path.py ![x](http://127.0.0.2/b.png)")
+
+    monkeypatch.setattr(workflow, "accounts_table", boom)
+    with caplog.at_level("ERROR", logger="ui.state"):
+        at.run()
+    assert not at.exception
+    shown = " ".join(plain(e.value) for e in at.error)
+    assert "Something went wrong on the server" in shown and str(ROOT) not in shown and "Traceback" not in shown
+    reference = shown.split("(", 1)[1].split(")", 1)[0]
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged and logged[0].exc_info and "secret/path.py" in str(logged[0].exc_info[1])
+
+
+def test_the_browser_is_given_no_error_details_and_no_outside_icon() -> None:
+    """``client.showErrorDetails = "none"``: an uncaught error reaches the browser as a generic
+    message; the page icon is drawn locally (a ``:material/...:`` one is fetched from Google)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    icon = source.split("page_icon=", 1)[1].split(",", 1)[0]
+    assert ":material" not in icon and "http" not in icon
