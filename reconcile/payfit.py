@@ -283,7 +283,9 @@ def parse_payfit_pages(documents: Iterable[tuple[str, bytes | str]]) -> list[dic
     out: list[dict[str, Any]] = []
     seen: dict[str, str] = {}
     page_count = last_pages = 0
+    names: list[str] = []
     for name, content in documents:
+        names.append(name)
         if not (content.strip() if isinstance(content, str) else content.strip()):
             raise InputError(f"{name}: the file is empty")
         data = load_json(content, name)
@@ -318,8 +320,9 @@ def parse_payfit_pages(documents: Iterable[tuple[str, bytes | str]]) -> list[dic
                 seen[cid] = where
                 out.append(item)
     if page_count and not last_pages:
+        label = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         raise InputError(
-            f"the dump is incomplete: every one of its {page_count} page(s) has a nextPageToken, "
+            f"{label}: the dump is incomplete: every one of its {page_count} page(s) has a nextPageToken, "
             "so the last page is missing; fetch or add the remaining pages"
         )
     return out

@@ -234,16 +234,14 @@ class Workspace:
                 cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
                 cur.execute("COMMIT")
                 return
-            version = self._checked_meta(cur, existing)
-            for stmt in _SCHEMA:  # tables that came later than the file's version
-                cur.execute(stmt)
-            # A random id of this file: caches keyed by path and revision must not take a new
-            # file made at the same path for the old one.
-            cur.execute(
-                "INSERT INTO meta SELECT 'workspace_id', ? WHERE NOT EXISTS "
-                "(SELECT 1 FROM meta WHERE key = 'workspace_id')",
-                [uuid.uuid4().hex],
-            )
+            version, has_id = self._checked_meta(cur, existing)
+            for stmt in _SCHEMA:  # only the tables that came later than the file's version
+                table = _table_of(stmt)
+                if table is not None and table not in existing:
+                    cur.execute(stmt)
+            if not has_id:  # a random id of this file: caches keyed by path and revision must
+                # not take a new file made at the same path for the old one
+                cur.execute("INSERT INTO meta VALUES ('workspace_id', ?)", [uuid.uuid4().hex])
             if version < SCHEMA_VERSION:
                 cur.execute("BEGIN TRANSACTION")
                 for step in range(version + 1, SCHEMA_VERSION + 1):
@@ -257,8 +255,9 @@ class Workspace:
         finally:
             cur.close()
 
-    def _checked_meta(self, cur: duckdb.DuckDBPyConnection, existing: set[str]) -> int:
-        """The schema version of an existing file, after checking it is a whole workspace.
+    def _checked_meta(self, cur: duckdb.DuckDBPyConnection, existing: set[str]) -> tuple[int, bool]:
+        """The schema version of an existing file and whether it has a ``workspace_id``, after
+        checking it is a whole workspace.
 
         Raises :class:`WorkspaceError` (nothing written) for a DuckDB file without our tables, a
         missing ``meta`` or table of its version, or a ``schema_version``/``revision`` that is not
@@ -272,7 +271,11 @@ class Workspace:
             )
         if "meta" not in existing:
             raise WorkspaceError(self._missing_tables(["meta"]))
-        values = dict(cur.execute("SELECT key, value FROM meta WHERE key IN ('schema_version', 'revision')").fetchall())
+        values = dict(
+            cur.execute(
+                "SELECT key, value FROM meta WHERE key IN ('schema_version', 'revision', 'workspace_id')"
+            ).fetchall()
+        )
         if "schema_version" not in values:
             raise WorkspaceError(
                 f"the workspace {self.path} has no schema_version in its meta table (the file is damaged); "
@@ -288,7 +291,7 @@ class Workspace:
         missing = [t for t in _table_names() if t not in existing and _TABLES_SINCE.get(t, 1) <= version]
         if missing:
             raise WorkspaceError(self._missing_tables(missing))
-        return version
+        return version, "workspace_id" in values
 
     def _missing_tables(self, missing: list[str]) -> str:
         return (
@@ -818,6 +821,13 @@ def _equify_frame(accounts: pd.DataFrame) -> pd.DataFrame:
     frame["origin"] = "import"
     frame["created_at"] = frame["updated_at"] = _now()
     return frame
+
+
+def _table_of(stmt: str) -> str | None:
+    """The table a statement of :data:`_SCHEMA` makes (the activity table for its sequence)."""
+    if stmt.startswith("CREATE TABLE"):
+        return stmt.split()[5]
+    return "activity" if "activity_seq" in stmt else None
 
 
 def _table_names() -> list[str]:

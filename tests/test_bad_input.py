@@ -31,7 +31,7 @@ def _state(ws: Workspace) -> tuple[int, dict[str, int]]:
             [("p1.json", _page([{"id": "a"}], "t2")), ("p2.json", _page([{"id": "b"}, {"id": "a"}]))],
             "p2.json, collaborator #2: id 'a' was already given by p1.json, collaborator #1",
         ),
-        ([("p1.json", _page([{"id": "a"}], "next-token"))], "the dump is incomplete"),
+        ([("p1.json", _page([{"id": "a"}], "next-token"))], "p1.json: the dump is incomplete"),
         ([("p1.json", b'{"people": []}')], "p1.json: expected a Payfit collaborators page"),
         ([("p1.json", b"[1, 2]")], "p1.json, collaborator #1: not a JSON object"),
     ],

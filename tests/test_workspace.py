@@ -11,7 +11,7 @@ import pytest
 from reconcile import Decision, FieldMapping, InputError, Relation, Workspace, WorkspaceError, workflow
 from reconcile.equify import ACCOUNT_COLUMNS, read_equify_accounts
 from reconcile.payfit import PAYFIT_COLUMNS
-from reconcile.workspace import SCHEMA_VERSION
+from reconcile.workspace import _SCHEMA, SCHEMA_VERSION, _table_names
 
 NBSP, ZWSP = "\u00a0", "\u200b"
 
@@ -302,7 +302,9 @@ def test_a_version_1_workspace_is_migrated_and_keeps_its_data(tmp_path: Path):
     path = tmp_path / "v1.duckdb"
     v1_columns = [c for c in PAYFIT_COLUMNS if c != "jobName"]
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for stmt in _SCHEMA:  # version 1's tables: all but payfit_records as now, and no later table
+        if not any(f" {t} " in stmt for t in ("payfit_records", "approvals", "push_claims")):
+            con.execute(stmt)
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     typed = ", ".join(f'"{c}" BOOLEAN' if c.startswith("is") else f'"{c}" VARCHAR' for c in v1_columns)
     con.execute(f"CREATE TABLE payfit_records ({typed}, loaded_at TIMESTAMP)")
@@ -351,3 +353,120 @@ def test_kept_accounts_are_read_again_after_another_write(demo_workspace: Worksp
     now = ws.equify_accounts()
     assert now.loc[now["id"] == ids[0], "firstName"].item() == "Autre"
     pd.testing.assert_frame_equal(now, _fresh_accounts(ws))
+
+
+# ---------------------------------------------------------------------------- damaged files (#13)
+def _file_state(path: Path) -> tuple[int, bytes]:
+    return path.stat().st_size, path.read_bytes()
+
+
+def _damage(path: Path, *statements: str) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    for stmt in statements:
+        con.execute(stmt)
+    con.close()
+
+
+@pytest.mark.parametrize("table", _table_names())
+def test_a_workspace_missing_a_table_is_an_error_never_a_fresh_start(demo_workspace: Workspace, table: str):
+    path = Path(demo_workspace.path)
+    demo_workspace.close()
+    _damage(path, f"DROP TABLE {table}")
+    before = _file_state(path)
+    with pytest.raises(WorkspaceError, match=f"has no table {table} .*left untouched"):
+        Workspace.open(path)
+    assert _file_state(path) == before  # nothing was created or written
+
+
+def test_a_version_2_workspace_may_lack_the_tables_that_came_later(tmp_path: Path):
+    path = tmp_path / "v2.duckdb"
+    with Workspace.open(path):
+        pass
+    _damage(
+        path,
+        "DROP TABLE approvals",
+        "DROP TABLE push_claims",
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+    )
+    with Workspace.open(path) as ws:
+        assert ws.schema_version == SCHEMA_VERSION and ws.approvals() == set()
+
+
+def test_a_duckdb_file_of_other_tables_is_not_a_workspace(tmp_path: Path):
+    path = tmp_path / "other.duckdb"
+    _damage(path, "CREATE TABLE invoices (n INTEGER)", "INSERT INTO invoices VALUES (1)")
+    before = _file_state(path)
+    with pytest.raises(WorkspaceError, match="not a workspace .*invoices.*left untouched"):
+        Workspace.open(path)
+    assert _file_state(path) == before
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        (
+            "UPDATE meta SET value = 'two' WHERE key = 'schema_version'",
+            "meta schema_version is 'two', not a whole number",
+        ),
+        ("UPDATE meta SET value = '-1' WHERE key = 'schema_version'", "meta schema_version is '-1'"),
+        ("UPDATE meta SET value = '1e3' WHERE key = 'schema_version'", "meta schema_version is '1e3'"),
+        ("DELETE FROM meta WHERE key = 'schema_version'", "no schema_version in its meta table"),
+        ("INSERT OR REPLACE INTO meta VALUES ('revision', 'x')", "meta revision is 'x', not a whole number"),
+    ],
+)
+def test_meta_values_that_are_not_whole_numbers_are_clear_errors(demo_workspace: Workspace, statement, message):
+    path = Path(demo_workspace.path)
+    demo_workspace.close()
+    _damage(path, statement)
+    with pytest.raises(WorkspaceError, match=message):
+        Workspace.open(path)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "read", "message"),
+    [
+        ("mapping", "{not json", "mapping", "setting 'mapping' is not valid JSON"),
+        ("mapping", "[1, 2]", "mapping", "setting 'mapping' is not a map of Equify fields"),
+        ("mapping", '{"email": 5}', "mapping", "setting 'mapping' is not a map of Equify fields"),
+        (
+            "mapping_transforms",
+            '{"email": "shout"}',
+            "mapping",
+            "setting 'mapping_transforms' is wrong: the transform of email is 'shout'",
+        ),
+        ("mapping_transforms", '"upper"', "mapping", "setting 'mapping_transforms' is not a map"),
+        ("relation", '{"include_leavers": "yes"}', "relation", "setting 'relation' is not a relation"),
+        ("relation", '{"colour": true}', "relation", "setting 'relation' is not a relation"),
+        ("relation", "[" * 5000 + "]" * 5000, "relation", "setting 'relation' is not valid JSON"),
+    ],
+)
+def test_settings_that_are_not_what_the_schema_says_are_clear_errors(
+    demo_workspace: Workspace, key: str, value: str, read: str, message: str
+):
+    ws = demo_workspace
+    if key == "mapping_transforms":
+        ws.set_mapping(FieldMapping.default())
+    with ws.transaction() as cur:
+        cur.execute("DELETE FROM settings WHERE key = ?", [key])
+        cur.execute("INSERT INTO settings VALUES (?, ?)", [key, value])
+    with pytest.raises(WorkspaceError, match=message) as caught:
+        getattr(ws, read)()
+    assert ws.path in str(caught.value)
+    if read == "mapping":  # a damaged mapping can be replaced
+        ws.set_mapping(FieldMapping.default())
+        assert ws.mapping() == FieldMapping.default()
+
+
+def test_damaged_ledger_values_are_a_clear_error(demo_workspace: Workspace):
+    with demo_workspace.transaction() as cur:
+        cur.execute("INSERT INTO ledger VALUES ('p1', 'a1', 'r1', NULL, '{oops')")
+    with pytest.raises(WorkspaceError, match="ledger's source_values of p1 are not a JSON object"):
+        demo_workspace.ledger_values()
+
+
+def test_a_brand_new_file_gets_its_whole_schema(tmp_path: Path):
+    with Workspace.open(tmp_path / "new.duckdb") as ws:
+        tables = set(ws.query("SELECT table_name FROM duckdb_tables()")["table_name"])
+        assert tables == set(_table_names()) and ws.schema_version == SCHEMA_VERSION and ws.identity
