@@ -6,7 +6,8 @@ labels, expander and status titles as GitHub-flavoured Markdown with its own add
 colour and badge directives (``:red[...]``), ``:material/icon:`` and emoji shortcodes,
 ``:streamlit:``, LaTeX between ``$``, and arrows typed as ``->``. A name such as
 ``![x](http://host/beacon.png)`` would make the browser fetch the address, and
-``[click](javascript:...)`` would draw a link. :func:`md` turns any value into Markdown that
+``[click](javascript:...)`` would draw a link, and so would a bare ``http://host`` or
+``www.host``. :func:`md` turns any value into Markdown that
 shows exactly its text: nothing is a link, an image, a directive, an icon, a formula or HTML.
 
 Selectbox and multiselect *options* are plain text in Streamlit (only their labels are
@@ -33,6 +34,9 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u206
 _SHORTCODE = re.compile(r":(?=[\w+/-]+:)")
 # "->", "<-", "<->", "--", ">=", "<=", "~=" between spaces - typographical arrows and signs.
 _TYPOGRAPHY = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")
+# GitHub's autolinks are found in the parsed text too: "http://", "https://", "www." and
+# "name@domain.tld" would each become a link; a word joiner after "http:", "www" and "@" stops it.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?i:(?<=www)(?=\.))|(?<=@)(?=[-\w]+\.[-\w])")
 WORD_JOINER = "\u2060"
 
 
@@ -42,13 +46,14 @@ def md(value: object) -> str:
 
     Line breaks and tabs become spaces; other control characters and bidirectional
     overrides become U+FFFD; every ASCII punctuation character is backslash-escaped; a word
-    joiner (invisible) breaks Streamlit's shortcodes and arrows. The result is only for a
+    joiner (invisible) breaks Streamlit's shortcodes and arrows and GitHub's autolinks. The result is only for a
     Markdown-rendering call: shown anywhere else it reads with backslashes.
     """
     text = "" if value is None else str(value)
     text = _CONTROLS.sub("\ufffd", _SPACES.sub(" ", text))
     text = _TYPOGRAPHY.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], text)
     text = _SHORTCODE.sub(":" + WORD_JOINER, text)
+    text = _AUTOLINK.sub(WORD_JOINER, text)
     return _PUNCTUATION.sub(r"\\\1", text)
 
 
