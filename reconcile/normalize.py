@@ -31,15 +31,20 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 __all__ = [
     "PhoneResult",
+    "NEAR_KINDS",
     "clean_text",
+    "clearly_different",
     "compact",
     "email_evidence",
     "email_is_valid",
+    "email_near",
     "is_placeholder",
     "NameKey",
     "name_key",
     "name_score",
     "name_tokens",
+    "near_date",
+    "near_identifier",
     "score_names",
     "compare_dates",
     "normalize_date",
@@ -878,3 +883,182 @@ def compare_dates(a: str | None, b: str | None) -> str | None:
 def _as_date(value: Any) -> dt.date | None:
     iso = normalize_date(value)
     return None if iso is None else dt.date.fromisoformat(iso)
+
+
+# ---------------------------------------------------------------------------- near evidence
+# Evidence that is not equal but one value written two ways, or one typo apart: never enough for an
+# automatic link, always enough for doubt (shared/domain.md §5, step 5). Each function returns the
+# reason in words, or None (equal values, clearly different values, or no evidence).
+
+_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_ID_SEPARATORS = re.compile(r"[\s\-_./]+")
+
+
+def _unicode_domain(domain: str) -> str:
+    """A domain with its punycode labels (``xn--…``) decoded, NFC and case-folded."""
+    labels = []
+    for label in domain.split("."):
+        if label.startswith("xn--"):
+            try:
+                label = label[4:].encode("ascii").decode("punycode")
+            except (UnicodeError, ValueError):
+                pass  # not valid punycode: compared as written
+        labels.append(label)
+    return unicodedata.normalize("NFC", ".".join(labels)).casefold()
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _near_emails(a: str, b: str) -> str | None:
+    local_a, _, domain_a = a.rpartition("@")
+    local_b, _, domain_b = b.rpartition("@")
+    how: list[str] = []
+    if domain_a != domain_b:
+        uni_a, uni_b = _unicode_domain(domain_a), _unicode_domain(domain_b)
+        if uni_a == uni_b:
+            how.append("a domain written in punycode")
+        elif {uni_a, uni_b} <= _GMAIL_DOMAINS:
+            how.append("gmail.com / googlemail.com")
+        else:
+            return None
+        domain_a = uni_a
+    gmail = domain_a in _GMAIL_DOMAINS
+    if local_a != local_b:
+        base_a, base_b = local_a.partition("+")[0], local_b.partition("+")[0]
+        if base_a != local_a or base_b != local_b:
+            if not base_a or not base_b or base_a in _PLACEHOLDER_MAILBOXES or base_b in _PLACEHOLDER_MAILBOXES:
+                return None
+            if base_a != base_b and not (gmail and base_a.replace(".", "") == base_b.replace(".", "")):
+                return None
+            how.append("a +tag")
+        if base_a != base_b:
+            if not gmail or base_a.replace(".", "") != base_b.replace(".", ""):
+                return None
+            how.append("dots in a Gmail address")
+    return f"near-identical emails ({', '.join(how)})" if how else None
+
+
+def email_near(a: Any, b: Any) -> str | None:
+    """The reason two emails are one mailbox written two ways, or ``None``.
+
+    Near: equal once a ``+tag`` is removed from the local part (``claire+rh@example.fr`` /
+    ``claire@example.fr``), once the dots of a Gmail local part are removed and
+    ``googlemail.com`` is read as ``gmail.com`` (``jean.dupont@gmail.com`` /
+    ``jeandupont@googlemail.com``), or once a punycode domain is decoded
+    (``x@xn--exmple-cua.fr`` / ``x@exämple.fr``). Returns e.g. ``"near-identical emails
+    (a +tag)"``. ``None`` for equal emails (exact evidence, not near), different
+    mailboxes, and whenever either side is no evidence (:func:`email_evidence`: empty,
+    malformed, placeholder such as ``none+x@none.com``). Memoised per pair of values.
+    """
+    ea, eb = email_evidence(a), email_evidence(b)
+    if ea is None or eb is None or ea == eb:
+        return None
+    return _near_emails(*sorted((ea, eb)))
+
+
+def _identifier(value: Any) -> str | None:
+    """An identifier as evidence: cleaned text (``42.0`` read as ``42``), ``None`` for a placeholder."""
+    if isinstance(value, float) and value == value and value.is_integer():
+        value = str(int(value))
+    text = clean_text(value)
+    return None if text is None or is_placeholder(text) else text
+
+
+def _one_apart(a: str, b: str) -> str | None:
+    """``"changed"`` when two strings of one length differ at one position, ``"swapped"`` when
+    two adjacent characters are exchanged, else ``None``."""
+    if len(a) != len(b):
+        return None
+    diff = [k for k in range(len(a)) if a[k] != b[k]]
+    if len(diff) == 1:
+        return "changed"
+    if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
+        return "swapped"
+    return None
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _near_identifiers(a: str, b: str) -> str | None:
+    ka, kb = _ID_SEPARATORS.sub("", a).casefold(), _ID_SEPARATORS.sub("", b).casefold()
+    if ka == kb:
+        return "near-identical identifiers (case or separators)"
+    if ka.isdigit() and kb.isdigit() and ka.lstrip("0") == kb.lstrip("0") and ka.lstrip("0"):
+        return "near-identical identifiers (leading zeros)"
+    if min(len(ka), len(kb)) < 4:
+        return None  # one character of a short identifier is a large part of it
+    how = _one_apart(ka, kb)
+    if how is None:
+        return None
+    what = "digits" if ka.isdigit() and kb.isdigit() else "characters"
+    if how == "swapped":
+        return f"near-identical identifiers (two adjacent {what} swapped)"
+    return f"near-identical identifiers (one {what[:-1]} differs)"
+
+
+def near_identifier(a: Any, b: Any) -> str | None:
+    """The reason two identifiers (matricules, ids) are one identifier with a typo, or ``None``.
+
+    Near: equal but for case and separators (``EMP-0042`` / ``emp0042``) or leading zeros
+    (``00123`` / ``123``); or, for identifiers of 4+ characters, two adjacent characters
+    swapped (``10452`` / ``10542``) or one character changed (``10452`` / ``10453``). An
+    added or dropped character is not near. ``None`` for equal identifiers (exact evidence),
+    clearly different ones, and a missing or placeholder value on either side (``0``,
+    ``N/A``, ``999999``: :func:`is_placeholder`). Memoised per pair of values.
+    """
+    ta, tb = _identifier(a), _identifier(b)
+    if ta is None or tb is None or ta == tb:
+        return None
+    return _near_identifiers(*sorted((ta, tb)))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _near_dates(a: str, b: str) -> str | None:
+    if compare_dates(a, b) == "swapped":
+        return "near birth dates (day and month swapped)"
+    how = _one_apart(a.replace("-", ""), b.replace("-", ""))
+    if how == "swapped":
+        return "near birth dates (two adjacent digits swapped)"
+    if how == "changed":
+        return "near birth dates (one digit differs)"
+    return None
+
+
+def near_date(a: Any, b: Any) -> str | None:
+    """The reason two dates are one date with a typo, or ``None``.
+
+    Near, on the ISO digits ``YYYYMMDD`` of two real dates: day and month exchanged
+    (``1985-03-12`` / ``1985-12-03``, :func:`compare_dates` ``"swapped"``), two adjacent
+    digits swapped (``1985`` / ``1958``, day ``12`` / ``21``), or one digit changed
+    (``1985-03-12`` / ``1985-03-13``). ``None`` for equal dates, clearly different ones, and
+    a missing or unreadable date on either side (:func:`normalize_date`). Memoised per pair.
+    """
+    da, db = normalize_date(a), normalize_date(b)
+    if da is None or db is None or da == db:
+        return None
+    return _near_dates(*sorted((da, db)))
+
+
+#: The kinds of value :func:`clearly_different` compares.
+NEAR_KINDS = ("date", "identifier", "email")
+
+
+def clearly_different(kind: str, a: Any, b: Any) -> bool:
+    """True when two values of one ``kind`` are both evidence, differ, and are not near.
+
+    ``kind``: ``"date"`` (:func:`near_date`), ``"identifier"`` (:func:`near_identifier`) or
+    ``"email"`` (:func:`email_near`). The "different" penalty applies only to such values:
+    a missing, placeholder, equal or near value is not clearly different.
+    Raises ``ValueError`` for another kind.
+
+    >>> clearly_different("date", "1985-03-12", "1985-03-21"), clearly_different("date", "1985-03-12", "1990-07-01")
+    (False, True)
+    """
+    if kind == "date":
+        da, db = normalize_date(a), normalize_date(b)
+        return da is not None and db is not None and da != db and _near_dates(*sorted((da, db))) is None
+    if kind == "identifier":
+        ta, tb = _identifier(a), _identifier(b)
+        return ta is not None and tb is not None and ta != tb and _near_identifiers(*sorted((ta, tb))) is None
+    if kind == "email":
+        ea, eb = email_evidence(a), email_evidence(b)
+        return ea is not None and eb is not None and ea != eb and _near_emails(*sorted((ea, eb))) is None
+    raise ValueError(f"clearly_different: kind must be one of {', '.join(NEAR_KINDS)}, not {kind!r}")

@@ -1,0 +1,640 @@
+"""Names as people write them: is one person name plausibly another's, and why (in words).
+
+:func:`name_relation` compares two people's (given name, last name, alternate last names) and
+returns a :class:`NameRelation` (``kind``, ``reason``) when the two names may be one
+person's, or ``None`` when they are not plausibly the same person. It is the name half of
+the *doubt* step of ``shared/domain.md`` §5 (step 5): a plausible relation makes a
+record a conflict ("possible match: given name shortened"), never a create. It never
+decides a link.
+
+What counts as the same person's name (each a ``kind``, weakest last):
+
+* ``same``: equal after :func:`~reconcile.normalize.name_tokens` (accents, case, hyphens,
+  word order; ``Anne Laure`` = ``Anne-Laure`` = ``Annelaure``; ``Le Gall`` = ``Legall``);
+* ``swapped``: first and last name exchanged;
+* ``given_name_shortened``: a compound given name against one or some of its parts, either
+  way (``Anne-Laure`` / ``Anne``, ``Jean-Marie`` / ``Marie``);
+* ``particle_abbreviated``: ``St``/``Saint``, ``Ste``/``Sainte`` in a surname
+  (``Sainte-Beuve`` / ``Ste Beuve``). Only these two: they are the abbreviations French
+  civil records and HR exports write inside surnames. ``S.`` is not expanded (an initial,
+  ambiguous), and civilities (``M.``, ``Mme``) are never surname parts;
+* ``particle_dropped``: a leading particle left out (``de``, ``du``, ``des``, ``d'``,
+  ``le``, ``la``, ``les``, ``l'``, ``el``, ``al``, ``van``, ``von``, ``di``, ``da``,
+  ``del``, ...: ``El Amrani`` / ``Amrani``). ``Ben``, ``Bel``, ``Ait``, ``Ould`` are
+  kept: they carry the name (``Ben Ali`` is not ``Ali``);
+* ``surname_part``: one part of a compound surname (``Garcia Lopez`` / ``Garcia``);
+* ``birth_name``: a last name equal to the other's alternate last name (Payfit's
+  ``birthName`` or ``secondLastName``), or to one of the names of a last name written
+  ``Durand épouse Martin`` / ``Martin née Durand`` / ``Martin Vve Durand``;
+* ``given_name_initials``: initials against full given names (``J.-P.``, ``J. P.``,
+  ``JP`` / ``Jean-Pierre``; ``M.`` / ``Marie``);
+* ``transliteration``: two spellings of one name (:func:`same_sound`:
+  ``Youssef`` / ``Yousef`` / ``Youcef`` / ``Yusuf``, ``Mohamed`` / ``Mohammed`` /
+  ``Mohamad`` / ``Muhammad``, ``Khaled`` / ``Khalid``, ``Dupont`` / ``Dupond``);
+* ``typo``: one letter apart (an edit, or two adjacent letters swapped) in a given name
+  of 5+ letters or a surname of 4+ letters, the other part related.
+
+A person relation needs both the given name and the last name related (each in one of
+the ways above); the ``kind`` is the weakest of the two, ``kinds`` lists every way the
+names differ, and ``reason`` says it in words. Never plausible: an empty given or last
+name on either side (no evidence), a different given name (``Marc`` / ``Julie``), a
+feminine or masculine form of the other (``Jean`` / ``Jeanne``, ``Martin`` / ``Martine``,
+``Julie`` / ``Julien``, ``Alexandre`` / ``Alexandra``, ``Karim`` / ``Karima``,
+``René`` / ``Renée``), two unrelated surnames.
+
+Why no phonetic library. The well-kept one (``jellyfish``: Soundex, Metaphone, NYSIIS,
+Match Rating) encodes English spelling: its codes ignore final vowels, so they make
+``Martin`` = ``Martine``, ``Jean`` = ``Jeanne`` and ``Alexandre`` = ``Alexandra``
+(Soundex M635, J500, A425 each), exactly the pairs that must stay apart, and they know
+neither French digraphs (``ou``, ``ch``, ``qu``, ``eau``) nor the transliteration of Arabic
+and Berber names into French (``ou``/``w``/``u``, ``dj``/``j``, ``kh``/``k``, ``c``/``ss``
+before ``e``). The French algorithms on PyPI (``phonex``, ``phonetic-fr``, ``abydos``'s
+FONEM and Phonex) are unmaintained or single-purpose, and they are as coarse on final
+vowels. So :func:`translit_key` is a small, documented rule set (about twenty
+rewrites, compiled once) and :func:`same_sound` adds what a phonetic code cannot: the
+consonants must agree in order, vowels may differ only where transliterations differ
+(``e`` for Arabic *a* or *i*, ``o``/``u``), by at most one other vowel in names of five
+letters or more, and the gendered ending (a final ``e``, ``a`` or ``ée``) must agree.
+
+Speed: every function is pure and memoised per distinct value (names repeat: a 100,000-record
+company has far fewer distinct given names), regular expressions are compiled at import.
+:func:`name_relations` is the batch entry point over parallel sequences; it dedups
+the pairs before comparing. About 10 µs a distinct pair, under 1 µs a repeated one.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from .normalize import clean_text, name_tokens
+
+__all__ = [
+    "NAME_RELATION_KINDS",
+    "NameRelation",
+    "name_relation",
+    "name_relations",
+    "same_sound",
+    "translit_key",
+]
+
+#: Every ``NameRelation.kind``, strongest first (the order ranks two readings of one pair).
+NAME_RELATION_KINDS: tuple[str, ...] = (
+    "same",
+    "swapped",
+    "given_name_shortened",
+    "particle_abbreviated",
+    "particle_dropped",
+    "surname_part",
+    "birth_name",
+    "given_name_initials",
+    "transliteration",
+    "typo",
+)
+_RANK = {kind: i for i, kind in enumerate(NAME_RELATION_KINDS)}
+
+_GIVEN_REASONS = {
+    "given_name_shortened": "given name shortened",
+    "given_name_initials": "given name written as initials",
+    "transliteration": "given name spelled another way",
+    "typo": "one letter apart in the given name",
+}
+_LAST_REASONS = {
+    "particle_abbreviated": "surname particle abbreviated (St/Saint, Ste/Sainte)",
+    "particle_dropped": "surname particle left out",
+    "surname_part": "one part of a compound surname",
+    "birth_name": "last name is the other record's birth or married name",
+    "transliteration": "surname spelled another way",
+    "typo": "one letter apart in the surname",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NameRelation:
+    """How two person names may be one person's.
+
+    ``kind``: one of :data:`NAME_RELATION_KINDS`, the weakest way the names differ
+    (``same`` when they do not). ``kinds``: every way they differ, given name first
+    (empty for ``same``). ``reason``: those ways in words, ready to follow
+    ``"possible match: "`` (see :attr:`text`).
+    """
+
+    kind: str
+    reason: str
+    kinds: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """``possible match: <reason>``, the conflict reason shown to a user."""
+        return f"possible match: {self.reason}"
+
+    @property
+    def exact(self) -> bool:
+        """True when the names are equal after normalisation (no doubt from the names)."""
+        return self.kind == "same"
+
+
+_SAME = NameRelation("same", "same name")
+_SWAPPED = NameRelation("swapped", "first and last name swapped", ("swapped",))
+
+# ---------------------------------------------------------------------- transliteration
+# Rewrites applied in order to an accent-free, lower-case ASCII word. Upper-case letters are
+# internal sound codes: S = the "ch"/"sh" sound, K = a hard k, F = f.
+_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"h+$", ""),  # Sarah / Sara, Abdallah / Abdalla
+        (r"chr", "Kr"),  # Christophe / Kristof
+        (r"sch|ch|sh", "S"),  # Rachid / Rashid, Aicha / Aisha
+        (r"ph", "F"),  # Mustapha / Moustafa
+        (r"kh|ck|qu|q|k", "K"),  # Khaled / Kaled, Abdelqader / Abdelkader
+        (r"c(?=[eiy])", "s"),  # Youcef / Youssef
+        (r"c", "K"),  # Marc / Mark
+        (r"dj", "j"),  # Djamel / Jamel
+        (r"dh", "d"),
+        (r"th", "t"),  # Thierry / Tierry
+        (r"gh", "g"),
+        (r"gu(?=[eiy])", "g"),
+        (r"x", "Ks"),
+        (r"w", "ou"),  # Walid / Oualid
+        (r"y", "i"),  # Yanis / Ianis, Layla / Laila
+        (r"eau|au", "o"),  # Moreau / Moro
+        (r"ou|oo", "u"),  # Youssef / Yusuf, Moustafa / Mustafa
+        (r"o", "u"),  # Omar / Umar, Mohamed / Muhamed
+        (r"ai|ei|ay|ey", "e"),  # Leila / Layla (after y -> i: "aii" is read below)
+        (r"h", ""),  # silent h: Mohamed / Moamed, Ahmed / Amed
+        (r"(.)\1+", r"\1"),  # doubled letters: Youssef / Yousef, Mohammed / Mohamed
+        (r"d$", "t"),  # a final d sounds t: Dupond / Dupont, Ahmed / Ahmet
+    )
+)
+_VOWELS = frozenset("aeiu")
+# Vowel pairs that are one sound written two ways: French "e" for Arabic a or i.
+_COMPATIBLE = frozenset({("e", "a"), ("a", "e"), ("e", "i"), ("i", "e")})
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def translit_key(word: str) -> str:
+    """The transliteration key of one compact, lower-case, accent-free word (``name_tokens`` output).
+
+    >>> translit_key("youssef"), translit_key("youcef"), translit_key("yusuf")
+    ('iusef', 'iusef', 'iusuf')
+
+    A word with other than ``a``-``z`` (digits, another script) is its own key.
+    """
+    if not _ASCII_WORD.fullmatch(word):
+        return word
+    key = word
+    for pattern, repl in _REWRITES:
+        key = pattern.sub(repl, key)
+    return key.lower()
+
+
+def _gender_ending(word: str) -> tuple[bool, bool, bool]:
+    """(ends in ``e``, ends in ``a``, ends in ``ee``) of a word, after a silent final ``h``."""
+    w = word.rstrip("h") or word
+    return w.endswith("e"), w.endswith("a"), w.endswith("ee")
+
+
+def _vowel_cost(a: str, b: str, budget: int) -> int:
+    """The least number of vowel edits turning key ``a`` into ``b`` (consonants must align),
+    ``budget + 1`` when more; a compatible vowel pair (``e``/``a``, ``e``/``i``) costs nothing."""
+    n, m = len(a), len(b)
+    inf = budget + 1
+    prev = [min(j, inf) if all(c in _VOWELS for c in b[:j]) else inf for j in range(m + 1)]
+    for i in range(1, n + 1):
+        ca = a[i - 1]
+        cur = [prev[0] + 1 if ca in _VOWELS else inf] + [inf] * m
+        for j in range(1, m + 1):
+            cb = b[j - 1]
+            best = inf
+            if ca == cb or (ca, cb) in _COMPATIBLE:
+                best = prev[j - 1]
+            elif ca in _VOWELS and cb in _VOWELS:
+                best = prev[j - 1] + 1
+            if ca in _VOWELS:
+                best = min(best, prev[j] + 1)
+            if cb in _VOWELS:
+                best = min(best, cur[j - 1] + 1)
+            cur[j] = min(best, inf)
+        prev = cur
+    return prev[m]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def same_sound(a: str, b: str) -> bool:
+    """True when two different words (compact, lower-case, accent-free) are spellings of one name.
+
+    Rules (see the module docstring): the same gendered ending (final ``e``, ``a``, ``ée``);
+    keys (:func:`translit_key`) equal, or of 4+ letters with the same first sound, the same
+    consonants in order and vowels that differ only by compatible pairs (``e``/``a``,
+    ``e``/``i``), plus at most one other vowel edit when both keys have 5+ letters.
+
+    >>> same_sound("youssef", "yusuf"), same_sound("mohamed", "muhammad"), same_sound("jean", "jeanne")
+    (True, True, False)
+    """
+    if a == b:
+        return True
+    if not a or not b or _gender_ending(a) != _gender_ending(b):
+        return False
+    ka, kb = translit_key(a), translit_key(b)
+    if ka == kb:
+        return True
+    if min(len(ka), len(kb)) < 4:
+        return False
+    fa, fb = ka[0], kb[0]
+    if fa != fb and (fa, fb) not in _COMPATIBLE:
+        return False
+    if [c for c in ka if c not in _VOWELS] != [c for c in kb if c not in _VOWELS]:
+        return False
+    budget = 1 if min(len(ka), len(kb)) >= 5 else 0
+    return _vowel_cost(ka, kb, budget) <= budget
+
+
+def _one_edit(a: str, b: str, least: int, *, given: bool = True) -> bool:
+    """True when ``a`` and ``b`` (both ``least``+ letters) are one edit or one adjacent swap apart.
+
+    For given names (``given``), not a feminine/masculine pair: the same gendered ending, and no
+    letter added at an end (``Julie`` / ``Julien``)."""
+    if min(len(a), len(b)) < least:
+        return False
+    if given and _gender_ending(a) != _gender_ending(b):
+        return False
+    if given and abs(len(a) - len(b)) == 1:
+        short, long = sorted((a, b), key=len)
+        if long.startswith(short) or long.endswith(short):
+            return False  # a letter added at an end is a suffix or a prefix: Julie / Julien
+    return DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1
+
+
+# ---------------------------------------------------------------------- prepared names
+_INITIALS_WITHOUT_VOWEL = re.compile(r"[b-df-hj-np-tv-xz]{2,3}")
+_UPPER_INITIALS = re.compile(r"[A-Z]{2,3}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """A given name: its tokens, compact form, and the letters it stands for when written as
+    initials run together (``JP``), with whether that reading needs an exact count."""
+
+    tokens: tuple[str, ...]
+    compact: str
+    initials: tuple[str, ...] | None
+    initials_exact: bool
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _given(text: str | None) -> _Given:
+    tokens = name_tokens(text)
+    initials: tuple[str, ...] | None = None
+    exact = False
+    if len(tokens) == 1 and text is not None:
+        word = tokens[0]
+        if _INITIALS_WITHOUT_VOWEL.fullmatch(word):
+            initials = tuple(word)  # JP, jb, JCL: no vowel, so no name
+        elif _UPPER_INITIALS.fullmatch(text.strip().rstrip(".")):
+            initials, exact = tuple(word), True  # AM (Anne-Marie): upper case, only against as many names
+    return _Given(tokens, "".join(tokens), initials, exact)
+
+
+# Abbreviations written inside surnames, and the particles that may be left out.
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_PARTICLES = frozenset(
+    {"de", "du", "des", "d", "le", "la", "les", "l", "el", "al", "van", "von", "der", "den", "di", "da", "del", "dos"}
+)
+# Words that make a name of the next one: "Ben Ali" is not "Ali" (nor a part of a compound name).
+_CONNECTORS = frozenset({"ben", "bel", "bou", "ait", "ath", "ould", "abou", "abu", "ibn", "bin", "abd", "mac", "mc"})
+# Words that join two last names in one field: "Durand épouse Martin", "Martin née Durand".
+_NAME_JOINERS = frozenset({"epouse", "ep", "epse", "nee", "veuve", "vve", "divorcee", "dite", "dit"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Last:
+    """A last name: tokens (abbreviations as written), compact form, compact form with the
+    abbreviations expanded, core tokens (expanded, leading particles removed), and the other
+    names a ``X épouse Y`` field holds."""
+
+    tokens: tuple[str, ...]
+    compact: str
+    expanded: str
+    core: tuple[str, ...]
+    abbreviated: bool
+    joined: tuple[_Last, ...]
+
+
+def _core(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    k = 0
+    while k < len(tokens) - 1 and tokens[k] in _PARTICLES:
+        k += 1
+    return tokens[k:]
+
+
+def _last_from(tokens: tuple[str, ...]) -> _Last:
+    expanded = tuple(_ABBREVIATIONS.get(t, t) for t in tokens)
+    joined: list[_Last] = []
+    if any(t in _NAME_JOINERS for t in tokens[1:-1]):
+        part: list[str] = []
+        for t in tokens:
+            if t in _NAME_JOINERS:
+                if part:
+                    joined.append(_last_from(tuple(part)))
+                part = []
+            else:
+                part.append(t)
+        if part:
+            joined.append(_last_from(tuple(part)))
+    return _Last(
+        tokens,
+        "".join(tokens),
+        "".join(expanded),
+        _core(expanded),
+        expanded != tokens,
+        tuple(joined),
+    )
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _last(text: str | None) -> _Last:
+    return _last_from(name_tokens(text))
+
+
+# ---------------------------------------------------------------------- part relations
+def _match_tokens(short: tuple[str, ...], long: tuple[str, ...]) -> tuple[bool, bool, bool, bool] | None:
+    """Match each token of ``short`` to a distinct token of ``long`` (any order): equal, an initial
+    of it, or another spelling of it. ``None`` when one is left unmatched, else (an initial used,
+    another spelling used, a typo used, every token of ``long`` used)."""
+    rest = list(long)
+    used_initial = used_sound = used_typo = False
+    # Full words first, so an initial never takes the word a full token needs.
+    for tok in sorted(short, key=lambda w: len(w) == 1):
+        if tok in rest:
+            rest.remove(tok)
+            continue
+        if len(tok) == 1:
+            hit = next((w for w in rest if w[0] == tok), None)
+            if hit is None:
+                return None
+            rest.remove(hit)
+            used_initial = True
+            continue
+        hit = next((w for w in rest if len(w) > 1 and same_sound(tok, w)), None)
+        if hit is not None:
+            rest.remove(hit)
+            used_sound = True
+            continue
+        hit = next((w for w in rest if _one_edit(tok, w, 5)), None)
+        if hit is None:
+            return None
+        rest.remove(hit)
+        used_typo = True
+    return used_initial, used_sound, used_typo, not rest
+
+
+def _given_kind(a: _Given, b: _Given) -> str | None:
+    """How two given names relate (a kind of :data:`NAME_RELATION_KINDS`), ``None`` when they do not."""
+    if not a.tokens or not b.tokens:
+        return None
+    if a.compact == b.compact or sorted(a.tokens) == sorted(b.tokens):
+        return "same"
+    for x, y in ((a, b), (b, a)):
+        if x.initials is not None and len(x.initials) <= len(y.tokens) and len(y.tokens) >= 2:
+            if x.initials_exact and len(x.initials) != len(y.tokens):
+                continue
+            if tuple(w[0] for w in y.tokens[: len(x.initials)]) == x.initials:
+                return "given_name_initials"
+    short, long = sorted((a.tokens, b.tokens), key=len)
+    found = _match_tokens(short, long)
+    if found is None and len(short) == len(long):
+        found = _match_tokens(long, short)
+    if found is not None:
+        initial, sound, typo, whole = found
+        if initial:
+            return "given_name_initials"
+        if not whole:
+            return "given_name_shortened"
+        if sound:
+            return "transliteration"
+        if typo:
+            return "typo"
+        return "same"
+    if same_sound(a.compact, b.compact):  # Abdelkader / Abd El Kadir
+        return "transliteration"
+    if _one_edit(a.compact, b.compact, 5):
+        return "typo"
+    return None
+
+
+def _within(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """True when every word of ``short`` is a distinct word of ``long`` (multisets)."""
+    rest = list(long)
+    for w in short:
+        if w not in rest:
+            return False
+        rest.remove(w)
+    return True
+
+
+def _last_kind(a: _Last, b: _Last) -> str | None:
+    """How two last names relate (``same``, a particle, a part, a transliteration, a typo), or ``None``."""
+    if not a.tokens or not b.tokens:
+        return None
+    if a.compact == b.compact or sorted(a.tokens) == sorted(b.tokens):
+        return "same"
+    if a.expanded == b.expanded:
+        return "particle_abbreviated" if a.abbreviated or b.abbreviated else "same"
+    ca, cb = "".join(a.core), "".join(b.core)
+    if ca == cb:
+        return "particle_dropped"
+    if len(a.core) != len(b.core):
+        short, long = sorted((a.core, b.core), key=len)
+        if (
+            all(len(w) >= 3 and w not in _PARTICLES for w in short)
+            and _within(short, long)
+            and not _CONNECTORS.intersection(long)
+        ):
+            return "surname_part"
+    if same_sound(ca, cb):
+        return "transliteration"
+    if _one_edit(ca, cb, 4, given=False):
+        return "typo"
+    return None
+
+
+def _last_or_alternate(
+    a: _Last, a_alts: tuple[_Last, ...], b: _Last, b_alts: tuple[_Last, ...]
+) -> tuple[str, str | None] | None:
+    """The best relation of two people's last names, through their alternates when needed:
+    ``(kind, how)`` where ``how`` is the alternate relation's kind (``None`` for a direct one)."""
+    direct = _last_kind(a, b)
+    if direct is not None and direct in ("same", "particle_abbreviated", "particle_dropped"):
+        return direct, None
+    if a.joined or b.joined:
+        direct = None  # "Martin épouse Durand" / "Durand": a birth or married name, said so below
+    best: tuple[str, str | None] | None = None if direct is None else (direct, None)
+    for x in (a, *a_alts, *a.joined):
+        for y in (b, *b_alts, *b.joined):
+            if x is a and y is b:
+                continue
+            kind = _last_kind(x, y)
+            if kind is None or kind in ("typo", "surname_part"):
+                continue  # one letter or one word of an alternate name is too little
+            if best is None or _RANK["birth_name"] < _RANK[best[0]]:
+                best = ("birth_name", kind)
+    return best
+
+
+def _relation(given: str | None, last: str | None, reason_parts: list[str], kinds: list[str]) -> None:
+    if given not in (None, "same"):
+        reason_parts.append(_GIVEN_REASONS[given])
+        kinds.append(given)
+    if last not in (None, "same"):
+        reason_parts.append(_LAST_REASONS[last])
+        kinds.append(last)
+
+
+def _person(
+    ga: _Given, la: _Last, alts_a: tuple[_Last, ...], gb: _Given, lb: _Last, alts_b: tuple[_Last, ...]
+) -> NameRelation | None:
+    if not (ga.tokens and la.tokens and gb.tokens and lb.tokens):
+        return None  # an empty part is no evidence
+    if sorted(ga.tokens + la.tokens) == sorted(gb.tokens + lb.tokens):
+        if ga.compact == lb.compact and la.compact == gb.compact and ga.compact != la.compact:
+            return _SWAPPED
+        return _SAME  # the same words, some in the other field
+    given = _given_kind(ga, gb)
+    if given is None:
+        return _SWAPPED if ga.compact == lb.compact and la.compact == gb.compact else None
+    last = _last_or_alternate(la, alts_a, lb, alts_b)
+    if last is None:
+        return None
+    last_kind, _how = last
+    if given in ("typo", "given_name_initials", "transliteration") and last_kind == "typo":
+        return None  # two weak hints: the given name and the surname both only look alike
+    if given == "same" and last_kind == "same":
+        return _SAME
+    reasons: list[str] = []
+    kinds: list[str] = []
+    _relation(given, last_kind, reasons, kinds)
+    kind = max(kinds, key=_RANK.__getitem__)
+    return NameRelation(kind, " and ".join(reasons), tuple(kinds))
+
+
+def _text(value: Any) -> str | None:
+    return value if type(value) is str and value.strip() and value.isprintable() else clean_text(value)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _cached(
+    first_a: str | None,
+    last_a: str | None,
+    alts_a: tuple[str, ...],
+    first_b: str | None,
+    last_b: str | None,
+    alts_b: tuple[str, ...],
+) -> NameRelation | None:
+    la_alts = tuple(_last(x) for x in alts_a)
+    lb_alts = tuple(_last(x) for x in alts_b)
+    return _person(_given(first_a), _last(last_a), la_alts, _given(first_b), _last(last_b), lb_alts)
+
+
+def _alternates(values: Iterable[Any] | Any) -> tuple[str, ...]:
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        values = (values,)
+    out = []
+    for v in values:
+        text = _text(v)
+        if text is not None:
+            out.append(text)
+    return tuple(out)
+
+
+def _readings(first: Any, last: Any, full: Any) -> list[tuple[str | None, str | None]]:
+    """The (given, last) readings of a name: its two parts, or, when both are empty, every
+    split of its full name's words, in both orders (``DUPONT Jean``: ``("dupont", "jean")``,
+    ``("jean", "dupont")``)."""
+    f, la = _text(first), _text(last)
+    if f is not None or la is not None:
+        return [(f, la)]
+    tokens = name_tokens(full)
+    out = []
+    for k in range(1, len(tokens)):
+        head, tail = " ".join(tokens[:k]), " ".join(tokens[k:])
+        out += [(head, tail), (tail, head)]
+    return out
+
+
+def name_relation(
+    first_a: Any,
+    last_a: Any,
+    first_b: Any,
+    last_b: Any,
+    *,
+    alternates_a: Iterable[Any] | Any = (),
+    alternates_b: Iterable[Any] | Any = (),
+    full_a: Any = None,
+    full_b: Any = None,
+) -> NameRelation | None:
+    """How person A's name (``first_a``, ``last_a``) may be person B's, or ``None`` when it may not.
+
+    ``alternates_a`` / ``alternates_b``: other last names of each person (Payfit's
+    ``birthName``, ``secondLastName``), one value or an iterable; missing values are ignored.
+    ``full_a`` / ``full_b``: a full-name value used when both parts are empty, read at every
+    split of its words (word order in a full name is no swap). Any value
+    :func:`~reconcile.normalize.clean_text` reads is accepted; an empty given or last name on
+    either side gives ``None`` (no evidence). Symmetric: swapping A and B gives the same
+    relation. Memoised per distinct combination of values.
+
+    >>> name_relation("Anne-Laure", "Petit", "Anne", "Petit").text
+    'possible match: given name shortened'
+    >>> name_relation("Marc", "Petit", "Julie", "Petit") is None
+    True
+    """
+    xa, xb = _alternates(alternates_a), _alternates(alternates_b)
+    readings_a, readings_b = _readings(first_a, last_a, full_a), _readings(first_b, last_b, full_b)
+    from_full = len(readings_a) != 1 or len(readings_b) != 1 or _text(first_a) is None and _text(last_a) is None
+    best: NameRelation | None = None
+    for fa, la in readings_a:
+        for fb, lb in readings_b:
+            # One order for the cache, so (A, B) and (B, A) share an entry and agree.
+            if (fa or "", la or "", xa) > (fb or "", lb or "", xb):
+                found = _cached(fb, lb, xb, fa, la, xa)
+            else:
+                found = _cached(fa, la, xa, fb, lb, xb)
+            if found is _SWAPPED and (from_full or _text(first_b) is None and _text(last_b) is None):
+                found = _SAME
+            if found is not None and (best is None or _RANK[found.kind] < _RANK[best.kind]):
+                best = found
+    return best
+
+
+def name_relations(
+    first_a: Sequence[Any],
+    last_a: Sequence[Any],
+    first_b: Sequence[Any],
+    last_b: Sequence[Any],
+    *,
+    alternates_a: Sequence[Iterable[Any] | Any] | None = None,
+    alternates_b: Sequence[Iterable[Any] | Any] | None = None,
+) -> list[NameRelation | None]:
+    """:func:`name_relation` of each pair ``k`` of parallel sequences (one value per candidate pair).
+
+    All sequences have one length; ``alternates_*`` hold one value or iterable per pair (or
+    ``None``: no alternates). Each distinct combination is compared once. Raises
+    ``ValueError`` when the lengths differ.
+    """
+    n = len(first_a)
+    columns = [last_a, first_b, last_b] + [c for c in (alternates_a, alternates_b) if c is not None]
+    if any(len(c) != n for c in columns):
+        raise ValueError("name_relations: the sequences must have one length")
+    none: tuple[()] = ()
+    alts_a = alternates_a if alternates_a is not None else [none] * n
+    alts_b = alternates_b if alternates_b is not None else [none] * n
+    return [
+        name_relation(fa, la, fb, lb, alternates_a=xa, alternates_b=xb)
+        for fa, la, fb, lb, xa, xb in zip(first_a, last_a, first_b, last_b, alts_a, alts_b, strict=True)
+    ]
