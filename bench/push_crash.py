@@ -11,10 +11,18 @@ its journal), and checks the server and the workspace:
 * ``lost``: records without their account (on the server and in the workspace's ledger), or
   journal rows neither done nor failed.
 
-Last line, one JSON object: ``{"trials", "n", "duplicates", "lost", "killed_mid_push", "seconds"}``;
-``duplicates`` and ``lost`` must be 0.
+The *app* trial (``--app-trials K``, issue 13) does the same to the app: it starts ``streamlit run
+app.py`` on the workspace, and headless Chromium (Playwright, ``/usr/bin/chromium``) starts the
+push from the Sync page as a person does (http target, URL, token, the count typed, *Push to
+Equify*); once the server holds a random share of the accounts, the app's server process is
+killed with SIGKILL; a new app is started, and the run is finished from its Sync page (the
+*cut short* warning, the target chosen again, *Finish run*). Same checks.
 
-Usage: ``python bench/push_crash.py [--trials 20] [--n 1000] [--faults 0.0]``
+Last line, one JSON object: ``{"trials", "n", "duplicates", "lost", "killed_mid_push", "seconds"}``
+(and ``app_trials``, ``app_duplicates``, ``app_lost``, ``app_killed_mid_push`` with ``--app-trials``);
+every ``duplicates`` and ``lost`` must be 0.
+
+Usage: ``python bench/push_crash.py [--trials 20] [--n 1000] [--faults 0.0] [--app-trials 0] [--app-n 400]``
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -112,6 +121,161 @@ def trial(server: EquifyServer, n: int, rng: random.Random, tmp: Path) -> dict[s
     }
 
 
+def _check(path: Path, server: EquifyServer, before: set[str]) -> dict[str, int]:
+    """``duplicates`` and ``lost`` of a pushed workspace against the server (see the module doc)."""
+    with Workspace.open(path) as ws:
+        ledger = ws.ledger()
+        runs = ws.push_runs()
+        journal = ws.query("SELECT status FROM push_journal")
+        records = set(ws.payfit_records()["id"])
+    made = [a for a in server.accounts() if a["id"] not in before]
+    by_record = Counter(a["payfitId"] for a in made)
+    ids = {a["id"] for a in made}
+    lost = len(records - set(by_record)) + len(records - set(ledger)) + sum(1 for a in ledger.values() if a not in ids)
+    lost += int((~journal["status"].isin(["done", "failed"])).sum())
+    return {"duplicates": sum(c - 1 for c in by_record.values()), "lost": lost, "runs": len(runs)}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_app(workspace: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``streamlit run app.py`` on a free loopback port with ``workspace``, once healthy."""
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "RECONCILE_WORKSPACE": str(workspace), "PYTHONUNBUFFERED": "1"}
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless=true",
+                f"--server.port={port}",
+                "--server.address=127.0.0.1",
+                "--browser.gatherUsageStats=false",
+                "--server.fileWatcherType=none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return proc, url
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"the app did not start: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.2)
+
+
+def _idle(page: Any) -> None:
+    """Wait until Streamlit has run the script the last action asked for."""
+    page.wait_for_timeout(400)
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=90_000)
+
+
+def _http_target(page: Any, url: str) -> None:
+    """Choose the http target on the Sync page, with the server's URL and token."""
+    page.get_by_text("HTTP (an Equify-side REST endpoint)").click()
+    _idle(page)
+    for label, text in (("Base URL", url), ("Bearer token", TOKEN)):
+        box = page.get_by_label(label)
+        box.fill(text)
+        box.press("Enter")
+        _idle(page)
+
+
+def app_trial(server: EquifyServer, n: int, rng: random.Random, tmp: Path, chromium: Path) -> dict[str, int]:
+    """One kill-and-finish trial of the app (see the module doc) against a fresh ``server``."""
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    path = creates_workspace(tmp / f"app-{rng.random():.6f}.duckdb", n)
+    log = path.with_suffix(".log")
+    before = {a["id"] for a in server.accounts()}
+    share = rng.uniform(0.05, 0.8)
+    server.faults.slow(0.01)  # the push of n accounts takes n/100 s or more: room for the kill
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(chromium), headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)
+        proc, url = _start_app(path, log)
+        try:
+            page.goto(f"{url}/sync")
+            _idle(page)
+            _http_target(page, server.url)
+            gate = page.get_by_label(re.compile("Type the number of accounts to create"))
+            gate.fill(str(n))
+            gate.press("Enter")
+            _idle(page)
+            page.get_by_role("button", name="Push to Equify").click()
+            _wait_for(lambda: len(server.accounts()) >= share * n or proc.poll() is not None, 120)
+            killed_mid_push = proc.poll() is None and len(server.accounts()) < n
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        except BaseException:
+            proc.kill()
+            raise
+        server.faults.slow(0)
+        proc, url = _start_app(path, log)
+        try:
+            page.goto(f"{url}/sync")
+            _idle(page)
+            if killed_mid_push:
+                expect(page.get_by_text("was cut short", exact=False).first).to_be_visible()
+                _http_target(page, server.url)
+                page.get_by_role("button", name=re.compile("^Finish run")).click()
+                _idle(page)
+                expect(page.get_by_text(re.compile(r"· \*?\*?done"))).to_be_visible(timeout=120_000)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            browser.close()
+    outcome = _check(path, server, before)
+    path.unlink(missing_ok=True)
+    return {**outcome, "killed_mid_push": int(killed_mid_push)}
+
+
+def run_app(trials: int, n: int, seed: int = 13) -> dict[str, float]:
+    """``trials`` app trials of ``n`` creates; the totals, keys prefixed ``app_``."""
+    chromium = Path(os.environ.get("RECONCILE_CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        raise RuntimeError(f"the app trial needs Chromium at {chromium} (apt: chromium)")
+    rng = random.Random(seed)
+    totals = {"app_trials": trials, "app_n": n, "app_duplicates": 0, "app_lost": 0, "app_killed_mid_push": 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(trials):
+            with EquifyServer(TOKEN) as server:
+                outcome = app_trial(server, n, rng, Path(tmp), chromium)
+            for key in ("duplicates", "lost", "killed_mid_push"):
+                totals[f"app_{key}"] += outcome[key]
+            print(f"app trial {k + 1}/{trials}: {outcome}", flush=True)
+    return totals
+
+
 def run(trials: int, n: int, faults: float = 0.0, seed: int = 11) -> dict[str, float]:
     """``trials`` trials of ``n`` creates; the totals (see the module doc)."""
     rng = random.Random(seed)
@@ -139,8 +303,14 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--faults", type=float, default=0.0, help="share of requests meeting a random fault (0-1)")
+    parser.add_argument("--app-trials", type=int, default=0, help="trials that kill the app's server process")
+    parser.add_argument("--app-n", type=int, default=400, help="creates per app trial")
     args = parser.parse_args()
-    totals = run(args.trials, args.n, args.faults)
+    totals = run(args.trials, args.n, args.faults) if args.trials else {"trials": 0, "duplicates": 0, "lost": 0}
+    if args.app_trials:
+        started = time.monotonic()
+        totals.update(run_app(args.app_trials, args.app_n))
+        totals["app_seconds"] = round(time.monotonic() - started, 1)
     print(
         json.dumps({"trials": totals["trials"], "duplicates": totals["duplicates"], "lost": totals["lost"], **totals})
     )
