@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from reconcile import ConflictsUnresolved, Decision, InputError, Workspace, workflow
+from reconcile import ConflictsUnresolved, Decision, InputError, PushBlocked, Workspace, workflow
 from reconcile import push as push_module
 from reconcile.exceptions import (
     PlanAlreadyPushed,
@@ -697,3 +697,19 @@ def test_a_run_is_bound_to_its_target(small_workspace: Workspace, failing_target
     assert isinstance(err.value, UnfinishedRun) and "nothing was sent" in str(err.value)
     assert not (tmp_path / "x.csv").exists()
     assert workflow.push_workspace(ws, skip_conflicts=True).resumed
+
+
+def test_finish_run_finishes_that_run_only(small_workspace: Workspace, failing_target: type, monkeypatch):
+    """The page's *Finish run* passes the run's id: a second click, once it is finished, starts
+    no new push (the plan had more to do by then)."""
+    ws = small_workspace
+    monkeypatch.setattr(push_module, "BATCH_IN_WORKSPACE", 1)
+    with pytest.raises(KeyboardInterrupt):
+        workflow.push_workspace(ws, target=failing_target({3}, KeyboardInterrupt()), skip_conflicts=True)
+    run_id = ws.push_runs()["run_id"].iloc[0]
+    assert workflow.start_push_workspace(ws, skip_conflicts=True, resume=run_id) == run_id
+    assert _wait(ws, run_id).status == "done"
+    _create_anyway(ws)  # something new to push
+    with pytest.raises(PushBlocked, match="nothing left to finish"):
+        workflow.start_push_workspace(ws, skip_conflicts=True, resume=run_id)
+    assert ws.push_runs()["run_id"].tolist() == [run_id]
