@@ -5,6 +5,7 @@ import streamlit as st
 from reconcile import workflow
 from ui import state
 from ui import sync as sync_ui
+from ui.text import md
 
 st.title("Sync")
 flashed = list(st.session_state.get(state.FLASH_KEY, []))  # shown again if the page reruns below
@@ -17,19 +18,19 @@ with state.reported():
     figures = plan.summary()  # each record in exactly one figure: they add up to plan.records
     for col, figure in zip(st.columns(len(figures)), figures, strict=True):
         col.metric(figure.label, figure.count, help=figure.help)
-    st.caption(f"{plan.records} record(s) in all, each counted once.")
+    st.caption(f"{md(plan.records)} record(s) in all, each counted once.")
     unsendable = plan.unsendable()
     if not unsendable.empty:
         values = int((unsendable["field"] != "name").sum())
         st.warning(
-            f"Not sent: {values} value(s) that cannot be written to Equify (placeholder or invalid emails, "
-            f"unreadable phones or dates). Not created: {t['skip_incomplete']} record(s) with no usable name "
+            f"Not sent: {values:d} value(s) that cannot be written to Equify (placeholder or invalid emails, "
+            f"unreadable phones or dates). Not created: {t['skip_incomplete']:d} record(s) with no usable name "
             "and no usable email. They are listed below; correct them in Payfit to send them."
         )
         with st.expander(f"Unsendable values and records ({len(unsendable)})"):
             st.dataframe(unsendable, hide_index=True)
     sendable = len(plan.actionable())
-    with st.expander(f"Dry run: {sendable} operation(s) to send, {t['skip']} skipped"):
+    with st.expander(f"Dry run: {sendable:d} operation(s) to send, {t['skip']:d} skipped"):
         st.dataframe(plan.to_frame(), hide_index=True)
 
     sync_ui.approvals_panel(ws, plan)
@@ -40,9 +41,9 @@ with state.reported():
     skip = False
     if t["skip_conflict"]:
         st.warning(
-            f"{t['skip_conflict']} conflict(s) are unresolved. Resolve them on the Review page, or leave them out of this push."
+            f"{t['skip_conflict']:d} conflict(s) are unresolved. Resolve them on the Review page, or leave them out of this push."
         )
-        skip = st.checkbox(f"Skip the {t['skip_conflict']} unresolved conflict(s) in this push", key="sync.skip")
+        skip = st.checkbox(f"Skip the {t['skip_conflict']:d} unresolved conflict(s) in this push", key="sync.skip")
     expected = str(t["create"]) if t["create"] else "push"
     prompt = (
         f"Type the number of accounts to create ({expected}) and press Enter"

@@ -13,6 +13,8 @@ from reconcile.exceptions import ConfirmationRequired
 from reconcile.plan import Plan
 from reconcile.targets import EmbeddedTarget, HttpTarget, Target
 
+from .text import code, md
+
 TARGET_KEY = "sync.target"
 TARGETS = {"embedded": "Embedded (the Equify space in the workspace)", "http": "HTTP (an Equify-side REST endpoint)"}
 
@@ -32,7 +34,7 @@ def target_picker() -> Callable[[], Target] | None:
         st.caption("The http target needs its base URL and a bearer token (see the README: REST contract).")
         return None
     if not url.startswith(("http://", "https://")):
-        st.error(f"The base URL must start with http:// or https://, not {url!r}.")
+        st.error(f"The base URL must start with http:// or https://, not {md(repr(url))}.")
         return None
     return lambda: HttpTarget(url, token)
 
@@ -68,10 +70,10 @@ def _live(ws: Workspace, run_id: str) -> None:
     progress = workflow.run_progress(ws, run_id)
     if not progress.live:
         st.rerun()  # the whole page: the plan and the figures changed
-    with st.status(f"Push run `{run_id}` to the {progress.target} target is running…", expanded=True):
+    with st.status(f"Push run {code(run_id)} to the {md(progress.target)} target is running…", expanded=True):
         finished = progress.done + progress.failed + progress.skipped
         share = finished / progress.total if progress.total else 1.0
-        st.progress(share, text=f"{finished} / {progress.total} operations")
+        st.progress(share, text=f"{finished:d} / {progress.total:d} operations")
         _counts(progress)
         st.caption("It runs on the server: closing or reloading this page does not stop it.")
 
@@ -79,16 +81,16 @@ def _live(ws: Workspace, run_id: str) -> None:
 def _finished(ws: Workspace, run: pd.Series, progress: workflow.RunProgress) -> None:
     totals = json.loads(run["totals"]) if run["totals"] else {}
     st.write(
-        f"Run `{run['run_id']}` to the {progress.target} target · **{progress.status}** · "
+        f"Run {code(run['run_id'])} to the {md(progress.target)} target · **{md(progress.status)}** · "
         f"started {run['started_at']:%Y-%m-%d %H:%M:%S} UTC"
     )
     if progress.status == "interrupted":
         st.warning(
-            f"This run was cut short with {progress.pending} operation(s) left: the next push to the "
-            f"{progress.target} target finishes it first, and creates nothing twice."
+            f"This run was cut short with {progress.pending:d} operation(s) left: the next push to the "
+            f"{md(progress.target)} target finishes it first, and creates nothing twice."
         )
     if progress.error:
-        st.error(f"The run stopped: {progress.error}")
+        st.error(f"The run stopped: {md(progress.error)}")
     labels = [
         ("created", "Created"),
         ("linked", "Linked"),
@@ -142,17 +144,17 @@ def resume_panel(ws: Workspace, target: Callable[[], Target] | None) -> None:
         return
     bound = unfinished.identity or f"{unfinished.target} target"
     st.warning(
-        f"Push run `{unfinished.run_id}` to the {bound} was cut short with "
-        f"{unfinished.pending} of {unfinished.total} operation(s) left. Finish it first: it sends only what "
+        f"Push run {code(unfinished.run_id)} to the {md(bound)} was cut short with "
+        f"{unfinished.pending:d} of {unfinished.total:d} operation(s) left. Finish it first: it sends only what "
         "was confirmed then, to that target only, and creates nothing twice."
     )
     if unfinished.error:
-        st.error(f"It stopped: {unfinished.error}")
+        st.error(f"It stopped: {md(unfinished.error)}")
     chosen = st.session_state.get(TARGET_KEY, "embedded")
     ready = target is not None and chosen == unfinished.target
     if not ready:
-        st.caption(f"Choose the {bound} above (with a valid token) to finish it.")
-    if st.button(f"Finish run {unfinished.run_id}", disabled=not ready, key="sync.resume"):
+        st.caption(f"Choose the {md(bound)} above (with a valid token) to finish it.")
+    if st.button(f"Finish run {md(unfinished.run_id)}", disabled=not ready, key="sync.resume"):
         from . import state
 
         run_id = workflow.start_push_workspace(

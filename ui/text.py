@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["md", "plain"]
+__all__ = ["code", "md", "plain"]
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped one
 # is always literal text: no emphasis, link, image, code span, HTML, entity, directive (":")
@@ -55,6 +55,19 @@ def md(value: object) -> str:
     text = _SHORTCODE.sub(":" + WORD_JOINER, text)
     text = _AUTOLINK.sub(WORD_JOINER, text)
     return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def code(value: object) -> str:
+    """``value`` as a Markdown code span (monospace) that shows exactly its text, on one line:
+    the fence has more backticks than any run inside, so nothing in it is Markdown; control
+    characters are handled as by :func:`md`, and a word joiner breaks ``:material/...:``
+    (which Streamlit replaces even inside code)."""
+    text = "" if value is None else str(value)
+    text = _SHORTCODE.sub(":" + WORD_JOINER, _CONTROLS.sub("\ufffd", _SPACES.sub(" ", text)))
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
