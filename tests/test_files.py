@@ -656,3 +656,150 @@ def test_equify_cp1252_upload_loads_through_the_workflow(workspace: Workspace):
     assert workflow.load_equify_file(workspace, data, "accounts.csv").rows == 1
     account = workspace.equify_accounts().iloc[0]
     assert account[["firstName", "lastName", "phoneNumber"]].tolist() == ["Hélène", "LEFÈVRE", "0612345678"]
+
+
+# ---------------------------------------------------------------------------- bounds and linear time (#13)
+def _timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    import time
+
+    started = time.perf_counter()
+    try:
+        out: Any = fn(*args, **kwargs)
+    except InputError as exc:
+        out = exc
+    return out, time.perf_counter() - started
+
+
+@pytest.mark.parametrize(
+    ("names", "unique"),
+    [
+        (["a", "b"], ["a", "b"]),
+        (["a", "a", "a"], ["a", "a (2)", "a (3)"]),
+        (["a", "a", "a (2)", "a"], ["a", "a (2)", "a (2) (2)", "a (3)"]),
+        (["a (2)", "a", "a"], ["a (2)", "a", "a (3)"]),
+    ],
+)
+def test_repeated_column_names_are_made_unique(names, unique):
+    from reconcile.files import _unique
+
+    assert _unique(names) == unique
+
+
+def test_a_header_repeating_one_name_4000_times_is_refused_at_once():
+    """Was 124 s (cubic ``_unique``): now the column bound refuses it, and 990 repeats load fast."""
+    data = ("nom,prénom," + ",".join(["email"] * 4_000) + "\nDupont,Jean\n").encode()
+    error, seconds = _timed(read_equify_file, data, name="wide.csv")
+    assert isinstance(error, InputError) and seconds < 1
+    assert "wide.csv, line 1: the header has 4,002 columns, over the limit of 1,000" in str(error)
+    data = ("id,nom,prénom," + ",".join(["x"] * 990) + "\n1,Dupont,Jean\n").encode()
+    read, seconds = _timed(read_equify_file, data, name="wide.csv")
+    assert len(read.frame) == 1 and seconds < 2
+
+
+def test_a_50_mb_single_line_is_refused_at_once():
+    """Did not finish in 180 s: the line bound refuses it before decoding."""
+    from reconcile.files import MAX_LINE_BYTES
+
+    data = b"nom,prenom," * 4_600_000  # 50.6 MB, no newline
+    error, seconds = _timed(read_payfit_file, data, name="one-line.csv")
+    assert isinstance(error, InputError) and seconds < 3
+    assert f"one-line.csv, line 1: {len(data):,} bytes on one line, over the limit of {MAX_LINE_BYTES:,}" in str(error)
+
+
+def test_a_line_just_under_the_bound_is_read():
+    from reconcile.files import MAX_CELL_CHARS, MAX_LINE_BYTES
+
+    cells = ["x" * 100_000] * 10  # 1,000,009 bytes on one line: under the line bound, each cell under the cell bound
+    data = (
+        "id,nom,prénom," + ",".join(f"c{i}" for i in range(10)) + "\n1,Dupont,Jean," + ",".join(cells) + "\n"
+    ).encode()
+    assert max(map(len, data.splitlines())) < MAX_LINE_BYTES and 100_000 < MAX_CELL_CHARS
+    read, seconds = _timed(read_equify_file, data, name="long.csv")
+    assert len(read.frame) == 1 and seconds < 3
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("D" * 140_000, "big.csv, line 2: a cell is longer than 131,072 characters"),
+        ('"' + "ab\n" * 50_000 + '"', "big.csv, line 2: a cell is longer than 131,072"),
+    ],
+    ids=["one-line", "quoted-over-lines"],
+)
+def test_a_huge_cell_is_refused_with_its_line(cell, message):
+    with pytest.raises(InputError, match=message):
+        read_equify_file(f"id,nom,prénom\n1,{cell},Jean\n".encode(), name="big.csv")
+
+
+def test_thousand_columns_is_the_limit_for_csv_and_xlsx():
+    from reconcile.files import MAX_COLUMNS
+
+    header = ["id", "nom", "prénom", *(f"c{i}" for i in range(MAX_COLUMNS - 3))]
+    row = ["1", "Dupont", "Jean", *(["x"] * (MAX_COLUMNS - 3))]
+    assert len(read_equify_file(_xlsx([header, row]), name="ok.xlsx").frame.columns) == len(ACCOUNT_COLUMNS)
+    assert len(read_equify_file((",".join(header) + "\n" + ",".join(row)).encode(), name="ok.csv").frame) == 1
+    with pytest.raises(InputError, match="over.csv, line 1: the header has 1,001 columns, over the limit of 1,000"):
+        read_equify_file((",".join([*header, "more"]) + "\n" + ",".join(row)).encode(), name="over.csv")
+    with pytest.raises(
+        InputError, match=r"over.xlsx, sheet 'Feuil1', row 1: a value in column ALM, right of the limit"
+    ):
+        read_equify_file(_xlsx([[*header, "more"], row]), name="over.xlsx")
+
+
+def test_xlsx_far_away_cells_cost_nothing():
+    """openpyxl pads rows to their last cell and fills missing rows: one value in XFD or in row
+    1,048,576 used to cost millions of empty cells; now a value right of the limit is an error
+    and a far row is just the next row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["id", "nom", "prénom"], ["1", "Dupont", "Jean"]):
+        sheet.append(row)
+    sheet.cell(row=1_048_576, column=1, value="2")
+    sheet.cell(row=1_048_576, column=2, value="Martin")
+    out = io.BytesIO()
+    book.save(out)
+    read, seconds = _timed(read_equify_file, out.getvalue(), name="far.xlsx")
+    assert read.frame["id"].tolist() == ["1", "2"] and read.lines == (2, 1_048_576) and seconds < 2
+    sheet.cell(row=5, column=16_384, value="x")
+    out = io.BytesIO()
+    book.save(out)
+    error, seconds = _timed(read_equify_file, out.getvalue(), name="far.xlsx")
+    assert "far.xlsx, sheet 'Sheet', row 5: a value in column XFD" in str(error) and seconds < 2
+
+
+def test_xlsx_zip_bombs_and_damaged_workbooks_are_refused():
+    ok = _xlsx([["id", "nom", "prénom"], ["1", "Dupont", "Jean"]])
+    with zipfile.ZipFile(io.BytesIO(ok)) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+
+    def rezip(**changes: bytes) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in {**members, **changes}.items():
+                archive.writestr(name, data)
+        return out.getvalue()
+
+    sheet = "xl/worksheets/sheet1.xml"
+    bomb = rezip(**{sheet: members[sheet] + b" " * 30_000_000})
+    error, seconds = _timed(read_equify_file, bomb, name="bomb.xlsx")
+    assert len(bomb) < 1_000_000 and seconds < 2
+    assert "bomb.xlsx: the part 'xl/worksheets/sheet1.xml' unpacks to" in str(error) and "over 100 times" in str(error)
+    for damaged, message in [
+        (ok[: len(ok) // 2], "not a readable XLSX workbook"),
+        (rezip(**{sheet: b"<worksheet><sheetData><row"}), "(not a readable XLSX workbook|cannot be read)"),
+        (rezip(**{sheet: members[sheet].replace(b'r="A2"', b'r="2A"', 1)}), "cannot be read"),
+    ]:
+        with pytest.raises(InputError, match=f"^damaged.xlsx.*{message}"):
+            read_equify_file(damaged, name="damaged.xlsx")
+
+
+def test_xlsx_formulas_give_their_cached_value_and_a_warning():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["id", "nom", "prénom", "email"], ["1", "Dupont", "Jean", '=CONCAT("j","@example.fr")']):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    read = read_equify_file(out.getvalue(), name="f.xlsx")
+    assert read.frame["email"].tolist() == [None]  # openpyxl stores no computed value: nothing is run
+    assert any("f.xlsx, sheet 'Sheet': cell(s) D2 hold formulas" in w for w in read.warnings)
