@@ -287,11 +287,12 @@ def build_plan(
             ops.append(_create(rec, row, name, fields, ledger, default_region))
         elif rec.action == "link":
             account = tgt[rec.target_id]
-            snap = tuple(snapshot(row, fields, default_region=default_region, hint=hint).items())
+            prepared = snapshot(row, fields, default_region=default_region, hint=hint)
+            snap = tuple(prepared.items())
             fills = diff_values(row, account, fields, only_empty=True, default_region=default_region, hint=hint)
             # A value not sent is named where it would have filled the account's empty field.
             empty = [f for f in fields if (prepare_value if f == "email" else _raw)(f, account.get(f)) is None]
-            dropped = _dropped(row, empty, default_region)
+            dropped = _dropped(row, empty, prepared, default_region)
             ops.append(
                 Operation(
                     rec.source_id, "link", name, rec.target_id, tuple(fills), rec.reason, snapshot=snap, dropped=dropped
@@ -316,20 +317,16 @@ def _create(
     rec: Any, row: Mapping[str, Any], name: str, fields: list[str], ledger: Mapping[str, str], region: str
 ) -> Operation:
     """A create, or an ``incomplete`` skip for a record with no usable name and no usable email."""
-    hint = row.get("_hint")
-    changes = []
-    for f in fields:
-        value = prepare_value(f, row.get(f), default_region=region, hint=hint)
-        if value is not None:
-            changes.append((f, None, value))
-    dropped = _dropped(row, fields, region)
+    prepared = snapshot(row, fields, default_region=region, hint=row.get("_hint"))
+    changes = [(f, None, value) for f, value in prepared.items() if value is not None]
+    dropped = _dropped(row, fields, prepared, region)
     if not _usable_name(row) and not any(f == "email" for f, _, _ in changes):
         why = "no usable name and no usable email: not created (complete the record in Payfit)"
         written = " ".join(str(row.get(f) or "") for f in ("firstName", "lastName"))
         return Operation(
             rec.source_id, "skip", name, reason=why, skip_kind="incomplete", dropped=(("name", written, why), *dropped)
         )
-    snap = tuple(snapshot(row, fields, default_region=region, hint=hint).items())
+    snap = tuple(prepared.items())
     replaces = ledger.get(rec.source_id)
     return Operation(
         rec.source_id,
@@ -363,7 +360,8 @@ def _update(
     remembered = ledger_values.get(rec.source_id, {})
     changes = changed_since(row, remembered, tgt[rec.target_id], fields, default_region=region, hint=hint)
     # A value not sent is named when it changed since the last sync.
-    dropped = _dropped(row, [f for f in fields if f not in remembered or remembered[f] != snapped[f]], region)
+    moved = [f for f in fields if f not in remembered or remembered[f] != snapped[f]]
+    dropped = _dropped(row, moved, snapped, region)
     held = [c for c in changes if c[0] in NEEDS_APPROVAL and (rec.source_id, c[0], c[2]) not in approved]
     going = [c for c in changes if c not in held]
     if held:
@@ -424,11 +422,16 @@ def _raw(field: str, value: Any) -> str | None:
     return clean_text(value)
 
 
-def _dropped(row: Mapping[str, Any], fields: list[str], region: str) -> tuple[tuple[str, str, str], ...]:
-    """``(field, value as written, why)`` for each of ``fields`` whose non-empty value is not sent."""
+def _dropped(
+    row: Mapping[str, Any], fields: list[str], prepared: Mapping[str, str | None], region: str
+) -> tuple[tuple[str, str, str], ...]:
+    """``(field, value as written, why)`` for each of ``fields`` whose non-empty value is not sent
+    (``prepared``: the values as sent, :func:`~reconcile.values.snapshot`)."""
     hint = row.get("_hint")
     out = []
     for f in fields:
+        if prepared[f] is not None or clean_text(row.get(f)) is None:
+            continue
         why = unsendable_reason(f, row.get(f), default_region=region, hint=hint)
         if why is not None:
             out.append((f, str(row.get(f)), why))
