@@ -251,17 +251,23 @@ _MOJIBAKE = re.compile(
 # punctuation, Greek, Cyrillic, currency and letter-like symbols. This rules out
 # accidental matches such as "é\u00a0»" (French spacing), which would decode to CJK.
 _PLAUSIBLE = ((0x80, 0x24F), (0x370, 0x4FF), (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x214F))
+_PLAUSIBLE_TEXT = re.compile(
+    "[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in _PLAUSIBLE) + "]+"
+)
+# Every character _MOJIBAKE can match, to the latin-1 character of the byte it came from
+# (one C-level translate per match instead of one encode per character).
+_TO_BYTE = str.maketrans(
+    {ch: chr(byte) for ch in {*map(chr, range(0xC2, 0xF5)), *_CONT} if (byte := _cp1252_byte(ch)) is not None}
+)
 
 
 def _repair_match(m: re.Match[str]) -> str:
-    raw = bytes(b for b in (_cp1252_byte(ch) for ch in m.group()) if b is not None)
+    text = m.group()
     try:
-        repaired = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return m.group()
-    if len(raw) != len(m.group()) or not all(any(lo <= ord(c) <= hi for lo, hi in _PLAUSIBLE) for c in repaired):
-        return m.group()
-    return repaired
+        repaired = text.translate(_TO_BYTE).encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return repaired if _PLAUSIBLE_TEXT.fullmatch(repaired) else text
 
 
 def mojibake_guess(text: str) -> str | None:
@@ -431,15 +437,12 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """``(start line, cells)`` for each record; a blank line gives ``[]``."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     previous = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _CsvError(previous + 1, str(exc)) from exc
-        start, previous = previous + 1, reader.line_num
-        yield start, list(row)
+    try:
+        for row in reader:
+            start, previous = previous + 1, reader.line_num
+            yield start, row
+    except csv.Error as exc:  # raised by the reader only: the caller's errors are not thrown in here
+        raise _CsvError(previous + 1, str(exc)) from exc
 
 
 def _read_csv(
@@ -478,7 +481,11 @@ def _read_csv(
     header_line, *_, delimiter = min(headers)
     rows: list[tuple[int, list[str | None]]] = []
     try:
-        rows = [(line, [c if c.strip() else None for c in cells]) for line, cells in _csv_rows(text, delimiter)]
+        rows = [
+            (line, [c if c.strip() else None for c in cells])
+            for line, cells in _csv_rows(text, delimiter)
+            if "".join(cells).strip()  # blank rows (also ";;;;") are skipped here, cheaply
+        ]
     except _CsvError as exc:
         if "field limit" in str(exc):
             raise InputError(
@@ -763,7 +770,7 @@ def _table(
     for line, cells in rows[position + 1 :]:
         if not any(c is not None and c.strip() for c in cells):
             continue  # a blank row (also ";;;;" from a spreadsheet)
-        if any(c is not None and c.strip() for c in cells[width:]):
+        if len(cells) > width and any(c is not None and c.strip() for c in cells[width:]):
             if fmt == "csv":
                 raise InputError(
                     f"{where(line)}: {len(cells)} cells where the header (line {header_line}) has {width}; "

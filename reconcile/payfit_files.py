@@ -116,7 +116,9 @@ _BOOLS = ("isLeaver", "isAdminWithoutContract")
 
 
 def _text(row: dict[str, Any], column: str) -> str | None:
-    return clean_text(row.get(column))
+    """A cell of a row cleaned once by :func:`read_payfit_file` (``None`` when missing)."""
+    value: str | None = row.get(column)
+    return value
 
 
 def _ids(read: FileRead, rows: list[dict[str, Any]], emails: list[str | None]) -> tuple[list[str], list[str]]:
@@ -182,7 +184,8 @@ def read_payfit_file(source: Source, *, name: str | None = None, today: dt.date 
     read = read_table(source, name=name, expected=PAYFIT_HEADERS, required=_REQUIRED)
     warnings = list(read.warnings)
     headers = {c: read.columns.get(c, c) for c in read.frame.columns}  # field → header as written
-    rows: list[dict[str, Any]] = read.frame.to_dict("records")
+    raw_rows: list[dict[str, Any]] = read.frame.to_dict("records")
+    rows = [{c: clean_text(v) for c, v in row.items()} for row in raw_rows]  # each cell cleaned once
     full_name_only = not ("firstName" in read.columns and "lastName" in read.columns)
     if full_name_only:
         warnings.append(
@@ -204,7 +207,9 @@ def read_payfit_file(source: Source, *, name: str | None = None, today: dt.date 
     ids, id_warnings = _ids(read, rows, [normalize_email(e) for e in emails])
     warnings.extend(id_warnings)
     out: list[dict[str, Any]] = []
-    for line, row, id_, email, email_type in zip(read.lines, rows, ids, emails, email_types, strict=True):
+    for line, row, raw_row, id_, email, email_type in zip(
+        read.lines, rows, raw_rows, ids, emails, email_types, strict=True
+    ):
         termination_text = _text(row, "terminationDate")
         termination = normalize_date(termination_text)
         if termination_text is not None and termination is None:
@@ -226,7 +231,7 @@ def read_payfit_file(source: Source, *, name: str | None = None, today: dt.date 
             status="leaver" if is_leaver else "active",
             isLeaver=is_leaver,
             isAdminWithoutContract=False,
-            raw=json.dumps({headers[c]: row[c] for c in read.frame.columns}, ensure_ascii=False),
+            raw=json.dumps({headers[c]: raw_row[c] for c in read.frame.columns}, ensure_ascii=False),
         )
         out.append(record)
     frame = pd.DataFrame(out, columns=list(PAYFIT_COLUMNS))
