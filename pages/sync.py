@@ -52,7 +52,7 @@ with state.reported():
     )
     # The plan's digest: what the click confirms; what was typed for another plan (before a
     # run, before an edit) is cleared, so it never confirms this one.
-    digest = workflow.plan_digest(ws, plan)
+    digest = sync_ui.plan_digest(ws, plan)
     typed = sync_ui.confirm_box(prompt, expected, digest)
     running = workflow.push_runs(ws)
     live = not running.empty and workflow.run_progress(ws, str(running.iloc[0]["run_id"])).live

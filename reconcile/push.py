@@ -302,15 +302,14 @@ def push_basis(ws: Workspace) -> str:
 
 
 def plan_digest(plan: Plan, basis: str) -> str:
-    """The plan's identity for confirming and claiming it: a SHA-256 (hex, 64 characters) of its
-    actionable operations (operation, Payfit id, account, changes, idempotency key, in order)
-    and ``basis`` (:func:`push_basis` when the plan was computed)."""
-    ops = [
-        [op.op, op.source_id, op.target_id, [list(c) for c in op.changes], op.idempotency_key]
-        for op in plan.actionable()
-    ]
-    text = json.dumps({"basis": basis, "ops": ops}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The plan's identity for confirming and claiming it: a SHA-256 (hex, 64 characters) of
+    ``basis`` (:func:`push_basis` when the plan was computed) and its actionable operations
+    (operation, Payfit id, account, changes, the account a create replaces: so its idempotency
+    key too), in order. About 3 µs per operation."""
+    digest = hashlib.sha256(repr(basis).encode())
+    text = "\n".join([repr((o.op, o.source_id, o.target_id, o.changes, o.replaces)) for o in plan.actionable()])
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _claim(ws: Workspace) -> threading.Lock:

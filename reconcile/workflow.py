@@ -59,7 +59,9 @@ __all__ = [
     "mapping_issues",
     "mapping_preview",
     "plan_digest",
+    "plan_digest_with",
     "plan_workspace",
+    "push_basis",
     "push_runs",
     "push_workspace",
     "run_progress",
@@ -969,6 +971,10 @@ def plan_digest(ws: Workspace, plan: Plan) -> str:
     workspace's :func:`~reconcile.push.push_basis` now): pass it as ``confirmed`` to
     :func:`start_push_workspace` / :func:`push_workspace`, which push only that plan, once."""
     return _plan_digest(plan, push_basis(ws))
+
+
+#: :func:`reconcile.push.plan_digest` (``plan``, ``basis``), for a caller that keeps digests.
+plan_digest_with = _plan_digest
 
 
 def approve_held(ws: Workspace, changes: pd.DataFrame | None = None) -> int:

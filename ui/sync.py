@@ -169,6 +169,20 @@ def resume_panel(ws: Workspace, target: Callable[[], Target] | None) -> None:
 
 
 CONFIRM_KEY = "sync.confirm"
+_DIGESTS: list[tuple[Plan, str, str]] = []  # (plan, basis, digest): the newest few, for reruns
+
+
+def plan_digest(ws: Workspace, plan: Plan) -> str:
+    """:func:`reconcile.workflow.plan_digest` of the plan shown, kept for the same plan object
+    (the cached plan of a revision) and push basis: a rerun does not hash 100,000 operations."""
+    basis = workflow.push_basis(ws)
+    for kept, kept_basis, digest in _DIGESTS:
+        if kept is plan and kept_basis == basis:
+            return digest
+    digest = workflow.plan_digest_with(plan, basis)
+    _DIGESTS.insert(0, (plan, basis, digest))
+    del _DIGESTS[4:]
+    return digest
 
 
 def confirm_box(prompt: str, expected: str, digest: str) -> str:
