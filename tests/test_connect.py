@@ -247,3 +247,29 @@ def test_key_for_sends_the_server_key_only_to_the_configured_addresses(
     api = api.replace("CONFIGURED", "http://127.0.0.1:8700")
     oauth = oauth.replace("CONFIGURED", "http://127.0.0.1:8701")
     assert key_for(typed, api, oauth) == expected
+
+
+def test_a_key_in_secrets_goes_only_to_the_addresses_in_secrets(
+    app_with_server: Path, payfit_server, elsewhere: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[payfit] api_key`` in Streamlit secrets with its ``api_url`` / ``oauth_url``: used there,
+    never sent to an address typed in the page."""
+    monkeypatch.delenv("PAYFIT_API_URL")
+    monkeypatch.delenv("PAYFIT_OAUTH_URL")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets["payfit"] = {
+        "api_key": PAYFIT_TEST_KEY,
+        "api_url": payfit_server.url,
+        "oauth_url": payfit_server.oauth_url,
+    }
+    at.run()
+    assert at.text_input(key="connect.api_url").value == payfit_server.url
+    assert not at.button(key="connect.test").disabled
+    at.text_input(key="connect.oauth_url").input(elsewhere.url).run()
+    assert at.button(key="connect.test").disabled
+    at.button(key="connect.test").click().run()
+    assert elsewhere == []
+    at.text_input(key="connect.oauth_url").input(payfit_server.oauth_url).run()
+    at.button(key="connect.test").click().run()
+    assert any("demo-company" in plain(s.value) for s in at.success)
+    assert PAYFIT_TEST_KEY not in _page_text(at)
