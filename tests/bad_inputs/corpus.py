@@ -252,6 +252,33 @@ def _table_cases(side: str) -> list[Case]:
         ),
         _one(f"{p}cell-100k.csv", side, csv_bytes([*ok3, ["1009", "Jean", "D" * 100_000, "x@example.fr"]]), rows=4),
         _one(f"{p}rows-10000.csv", side, csv_bytes([header, *_people(10_000)]), rows=10_000),
+        _one(f"{p}blank-rows-900k.csv", side, csv_bytes(ok3) + b",,,\n" * 225_000 + b"\n" * 50_000, rows=3),
+        _one(f"{p}newlines-900k.csv", side, csv_bytes(ok3) + b"\r\n" * 450_000, rows=3),
+        _one(
+            f"{p}mojibake-700k.csv",
+            side,
+            csv_bytes([header, *([f"{2000 + i}", "HÃ©lÃ¨ne" * 8, "Ã‰ric", "x@example.fr"] for i in range(5_000))]),
+            rows=5_000,
+        ),
+        _one(
+            f"{p}high-bytes-300k.csv",
+            side,
+            csv_bytes([header])
+            + b"".join(
+                b"%d,%s,D,x@example.fr\n"
+                % (
+                    3000 + i,
+                    _random_bytes(20, i)
+                    .replace(b",", b"")
+                    .replace(b"\n", b"")
+                    .replace(b"\r", b"")
+                    .replace(b'"', b"")
+                    .replace(b"\x00", b""),
+                )
+                for i in range(8_000)
+            ),
+            rows=8_000,
+        ),
         _one(
             f"{p}hostile-text.csv",
             side,
@@ -460,6 +487,13 @@ def _json_cases() -> list[Case]:
         _one("j-utf8-bom.json", "payfit", codecs.BOM_UTF8 + page(ok), rows=3),
         _one("j-deep-100000.json", "payfit", deep, error="nested too deeply"),
         _one("j-deep-900.json", "payfit", b"[" * 900 + b"]" * 900, error="nested deeper than 32 levels"),
+        _one("j-deep-32.json", "payfit", page([collaborator(1, extra=json.loads("[" * 29 + "]" * 29))]), rows=1),
+        _one(
+            "j-deep-33.json",
+            "payfit",
+            page([collaborator(1, extra=json.loads("[" * 30 + "]" * 30))]),
+            error="nested deeper than 32",
+        ),
         _one(
             "j-deep-in-a-field.json",
             "payfit",
