@@ -166,7 +166,9 @@ def read_profile(source: str | bytes | Path, *, name: str = "the profile") -> tu
             raise InputError(f"{name}: cannot be read ({exc.strerror})") from exc
     try:
         data = json.loads(source)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError as exc:
+        raise InputError(f"{name} is not a mapping profile: JSON nested too deeply") from exc
+    except ValueError as exc:  # not JSON, not UTF-8, or an integer of over 4,300 digits
         raise InputError(f"{name} is not a mapping profile: not JSON ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
         raise InputError(f"{name} is not a mapping profile: it has no 'fields' object")

@@ -136,6 +136,8 @@ def test_profile_round_trip(tmp_path: Path):
     ("text", "message"),
     [
         pytest.param("not json", "customer.json is not a mapping profile: not JSON", id="not-json"),
+        pytest.param("[" * 100_000 + "]" * 100_000, "customer.json .*nested too deeply", id="deep-json"),
+        pytest.param('{"version": ' + "9" * 5_000 + "}", "customer.json .*not JSON", id="huge-integer"),
         pytest.param("[]", "has no 'fields' object", id="a-list"),
         pytest.param('{"version": 2, "fields": {}}', "profile version 2", id="version"),
         pytest.param('{"version": 1, "fields": {"prenom": {}}}', "'prenom' is not an Equify field", id="field"),
