@@ -252,7 +252,9 @@ def _config(path: Path | None) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except RecursionError as exc:
+        raise InputError(f"{path}: not valid TOML (nested too deeply)") from exc
+    except ValueError as exc:  # TOMLDecodeError, not UTF-8, an integer of over 4,300 digits
         raise InputError(f"{path}: not valid TOML ({exc})") from exc
     unknown = set(data) - {"workspace", "match", "push"}
     if unknown:
