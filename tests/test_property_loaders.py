@@ -255,3 +255,27 @@ def test_random_tables_with_the_required_columns(
     if result is not None:
         column = "id"
         assert result.frame[column].tolist() == [r[0] for r in rows]
+
+
+@SETTINGS
+@given(
+    data=st.one_of(
+        st.binary(max_size=1000),
+        st.lists(
+            st.lists(st.sampled_from(["source_id", "target_id", "", "p1", "a1", " ", "x"]), max_size=4), max_size=8
+        ).map(lambda rows: _csv(rows, ",", "utf-8")),
+    )
+)
+def test_random_ground_truth_files(data: bytes) -> None:
+    """The ground-truth reader (:func:`reconcile.audit.read_truth`) shares the table reader: same promise."""
+    from reconcile.audit import read_truth
+
+    try:
+        truth = read_truth(data, name="truth.csv")
+    except InputError as exc:
+        assert "truth.csv" in str(exc), str(exc)
+        event("refused")
+        return
+    event("accepted")
+    assert list(truth.columns) == ["source_id", "target_id"] and truth["source_id"].notna().all()
+    _check_frame(truth)
