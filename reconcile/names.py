@@ -70,6 +70,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .normalize import clean_text, name_tokens
@@ -195,6 +197,11 @@ def translit_key(word: str) -> str:
     return key.lower()
 
 
+def _skeleton(word: str) -> str:
+    """The consonants of :func:`translit_key` (``youssef`` → ``sf``): equal for two spellings of a name."""
+    return "".join(c for c in translit_key(word) if c not in _VOWELS)
+
+
 def _gender_ending(word: str) -> tuple[bool, bool, bool]:
     """(ends in ``e``, ends in ``a``, ends in ``ee``) of a word, after a silent final ``h``."""
     w = word.rstrip("h") or word
@@ -261,7 +268,7 @@ def _one_edit(a: str, b: str, least: int, *, given: bool = True) -> bool:
 
     For given names (``given``), not a feminine/masculine pair: the same gendered ending, and no
     letter added at an end (``Julie`` / ``Julien``)."""
-    if min(len(a), len(b)) < least:
+    if min(len(a), len(b)) < least or abs(len(a) - len(b)) > 1:
         return False
     if given and _gender_ending(a) != _gender_ending(b):
         return False
@@ -286,6 +293,7 @@ class _Given:
     compact: str
     initials: tuple[str, ...] | None
     initials_exact: bool
+    skeleton: str
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -299,7 +307,8 @@ def _given(text: str | None) -> _Given:
             initials = tuple(word)  # JP, jb, JCL: no vowel, so no name
         elif _UPPER_INITIALS.fullmatch(text.strip().rstrip(".")):
             initials, exact = tuple(word), True  # AM (Anne-Marie): upper case, only against as many names
-    return _Given(tokens, "".join(tokens), initials, exact)
+    compact = "".join(tokens)
+    return _Given(tokens, compact, initials, exact, _skeleton(compact))
 
 
 # Abbreviations written inside surnames, and the particles that may be left out.
@@ -316,15 +325,18 @@ _NAME_JOINERS = frozenset({"epouse", "ep", "epse", "nee", "veuve", "vve", "divor
 @dataclass(frozen=True, slots=True)
 class _Last:
     """A last name: tokens (abbreviations as written), compact form, compact form with the
-    abbreviations expanded, core tokens (expanded, leading particles removed), and the other
-    names a ``X épouse Y`` field holds."""
+    abbreviations expanded, core tokens (expanded, leading particles removed) and their
+    compact form, the consonants of its :func:`translit_key`, and the names (as text) that a
+    ``X épouse Y`` field holds."""
 
     tokens: tuple[str, ...]
     compact: str
     expanded: str
     core: tuple[str, ...]
+    core_compact: str
+    skeleton: str
     abbreviated: bool
-    joined: tuple[_Last, ...]
+    joined: tuple[str, ...]
 
 
 def _core(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -334,33 +346,35 @@ def _core(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tokens[k:]
 
 
-def _last_from(tokens: tuple[str, ...]) -> _Last:
+@functools.lru_cache(maxsize=1 << 17)
+def _last(text: str | None) -> _Last:
+    tokens = name_tokens(text)
     expanded = tuple(_ABBREVIATIONS.get(t, t) for t in tokens)
-    joined: list[_Last] = []
+    joined: list[str] = []
     if any(t in _NAME_JOINERS for t in tokens[1:-1]):
         part: list[str] = []
-        for t in tokens:
-            if t in _NAME_JOINERS:
+        for t in (*tokens, _JOIN):
+            if t in _NAME_JOINERS or t is _JOIN:
                 if part:
-                    joined.append(_last_from(tuple(part)))
+                    joined.append(" ".join(part))
                 part = []
             else:
                 part.append(t)
-        if part:
-            joined.append(_last_from(tuple(part)))
+    core = _core(expanded)
+    core_compact = "".join(core)
     return _Last(
         tokens,
         "".join(tokens),
         "".join(expanded),
-        _core(expanded),
+        core,
+        core_compact,
+        _skeleton(core_compact),
         expanded != tokens,
         tuple(joined),
     )
 
 
-@functools.lru_cache(maxsize=1 << 17)
-def _last(text: str | None) -> _Last:
-    return _last_from(name_tokens(text))
+_JOIN = "\x00"  # marks the end of the words of a last name being split at its joiners
 
 
 # ---------------------------------------------------------------------- part relations
@@ -401,6 +415,12 @@ def _given_kind(a: _Given, b: _Given) -> str | None:
         return None
     if a.compact == b.compact or sorted(a.tokens) == sorted(b.tokens):
         return "same"
+    one_word = len(a.tokens) == len(b.tokens) == 1 and a.initials is None and b.initials is None
+    if one_word and len(a.compact) > 1 and len(b.compact) > 1:
+        # Two one-word names (the usual pair): another spelling, a typo, or nothing.
+        if a.skeleton == b.skeleton and same_sound(a.compact, b.compact):
+            return "transliteration"
+        return "typo" if _one_edit(a.compact, b.compact, 5) else None
     for x, y in ((a, b), (b, a)):
         if x.initials is not None and len(x.initials) <= len(y.tokens) and len(y.tokens) >= 2:
             if x.initials_exact and len(x.initials) != len(y.tokens):
@@ -447,7 +467,7 @@ def _last_kind(a: _Last, b: _Last) -> str | None:
         return "same"
     if a.expanded == b.expanded:
         return "particle_abbreviated" if a.abbreviated or b.abbreviated else "same"
-    ca, cb = "".join(a.core), "".join(b.core)
+    ca, cb = a.core_compact, b.core_compact
     if ca == cb:
         return "particle_dropped"
     if len(a.core) != len(b.core):
@@ -458,34 +478,57 @@ def _last_kind(a: _Last, b: _Last) -> str | None:
             and not _CONNECTORS.intersection(long)
         ):
             return "surname_part"
-    if same_sound(ca, cb):
+    if a.skeleton == b.skeleton and same_sound(ca, cb):  # equal keys have equal consonants
         return "transliteration"
-    if _one_edit(ca, cb, 4, given=False):
+    if abs(len(ca) - len(cb)) <= 1 and _one_edit(ca, cb, 4, given=False):
         return "typo"
     return None
 
 
-def _last_or_alternate(
-    a: _Last, a_alts: tuple[_Last, ...], b: _Last, b_alts: tuple[_Last, ...]
-) -> tuple[str, str | None] | None:
-    """The best relation of two people's last names, through their alternates when needed:
-    ``(kind, how)`` where ``how`` is the alternate relation's kind (``None`` for a direct one)."""
-    direct = _last_kind(a, b)
-    if direct is not None and direct in ("same", "particle_abbreviated", "particle_dropped"):
-        return direct, None
-    if a.joined or b.joined:
+@functools.lru_cache(maxsize=1 << 18)
+def _last_pair(a: str | None, b: str | None) -> str | None:
+    """:func:`_last_kind` of two last names given as text (memoised; call with ``a <= b``)."""
+    return _last_kind(_last(a), _last(b))
+
+
+def _last_rel(a: str | None, b: str | None) -> str | None:
+    return _last_pair(a, b) if (a or "") <= (b or "") else _last_pair(b, a)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _given_pair(a: str | None, b: str | None) -> str | None:
+    """:func:`_given_kind` of two given names given as text (memoised; call with ``a <= b``)."""
+    return _given_kind(_given(a), _given(b))
+
+
+def _given_rel(a: str | None, b: str | None) -> str | None:
+    return _given_pair(a, b) if (a or "") <= (b or "") else _given_pair(b, a)
+
+
+_STRONG_LAST = frozenset({"same", "particle_abbreviated", "particle_dropped"})
+
+
+def _last_or_alternate(a: str | None, a_alts: tuple[str, ...], b: str | None, b_alts: tuple[str, ...]) -> str | None:
+    """The best relation of two people's last names (as text), through their alternates
+    (``birth_name``) when the direct one is not strong."""
+    direct = _last_rel(a, b)
+    if direct in _STRONG_LAST:
+        return direct
+    joined_a, joined_b = _last(a).joined, _last(b).joined
+    if not (a_alts or b_alts or joined_a or joined_b):
+        return direct
+    if joined_a or joined_b:
         direct = None  # "Martin épouse Durand" / "Durand": a birth or married name, said so below
-    best: tuple[str, str | None] | None = None if direct is None else (direct, None)
-    for x in (a, *a_alts, *a.joined):
-        for y in (b, *b_alts, *b.joined):
+    if direct is not None and _RANK[direct] < _RANK["birth_name"]:
+        return direct
+    for x in (a, *a_alts, *joined_a):
+        for y in (b, *b_alts, *joined_b):
             if x is a and y is b:
                 continue
-            kind = _last_kind(x, y)
-            if kind is None or kind in ("typo", "surname_part"):
-                continue  # one letter or one word of an alternate name is too little
-            if best is None or _RANK["birth_name"] < _RANK[best[0]]:
-                best = ("birth_name", kind)
-    return best
+            kind = _last_rel(x, y)
+            if kind is not None and kind not in ("typo", "surname_part"):
+                return "birth_name"  # one letter or one word of an alternate name is too little
+    return direct
 
 
 def _relation(given: str | None, last: str | None, reason_parts: list[str], kinds: list[str]) -> None:
@@ -497,52 +540,73 @@ def _relation(given: str | None, last: str | None, reason_parts: list[str], kind
         kinds.append(last)
 
 
-def _person(
-    ga: _Given, la: _Last, alts_a: tuple[_Last, ...], gb: _Given, lb: _Last, alts_b: tuple[_Last, ...]
-) -> NameRelation | None:
-    if not (ga.tokens and la.tokens and gb.tokens and lb.tokens):
-        return None  # an empty part is no evidence
-    if sorted(ga.tokens + la.tokens) == sorted(gb.tokens + lb.tokens):
-        if ga.compact == lb.compact and la.compact == gb.compact and ga.compact != la.compact:
-            return _SWAPPED
-        return _SAME  # the same words, some in the other field
-    given = _given_kind(ga, gb)
-    if given is None:
-        return _SWAPPED if ga.compact == lb.compact and la.compact == gb.compact else None
-    last = _last_or_alternate(la, alts_a, lb, alts_b)
-    if last is None:
+@functools.lru_cache(maxsize=1 << 17)
+def _words(first: str | None, last: str | None) -> tuple[str, ...]:
+    """The sorted words of a whole name (memoised per record's values)."""
+    return tuple(sorted(_given(first).tokens + _last(last).tokens))
+
+
+def _compose(given: str | None, last: str | None, swapped: bool) -> NameRelation | None:
+    """The person relation of a given-name and a last-name relation (``None`` when either is)."""
+    if given is None or last is None:
         return None
-    last_kind, _how = last
-    if given in ("typo", "given_name_initials", "transliteration") and last_kind == "typo":
+    if given in ("typo", "given_name_initials", "transliteration") and last == "typo":
         return None  # two weak hints: the given name and the surname both only look alike
-    if given == "same" and last_kind == "same":
-        return _SAME
-    reasons: list[str] = []
-    kinds: list[str] = []
-    _relation(given, last_kind, reasons, kinds)
+    if given == "same" and last == "same":
+        return _SWAPPED if swapped else _SAME
+    reasons: list[str] = ["first and last name swapped"] if swapped else []
+    kinds: list[str] = ["swapped"] if swapped else []
+    _relation(given, last, reasons, kinds)
     kind = max(kinds, key=_RANK.__getitem__)
     return NameRelation(kind, " and ".join(reasons), tuple(kinds))
 
 
-def _text(value: Any) -> str | None:
-    return value if type(value) is str and value.strip() and value.isprintable() else clean_text(value)
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _cached(
-    first_a: str | None,
-    last_a: str | None,
-    alts_a: tuple[str, ...],
-    first_b: str | None,
-    last_b: str | None,
-    alts_b: tuple[str, ...],
+def _relate(
+    fa: str | None, la: str | None, xa: tuple[str, ...], fb: str | None, lb: str | None, xb: tuple[str, ...]
 ) -> NameRelation | None:
-    la_alts = tuple(_last(x) for x in alts_a)
-    lb_alts = tuple(_last(x) for x in alts_b)
-    return _person(_given(first_a), _last(last_a), la_alts, _given(first_b), _last(last_b), lb_alts)
+    """:func:`name_relation` of two (given, last, alternates) as text."""
+    ga, gb = _given(fa), _given(fb)
+    if not (ga.tokens and gb.tokens):
+        return None  # an empty part is no evidence
+    ca, cb = _last(la).compact, _last(lb).compact
+    if not (ca and cb):
+        return None
+    if ga.compact == gb.compact and ca == cb:
+        return _SAME
+    if ga.compact == cb and ca == gb.compact:
+        return _SWAPPED
+    given = _given_rel(fa, fb)
+    last = None if given is None else _last_or_alternate(la, xa, lb, xb)
+    if (last is None or last != "same" or given != "same") and _words(fa, la) == _words(fb, lb):
+        return _SAME  # the same words, some in the other field
+    found = _compose(given, last, swapped=False)
+    if found is None and _crosswise(ga.compact, ca, gb.compact, cb):
+        # First and last name exchanged, and written differently (Jean-Michel Vencault / Vencault Jean).
+        # Either record's given-name field may hold the given name: both readings, the stronger kept.
+        readings = [
+            r
+            for r in (
+                _compose(_given_rel(fa, lb), _last_rel(la, fb), swapped=True),
+                _compose(_given_rel(la, fb), _last_rel(fa, lb), swapped=True),
+            )
+            if r is not None
+        ]
+        found = min(readings, key=lambda r: (_RANK[r.kind], r.reason), default=None)
+    return found
+
+
+def _crosswise(ga: str, la: str, gb: str, lb: str) -> bool:
+    """True when each name part starts as the other record's other part does (a swap may be there)."""
+    return ga[:1] == lb[:1] and la[:1] == gb[:1]
+
+
+def _text(value: Any) -> str | None:
+    return value if type(value) is str else clean_text(value)
 
 
 def _alternates(values: Iterable[Any] | Any) -> tuple[str, ...]:
+    if not values and isinstance(values, tuple):
+        return values
     if isinstance(values, str) or not isinstance(values, Iterable):
         values = (values,)
     out = []
@@ -557,7 +621,7 @@ def _readings(first: Any, last: Any, full: Any) -> list[tuple[str | None, str | 
     """The (given, last) readings of a name: its two parts, or, when both are empty, every
     split of its full name's words, in both orders (``DUPONT Jean``: ``("dupont", "jean")``,
     ``("jean", "dupont")``)."""
-    f, la = _text(first), _text(last)
+    f, la = clean_text(first), clean_text(last)
     if f is not None or la is not None:
         return [(f, la)]
     tokens = name_tokens(full)
@@ -595,21 +659,33 @@ def name_relation(
     True
     """
     xa, xb = _alternates(alternates_a), _alternates(alternates_b)
+    if full_a is None and full_b is None:
+        return _relate(_text(first_a), _text(last_a), xa, _text(first_b), _text(last_b), xb)
     readings_a, readings_b = _readings(first_a, last_a, full_a), _readings(first_b, last_b, full_b)
-    from_full = len(readings_a) != 1 or len(readings_b) != 1 or _text(first_a) is None and _text(last_a) is None
+    from_full = len(readings_a) != 1 or len(readings_b) != 1
     best: NameRelation | None = None
     for fa, la in readings_a:
         for fb, lb in readings_b:
-            # One order for the cache, so (A, B) and (B, A) share an entry and agree.
-            if (fa or "", la or "", xa) > (fb or "", lb or "", xb):
-                found = _cached(fb, lb, xb, fa, la, xa)
-            else:
-                found = _cached(fa, la, xa, fb, lb, xb)
-            if found is _SWAPPED and (from_full or _text(first_b) is None and _text(last_b) is None):
-                found = _SAME
+            found = _relate(fa, la, xa, fb, lb, xb)
+            if found is _SWAPPED and from_full:
+                found = _SAME  # word order in a full name is no swap
             if found is not None and (best is None or _RANK[found.kind] < _RANK[best.kind]):
                 best = found
     return best
+
+
+def _letter_sum(word: str) -> int:
+    """A sum over the letters of a word that does not depend on their order (a prefilter)."""
+    return sum(ord(c) for c in word) + (len(word) << 32)
+
+
+def _codes(a: Sequence[Any], b: Sequence[Any]) -> tuple[np.ndarray, list[str | None]]:
+    """Codes (int64, ``a`` then ``b``) of the values of two sequences in one vocabulary, and the
+    text of each code (:func:`_text`; the last one, ``None``, is the code of missing values)."""
+    values = pd.Series([*a, *b], dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = [_text(u) for u in uniques] + [None]
+    return np.where(codes < 0, len(texts) - 1, codes).astype(np.int64), texts
 
 
 def name_relations(
@@ -624,17 +700,58 @@ def name_relations(
     """:func:`name_relation` of each pair ``k`` of parallel sequences (one value per candidate pair).
 
     All sequences have one length; ``alternates_*`` hold one value or iterable per pair (or
-    ``None``: no alternates). Each distinct combination is compared once. Raises
-    ``ValueError`` when the lengths differ.
+    ``None``: no alternates). The given names are compared once per distinct pair, and only the
+    pairs whose given names relate (or whose words are the same, in other fields) are compared
+    further, so a batch costs about a microsecond a pair. Raises ``ValueError`` when the
+    lengths differ.
     """
     n = len(first_a)
     columns = [last_a, first_b, last_b] + [c for c in (alternates_a, alternates_b) if c is not None]
     if any(len(c) != n for c in columns):
         raise ValueError("name_relations: the sequences must have one length")
-    none: tuple[()] = ()
-    alts_a = alternates_a if alternates_a is not None else [none] * n
-    alts_b = alternates_b if alternates_b is not None else [none] * n
-    return [
-        name_relation(fa, la, fb, lb, alternates_a=xa, alternates_b=xb)
-        for fa, la, fb, lb, xa, xb in zip(first_a, last_a, first_b, last_b, alts_a, alts_b, strict=True)
-    ]
+    given, given_texts = _codes(first_a, first_b)
+    last, last_texts = _codes(last_a, last_b)
+    g_a, g_b, l_a, l_b = given[:n], given[n:], last[:n], last[n:]
+    # The given names' relation, once per distinct pair of given names.
+    v = len(given_texts)
+    pairs, inverse = np.unique(g_a * v + g_b, return_inverse=True)
+    related = np.fromiter(
+        (_given_rel(given_texts[p // v], given_texts[p % v]) is not None for p in pairs.tolist()),
+        dtype=bool,
+        count=len(pairs),
+    )[inverse.reshape(-1)]
+    # The same words in other fields ("Jean Pierre" / "Le Gall" vs "Jean" / "Pierre Le Gall"),
+    # once per distinct (given, last) record.
+    todo = related.copy()
+    # Swapped parts written differently: the parts' first letters agree crosswise.
+    g_first = np.array([_given(t).compact[:1] for t in given_texts], dtype=object)
+    l_first = np.array([_last(t).compact[:1] for t in last_texts], dtype=object)
+    todo |= (g_first[g_a] == l_first[l_b]) & (l_first[l_a] == g_first[g_b]) & (g_first[g_a] != "")
+    rest = np.flatnonzero(~todo)
+    if len(rest):
+        # Only records with as many letters, of the same code sum, can have the same words.
+        g_sum = np.array([_letter_sum(_given(t).compact) for t in given_texts], dtype=np.int64)
+        l_sum = np.array([_letter_sum(_last(t).compact) for t in last_texts], dtype=np.int64)
+        rest = rest[g_sum[g_a[rest]] + l_sum[l_a[rest]] == g_sum[g_b[rest]] + l_sum[l_b[rest]]]
+    if len(rest):
+        w = len(last_texts)
+        records, rec_inverse = np.unique(
+            np.concatenate([g_a[rest] * w + l_a[rest], g_b[rest] * w + l_b[rest]]), return_inverse=True
+        )
+        ids: dict[tuple[str, ...], int] = {}
+        word_ids = np.fromiter(
+            (ids.setdefault(_words(given_texts[r // w], last_texts[r % w]), len(ids)) for r in records.tolist()),
+            dtype=np.int64,
+            count=len(records),
+        )[rec_inverse.reshape(-1)]
+        todo[rest] = word_ids[: len(rest)] == word_ids[len(rest) :]
+    fa, fb = [given_texts[c] for c in g_a.tolist()], [given_texts[c] for c in g_b.tolist()]
+    la, lb = [last_texts[c] for c in l_a.tolist()], [last_texts[c] for c in l_b.tolist()]
+    out: list[NameRelation | None] = [None] * n
+    alts_a = None if alternates_a is None else list(alternates_a)
+    alts_b = None if alternates_b is None else list(alternates_b)
+    for k in np.flatnonzero(todo).tolist():
+        xa = _alternates(alts_a[k]) if alts_a is not None else ()
+        xb = _alternates(alts_b[k]) if alts_b is not None else ()
+        out[k] = _relate(fa[k], la[k], xa, fb[k], lb[k], xb)
+    return out

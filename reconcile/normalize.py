@@ -907,12 +907,14 @@ def _unicode_domain(domain: str) -> str:
     return unicodedata.normalize("NFC", ".".join(labels)).casefold()
 
 
-@functools.lru_cache(maxsize=1 << 17)
 def _near_emails(a: str, b: str) -> str | None:
+    """:func:`email_near` of two different emails that are evidence."""
     local_a, _, domain_a = a.rpartition("@")
     local_b, _, domain_b = b.rpartition("@")
     how: list[str] = []
     if domain_a != domain_b:
+        if "xn--" not in domain_a and "xn--" not in domain_b and not {domain_a, domain_b} <= _GMAIL_DOMAINS:
+            return None  # two mailboxes on two domains (the usual pair: no decoding)
         uni_a, uni_b = _unicode_domain(domain_a), _unicode_domain(domain_b)
         if uni_a == uni_b:
             how.append("a domain written in punycode")
@@ -947,18 +949,36 @@ def email_near(a: Any, b: Any) -> str | None:
     (``x@xn--exmple-cua.fr`` / ``x@exämple.fr``). Returns e.g. ``"near-identical emails
     (a +tag)"``. ``None`` for equal emails (exact evidence, not near), different
     mailboxes, and whenever either side is no evidence (:func:`email_evidence`: empty,
-    malformed, placeholder such as ``none+x@none.com``). Memoised per pair of values.
+    malformed, placeholder such as ``none+x@none.com``). Memoised per value.
     """
-    ea, eb = email_evidence(a), email_evidence(b)
+    ea, eb = _email_text(a), _email_text(b)
     if ea is None or eb is None or ea == eb:
         return None
-    return _near_emails(*sorted((ea, eb)))
+    return _near_emails(ea, eb)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _email_cached(value: str) -> str | None:
+    return email_evidence(value)
+
+
+def _email_text(value: Any) -> str | None:
+    """:func:`email_evidence`, memoised for text."""
+    return _email_cached(value) if type(value) is str else email_evidence(value)
 
 
 def _identifier(value: Any) -> str | None:
     """An identifier as evidence: cleaned text (``42.0`` read as ``42``), ``None`` for a placeholder."""
     if isinstance(value, float) and value == value and value.is_integer():
         value = str(int(value))
+    if type(value) is str:
+        return _identifier_text(value)
+    text = clean_text(value)
+    return None if text is None or is_placeholder(text) else text
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _identifier_text(value: str) -> str | None:
     text = clean_text(value)
     return None if text is None or is_placeholder(text) else text
 
@@ -976,8 +996,8 @@ def _one_apart(a: str, b: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1 << 17)
 def _near_identifiers(a: str, b: str) -> str | None:
+    """:func:`near_identifier` of two different identifiers that are evidence."""
     ka, kb = _ID_SEPARATORS.sub("", a).casefold(), _ID_SEPARATORS.sub("", b).casefold()
     if ka == kb:
         return "near-identical identifiers (case or separators)"
@@ -1002,24 +1022,34 @@ def near_identifier(a: Any, b: Any) -> str | None:
     swapped (``10452`` / ``10542``) or one character changed (``10452`` / ``10453``). An
     added or dropped character is not near. ``None`` for equal identifiers (exact evidence),
     clearly different ones, and a missing or placeholder value on either side (``0``,
-    ``N/A``, ``999999``: :func:`is_placeholder`). Memoised per pair of values.
+    ``N/A``, ``999999``: :func:`is_placeholder`). Memoised per value.
     """
     ta, tb = _identifier(a), _identifier(b)
     if ta is None or tb is None or ta == tb:
         return None
-    return _near_identifiers(*sorted((ta, tb)))
+    return _near_identifiers(ta, tb)
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _near_dates(a: str, b: str) -> str | None:
-    if compare_dates(a, b) == "swapped":
-        return "near birth dates (day and month swapped)"
-    how = _one_apart(a.replace("-", ""), b.replace("-", ""))
+    """:func:`near_date` of two different ISO dates."""
+    if a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7] and a[5:7] != a[8:10]:
+        return "near birth dates (day and month swapped)"  # compare_dates' "swapped"
+    how = _one_apart(a[:4] + a[5:7] + a[8:10], b[:4] + b[5:7] + b[8:10])
     if how == "swapped":
         return "near birth dates (two adjacent digits swapped)"
     if how == "changed":
         return "near birth dates (one digit differs)"
     return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _iso_date(value: str) -> str | None:
+    return normalize_date(value)
+
+
+def _date_text(value: Any) -> str | None:
+    """:func:`normalize_date`, memoised for text (dates repeat: about 20,000 distinct birth dates)."""
+    return _iso_date(value) if type(value) is str else normalize_date(value)
 
 
 def near_date(a: Any, b: Any) -> str | None:
@@ -1029,12 +1059,12 @@ def near_date(a: Any, b: Any) -> str | None:
     (``1985-03-12`` / ``1985-12-03``, :func:`compare_dates` ``"swapped"``), two adjacent
     digits swapped (``1985`` / ``1958``, day ``12`` / ``21``), or one digit changed
     (``1985-03-12`` / ``1985-03-13``). ``None`` for equal dates, clearly different ones, and
-    a missing or unreadable date on either side (:func:`normalize_date`). Memoised per pair.
+    a missing or unreadable date on either side (:func:`normalize_date`). Memoised per value.
     """
-    da, db = normalize_date(a), normalize_date(b)
+    da, db = _date_text(a), _date_text(b)
     if da is None or db is None or da == db:
         return None
-    return _near_dates(*sorted((da, db)))
+    return _near_dates(da, db)
 
 
 #: The kinds of value :func:`clearly_different` compares.
@@ -1053,12 +1083,12 @@ def clearly_different(kind: str, a: Any, b: Any) -> bool:
     (False, True)
     """
     if kind == "date":
-        da, db = normalize_date(a), normalize_date(b)
-        return da is not None and db is not None and da != db and _near_dates(*sorted((da, db))) is None
+        da, db = _date_text(a), _date_text(b)
+        return da is not None and db is not None and da != db and _near_dates(da, db) is None
     if kind == "identifier":
         ta, tb = _identifier(a), _identifier(b)
-        return ta is not None and tb is not None and ta != tb and _near_identifiers(*sorted((ta, tb))) is None
+        return ta is not None and tb is not None and ta != tb and _near_identifiers(ta, tb) is None
     if kind == "email":
-        ea, eb = email_evidence(a), email_evidence(b)
-        return ea is not None and eb is not None and ea != eb and _near_emails(*sorted((ea, eb))) is None
+        ea, eb = _email_text(a), _email_text(b)
+        return ea is not None and eb is not None and ea != eb and _near_emails(ea, eb) is None
     raise ValueError(f"clearly_different: kind must be one of {', '.join(NEAR_KINDS)}, not {kind!r}")

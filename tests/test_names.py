@@ -44,148 +44,149 @@ def _check(a: tuple, b: tuple, expected: str | None) -> None:
 
 
 # ---------------------------------------------------------------------------- plausible names
-@pytest.mark.parametrize(
-    ("a", "b", "expected"),
-    [
-        # Equal after normalisation: no doubt from the names.
-        pytest.param(("Anne Laure", "Petit"), ("Anne-Laure", "Petit"), "same", id="hyphen-or-space"),
-        pytest.param(("Annelaure", "Petit"), ("Anne-Laure", "PETIT"), "same", id="run-together-and-case"),
-        pytest.param(("Éric", "Moreau"), ("ERIC", "moreau"), "same", id="accents-case"),
-        pytest.param(("Jean-Pierre", "Le Gall"), ("Jean Pierre", "LEGALL"), "same", id="N5-particle-spaces"),
-        pytest.param(("Abdelkader", "Benali"), ("Abd El Kader", "Ben Ali"), "same", id="compound-written-apart"),
-        pytest.param(("Jean Pierre", "Le Gall"), ("Jean", "Pierre Le Gall"), "same", id="word-in-other-field"),
-        pytest.param(("Pierre Jean", "Roux"), ("Jean Pierre", "Roux"), "same", id="given-word-order"),
-        # First and last name exchanged.
-        pytest.param(("Jean", "Dupont"), ("Dupont", "Jean"), "swapped", id="swapped"),
-        pytest.param(("Jean-Pierre", "Roux"), ("ROUX", "Jean Pierre"), "swapped", id="swapped-compound"),
-        # A compound given name shortened, either part, hyphen or space.
-        pytest.param(("Anne-Laure", "Petit"), ("Anne", "Petit"), "given_name_shortened", id="issue-anne-laure"),
-        pytest.param(("Anne Laure", "Petit"), ("Anne", "Petit"), "given_name_shortened", id="space-compound"),
-        pytest.param(("Anne-Laure", "Petit"), ("Laure", "Petit"), "given_name_shortened", id="second-part"),
-        pytest.param(("Jean-Marie", "Petit"), ("Marie", "Petit"), "given_name_shortened", id="second-part-marie"),
-        pytest.param(("Marie Claire Sophie", "Petit"), ("Claire", "Petit"), "given_name_shortened", id="civil-names"),
-        pytest.param(("Jean-Pierre", "Roux"), ("jean", "ROUX"), "given_name_shortened", id="shortened-case"),
-        # Initials against full given names.
-        pytest.param(("J.-P.", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="issue-J.-P."),
-        pytest.param(("JP", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="issue-JP"),
-        pytest.param(("JP", "Roux"), ("Jean Pierre", "Roux"), "given_name_initials", id="JP-space"),
-        pytest.param(("J. P.", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="J.-space-P."),
-        pytest.param(("J-P", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="J-P"),
-        pytest.param(("jp", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="jp-lower"),
-        pytest.param(("J.", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="J.-first-initial"),
-        pytest.param(("Jean P.", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="Jean-P."),
-        pytest.param(("M.", "Faure"), ("Marie", "Faure"), "given_name_initials", id="issue-M.-Marie"),
-        pytest.param(("M", "Faure"), ("Marie", "Faure"), "given_name_initials", id="M-without-dot"),
-        pytest.param(("AM", "Faure"), ("Anne-Marie", "Faure"), "given_name_initials", id="AM-upper"),
-        pytest.param(("J.", "Roux"), ("JP", "Roux"), "given_name_initials", id="initial-vs-initials"),
-        # Surname particles abbreviated or left out.
-        pytest.param(("Charles", "Sainte-Beuve"), ("Charles", "Ste Beuve"), "particle_abbreviated", id="issue-Ste"),
-        pytest.param(("Charles", "Ste-Beuve"), ("Charles", "SAINTE BEUVE"), "particle_abbreviated", id="Ste-hyphen"),
-        pytest.param(("Antoine", "Saint-Exupéry"), ("Antoine", "St Exupery"), "particle_abbreviated", id="St"),
-        pytest.param(("Antoine", "St-Exupéry"), ("Antoine", "Saintexupery"), "particle_abbreviated", id="St-joined"),
-        pytest.param(("Karim", "El Amrani"), ("Karim", "Amrani"), "particle_dropped", id="El-dropped"),
-        pytest.param(("Louise", "de la Fontaine"), ("Louise", "Fontaine"), "particle_dropped", id="de-la-dropped"),
-        pytest.param(("Paul", "d'Armagnac"), ("Paul", "Armagnac"), "particle_dropped", id="d-apostrophe"),
-        # Compound surnames part by part.
-        pytest.param(("Lucia", "Garcia Lopez"), ("Lucia", "Garcia"), "surname_part", id="second-surname-missing"),
-        pytest.param(("Paul", "Martin-Dupont"), ("Paul", "Dupont"), "surname_part", id="compound-surname"),
-        pytest.param(("Marie", "Faure"), ("M.", "Fauré-Lenoir"), "given_name_initials", id="initial-and-surname-part"),
-        pytest.param(("Jean", "Durand"), ("Jean", "Durant"), "transliteration", id="surname-d-t"),
-        pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Durant"), "birth_name", id="birthname-spelled"),
-        # Birth / married names.
-        pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Durand"), "birth_name", id="issue-payfit-birthName"),
-        pytest.param(("Claire", "Martin", "Durand"), ("Claire", "DURAND"), "birth_name", id="birthName-one-value"),
-        pytest.param(
-            ("Claire", "Martin", ["Durand"]), ("Claire", "Bernard", ["Durand"]), "birth_name", id="both-birthnames"
-        ),
-        pytest.param(("Lucia", "Garcia", [None, "Lopez"]), ("Lucia", "Lopez"), "birth_name", id="secondLastName-gap"),
-        pytest.param(("Claire", "Martin épouse Durand"), ("Claire", "Durand"), "birth_name", id="epouse-in-field"),
-        pytest.param(("Claire", "Martin ép. Durand"), ("Claire", "Martin"), "birth_name", id="ep-abbreviated"),
-        pytest.param(("Claire", "Durand née Martin"), ("Claire", "Martin"), "birth_name", id="nee-in-field"),
-        pytest.param(("Claire", "Martin", ["Ste Beuve"]), ("Claire", "Sainte-Beuve"), "birth_name", id="birth-ste"),
-        pytest.param(
-            ("Anne-Laure", "Martin", ["Durand"]), ("Anne", "Durand"), "birth_name", id="birth-name-and-shortened"
-        ),
-        # Transliterations (French and North-African names).
-        pytest.param(("Youssef", "Benali"), ("Yousef", "Benali"), "transliteration", id="issue-Youssef-Yousef"),
-        pytest.param(("Youssef", "Benali"), ("Youcef", "Benali"), "transliteration", id="Youcef"),
-        pytest.param(("Youssef", "Benali"), ("Yusuf", "Benali"), "transliteration", id="Yusuf"),
-        pytest.param(("Youcef", "Benali"), ("Yusuf", "Benali"), "transliteration", id="Youcef-Yusuf"),
-        pytest.param(("Mohamed", "Haddad"), ("Mohammed", "Haddad"), "transliteration", id="Mohammed"),
-        pytest.param(("Mohamed", "Haddad"), ("Mohamad", "Haddad"), "transliteration", id="Mohamad"),
-        pytest.param(("Mohamed", "Haddad"), ("Muhammad", "Haddad"), "transliteration", id="Muhammad"),
-        pytest.param(("Khaled", "Haddad"), ("Khalid", "Haddad"), "transliteration", id="Khaled-Khalid"),
-        pytest.param(("Abdelkader", "Haddad"), ("Abdelkadir", "Haddad"), "transliteration", id="Abdelkadir"),
-        pytest.param(("Abdelkader", "Haddad"), ("Abd El Kadir", "Haddad"), "transliteration", id="Abd-El-Kadir"),
-        pytest.param(("Rachid", "Haddad"), ("Rashid", "Haddad"), "transliteration", id="ch-sh"),
-        pytest.param(("Walid", "Haddad"), ("Oualid", "Haddad"), "transliteration", id="w-ou"),
-        pytest.param(("Djamel", "Haddad"), ("Jamel", "Haddad"), "transliteration", id="dj-j"),
-        pytest.param(("Mustapha", "Haddad"), ("Moustafa", "Haddad"), "transliteration", id="ph-f-ou-u"),
-        pytest.param(("Leila", "Haddad"), ("Layla", "Haddad"), "transliteration", id="ei-ay"),
-        pytest.param(("Fatima", "Haddad"), ("Fatma", "Haddad"), "transliteration", id="vowel-dropped"),
-        pytest.param(("Sarah", "Haddad"), ("Sara", "Haddad"), "transliteration", id="final-h"),
-        pytest.param(("Marc", "Petit"), ("Mark", "Petit"), "transliteration", id="c-k"),
-        pytest.param(("Catherine", "Petit"), ("Katherine", "Petit"), "transliteration", id="C-K"),
-        pytest.param(("Jean", "Dupont"), ("Jean", "Dupond"), "transliteration", id="surname-final-d-t"),
-        pytest.param(("Karim", "Benaissa"), ("Karim", "Ben Aïssa"), "same", id="surname-trema-apart"),
-        pytest.param(("Youssef", "Haddad"), ("Yusuf", "Hadad"), "transliteration", id="both-parts-spelled"),
-        pytest.param(("Khaled", "Amrani"), ("Khalid", "El Amrani"), "transliteration", id="spelled-and-particle"),
-        # One letter apart, the other part related.
-        pytest.param(("Nicolas", "Petit"), ("Nicolaz", "Petit"), "typo", id="given-typo"),
-        pytest.param(("Léa", "Roux"), ("Léa", "Rous"), "typo", id="short-surname-typo"),
-        pytest.param(("Jean", "Dupont"), ("Jean", "Dupnot"), "typo", id="surname-letters-swapped"),
-        pytest.param(("Paul", "Martin"), ("Paul", "Martine"), "typo", id="surname-no-gender"),
-    ],
-)
+PLAUSIBLE = [
+    # Equal after normalisation: no doubt from the names.
+    pytest.param(("Anne Laure", "Petit"), ("Anne-Laure", "Petit"), "same", id="hyphen-or-space"),
+    pytest.param(("Annelaure", "Petit"), ("Anne-Laure", "PETIT"), "same", id="run-together-and-case"),
+    pytest.param(("Éric", "Moreau"), ("ERIC", "moreau"), "same", id="accents-case"),
+    pytest.param(("Jean-Pierre", "Le Gall"), ("Jean Pierre", "LEGALL"), "same", id="N5-particle-spaces"),
+    pytest.param(("Abdelkader", "Benali"), ("Abd El Kader", "Ben Ali"), "same", id="compound-written-apart"),
+    pytest.param(("Jean Pierre", "Le Gall"), ("Jean", "Pierre Le Gall"), "same", id="word-in-other-field"),
+    pytest.param(("Pierre Jean", "Roux"), ("Jean Pierre", "Roux"), "same", id="given-word-order"),
+    # First and last name exchanged.
+    pytest.param(("Jean", "Dupont"), ("Dupont", "Jean"), "swapped", id="swapped"),
+    pytest.param(("Jean-Pierre", "Roux"), ("ROUX", "Jean Pierre"), "swapped", id="swapped-compound"),
+    pytest.param(("Jean-Michel", "Vencault"), ("Vencault", "JEAN"), "given_name_shortened", id="swapped-shortened"),
+    pytest.param(("Sarah", "Sernec"), ("Sernec", "Sara"), "transliteration", id="swapped-spelled"),
+    # A compound given name shortened, either part, hyphen or space.
+    pytest.param(("Anne-Laure", "Petit"), ("Anne", "Petit"), "given_name_shortened", id="issue-anne-laure"),
+    pytest.param(("Anne Laure", "Petit"), ("Anne", "Petit"), "given_name_shortened", id="space-compound"),
+    pytest.param(("Anne-Laure", "Petit"), ("Laure", "Petit"), "given_name_shortened", id="second-part"),
+    pytest.param(("Jean-Marie", "Petit"), ("Marie", "Petit"), "given_name_shortened", id="second-part-marie"),
+    pytest.param(("Marie Claire Sophie", "Petit"), ("Claire", "Petit"), "given_name_shortened", id="civil-names"),
+    pytest.param(("Jean-Pierre", "Roux"), ("jean", "ROUX"), "given_name_shortened", id="shortened-case"),
+    # Initials against full given names.
+    pytest.param(("J.-P.", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="issue-J.-P."),
+    pytest.param(("JP", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="issue-JP"),
+    pytest.param(("JP", "Roux"), ("Jean Pierre", "Roux"), "given_name_initials", id="JP-space"),
+    pytest.param(("J. P.", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="J.-space-P."),
+    pytest.param(("J-P", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="J-P"),
+    pytest.param(("jp", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="jp-lower"),
+    pytest.param(("J.", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="J.-first-initial"),
+    pytest.param(("Jean P.", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="Jean-P."),
+    pytest.param(("M.", "Faure"), ("Marie", "Faure"), "given_name_initials", id="issue-M.-Marie"),
+    pytest.param(("M", "Faure"), ("Marie", "Faure"), "given_name_initials", id="M-without-dot"),
+    pytest.param(("AM", "Faure"), ("Anne-Marie", "Faure"), "given_name_initials", id="AM-upper"),
+    pytest.param(("J.", "Roux"), ("JP", "Roux"), "given_name_initials", id="initial-vs-initials"),
+    # Surname particles abbreviated or left out.
+    pytest.param(("Charles", "Sainte-Beuve"), ("Charles", "Ste Beuve"), "particle_abbreviated", id="issue-Ste"),
+    pytest.param(("Charles", "Ste-Beuve"), ("Charles", "SAINTE BEUVE"), "particle_abbreviated", id="Ste-hyphen"),
+    pytest.param(("Antoine", "Saint-Exupéry"), ("Antoine", "St Exupery"), "particle_abbreviated", id="St"),
+    pytest.param(("Antoine", "St-Exupéry"), ("Antoine", "Saintexupery"), "particle_abbreviated", id="St-joined"),
+    pytest.param(("Karim", "El Amrani"), ("Karim", "Amrani"), "particle_dropped", id="El-dropped"),
+    pytest.param(("Louise", "de la Fontaine"), ("Louise", "Fontaine"), "particle_dropped", id="de-la-dropped"),
+    pytest.param(("Paul", "d'Armagnac"), ("Paul", "Armagnac"), "particle_dropped", id="d-apostrophe"),
+    # Compound surnames part by part.
+    pytest.param(("Lucia", "Garcia Lopez"), ("Lucia", "Garcia"), "surname_part", id="second-surname-missing"),
+    pytest.param(("Paul", "Martin-Dupont"), ("Paul", "Dupont"), "surname_part", id="compound-surname"),
+    pytest.param(("Marie", "Faure"), ("M.", "Fauré-Lenoir"), "given_name_initials", id="initial-and-surname-part"),
+    pytest.param(("Jean", "Durand"), ("Jean", "Durant"), "transliteration", id="surname-d-t"),
+    pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Durant"), "birth_name", id="birthname-spelled"),
+    # Birth / married names.
+    pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Durand"), "birth_name", id="issue-payfit-birthName"),
+    pytest.param(("Claire", "Martin", "Durand"), ("Claire", "DURAND"), "birth_name", id="birthName-one-value"),
+    pytest.param(
+        ("Claire", "Martin", ["Durand"]), ("Claire", "Bernard", ["Durand"]), "birth_name", id="both-birthnames"
+    ),
+    pytest.param(("Lucia", "Garcia", [None, "Lopez"]), ("Lucia", "Lopez"), "birth_name", id="secondLastName-gap"),
+    pytest.param(("Claire", "Martin épouse Durand"), ("Claire", "Durand"), "birth_name", id="epouse-in-field"),
+    pytest.param(("Claire", "Martin ép. Durand"), ("Claire", "Martin"), "birth_name", id="ep-abbreviated"),
+    pytest.param(("Claire", "Durand née Martin"), ("Claire", "Martin"), "birth_name", id="nee-in-field"),
+    pytest.param(("Claire", "Martin", ["Ste Beuve"]), ("Claire", "Sainte-Beuve"), "birth_name", id="birth-ste"),
+    pytest.param(("Anne-Laure", "Martin", ["Durand"]), ("Anne", "Durand"), "birth_name", id="birth-name-and-shortened"),
+    # Transliterations (French and North-African names).
+    pytest.param(("Youssef", "Benali"), ("Yousef", "Benali"), "transliteration", id="issue-Youssef-Yousef"),
+    pytest.param(("Youssef", "Benali"), ("Youcef", "Benali"), "transliteration", id="Youcef"),
+    pytest.param(("Youssef", "Benali"), ("Yusuf", "Benali"), "transliteration", id="Yusuf"),
+    pytest.param(("Youcef", "Benali"), ("Yusuf", "Benali"), "transliteration", id="Youcef-Yusuf"),
+    pytest.param(("Mohamed", "Haddad"), ("Mohammed", "Haddad"), "transliteration", id="Mohammed"),
+    pytest.param(("Mohamed", "Haddad"), ("Mohamad", "Haddad"), "transliteration", id="Mohamad"),
+    pytest.param(("Mohamed", "Haddad"), ("Muhammad", "Haddad"), "transliteration", id="Muhammad"),
+    pytest.param(("Khaled", "Haddad"), ("Khalid", "Haddad"), "transliteration", id="Khaled-Khalid"),
+    pytest.param(("Abdelkader", "Haddad"), ("Abdelkadir", "Haddad"), "transliteration", id="Abdelkadir"),
+    pytest.param(("Abdelkader", "Haddad"), ("Abd El Kadir", "Haddad"), "transliteration", id="Abd-El-Kadir"),
+    pytest.param(("Rachid", "Haddad"), ("Rashid", "Haddad"), "transliteration", id="ch-sh"),
+    pytest.param(("Walid", "Haddad"), ("Oualid", "Haddad"), "transliteration", id="w-ou"),
+    pytest.param(("Djamel", "Haddad"), ("Jamel", "Haddad"), "transliteration", id="dj-j"),
+    pytest.param(("Mustapha", "Haddad"), ("Moustafa", "Haddad"), "transliteration", id="ph-f-ou-u"),
+    pytest.param(("Leila", "Haddad"), ("Layla", "Haddad"), "transliteration", id="ei-ay"),
+    pytest.param(("Fatima", "Haddad"), ("Fatma", "Haddad"), "transliteration", id="vowel-dropped"),
+    pytest.param(("Sarah", "Haddad"), ("Sara", "Haddad"), "transliteration", id="final-h"),
+    pytest.param(("Marc", "Petit"), ("Mark", "Petit"), "transliteration", id="c-k"),
+    pytest.param(("Catherine", "Petit"), ("Katherine", "Petit"), "transliteration", id="C-K"),
+    pytest.param(("Jean", "Dupont"), ("Jean", "Dupond"), "transliteration", id="surname-final-d-t"),
+    pytest.param(("Karim", "Benaissa"), ("Karim", "Ben Aïssa"), "same", id="surname-trema-apart"),
+    pytest.param(("Youssef", "Haddad"), ("Yusuf", "Hadad"), "transliteration", id="both-parts-spelled"),
+    pytest.param(("Khaled", "Amrani"), ("Khalid", "El Amrani"), "transliteration", id="spelled-and-particle"),
+    # One letter apart, the other part related.
+    pytest.param(("Nicolas", "Petit"), ("Nicolaz", "Petit"), "typo", id="given-typo"),
+    pytest.param(("Léa", "Roux"), ("Léa", "Rous"), "typo", id="short-surname-typo"),
+    pytest.param(("Jean", "Dupont"), ("Jean", "Dupnot"), "typo", id="surname-letters-swapped"),
+    pytest.param(("Paul", "Martin"), ("Paul", "Martine"), "typo", id="surname-no-gender"),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), PLAUSIBLE)
 def test_plausible_names(a, b, expected):
     assert expected in NAME_RELATION_KINDS
     _check(a, b, expected)
 
 
 # ---------------------------------------------------------------------------- not the same person
-@pytest.mark.parametrize(
-    ("a", "b"),
-    [
-        pytest.param(("Marc", "Petit"), ("Julie", "Petit"), id="different-given"),
-        pytest.param(("Jean", "Petit"), ("Jeanne", "Petit"), id="Jean-Jeanne"),
-        pytest.param(("Julie", "Petit"), ("Julien", "Petit"), id="Julie-Julien"),
-        pytest.param(("Alexandre", "Petit"), ("Alexandra", "Petit"), id="Alexandre-Alexandra"),
-        pytest.param(("Martin", "Petit"), ("Martine", "Petit"), id="Martin-Martine"),
-        pytest.param(("Louis", "Petit"), ("Louise", "Petit"), id="Louis-Louise"),
-        pytest.param(("Daniel", "Petit"), ("Danielle", "Petit"), id="Daniel-Danielle"),
-        pytest.param(("Michel", "Petit"), ("Michèle", "Petit"), id="Michel-Michele"),
-        pytest.param(("René", "Petit"), ("Renée", "Petit"), id="Rene-Renee"),
-        pytest.param(("Karim", "Haddad"), ("Karima", "Haddad"), id="Karim-Karima"),
-        pytest.param(("Samir", "Haddad"), ("Samira", "Haddad"), id="Samir-Samira"),
-        pytest.param(("Mario", "Rossi"), ("Maria", "Rossi"), id="Mario-Maria"),
-        pytest.param(("Ines", "Haddad"), ("Anis", "Haddad"), id="Ines-Anis"),
-        pytest.param(("Ines", "Haddad"), ("Yanis", "Haddad"), id="Ines-Yanis"),
-        pytest.param(("Mohamed", "Haddad"), ("Mahmoud", "Haddad"), id="Mohamed-Mahmoud"),
-        pytest.param(("Ali", "Haddad"), ("Eli", "Haddad"), id="Ali-Eli"),
-        pytest.param(("Léa", "Petit"), ("Lia", "Petit"), id="short-names-one-vowel"),
-        pytest.param(("Léo", "Petit"), ("Léon", "Petit"), id="Leo-Leon"),
-        pytest.param(("Jean", "Dupont"), ("Jean", "Martin"), id="unrelated-surnames"),
-        pytest.param(("Claire", "Durand"), ("Claire", "Bernard"), id="unrelated-surnames-2"),
-        pytest.param(("Anne-Laure", "Petit"), ("Anne-Laure", "Moreau"), id="same-given-other-surname"),
-        pytest.param(("J.", "Roux"), ("Marie", "Roux"), id="initial-other-letter"),
-        pytest.param(("JP", "Roux"), ("Jean", "Roux"), id="two-initials-one-name"),
-        pytest.param(("AM", "Faure"), ("Anne-Marie-Claire", "Faure"), id="upper-initials-count"),
-        pytest.param(("Jean", "Ben Ali"), ("Jean", "Ali"), id="Ben-is-no-particle"),
-        pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Bernard"), id="birthname-elsewhere"),
-        pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Dufand"), id="birthname-typo-is-too-little"),
-        pytest.param(("Nicolas", "Petit"), ("Nicolaz", "Petir"), id="two-typos"),
-        pytest.param(("M.", "Faure"), ("Marie", "Faurt"), id="initial-and-surname-typo"),
-        pytest.param(("Youssef", "Faure"), ("Yusuf", "Faurt"), id="spelling-and-surname-typo"),
-        # Empty is no evidence: a missing part never relates, even to another missing part.
-        pytest.param(("", "Petit"), ("Anne", "Petit"), id="empty-given"),
-        pytest.param(("   ", "Petit"), ("Anne", "Petit"), id="blank-given"),
-        pytest.param((None, "Petit"), (None, "Petit"), id="both-given-missing"),
-        pytest.param(("Anne", None), ("Anne", float("nan")), id="both-last-missing"),
-        pytest.param(("Anne", pd.NA), ("Anne", "Petit"), id="pandas-NA"),
-        pytest.param(("", ""), ("", ""), id="all-empty"),
-        pytest.param(("nan", "nan"), ("nan", "nan"), id="nan-text"),
-    ],
-)
+NOT_PLAUSIBLE = [
+    pytest.param(("Marc", "Petit"), ("Julie", "Petit"), id="different-given"),
+    pytest.param(("Jean", "Petit"), ("Jeanne", "Petit"), id="Jean-Jeanne"),
+    pytest.param(("Julie", "Petit"), ("Julien", "Petit"), id="Julie-Julien"),
+    pytest.param(("Alexandre", "Petit"), ("Alexandra", "Petit"), id="Alexandre-Alexandra"),
+    pytest.param(("Martin", "Petit"), ("Martine", "Petit"), id="Martin-Martine"),
+    pytest.param(("Louis", "Petit"), ("Louise", "Petit"), id="Louis-Louise"),
+    pytest.param(("Daniel", "Petit"), ("Danielle", "Petit"), id="Daniel-Danielle"),
+    pytest.param(("Michel", "Petit"), ("Michèle", "Petit"), id="Michel-Michele"),
+    pytest.param(("René", "Petit"), ("Renée", "Petit"), id="Rene-Renee"),
+    pytest.param(("Karim", "Haddad"), ("Karima", "Haddad"), id="Karim-Karima"),
+    pytest.param(("Samir", "Haddad"), ("Samira", "Haddad"), id="Samir-Samira"),
+    pytest.param(("Mario", "Rossi"), ("Maria", "Rossi"), id="Mario-Maria"),
+    pytest.param(("Ines", "Haddad"), ("Anis", "Haddad"), id="Ines-Anis"),
+    pytest.param(("Ines", "Haddad"), ("Yanis", "Haddad"), id="Ines-Yanis"),
+    pytest.param(("Mohamed", "Haddad"), ("Mahmoud", "Haddad"), id="Mohamed-Mahmoud"),
+    pytest.param(("Ali", "Haddad"), ("Eli", "Haddad"), id="Ali-Eli"),
+    pytest.param(("Léa", "Petit"), ("Lia", "Petit"), id="short-names-one-vowel"),
+    pytest.param(("Léo", "Petit"), ("Léon", "Petit"), id="Leo-Leon"),
+    pytest.param(("Jean", "Dupont"), ("Jean", "Martin"), id="unrelated-surnames"),
+    pytest.param(("Claire", "Durand"), ("Claire", "Bernard"), id="unrelated-surnames-2"),
+    pytest.param(("Anne-Laure", "Petit"), ("Anne-Laure", "Moreau"), id="same-given-other-surname"),
+    pytest.param(("J.", "Roux"), ("Marie", "Roux"), id="initial-other-letter"),
+    pytest.param(("JP", "Roux"), ("Jean", "Roux"), id="two-initials-one-name"),
+    pytest.param(("AM", "Faure"), ("Anne-Marie-Claire", "Faure"), id="upper-initials-count"),
+    pytest.param(("Jean", "Ben Ali"), ("Jean", "Ali"), id="Ben-is-no-particle"),
+    pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Bernard"), id="birthname-elsewhere"),
+    pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Dufand"), id="birthname-typo-is-too-little"),
+    pytest.param(("Nicolas", "Petit"), ("Nicolaz", "Petir"), id="two-typos"),
+    pytest.param(("M.", "Faure"), ("Marie", "Faurt"), id="initial-and-surname-typo"),
+    pytest.param(("Youssef", "Faure"), ("Yusuf", "Faurt"), id="spelling-and-surname-typo"),
+    # Empty is no evidence: a missing part never relates, even to another missing part.
+    pytest.param(("", "Petit"), ("Anne", "Petit"), id="empty-given"),
+    pytest.param(("   ", "Petit"), ("Anne", "Petit"), id="blank-given"),
+    pytest.param((None, "Petit"), (None, "Petit"), id="both-given-missing"),
+    pytest.param(("Anne", None), ("Anne", float("nan")), id="both-last-missing"),
+    pytest.param(("Anne", pd.NA), ("Anne", "Petit"), id="pandas-NA"),
+    pytest.param(("", ""), ("", ""), id="all-empty"),
+    pytest.param(("nan", "nan"), ("nan", "nan"), id="nan-text"),
+    pytest.param(("Jean", "Vencault"), ("Victor", "Jarre"), id="crosswise-initials-only"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), NOT_PLAUSIBLE)
 def test_not_plausible(a, b):
     _check(a, b, None)
 
@@ -230,6 +231,13 @@ def test_not_plausible(a, b):
         ),
         pytest.param(
             ("Jean", "Dupont"), ("Dupont", "Jean"), "possible match: first and last name swapped", ("swapped",)
+        ),
+        pytest.param(
+            ("Jean-Michel", "Vencault"),
+            ("Vencault", "Jean"),
+            "possible match: first and last name swapped and given name shortened",
+            ("swapped", "given_name_shortened"),
+            id="swapped-and-shortened",
         ),
     ],
 )
@@ -312,6 +320,24 @@ def test_translit_key(word, key):
 def test_same_sound(a, b, expected):
     assert same_sound(a, b) is expected
     assert same_sound(b, a) is expected
+
+
+def test_batch_of_every_table_row_equals_one_by_one():
+    """name_relations (the batch entry point, which skips pairs early) agrees with name_relation
+    on every row of the tables above, in both directions, in one batch."""
+    rows = [(p.values[0], p.values[1]) for p in PLAUSIBLE + NOT_PLAUSIBLE]
+    rows += [(b, a) for a, b in rows]
+    people = [(_person(a), _person(b)) for a, b in rows]
+    got = name_relations(
+        [x["first"] for x, _ in people],
+        [x["last"] for x, _ in people],
+        [y["first"] for _, y in people],
+        [y["last"] for _, y in people],
+        alternates_a=[x["alternates"] for x, _ in people],
+        alternates_b=[y["alternates"] for _, y in people],
+    )
+    assert got == [_relation(a, b) for a, b in rows]
+    assert sum(r is not None for r in got) == 2 * len(PLAUSIBLE)
 
 
 def test_batch_equals_one_by_one():
