@@ -53,6 +53,7 @@ _TEXT_FIELDS = (
     "managerId",
     "terminationDate",
 )
+_TEXT_FIELD_SET = frozenset(_TEXT_FIELDS)
 #: Collaborator fields that hold a list of objects (or null), and each object's text keys.
 _LIST_FIELDS: dict[str, tuple[str, ...]] = {
     "emails": ("email", "type"),
@@ -109,25 +110,26 @@ def collaborator_problem(collaborator: Any) -> str | None:
 
     A collaborator is a JSON object; its text fields (``id``, names, dates...) hold text, a
     number or null, never an object or a list; ``emails``, ``phoneNumbers``, ``addresses`` and
-    ``contracts`` are lists of objects (or null) whose known keys hold text or null.
+    ``contracts`` are lists of objects (or null) whose known keys hold text or null. One pass
+    over the object's keys (other keys may hold anything).
     """
     if not isinstance(collaborator, dict):
         return f"not a JSON object ({_kind(collaborator)})"
-    for name in _TEXT_FIELDS:
-        if isinstance(collaborator.get(name), dict | list):
-            return f"{name} is {_kind(collaborator[name])}, expected text or null"
-    for name, keys in _LIST_FIELDS.items():
-        items = collaborator.get(name)
-        if items is None:
+    for name, value in collaborator.items():
+        if value is None or type(value) is str:
             continue
-        if not isinstance(items, list):
-            return f"{name} is {_kind(items)}, expected a list or null"
-        for n, item in enumerate(items, start=1):
-            if not isinstance(item, dict):
-                return f"{name} item #{n} is {_kind(item)}, expected an object"
-            for key in keys:
-                if isinstance(item.get(key), dict | list):
-                    return f"{name} item #{n}: {key} is {_kind(item[key])}, expected text or null"
+        keys = _LIST_FIELDS.get(name)
+        if keys is not None:
+            if not isinstance(value, list):
+                return f"{name} is {_kind(value)}, expected a list or null"
+            for n, item in enumerate(value, start=1):
+                if not isinstance(item, dict):
+                    return f"{name} item #{n} is {_kind(item)}, expected an object"
+                for key in keys:
+                    if isinstance(item.get(key), dict | list):
+                        return f"{name} item #{n}: {key} is {_kind(item[key])}, expected text or null"
+        elif name in _TEXT_FIELD_SET and isinstance(value, dict | list):
+            return f"{name} is {_kind(value)}, expected text or null"
     return None
 
 
