@@ -1,12 +1,13 @@
 """Issue 13 in a real browser: *Push to Equify* clicked twice makes one account per Payfit id.
 
-The scenario of the report: one conflict resolved with *create a new account anyway*, the other
-conflicts skipped, the count typed, then **Push to Equify** clicked and clicked again (a double
-click, or a second click 0.4 s or 1.2 s later). Before the fix Equify got two accounts for one
-Payfit id in 3 tries of 8. The workspace is prepared with the library (the demo, and the decision
-the Review page's *Create a new account anyway* records), then the app is driven in headless
-Chromium (helpers of ``test_browser.py``); the workspace is read once the app has stopped (DuckDB
-lets one process open the file).
+The scenario of the report, in headless Chromium (helpers of ``test_browser.py``): on the Review
+page one conflict is resolved with *Create a new account anyway*; on the Sync page the other
+conflicts are skipped, the count typed, then **Push to Equify** clicked and clicked again where
+it was (a double click, or a second click 0.4 s or 1.2 s later). Before the fix Equify got two
+accounts for one Payfit id in 3 tries of 8 (the race is timing-dependent: the library tests of
+``test_plan_push.py`` reproduce its mechanism deterministically). The workspace holds the demo
+(loaded with the library) and is read once the app has stopped (DuckDB lets one process open
+the file).
 """
 
 from __future__ import annotations
@@ -21,17 +22,12 @@ from tests.e2e.test_browser import Steps, _idle, _metric, _type, app, browser_pa
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def _prepared(path: Path) -> tuple[str, int]:
-    """The demo in a workspace at ``path`` with one conflict decided *create*; returns that
-    record's id and the number of creates the plan then has."""
-    from reconcile import Decision, Workspace, workflow
+def _prepared(path: Path) -> None:
+    """The demo in a workspace at ``path``."""
+    from reconcile import Workspace, workflow
 
     with Workspace.open(path, create=True) as ws:
         workflow.load_demo(ws)
-        conflicts = workflow.run_match(ws).records.query("category == 'conflict'")["source_id"]
-        sid = sorted(conflicts)[0]
-        ws.decide([Decision(sid, "create")])
-        return sid, workflow.plan_workspace(ws).totals()["create"]
 
 
 @pytest.mark.parametrize("second_click_after", [0.0, 0.4, 1.2], ids=["double-click", "0.4s", "1.2s"])
@@ -45,13 +41,26 @@ def test_push_clicked_twice_makes_one_account_per_payfit_id(
     page = browser_page
     step = Steps(page, f"double-push-{second_click_after}")
     workspace = tmp_path / "app.duckdb"
-    sid, creates = _prepared(workspace)
+    _prepared(workspace)
+    plan: dict[str, int] = {}
     with app(workspace) as url:
+
+        def create_anyway() -> None:
+            page.goto(f"{url}/review")  # type: ignore[attr-defined]
+            _idle(page)
+            page.get_by_text("Conflict", exact=True).click()  # type: ignore[attr-defined]
+            _idle(page)
+            page.get_by_role("button", name="Create a new account anyway").click()  # type: ignore[attr-defined]
+            _idle(page)
+            expect(page.get_by_text("→ new (create)", exact=False).first).to_be_visible()  # type: ignore[attr-defined]
+
+        step("create-anyway", create_anyway)
 
         def confirm() -> None:
             page.goto(f"{url}/sync")  # type: ignore[attr-defined]
             _idle(page)
-            expect(_metric(page, "Creates")).to_have_text(str(creates))
+            plan["creates"] = creates = int(_metric(page, "Creates").inner_text())  # type: ignore[attr-defined]
+            assert creates > 0
             page.get_by_text("Skip the", exact=False).click()  # type: ignore[attr-defined]
             _idle(page)
             _type(page, re.compile("Type the number of accounts to create"), str(creates))
@@ -79,11 +88,13 @@ def test_push_clicked_twice_makes_one_account_per_payfit_id(
             # The page shows the plan after the run: nothing left to create, an empty gate.
             expect(_metric(page, "Creates")).to_have_text("0", timeout=30_000)
             expect(page.get_by_role("button", name="Push to Equify")).to_be_disabled()  # type: ignore[attr-defined]
-            expect(_metric(page, "Created")).to_have_text(str(creates))
+            expect(_metric(page, "Created")).to_have_text(str(plan["creates"]))
 
         step("new-plan-shown", new_plan_shown)
 
     with Workspace.open(workspace) as ws:
+        (sid,) = [s for s, d in ws.decisions().items() if d.action == "create"]  # the conflict created anyway
+        creates = plan["creates"]
         synced = ws.equify_accounts().query("origin == 'payfit_sync'")
         counts = synced["payfitId"].value_counts()
         assert counts.max() == 1, counts.head()
