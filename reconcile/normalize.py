@@ -37,7 +37,9 @@ __all__ = [
     "compact",
     "email_evidence",
     "email_is_valid",
+    "email_mailbox",
     "email_near",
+    "identifier_keys",
     "is_placeholder",
     "NameKey",
     "name_key",
@@ -965,6 +967,62 @@ def _email_cached(value: str) -> str | None:
 def _email_text(value: Any) -> str | None:
     """:func:`email_evidence`, memoised for text."""
     return _email_cached(value) if type(value) is str else email_evidence(value)
+
+
+def email_mailbox(value: Any) -> str | None:
+    """The mailbox an email reaches, as one key: the email evidence (:func:`email_evidence`) with
+    its ``+tag`` removed, a punycode domain decoded, and for Gmail the dots of the local part
+    removed and ``googlemail.com`` read as ``gmail.com``. Two emails that are equal or near
+    (:func:`email_near`) have the same key, so it serves as a blocking key; ``None`` when the
+    email is no evidence (or its ``+tag`` is all its local part, or a placeholder mailbox).
+
+    >>> email_mailbox("Jean.Dupont+RH@googlemail.com"), email_mailbox("claire+rh@example.fr")
+    ('jeandupont@gmail.com', 'claire@example.fr')
+    """
+    email = _email_text(value)
+    if email is None:
+        return None
+    return _mailbox(email)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _mailbox(email: str) -> str | None:
+    local, _, domain = email.rpartition("@")
+    if "xn--" in domain:
+        domain = _unicode_domain(domain)
+    local = local.partition("+")[0]
+    if not local or local in _PLACEHOLDER_MAILBOXES:
+        return None
+    if domain in _GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+def identifier_keys(value: Any) -> tuple[str, ...]:
+    """Blocking keys of an identifier (matricule): two identifiers that are equal or near
+    (:func:`near_identifier`) share at least one key.
+
+    The identifier without case, separators and leading zeros; and, for 4+ characters (without
+    case and separators), each string left after deleting one of its characters (a changed
+    character or two adjacent characters swapped leave one such string in common). Empty for a
+    missing or placeholder value.
+
+    >>> identifier_keys("EMP-042")
+    ('emp042', 'mp042', 'ep042', 'em042', 'emp42', 'emp02', 'emp04')
+    """
+    text = _identifier(value)
+    if text is None:
+        return ()
+    return _identifier_keys(text)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _identifier_keys(text: str) -> tuple[str, ...]:
+    key = _ID_SEPARATORS.sub("", text).casefold()
+    keys = [(key.lstrip("0") or key) if key.isdigit() else key]
+    if len(key) >= 4:
+        keys += [key[:k] + key[k + 1 :] for k in range(len(key))]
+    return tuple(dict.fromkeys(keys))
 
 
 def _identifier(value: Any) -> str | None:

@@ -21,7 +21,14 @@ from reconcile.names import (
     same_sound,
     translit_key,
 )
-from reconcile.normalize import clearly_different, email_near, near_date, near_identifier
+from reconcile.normalize import (
+    clearly_different,
+    email_mailbox,
+    email_near,
+    identifier_keys,
+    near_date,
+    near_identifier,
+)
 
 
 def _person(p: tuple) -> dict:
@@ -425,6 +432,8 @@ def test_batch_equals_one_by_one():
 def test_email_near(a, b, expected):
     assert email_near(a, b) == expected
     assert email_near(b, a) == expected
+    if expected is not None:  # a near pair always meets in blocking on its mailbox
+        assert email_mailbox(a) == email_mailbox(b) is not None
 
 
 @pytest.mark.parametrize(
@@ -456,6 +465,8 @@ def test_email_near(a, b, expected):
 def test_near_identifier(a, b, expected):
     assert near_identifier(a, b) == expected
     assert near_identifier(b, a) == expected
+    if expected is not None:  # a near pair always meets in blocking on one of its keys
+        assert set(identifier_keys(a)) & set(identifier_keys(b))
 
 
 @pytest.mark.parametrize(
@@ -504,6 +515,46 @@ def test_near_date(a, b, expected):
 def test_clearly_different(kind, a, b, expected):
     assert clearly_different(kind, a, b) is expected
     assert clearly_different(kind, b, a) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Jean.Dupont+RH@googlemail.com", "jeandupont@gmail.com"),
+        ("claire+rh@example.fr", "claire@example.fr"),
+        ("jean.dupont@example.fr", "jean.dupont@example.fr"),  # dots kept outside Gmail
+        ("claire@xn--exmple-cua.fr", "claire@exämple.fr"),
+        ("+rh@example.fr", None),
+        ("test+1@example.fr", None),
+        ("n/a", None),
+        (None, None),
+    ],
+)
+def test_email_mailbox(value, expected):
+    assert email_mailbox(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("EMP-042", ("emp042", "mp042", "ep042", "em042", "emp42", "emp02", "emp04")),
+        ("00123", ("123", "0123", "0023", "0013", "0012")),
+        ("123", ("123",)),
+        (123.0, ("123",)),
+        ("0", ()),
+        ("N/A", ()),
+        (None, ()),
+    ],
+)
+def test_identifier_keys(value, expected):
+    assert identifier_keys(value) == expected
+
+
+def test_identifier_keys_are_a_superset_of_near():
+    """Blocking keys may pair identifiers that are not near (scoring decides), never miss a near one."""
+    assert not set(identifier_keys("10452")) & set(identifier_keys("77310"))
+    assert set(identifier_keys("10452")) & set(identifier_keys("10524"))  # two swaps: they meet...
+    assert near_identifier("10452", "10524") is None  # ...and are not near
 
 
 def test_clearly_different_unknown_kind():
