@@ -81,7 +81,9 @@ __all__ = [
     "NameRelation",
     "name_relation",
     "name_relations",
+    "given_keys",
     "same_sound",
+    "surname_keys",
     "translit_key",
 ]
 
@@ -677,6 +679,57 @@ def name_relation(
 def _letter_sum(word: str) -> int:
     """A sum over the letters of a word that does not depend on their order (a prefilter)."""
     return sum(ord(c) for c in word) + (len(word) << 32)
+
+
+def surname_keys(last: Any, alternates: Iterable[Any] | Any = (), *, edits: bool = True) -> tuple[str, ...]:
+    """Blocking keys of a last name: two last names that relate (``same``, a particle, a
+    transliteration, a typo, a birth or married name through ``alternates`` or ``X épouse Y``)
+    share at least one key; pair them with :func:`given_keys` for the given name.
+
+    Keys: the compact name as written, with ``St``/``Ste`` expanded, without leading particles;
+    ``s:`` and the consonants of its transliteration key (:func:`translit_key`); with ``edits``,
+    ``d:`` and each one-letter deletion of the name without particles (one edit anywhere, or two
+    adjacent letters swapped, leaves one in common; names of 4+ letters). ``surname_part``
+    (one part of a compound name) is left to a word key. Empty for a missing name.
+
+    >>> surname_keys("Ste Beuve", edits=False)
+    ('stebeuve', 'saintebeuve', 's:sntbv')
+    """
+    keys: list[str] = []
+    for text in (_text(last), *_alternates(alternates)):
+        name = _last(text)
+        for form in (name, *(_last(j) for j in name.joined)):
+            if form.tokens:
+                keys += _surname_keys(form.compact, form.expanded, form.core_compact, edits)
+    return tuple(dict.fromkeys(keys))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _surname_keys(compact: str, expanded: str, core: str, edits: bool) -> tuple[str, ...]:
+    keys = [compact, expanded, core, "s:" + _skeleton(core)]
+    if edits and len(core) >= 4:
+        keys += ["d:" + core[:k] + core[k + 1 :] for k in range(len(core))]
+    return tuple(dict.fromkeys(keys))
+
+
+def given_keys(first: Any) -> tuple[str, ...]:
+    """Blocking keys of a given name: the first sound of each of its words (the first letter of
+    its :func:`translit_key`, ``v`` for a vowel), so initials, a shortened compound name and
+    another spelling (``Catherine`` / ``Katherine``, ``Elias`` / ``Ilyas``) share one with the
+    full name. A one-letter typo in the first letter is left to the surname's keys with another
+    rule. Empty for a missing name.
+
+    >>> given_keys("Jean-Pierre"), given_keys("JP"), given_keys("Youssef")
+    (('j', 'p'), ('j', 'p'), ('v',))
+    """
+    given = _given(_text(first))
+    words = given.initials if given.initials is not None else given.tokens
+    return tuple(dict.fromkeys(_first_sound(w) for w in words))
+
+
+def _first_sound(word: str) -> str:
+    key = translit_key(word)[:1]
+    return "v" if key in _VOWELS or key == "o" else key
 
 
 def _codes(a: Sequence[Any], b: Sequence[Any]) -> tuple[np.ndarray, list[str | None]]:

@@ -16,9 +16,11 @@ import pytest
 from reconcile.names import (
     NAME_RELATION_KINDS,
     NameRelation,
+    given_keys,
     name_relation,
     name_relations,
     same_sound,
+    surname_keys,
     translit_key,
 )
 from reconcile.normalize import (
@@ -26,6 +28,7 @@ from reconcile.normalize import (
     email_mailbox,
     email_near,
     identifier_keys,
+    name_tokens,
     near_date,
     near_identifier,
 )
@@ -569,3 +572,82 @@ def test_nan_is_no_evidence_anywhere():
     assert near_identifier(nan, "10452") is None
     assert near_date(nan, "1985-03-12") is None
     assert not any(clearly_different(k, nan, nan) for k in ("date", "identifier", "email"))
+
+
+# ---------------------------------------------------------------------------- blocking keys
+def _meet(a: tuple, b: tuple) -> bool:
+    """True when two people share a given-name key and a surname key, in either field order."""
+    x, y = _person(a), _person(b)
+    surname_a = set(surname_keys(x["last"], x["alternates"]))
+    surname_b = set(surname_keys(y["last"], y["alternates"]))
+    given_a, given_b = set(given_keys(x["first"])), set(given_keys(y["first"]))
+    straight = bool(surname_a & surname_b and given_a & given_b)
+    crosswise = bool(set(surname_keys(x["first"])) & surname_b and given_a & set(given_keys(y["last"])))
+    return straight or crosswise
+
+
+# A compound surname's part, words moved between fields, and a swap with a shortened given name
+# are found by a word of the name (the existing name_token rule), not by these keys.
+BY_WORDS = {
+    "second-surname-missing",
+    "compound-surname",
+    "initial-and-surname-part",
+    "word-in-other-field",
+    "swapped-shortened",
+}
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [p for p in PLAUSIBLE if p.id not in BY_WORDS])
+def test_plausible_pairs_meet_on_name_keys(a, b, expected):
+    """Blocking recall over the table: each plausible pair shares a (given key, surname key)."""
+    assert _meet(a, b) and _meet(b, a)
+
+
+def test_pairs_left_to_word_keys_share_a_word():
+    rows = {p.id: p.values for p in PLAUSIBLE}
+    assert BY_WORDS <= set(rows)  # each names a real row
+    for name in BY_WORDS:
+        a, b, _ = rows[name]
+        words_a = set(name_tokens(a[0], a[1]))
+        words_b = set(name_tokens(b[0], b[1]))
+        assert {w for w in words_a & words_b if len(w) >= 3}, name
+
+
+@pytest.mark.parametrize(
+    ("last", "alternates", "edits", "expected"),
+    [
+        ("Ste Beuve", (), False, ("stebeuve", "saintebeuve", "s:sntbv")),
+        ("El Amrani", (), False, ("elamrani", "amrani", "s:mrn")),
+        ("Roux", (), True, ("roux", "s:rks", "d:oux", "d:rux", "d:rox", "d:rou")),
+        ("Martin", ["Durand"], False, ("martin", "s:mrtn", "durand", "s:drnt")),
+        (
+            "Martin épouse Durand",
+            (),
+            False,
+            ("martinepousedurand", "s:mrtnpsdrnt", "martin", "s:mrtn", "durand", "s:drnt"),
+        ),
+        ("", (), True, ()),
+        (None, [None], True, ()),
+    ],
+)
+def test_surname_keys(last, alternates, edits, expected):
+    assert surname_keys(last, alternates, edits=edits) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        ("Jean-Pierre", ("j", "p")),
+        ("J.-P.", ("j", "p")),
+        ("JP", ("j", "p")),
+        ("Catherine", ("k",)),
+        ("Katherine", ("k",)),
+        ("Elias", ("v",)),
+        ("Ilyas", ("v",)),
+        ("Philippe", ("f",)),
+        ("", ()),
+        (None, ()),
+    ],
+)
+def test_given_keys(first, expected):
+    assert given_keys(first) == expected
