@@ -116,7 +116,7 @@ def collaborator_problem(collaborator: Any) -> str | None:
     if not isinstance(collaborator, dict):
         return f"not a JSON object ({_kind(collaborator)})"
     for name, value in collaborator.items():
-        if value is None or type(value) is str:
+        if value is None:
             continue
         keys = _LIST_FIELDS.get(name)
         if keys is not None:
@@ -128,7 +128,7 @@ def collaborator_problem(collaborator: Any) -> str | None:
                 for key in keys:
                     if isinstance(item.get(key), dict | list):
                         return f"{name} item #{n}: {key} is {_kind(item[key])}, expected text or null"
-        elif name in _TEXT_FIELD_SET and isinstance(value, dict | list):
+        elif type(value) is not str and name in _TEXT_FIELD_SET and isinstance(value, dict | list):
             return f"{name} is {_kind(value)}, expected text or null"
     return None
 
