@@ -256,7 +256,14 @@ def start_push(
         try:
             outcome = _execute(ws, run_id, target, None, started, resumed)
         except BaseException as exc:  # recorded on the run: a worker has no one else to tell
-            log.error("push run %s stopped: %s: %s", run_id, type(exc).__name__, exc)
+            # a library error is its message; anything else keeps its traceback for the server's log
+            log.error(
+                "push run %s stopped: %s: %s",
+                run_id,
+                type(exc).__name__,
+                exc,
+                exc_info=not isinstance(exc, ReconcileError),
+            )
             outcome = exc
             # A refused token: the run waits, resumable, for a push with a good one (as the CLI does).
             _stopped(ws, run_id, exc, resumable=isinstance(exc, AuthError))
