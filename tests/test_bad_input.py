@@ -142,3 +142,33 @@ def test_unreadable_birth_dates_are_named_and_never_sent(demo_workspace: Workspa
     assert any("birth date(s) cannot be read" in w and "(32874)" in w for w in warnings)
     op = next(o for o in workflow.plan_workspace(demo_workspace).operations if o.source_id == records.loc[row, "id"])
     assert op.op == "create" and "birthDate" not in op.values()
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, None),  # a RecursionError once: an InputError now
+        (b'{"collaborators": [{"id": ' + b"9" * 5_000 + b"}]}", None),  # int limit: an InputError now
+        (_page([{"id": "a"}]), RuntimeError("a bug in the loader")),  # any failure, even a bug
+    ],
+    ids=["deep-json", "huge-integer", "unexpected-error"],
+)
+def test_a_failed_load_leaves_no_new_workspace_file(
+    content, error, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """The README promises that ``load`` and ``fetch`` remove the workspace file they created when they fail."""
+    page = tmp_path / "page.json"
+    page.write_bytes(content)
+    path = tmp_path / "new.duckdb"
+    if error is not None:
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise error
+
+        monkeypatch.setattr(workflow, "load_path", broken)
+    code = cli.main(["--workspace", str(path), "load", "payfit", str(page)])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    if error is None:
+        assert code == cli.EXIT_INPUT and "page.json" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.json"]
