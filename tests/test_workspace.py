@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -470,3 +471,36 @@ def test_a_brand_new_file_gets_its_whole_schema(tmp_path: Path):
     with Workspace.open(tmp_path / "new.duckdb") as ws:
         tables = set(ws.query("SELECT table_name FROM duckdb_tables()")["table_name"])
         assert tables == set(_table_names()) and ws.schema_version == SCHEMA_VERSION and ws.identity
+
+
+def test_any_stored_setting_reads_back_or_is_a_clear_error(tmp_path: Path):
+    """Whatever text a setting holds (hypothesis: random JSON and random text), reading the
+    mapping and the relation gives a value or a WorkspaceError naming the setting."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        max_leaves=8,
+    )
+    stored = st.one_of(json_values.map(json.dumps), st.text(max_size=20))
+    keys = st.sampled_from(["mapping", "mapping_transforms", "relation"])
+
+    with Workspace.open(tmp_path / "ws.duckdb") as ws:
+
+        @settings(max_examples=150, deadline=None, derandomize=True, database=None)
+        @given(key=keys, value=stored)
+        def check(key: str, value: str) -> None:
+            with ws.transaction() as cur:
+                cur.execute("DELETE FROM settings")
+                cur.execute("INSERT INTO settings VALUES (?, ?)", [key, value])
+            for read in (ws.mapping, ws.relation):
+                try:
+                    result = read()
+                except WorkspaceError as exc:
+                    assert f"setting {key!r}" in str(exc) and ws.path in str(exc)
+                else:
+                    assert isinstance(result, FieldMapping | Relation)
+
+        check()
