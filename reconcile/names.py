@@ -12,8 +12,10 @@ What counts as the same person's name (each a ``kind``, weakest last):
 * ``same``: equal after :func:`~reconcile.normalize.name_tokens` (accents, case, hyphens,
   word order; ``Anne Laure`` = ``Anne-Laure`` = ``Annelaure``; ``Le Gall`` = ``Legall``);
 * ``swapped``: first and last name exchanged;
-* ``given_name_shortened``: a compound given name against one or some of its parts, either
-  way (``Anne-Laure`` / ``Anne``, ``Jean-Marie`` / ``Marie``);
+* ``given_name_shortened``: a compound given name against some of its parts, either way
+  (``Anne-Laure`` / ``Anne``; civil given names ``Marie Claire Sophie`` / ``Claire``). A
+  hyphenated name is one name: its later parts count only with the parts before them
+  (``Jean-Marie`` / ``Marie`` is not plausible: another person, often of the other sex);
 * ``particle_abbreviated``: ``St``/``Saint``, ``Ste``/``Sainte`` in a surname
   (``Sainte-Beuve`` / ``Ste Beuve``). Only these two: they are the abbreviations French
   civil records and HR exports write inside surnames. ``S.`` is not expanded (an initial,
@@ -318,6 +320,7 @@ class _Given:
     initials_exact: bool
     skeleton: str
     words: tuple[str, ...]
+    positions: tuple[int, ...]
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -332,7 +335,16 @@ def _given(text: str | None) -> _Given:
         elif _UPPER_INITIALS.fullmatch(text.strip().rstrip(".")):
             initials, exact = tuple(word), True  # AM (Anne-Marie): upper case, only against as many names
     compact = "".join(tokens)
-    return _Given(tokens, compact, initials, exact, _skeleton(compact), tuple(sorted(tokens)))
+    return _Given(tokens, compact, initials, exact, _skeleton(compact), tuple(sorted(tokens)), _positions(text, tokens))
+
+
+def _positions(text: str | None, tokens: tuple[str, ...]) -> tuple[int, ...]:
+    """Each token's place in its hyphenated name: ``Anne-Laure Sophie`` → ``(0, 1, 0)``
+    (all ``0`` when the words do not give the tokens back one by one)."""
+    places: list[int] = []
+    for word in (clean_text(text) or "").split():
+        places.extend(range(len(name_tokens(word))))
+    return tuple(places) if len(places) == len(tokens) else (0,) * len(tokens)
 
 
 # Abbreviations written inside surnames, and the particles that may be left out.
@@ -404,35 +416,45 @@ _JOIN = "\x00"  # marks the end of the words of a last name being split at its j
 
 
 # ---------------------------------------------------------------------- part relations
-def _match_tokens(short: tuple[str, ...], long: tuple[str, ...]) -> tuple[bool, bool, bool, bool] | None:
+def _match_tokens(
+    short: tuple[str, ...], long: tuple[str, ...], places: tuple[int, ...]
+) -> tuple[bool, bool, bool, bool] | None:
     """Match each token of ``short`` to a distinct token of ``long`` (any order): equal, an initial
-    of it, or another spelling of it. ``None`` when one is left unmatched, else (an initial used,
-    another spelling used, a typo used, every token of ``long`` used)."""
-    rest = list(long)
+    of it, or another spelling of it. ``None`` when one is left unmatched, or when a part of a
+    hyphenated name of ``long`` is matched without the parts before it (``places``: each token's
+    place in its hyphenated name; ``Marie`` is not ``Jean-Marie``), else (an initial used, another
+    spelling used, a typo used, every token of ``long`` used)."""
+    found = _match_words(short, long)
+    if found is None:
+        return None
+    used, flags = found
+    if any(places[k] and k - 1 not in used for k in used):
+        return None
+    return (*flags, len(used) == len(long))
+
+
+def _match_words(short: tuple[str, ...], long: tuple[str, ...]) -> tuple[set[int], tuple[bool, bool, bool]] | None:
+    """:func:`_match_tokens` without the hyphen rule: the positions of ``long`` used, and the flags."""
+    rest = dict(enumerate(long))
+    used: set[int] = set()
     used_initial = used_sound = used_typo = False
     # Full words first, so an initial never takes the word a full token needs.
     for tok in sorted(short, key=lambda w: len(w) == 1):
-        if tok in rest:
-            rest.remove(tok)
-            continue
-        if len(tok) == 1:
-            hit = next((w for w in rest if w[0] == tok), None)
+        hit = next((k for k, w in rest.items() if w == tok), None)
+        if hit is None and len(tok) == 1:
+            hit = next((k for k, w in rest.items() if w[0] == tok), None)
+            used_initial = used_initial or hit is not None
+        elif hit is None:
+            hit = next((k for k, w in rest.items() if len(w) > 1 and same_sound(tok, w)), None)
+            used_sound = used_sound or hit is not None
             if hit is None:
-                return None
-            rest.remove(hit)
-            used_initial = True
-            continue
-        hit = next((w for w in rest if len(w) > 1 and same_sound(tok, w)), None)
-        if hit is not None:
-            rest.remove(hit)
-            used_sound = True
-            continue
-        hit = next((w for w in rest if _one_edit(tok, w, 5)), None)
+                hit = next((k for k, w in rest.items() if _one_edit(tok, w, 5)), None)
+                used_typo = used_typo or hit is not None
         if hit is None:
             return None
-        rest.remove(hit)
-        used_typo = True
-    return used_initial, used_sound, used_typo, not rest
+        del rest[hit]
+        used.add(hit)
+    return used, (used_initial, used_sound, used_typo)
 
 
 def _given_kind(a: _Given, b: _Given) -> str | None:
@@ -453,10 +475,10 @@ def _given_kind(a: _Given, b: _Given) -> str | None:
                 continue
             if tuple(w[0] for w in y.tokens[: len(x.initials)]) == x.initials:
                 return "given_name_initials"
-    short, long = sorted((a.tokens, b.tokens), key=len)
-    found = _match_tokens(short, long)
-    if found is None and len(short) == len(long):
-        found = _match_tokens(long, short)
+    short, long = sorted((a, b), key=lambda g: len(g.tokens))
+    found = _match_tokens(short.tokens, long.tokens, long.positions)
+    if found is None and len(short.tokens) == len(long.tokens):
+        found = _match_tokens(long.tokens, short.tokens, short.positions)
     if found is not None:
         initial, sound, typo, whole = found
         if initial:

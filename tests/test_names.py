@@ -71,9 +71,10 @@ PLAUSIBLE = [
     # A compound given name shortened, either part, hyphen or space.
     pytest.param(("Anne-Laure", "Petit"), ("Anne", "Petit"), "given_name_shortened", id="issue-anne-laure"),
     pytest.param(("Anne Laure", "Petit"), ("Anne", "Petit"), "given_name_shortened", id="space-compound"),
-    pytest.param(("Anne-Laure", "Petit"), ("Laure", "Petit"), "given_name_shortened", id="second-part"),
-    pytest.param(("Jean-Marie", "Petit"), ("Marie", "Petit"), "given_name_shortened", id="second-part-marie"),
+    pytest.param(("Anne Laure", "Petit"), ("Laure", "Petit"), "given_name_shortened", id="second-given-name"),
     pytest.param(("Marie Claire Sophie", "Petit"), ("Claire", "Petit"), "given_name_shortened", id="civil-names"),
+    pytest.param(("Marie Claire Sophie", "Petit"), ("Marie-Claire", "Petit"), "given_name_shortened", id="civil-2"),
+    pytest.param(("Jean-Pierre Paul", "Roux"), ("Jean", "Roux"), "given_name_shortened", id="first-of-first"),
     pytest.param(("Jean-Pierre", "Roux"), ("jean", "ROUX"), "given_name_shortened", id="shortened-case"),
     # Initials against full given names.
     pytest.param(("J.-P.", "Roux"), ("Jean-Pierre", "Roux"), "given_name_initials", id="issue-J.-P."),
@@ -179,6 +180,10 @@ NOT_PLAUSIBLE = [
     pytest.param(("JP", "Roux"), ("Jean", "Roux"), id="two-initials-one-name"),
     pytest.param(("AM", "Faure"), ("Anne-Marie-Claire", "Faure"), id="upper-initials-count"),
     pytest.param(("Jean", "Ben Ali"), ("Jean", "Ali"), id="Ben-is-no-particle"),
+    # A hyphenated given name is one name: its second part alone is another person's name.
+    pytest.param(("Jean-Marie", "Petit"), ("Marie", "Petit"), id="Jean-Marie-is-not-Marie"),
+    pytest.param(("Anne-Laure", "Petit"), ("Laure", "Petit"), id="Anne-Laure-is-not-Laure"),
+    pytest.param(("Marie-Claire Sophie", "Petit"), ("Claire", "Petit"), id="hyphen-inside-civil-names"),
     pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Bernard"), id="birthname-elsewhere"),
     pytest.param(("Claire", "Martin", ["Durand"]), ("Claire", "Dufand"), id="birthname-typo-is-too-little"),
     pytest.param(("Nicolas", "Petit"), ("Nicolaz", "Petir"), id="two-typos"),
