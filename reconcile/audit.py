@@ -4,7 +4,12 @@ would be accepted, and what each field added to a pair's score.
 Pure functions over a :class:`~reconcile.models.MatchResult` and, where one exists, a *ground
 truth*: the pairs known to be one person (``source_id``, ``target_id``), from an uploaded
 two-column file (:func:`read_truth`) or from the decisions people took (:func:`truth_from_decisions`).
-A record absent from the truth, or paired with an empty ``target_id``, has no account.
+A record absent from a truth file, or paired with an empty ``target_id``, has no account: a link
+of it, automatic or decided by a person, is a wrong link. The truth the decisions give is partial
+(``truth.attrs["partial"]``): a record nobody decided on is not judged.
+
+Automatic links (found by evidence) and people's decisions (rule ``decision``) are counted apart:
+a wrong decision is a person's mistake to show, not the matcher's.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from .normalize import clean_text
 __all__ = [
     "Metrics",
     "blocking_recall",
+    "blocking_recall_rate",
     "confusion",
     "disagreements",
     "evaluate",
@@ -126,7 +132,31 @@ def truth_from_decisions(decisions: Mapping[str, Decision]) -> pd.DataFrame:
     """The truth people's decisions give: a *link* pairs the record with its account, a
     *create* says it has none; exclusions say nothing. Columns as :func:`read_truth`."""
     rows = [(sid, d.target_id if d.action == "link" else None) for sid, d in decisions.items() if d.action != "exclude"]
-    return pd.DataFrame(rows, columns=TRUTH_COLUMNS, dtype=object)
+    truth = pd.DataFrame(rows, columns=TRUTH_COLUMNS, dtype=object)
+    truth.attrs["partial"] = True  # records nobody decided on are not judged
+    return truth
+
+
+def _is_complete(truth: pd.DataFrame, complete: bool | None) -> bool:
+    """Whether a record absent from ``truth`` has no account (a truth file) or is unknown (decisions)."""
+    return not truth.attrs.get("partial", False) if complete is None else complete
+
+
+def _judged(result: MatchResult, truth: pd.DataFrame, complete: bool | None) -> dict[str, set[str]]:
+    """``{source_id: its true accounts}`` for every record of ``result`` the truth judges: those it
+    lists and, when it is complete, every other record too (with no account)."""
+    known = set(result.records["source_id"])
+    truth_by = {s: a for s, a in _accounts_by_record(truth).items() if s in known}
+    if _is_complete(truth, complete):
+        for sid in known - truth_by.keys():
+            truth_by[sid] = set()
+    return truth_by
+
+
+def _decided(result: MatchResult) -> set[str]:
+    """The records whose link a person decided (rule ``decision``)."""
+    rec = result.records
+    return set(rec.loc[rec["rule"] == "decision", "source_id"])
 
 
 def _accounts_by_record(truth: pd.DataFrame) -> dict[str, set[str]]:
@@ -141,32 +171,51 @@ def _accounts_by_record(truth: pd.DataFrame) -> dict[str, set[str]]:
     return out
 
 
-def evaluate(result: MatchResult, truth: pd.DataFrame, *, threshold: float | None = None) -> dict[str, Metrics]:
-    """:class:`Metrics` of the automatic links (``auto``) and of the proposals at ``threshold``
-    (``proposed``: the automatic links plus the accepted likely matches, see
-    :meth:`MatchResult.proposals`), over the records both the truth and the match know, one per record:
-    ``tp`` a record linked to one of its true accounts, ``fp`` a link to another account,
-    ``fn`` a record with an account left unlinked or linked wrongly."""
-    # Records the match does not know (out of scope, or other ids) are left out, not counted as misses.
-    known = set(result.records["source_id"])
-    truth_by = {s: a for s, a in _accounts_by_record(truth).items() if s in known}
+def evaluate(
+    result: MatchResult, truth: pd.DataFrame, *, threshold: float | None = None, complete: bool | None = None
+) -> dict[str, Metrics]:
+    """:class:`Metrics` of the links, one per record, against the truth.
+
+    ``auto``: the automatic links (found by evidence; people's decisions left out);
+    ``decisions``: the links people decided; ``proposed``: the automatic links plus the
+    accepted likely matches at ``threshold`` (see :meth:`MatchResult.proposals`), decisions
+    left out. ``tp`` a record linked to one of its true accounts, ``fp`` a link to an account
+    the truth does not give (or of a record a complete truth gives no account, absent from it
+    included), ``fn`` a record with an account left unlinked or linked wrongly (among the
+    records not decided by a person for ``auto`` and ``proposed``, among the decided ones for
+    ``decisions``). ``complete``: whether a record absent from the truth has no account
+    (default: true for a truth file, false for :func:`truth_from_decisions`). Records of the
+    truth the match does not know are left out.
+    """
+    truth_by = _judged(result, truth, complete)
+    decided = _decided(result)
     out = {}
-    for name, predicted in (("auto", result.links), ("proposed", result.proposals(threshold))):
-        linked = {s: t for s, t in _pairs(predicted) if s in truth_by}
+    for name, predicted, scope in (
+        ("auto", result.links, False),
+        ("decisions", result.links, True),
+        ("proposed", result.proposals(threshold), False),
+    ):
+        linked = {s: t for s, t in _pairs(predicted) if s in truth_by and (s in decided) == scope}
         tp = sum(1 for s, t in linked.items() if t in truth_by[s])
         fp = len(linked) - tp
-        fn = sum(1 for s, accounts in truth_by.items() if accounts and linked.get(s) not in accounts)
+        fn = sum(
+            1
+            for s, accounts in truth_by.items()
+            if (s in decided) == scope and accounts and linked.get(s) not in accounts
+        )
         out[name] = Metrics(tp, fp, fn)
     return out
 
 
-def confusion(result: MatchResult, truth: pd.DataFrame) -> pd.DataFrame:
-    """Records the truth speaks for, by what the matcher did (rows: ``linked right``, ``linked
-    wrong``, ``conflict``, ``create``, ``excluded``) and whether the truth has an account
-    (columns ``has an account``, ``has none``); int counts."""
-    truth_by = _accounts_by_record(truth)
+def confusion(result: MatchResult, truth: pd.DataFrame, *, complete: bool | None = None) -> pd.DataFrame:
+    """Records the truth speaks for (all records when it is complete, see :func:`evaluate`), by
+    what was done (rows: ``linked right``, ``linked wrong`` for the automatic links, ``decided
+    right``, ``decided wrong`` for the links people decided, then ``conflict``, ``create``,
+    ``excluded``) and whether the truth has an account (columns ``has an account``, ``has none``);
+    int counts."""
+    truth_by = _judged(result, truth, complete)
     rec = result.records[result.records["source_id"].isin(truth_by)]
-    rows = ["linked right", "linked wrong", "conflict", "create", "excluded"]
+    rows = ["linked right", "linked wrong", "decided right", "decided wrong", "conflict", "create", "excluded"]
     table = pd.DataFrame(0, index=rows, columns=["has an account", "has none"])
     for r in rec.itertuples(index=False):
         expected = truth_by[r.source_id]
@@ -178,26 +227,30 @@ def confusion(result: MatchResult, truth: pd.DataFrame) -> pd.DataFrame:
         elif r.action == "create":
             row = "create"
         else:
-            row = "linked right" if r.target_id in expected else "linked wrong"
+            verb = "decided" if r.rule == "decision" else "linked"
+            row = f"{verb} right" if r.target_id in expected else f"{verb} wrong"
         table.loc[row, column] += 1
     return table
 
 
-def disagreements(result: MatchResult, truth: pd.DataFrame) -> pd.DataFrame:
-    """The records where the matcher's automatic outcome and the truth differ, to inspect:
-    ``source_id``, ``category``, ``action``, ``predicted`` (the account linked, if any),
-    ``expected`` (the truth's accounts, comma-separated, if any), ``score``, ``reason``."""
-    truth_by = _accounts_by_record(truth)
+def disagreements(result: MatchResult, truth: pd.DataFrame, *, complete: bool | None = None) -> pd.DataFrame:
+    """The records where what was done and the truth differ, to inspect: ``source_id``,
+    ``category``, ``action``, ``predicted`` (the account linked, if any), ``expected`` (the
+    truth's accounts, comma-separated, if any), ``by`` (``automatic`` or ``decision``),
+    ``score``, ``reason``. Records judged as in :func:`evaluate`."""
+    truth_by = _judged(result, truth, complete)
     rec = result.records[result.records["source_id"].isin(truth_by)].copy()
     linked = rec["action"].isin(["link", "update", "none"]) & rec["category"].isin(["new", "synced"])
     rec["predicted"] = rec["target_id"].where(linked, None)
     rec["expected"] = [", ".join(sorted(truth_by[s])) or None for s in rec["source_id"]]
+    rec["by"] = np.where(rec["rule"] == "decision", "decision", "automatic")
     agree = [
         (p in truth_by[s]) if isinstance(p, str) else not truth_by[s]
         for s, p in zip(rec["source_id"], rec["predicted"], strict=True)
     ]
     out = rec[~np.asarray(agree, dtype=bool) & (rec["category"] != "excluded").to_numpy()]
-    return out[["source_id", "category", "action", "predicted", "expected", "score", "reason"]].reset_index(drop=True)
+    columns = ["source_id", "category", "action", "predicted", "expected", "by", "score", "reason"]
+    return out[columns].reset_index(drop=True)
 
 
 def threshold_sweep(result: MatchResult, thresholds: list[float] | None = None) -> pd.DataFrame:
@@ -265,3 +318,15 @@ def blocking_recall(result: MatchResult, truth: pd.DataFrame | None = None) -> p
     missed = len(true_pairs) - len(found)
     extra = pd.DataFrame([{"rule": "missed", "description": "true pairs no rule paired", "true_pairs": missed}])
     return pd.concat([report, extra], ignore_index=True)
+
+
+def blocking_recall_rate(result: MatchResult, truth: pd.DataFrame) -> float:
+    """Blocking recall: the share (0.0-1.0) of the truth's pairs (``source_id``, ``target_id``,
+    both set) that are among ``result.candidates``; 1.0 when the truth has no pair. Truth pairs
+    of records or accounts the match does not know count as missed."""
+    true_pairs = _pairs(truth)
+    if not true_pairs:
+        return 1.0
+    cand = result.candidates
+    found = true_pairs & set(zip(cand["source_id"], cand["target_id"], strict=True))
+    return len(found) / len(true_pairs)

@@ -465,7 +465,11 @@ def test_audit_page_on_the_demo(app_workspace: Path) -> None:
     at.radio(key="audit.truth.kind").set_value("the decisions taken").run()
     assert not at.exception, [e.value for e in at.exception]
     labels = [m.label for m in at.metric]
-    assert labels.count("Precision") == 2 and labels.count("F1") == 2
+    # (#14) the links people decided are measured apart from the automatic ones: a third row
+    assert labels.count("Precision") == 3 and labels.count("F1") == 3
+    assert any("Links people decided" in m.value for m in at.markdown)
+    decided = [m.value for m in at.metric if m.label == "Precision"][2]
+    assert decided == "1.000"  # the one link decided is the truth's own
     blocking = at.dataframe[-1].value
     assert "true_pairs" in blocking.columns and blocking["rule"].iloc[-1] == "missed"
     at.toggle(key="audit.export").set_value(True).run()

@@ -101,11 +101,16 @@ def _metrics(label: str, m: Metrics) -> None:
 
 
 def quality_panel(result: MatchResult, truth: pd.DataFrame, threshold: float) -> None:
-    """Precision, recall and F1 of the automatic links and of the proposals, the confusion
-    table and the disagreements to inspect."""
+    """Precision, recall and F1 of the automatic links, of the proposals and, apart, of the
+    links people decided; the confusion table and the disagreements to inspect."""
     metrics = audit.evaluate(result, truth, threshold=threshold)
+    if truth.attrs.get("partial", False):
+        st.caption("The decisions are a partial truth: records nobody decided on are not judged.")
+    else:
+        st.caption("A record absent from the truth file has no account: any link of it counts as a wrong link.")
     _metrics("Automatic links", metrics["auto"])
     _metrics(f"Automatic links + likely matches from {threshold:g}", metrics["proposed"])
+    _metrics("Links people decided", metrics["decisions"])
     st.markdown("**Confusion** (records the truth speaks for)")
     st.dataframe(audit.confusion(result, truth))
     odd = audit.disagreements(result, truth)
