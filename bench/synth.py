@@ -4,7 +4,9 @@
 
 * ``source`` (Payfit-like, ``n`` rows): ``id`` (``pf-0000001``), ``firstName``, ``lastName``, ``email``,
   ``phoneNumber``, ``birthDate`` (ISO or None), ``matricule`` (str or None), ``country`` (address country,
-  ISO alpha-2);
+  ISO alpha-2), ``birthName`` (Payfit's birth name: None, the ``lastName`` again, or the birth name of a
+  person whose ``lastName`` is a married name; matched by column name, as the mapping-free ``match`` reads
+  every column);
 * ``target`` (Equify-like, ``n`` rows): ``id`` (``eq-0000001``), ``firstName``, ``lastName``, ``email``,
   ``phoneNumber``, ``birthDate`` (ISO or ``dd/mm/yyyy``), ``matricule`` (mostly None), ``payfitId`` (None);
 * ``truth``: ``source_id``, ``target_id`` of the pairs that are the same person (one-to-one), plus
@@ -12,8 +14,13 @@
 
 About :data:`NOISE` ``["overlap"]`` of the source persons have an Equify account; the other target rows are
 Equify-only people (investors, former staff). Every noise kind and its rate is in :data:`NOISE`; rates are
-per row of the side named in the key unless the comment says otherwise. Names, emails (``example.fr``,
-``example.com``, ``acme-demo.fr``) and phone numbers are all made up. Only the standard library, numpy and
+per row of the side named in the key unless the comment says otherwise. The kinds of issue 14 (a compound
+given name shortened, initials, ``St``/``Ste``, other spellings, a married name with ``birthName``, a +tag or
+Gmail dots with names a letter apart, a birth date or matricule with two digits swapped) are tagged in
+``truth.noise`` (``given_shortened``, ``initials``, ``particle_abbreviated``, ``transliteration``,
+``married_name``, ``plus_tag``, ``gmail_dots``, ``near_email_name_typo``, ``birth_digit_swap``,
+``matricule_digit_swap``). Names, emails (``example.fr``, ``example.com``, ``acme-demo.fr``, and
+``gmail.com`` for the Gmail kind: never sent anywhere) and phone numbers are all made up. Only the standard library, numpy and
 pandas are used; ``n = 1,000,000`` takes a few tens of seconds.
 
 Usage: ``python bench/synth.py N [--seed 7] --out DIR`` writes ``source.csv``, ``target.csv``, ``truth.csv``.
@@ -24,12 +31,13 @@ from __future__ import annotations
 import argparse
 import unicodedata
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["COUNTRIES", "NOISE", "generate", "surname_distribution"]
+__all__ = ["COUNTRIES", "NOISE", "generate", "maghreb_surnames", "surname_distribution"]
 
 #: Planted noise kinds and their rates.
 NOISE: dict[str, float] = {
@@ -64,6 +72,21 @@ NOISE: dict[str, float] = {
     "target_day_month_swap": 0.005,  # target birth dates with day and month swapped (when both <= 12)
     "source_matricule_missing": 0.05,
     "target_carries_matricule": 0.10,  # of truth pairs: the Equify account carries the Payfit matricule
+    # Issue 14: ways one person's records differ that a name threshold alone turns into a create.
+    "given_name_shortened": 0.10,  # per side, of compound given names: only the first part kept (Anne-Laure → Anne)
+    "target_given_name_initials": 0.005,  # target rows with the given name as initials (J.-P., JP, J.-P, M.)
+    "saint_surname": 0.004,  # persons whose surname starts with Saint/Sainte (Saint-Martin, Sainte-Beuve)
+    "particle_abbreviated": 0.25,  # per side, of Saint/Sainte surnames: written St/Ste (Ste Beuve, St-Martin)
+    "maghreb_surname": 0.5,  # of persons with a North-African given name: a North-African surname too
+    "transliteration": 0.15,  # per side, of names with another usual spelling: that one (Youssef → Yousef)
+    "source_married_name": 0.03,  # source rows: married name in lastName, birth name in birthName (Equify: birth)
+    "source_birth_name_repeated": 0.15,  # source rows whose birthName repeats the lastName (no marriage)
+    "email_plus_tag": 0.005,  # truth pairs with a +tag on one side's email (claire+rh@ / claire@)
+    "gmail": 0.02,  # persons whose personal email is a Gmail address (dot-free form unique)
+    "gmail_dots": 0.5,  # of Gmail truth pairs: dots differ between the sides (jean.martin@ / jeanmartin@)
+    "near_email_name_typo": 0.5,  # of +tag / Gmail-dot truth pairs: also a one-letter typo in a given name
+    "target_birthdate_digit_swap": 0.005,  # target birth dates with two adjacent digits swapped (1985 → 1958)
+    "target_matricule_digit_swap": 0.02,  # of carried matricules: two adjacent digits swapped (10452 → 10425)
 }
 #: Address countries of the persons.
 COUNTRIES: dict[str, float] = {
@@ -151,6 +174,83 @@ _PARTICLE_SURNAMES = [
     "De La Roche",
     "Le Hénaff",
 ]
+# Surnames beginning with Saint / Sainte (written St / Ste by some).
+_SAINT_SURNAMES = [
+    "Saint-Martin",
+    "Saint-Jean",
+    "Saint-Pierre",
+    "Saint-Germain",
+    "Saint-Laurent",
+    "Saint-Hilaire",
+    "Saint-André",
+    "Saint-Clair",
+    "Saint-Amand",
+    "Saint-Cyr",
+    "Saint-Paul",
+    "Saint-Léger",
+    "Saint-Denis",
+    "Saint-Jacques",
+    "Saint-Georges",
+    "Sainte-Marie",
+    "Sainte-Beuve",
+    "Sainte-Croix",
+    "Sainte-Rose",
+    "Sainte-Claire",
+]
+# Given names with other usual spellings (transliterations of Arabic, Berber and West-African names).
+_GIVEN_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "Mohamed": ("Mohammed", "Mohamad", "Muhammad", "Mohammad"),
+    "Youssef": ("Yousef", "Youcef", "Yusuf"),
+    "Karim": ("Kareem",),
+    "Rachid": ("Rashid", "Rachide"),
+    "Nadia": ("Nadiya",),
+    "Fatima": ("Fatimah", "Fatma"),
+    "Aïcha": ("Aisha", "Aïsha"),
+    "Yasmine": ("Yassmine", "Jasmine"),
+    "Samir": ("Sameer",),
+    "Farid": ("Fareed",),
+    "Hakim": ("Hakeem",),
+    "Malik": ("Malick", "Malek"),
+    "Amine": ("Amin",),
+    "Walid": ("Oualid", "Waleed"),
+    "Bilal": ("Bilel",),
+    "Medhi": ("Mehdi", "Mahdi"),
+    "Nassim": ("Nacim", "Nasim"),
+    "Sofiane": ("Soufiane", "Sofyane"),
+    "Yanis": ("Yannis", "Ianis"),
+    "Ilyes": ("Ilyas", "Ilias"),
+    "Rayan": ("Rayane",),
+    "Moussa": ("Mousa", "Musa"),
+    "Ousmane": ("Ousman", "Usman"),
+    "Mamadou": ("Mamadu",),
+    "Aminata": ("Aminatta",),
+}
+# North-African surnames: prefixes joined to roots (Benali, Bouaziz, Aitahmed) and standalone names.
+_MAGHREB_PREFIXES = ("Ben", "Bel", "Bou", "Ait ", "Ould ")
+_MAGHREB_ROOTS = (
+    "ali ahmed said aziz kacem youcef moussa amar salah hamou rahal abdallah mansour kaddour aissa tahar "
+    "larbi miloud slimane djilali brahim hocine chaabane mokhtar yahia"
+).split()
+_MAGHREB_STANDALONE = (
+    "Haddad Mansouri Cherif Khelifi Saidi Hamdi Brahimi Amrani Slimani Boukhari Mokhtari Zeroual Djebbar "
+    "Ouali Touati Meziane Hamidi Bouzidi Chaoui Kaddouri Benhamou Lahlou Tazi Alaoui Bennani Idrissi Chraibi "
+    "Guerroudj Mebarki Ferhat Rahmani Belhadj Taleb Hadjadj Ziani Amara Boudiaf Khaldi Ghezali"
+).split()
+# Spelling rewrites of North-African surnames (one is applied: Haddad → Hadad, Ouali → Wali).
+_SURNAME_SPELLINGS: tuple[tuple[str, str], ...] = (
+    ("dd", "d"),
+    ("ss", "s"),
+    ("ou", "w"),
+    ("ou", "u"),
+    ("ch", "sh"),
+    ("kh", "k"),
+    ("dj", "j"),
+    ("k", "q"),
+    ("e", "a"),
+    ("i", "y"),
+    ("y", "i"),
+    ("c", "k"),
+)
 # Syllables of made-up French-looking surnames (the long tail of the surname distribution).
 _ONSETS = (
     "Ber Mar Du La Le Mo Ro Fa Gi Che Bou Cha Pe Ri Va Mon Ker Lan Tre Gal Ma Sau Ver Fon Bel Cor Dar Gué Jo "
@@ -325,10 +425,129 @@ def _decorate_email(rng: np.random.Generator, email: str) -> str:
     return email + tail
 
 
+_MAGHREB_GIVEN = frozenset(_GIVEN_SPELLINGS) - {"Ousmane", "Mamadou", "Aminata"}
+
+
+def maghreb_surnames() -> list[str]:
+    """The North-African surnames of the draw: prefix + root (``Benali``, ``Ait Ahmed``), then standalone ones."""
+    joined = [p + (r.capitalize() if p.endswith(" ") else r) for p in _MAGHREB_PREFIXES for r in _MAGHREB_ROOTS]
+    return list(dict.fromkeys(joined + _MAGHREB_STANDALONE))
+
+
+def _other_spelling(rng: np.random.Generator, name: str, *, given: bool) -> str:
+    """Another usual spelling of a given name (from a table) or a North-African surname (one rewrite);
+    the name itself when it has none."""
+    if given:
+        options = _GIVEN_SPELLINGS.get(name, ())
+        return options[int(rng.integers(0, len(options)))] if options else name
+    low = name.lower()
+    rules = [(a, b) for a, b in _SURNAME_SPELLINGS if a in low]
+    if not rules:
+        return name
+    a, b = rules[int(rng.integers(0, len(rules)))]
+    new = low.replace(a, b, 1)
+    return " ".join(w[:1].upper() + w[1:] for w in new.split(" "))
+
+
+def _initials(rng: np.random.Generator, first: str) -> str:
+    """A given name as initials: ``Jean-Pierre`` → ``J.-P.``, ``JP``, ``J.P.`` or ``J-P``; ``Marie`` → ``M.``."""
+    parts = [x for x in first.replace("-", " ").split() if x]
+    letters = [x[0].upper() for x in parts]
+    if len(letters) == 1:
+        return letters[0] + "."
+    style = int(rng.integers(0, 4))
+    if style == 0:
+        return ".-".join(letters) + "."
+    if style == 1:
+        return "".join(letters)
+    if style == 2:
+        return ".".join(letters) + "."
+    return "-".join(letters)
+
+
+def _abbreviate_saint(rng: np.random.Generator, last: str) -> str:
+    """``Saint-Martin`` → ``St-Martin`` / ``St Martin``; ``Sainte-Beuve`` → ``Ste-Beuve`` / ``Ste Beuve``."""
+    sep = "-" if rng.random() < 0.5 else " "
+    for word, short in (("Sainte-", "Ste"), ("Saint-", "St")):
+        if last.startswith(word):
+            return short + sep + last[len(word) :]
+    return last
+
+
+def _swap_digits(rng: np.random.Generator, text: str, valid: Callable[[str], bool]) -> str:
+    """Two adjacent different digits of ``text`` swapped, at a random place where ``valid`` accepts the
+    result; ``text`` itself when there is none."""
+    places = [i for i in range(len(text) - 1) if text[i].isdigit() and text[i + 1].isdigit() and text[i] != text[i + 1]]
+    for k in rng.permutation(len(places)).tolist():
+        i = places[k]
+        new = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+        if valid(new):
+            return new
+    return text
+
+
+def _plausible_birth_date(iso: str) -> bool:
+    """An ISO date that exists, born 1900-2010."""
+    try:
+        return 1900 <= date.fromisoformat(iso).year <= 2010
+    except ValueError:
+        return False
+
+
+def _gmail_addresses(rng: np.random.Generator, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two spellings of one Gmail address per local part: ``(with dots, without)``; the dot-free forms
+    are unique (``jeanmartin2@gmail.com`` for a repeat)."""
+    plain = np.array([x.replace(".", "").replace("_", "") for x in local], dtype=object)
+    plain = _unique_emails(plain, np.full(len(plain), "gmail.com", dtype=object))
+    dotted = np.empty(len(plain), dtype=object)
+    for k, (orig, addr) in enumerate(zip(local.tolist(), plain.tolist(), strict=True)):
+        box = addr.split("@", 1)[0]
+        clean = orig.replace("_", ".")
+        if "." in clean and clean.replace(".", "") == box:
+            dotted[k] = clean + "@gmail.com"
+        else:
+            i = int(rng.integers(1, max(2, len(box))))
+            dotted[k] = box[:i] + "." + box[i:] + "@gmail.com"
+    return dotted, plain
+
+
+_PLUS_TAGS = ("rh", "paie", "payfit", "equify", "perso", "work")
+
+
+def _plus_tag(rng: np.random.Generator, email: str) -> str:
+    """``claire@example.fr`` → ``claire+rh@example.fr`` (a sub-address of the same mailbox)."""
+    local, _, domain = email.partition("@")
+    return f"{local}+{_PLUS_TAGS[int(rng.integers(0, len(_PLUS_TAGS)))]}@{domain}"
+
+
 def _choice(rng: np.random.Generator, table: tuple[tuple[str, float], ...], size: int) -> np.ndarray:
     names = np.array([k for k, _ in table], dtype=object)
     p = np.array([v for _, v in table])
     return names[rng.choice(len(names), size, p=p / p.sum())]
+
+
+def _vary_names(
+    rng: np.random.Generator, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """One side's share of the issue-14 name kinds (rates per side, see :data:`NOISE`): a compound given
+    name shortened to its first part, a Saint/Sainte surname abbreviated, another usual spelling of a given
+    name or North-African surname. Returns the new ``(first, last)`` and a flag array per kind."""
+    k = len(first)
+    first, last = first.copy(), last.copy()
+    short = np.array(["-" in f for f in first]) & (rng.random(k) < NOISE["given_name_shortened"])
+    first[short] = [f.split("-", 1)[0] for f in first[short]]
+    saint = np.array([x.startswith("Saint") for x in last]) & (rng.random(k) < NOISE["particle_abbreviated"])
+    last[saint] = [_abbreviate_saint(rng, x) for x in last[saint]]
+    given_ok = np.isin(first, list(_GIVEN_SPELLINGS))
+    last_ok = np.isin(last, maghreb_surnames())
+    other = (given_ok | last_ok) & (rng.random(k) < NOISE["transliteration"])
+    pick_given = given_ok & (~last_ok | (rng.random(k) < 0.5))
+    for i in np.flatnonzero(other).tolist():
+        if pick_given[i]:
+            first[i] = _other_spelling(rng, first[i], given=True)
+        else:
+            last[i] = _other_spelling(rng, last[i], given=False)
+    return first, last, {"given_shortened": short, "particle_abbreviated": saint, "transliteration": other}
 
 
 def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -348,6 +567,12 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     simple = np.array([" " not in s for s in surnames])
     second = surnames[simple][rng.choice(int(simple.sum()), int(compound.sum()))]
     last[compound] = last[compound] + "-" + second
+    saint = rng.random(n_persons) < NOISE["saint_surname"]
+    saints = np.array(_SAINT_SURNAMES, dtype=object)
+    last[saint] = saints[rng.choice(len(saints), int(saint.sum()), p=_zipf(len(saints), 1.0, 2.0))]
+    maghreb = np.isin(first, list(_MAGHREB_GIVEN)) & (rng.random(n_persons) < NOISE["maghreb_surname"]) & ~saint
+    north = np.array(maghreb_surnames(), dtype=object)
+    last[maghreb] = north[rng.choice(len(north), int(maghreb.sum()), p=_zipf(len(north), 0.8, 5.0))]
     span = (np.datetime64("2004-12-31") - np.datetime64("1955-01-01")).astype(int)
     birth_days = np.datetime64("1955-01-01") + rng.integers(0, span, n_persons).astype("timedelta64[D]")
     homonym = rng.random(n_persons) < NOISE["homonym"]
@@ -380,6 +605,13 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     domain = np.where(rng.random(n_persons) < 0.5, "example.fr", "example.com").astype(object)
     personal = _unique_emails(local, domain)
     work = _unique_emails(dotted, np.full(n_persons, "acme-demo.fr", dtype=object))
+    # Gmail: the personal address of a few; with or without dots, the same mailbox.
+    gmail = rng.random(n_persons) < NOISE["gmail"]
+    g_dotted, g_plain = _gmail_addresses(rng, local[gmail])
+    g_dots_first = rng.random(int(gmail.sum())) < 0.5
+    personal[gmail] = np.where(g_dots_first, g_dotted, g_plain)
+    gmail_other = np.full(n_persons, None, dtype=object)  # the other spelling of a Gmail address
+    gmail_other[gmail] = np.where(g_dots_first, g_plain, g_dotted)
     del fs, ls, dotted, local, domain
 
     # Phones: unique national significant numbers per country.
@@ -402,17 +634,40 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     in_truth_t = tgt_p < n  # target rows that are a source person
 
     # --- source fields
-    s_first, s_last = first[src_p].copy(), last[src_p].copy()
+    s_first, s_last, s_kinds = _vary_names(rng, first[src_p], last[src_p])
+    s_varied = s_first.copy(), s_last.copy()
     acc = rng.random(n) < NOISE["source_accents_dropped"]
     s_first[acc], s_last[acc] = _map_unique(s_first[acc], _strip_accents), _map_unique(s_last[acc], _strip_accents)
+    # Married: Payfit's lastName holds the married name, birthName the birth name (which Equify keeps).
+    s_birth_name = np.full(n, None, dtype=object)
+    rows = np.flatnonzero(rng.random(n) < NOISE["source_married_name"])
+    spouse = surnames[rng.choice(len(surnames), len(rows), p=sprobs)]
+    rows, spouse = rows[spouse != s_last[rows]], spouse[spouse != s_last[rows]]
+    married = np.zeros(n, dtype=bool)
+    married[rows] = True
+    s_birth_name[rows] = s_last[rows]
+    s_last[rows] = spouse
+    repeated = ~married & (rng.random(n) < NOISE["source_birth_name_repeated"])
+    s_birth_name[repeated] = s_last[repeated]
     up = rng.random(n) < NOISE["source_last_upper"]
     s_last[up] = _map_unique(s_last[up], str.upper)
+    with_birth_name = up & (s_birth_name != None)  # noqa: E711
+    s_birth_name[with_birth_name] = _map_unique(s_birth_name[with_birth_name], str.upper)
 
     # Email mismatch (work vs personal) of truth pairs: half Payfit work / Equify personal, half the reverse.
     mismatch_person = np.zeros(n_persons, dtype=bool)
     mismatch_person[overlap[rng.random(m) < NOISE["email_work_vs_personal"]]] = True
     work_on_source = mismatch_person & (rng.random(n_persons) < 0.5)
     work_on_target = mismatch_person & ~work_on_source
+    # Near-identical emails of truth pairs: a +tag on one side, or a Gmail address with other dots.
+    near_ok = np.zeros(n_persons, dtype=bool)
+    near_ok[overlap] = True
+    near_ok &= ~mismatch_person
+    plus_person = near_ok & (rng.random(n_persons) < NOISE["email_plus_tag"])
+    plus_on_source = plus_person & (rng.random(n_persons) < 0.5)
+    plus_on_target = plus_person & ~plus_on_source
+    dots_person = near_ok & gmail & ~plus_person & (rng.random(n_persons) < NOISE["gmail_dots"])
+    near_typo_person = (plus_person | dots_person) & (rng.random(n_persons) < NOISE["near_email_name_typo"])
     s_email = np.where(work_on_source[src_p], work[src_p], personal[src_p]).astype(object)
     shared = np.zeros(n, dtype=bool)
     n_shared_pairs = max(1, int(round(NOISE["shared_mailbox"] * n / 2))) if n >= 1000 else 0
@@ -423,6 +678,8 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         shared[rows] = True
     s_missing = rng.random(n) < NOISE["source_email_missing"]
     s_email[s_missing] = None
+    s_plus = plus_on_source[src_p] & ~s_missing & ~shared
+    s_email[s_plus] = [_plus_tag(rng, e) for e in s_email[s_plus]]
     s_deco = (rng.random(n) < NOISE["source_email_case_invisible"]) & ~s_missing
     s_email[s_deco] = [_decorate_email(rng, e) for e in s_email[s_deco]]
 
@@ -447,11 +704,15 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
             "birthDate": s_birth,
             "matricule": matricule,
             "country": country[src_p],
+            "birthName": s_birth_name,
         }
     )
 
     # --- target fields (hand-entered: more noise)
-    t_first, t_last = first[tgt_p].copy(), last[tgt_p].copy()
+    t_first, t_last, t_kinds = _vary_names(rng, first[tgt_p], last[tgt_p])
+    t_varied = t_first.copy(), t_last.copy()
+    initials = ~t_kinds["given_shortened"] & (rng.random(n) < NOISE["target_given_name_initials"])
+    t_first[initials] = [_initials(rng, f) for f in t_first[initials]]
     swap = rng.random(n) < NOISE["target_name_swap"]
     t_first[swap], t_last[swap] = t_last[swap], t_first[swap]
     hyph_first = np.array(["-" in f for f in t_first]) & (rng.random(n) < NOISE["target_first_hyphen_to_space"])
@@ -461,7 +722,8 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     double = np.array(["-" in x for x in t_last])
     draw = rng.random(n)
     hyph_last = double & (draw < NOISE["target_compound_hyphen_to_space"])
-    part_only = double & ~hyph_last & (draw > 1 - NOISE["target_compound_first_part_only"])
+    saint_like = np.array([x.startswith(("Saint", "St-", "St ", "Ste-", "Ste ")) for x in t_last])
+    part_only = double & ~saint_like & ~hyph_last & (draw > 1 - NOISE["target_compound_first_part_only"])
     t_last[hyph_last] = [x.replace("-", " ") for x in t_last[hyph_last]]
     t_last[part_only] = [x.split("-", 1)[0] for x in t_last[part_only]]
     typo = rng.random(n) < NOISE["target_name_typo"]
@@ -473,6 +735,10 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         else:
             t_last[i] = _typo(rng, t_last[i])
     typo = (t_first != before[0]) | (t_last != before[1])
+    near_typo = near_typo_person[tgt_p] & ~typo & ~initials
+    before_near = t_first.copy()
+    t_first[near_typo] = [_typo(rng, f) for f in t_first[near_typo]]
+    near_typo = t_first != before_near
     acc_t = rng.random(n) < NOISE["target_accents_dropped"]
     t_first[acc_t], t_last[acc_t] = (
         _map_unique(t_first[acc_t], _strip_accents),
@@ -490,6 +756,10 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     t_email = np.where(work_on_target[tgt_p] | former_staff, work[tgt_p], personal[tgt_p]).astype(object)
     t_missing = rng.random(n) < NOISE["target_email_missing"]
     t_email[t_missing] = None
+    t_dots = dots_person[tgt_p] & ~t_missing
+    t_email[t_dots] = gmail_other[tgt_p[t_dots]]
+    t_plus = plus_on_target[tgt_p] & ~t_missing
+    t_email[t_plus] = [_plus_tag(rng, e) for e in t_email[t_plus]]
     t_deco = (rng.random(n) < NOISE["target_email_case_invisible"]) & ~t_missing
     t_email[t_deco] = [_decorate_email(rng, e) for e in t_email[t_deco]]
 
@@ -507,6 +777,9 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     day, month = np.array([b[8:10] for b in t_birth]), np.array([b[5:7] for b in t_birth])
     dm_swap = (rng.random(n) < NOISE["target_day_month_swap"]) & (day.astype(int) <= 12) & (day != month)
     t_birth[dm_swap] = [f"{b[:4]}-{b[8:10]}-{b[5:7]}" for b in t_birth[dm_swap]]
+    digit_swap = ~dm_swap & (rng.random(n) < NOISE["target_birthdate_digit_swap"])
+    t_birth[digit_swap] = [_swap_digits(rng, b, _plausible_birth_date) for b in t_birth[digit_swap]]
+    digit_swap &= t_birth != birth[tgt_p]
     french = rng.random(n) < NOISE["target_birthdate_french_format"]
     t_birth[french] = [f"{b[8:10]}/{b[5:7]}/{b[:4]}" for b in t_birth[french]]
     t_birth_missing = rng.random(n) < NOISE["target_birthdate_missing"]
@@ -514,6 +787,9 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     t_matricule = np.full(n, None, dtype=object)
     carries = in_truth_t & (rng.random(n) < NOISE["target_carries_matricule"])
     t_matricule[carries] = matricule[tgt_p[carries]]
+    m_swap = carries & ~pd.isna(t_matricule) & (rng.random(n) < NOISE["target_matricule_digit_swap"])
+    t_matricule[m_swap] = [_swap_digits(rng, x, lambda v: v[0] != "0") for x in t_matricule[m_swap]]
+    m_swap[m_swap] = t_matricule[m_swap] != matricule[tgt_p[m_swap]]
     target = pd.DataFrame(
         {
             "id": tgt_ids,
@@ -546,7 +822,20 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         "shared_mailbox": shared[s_rows],
         "birth_missing": pd.isna(s_birth[s_rows]) | t_birth_missing[t_rows],
         "day_month_swap": dm_swap[t_rows] & ~t_birth_missing[t_rows] & ~pd.isna(s_birth[s_rows]),
-        "matricule": carries[t_rows] & ~pd.isna(matricule[s_rows]),
+        "matricule": carries[t_rows] & ~m_swap[t_rows] & ~pd.isna(matricule[s_rows]),
+        # issue 14
+        "given_shortened": s_kinds["given_shortened"][s_rows] ^ t_kinds["given_shortened"][t_rows],
+        "initials": initials[t_rows],
+        "particle_abbreviated": s_kinds["particle_abbreviated"][s_rows] ^ t_kinds["particle_abbreviated"][t_rows],
+        "transliteration": (s_kinds["transliteration"][s_rows] | t_kinds["transliteration"][t_rows])
+        & ((s_varied[0][s_rows] != t_varied[0][t_rows]) | (s_varied[1][s_rows] != t_varied[1][t_rows])),
+        "married_name": married[s_rows],
+        "plus_tag": (s_plus[s_rows] | t_plus[t_rows]) & ~s_missing[s_rows] & ~t_missing[t_rows],
+        "gmail_dots": t_dots[t_rows] & ~s_missing[s_rows],
+        "near_email_name_typo": near_typo[t_rows]
+        & ((s_plus[s_rows] | t_plus[t_rows] | t_dots[t_rows]) & ~s_missing[s_rows] & ~t_missing[t_rows]),
+        "birth_digit_swap": digit_swap[t_rows] & ~t_birth_missing[t_rows] & ~pd.isna(s_birth[s_rows]),
+        "matricule_digit_swap": m_swap[t_rows] & ~pd.isna(matricule[s_rows]),
     }
     noise = np.full(m, "", dtype=object)
     for tag, flag in tags.items():

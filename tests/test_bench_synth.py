@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -14,10 +15,21 @@ import pandas as pd
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from bench import synth
+from bench import match_scale, synth
+from reconcile import MatchResult
 
 N = 2000
-SOURCE_COLUMNS = ["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "matricule", "country"]
+SOURCE_COLUMNS = [
+    "id",
+    "firstName",
+    "lastName",
+    "email",
+    "phoneNumber",
+    "birthDate",
+    "matricule",
+    "country",
+    "birthName",
+]
 TARGET_COLUMNS = ["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "matricule", "payfitId"]
 INVISIBLE = ("\u00a0", "\u200b")
 
@@ -153,7 +165,7 @@ def test_planted_email_noise_appears(
     dup = dup[dup.duplicated(keep=False)]
     assert len(dup) >= 2 and dup.str.startswith("accueil-").all()
     domains = pd.concat([source["email"], target["email"]]).dropna().map(_email).str.split("@").str[1].unique()
-    assert set(domains) <= {"example.fr", "example.com", "acme-demo.fr"}
+    assert set(domains) <= {"example.fr", "example.com", "acme-demo.fr", "gmail.com"}
 
 
 def test_planted_phone_and_date_noise_appears(
@@ -183,6 +195,199 @@ def test_planted_phone_and_date_noise_appears(
     assert truth["noise"].str.contains("homonym").any()
 
 
+def _tagged(pairs: pd.DataFrame, tag: str) -> pd.DataFrame:
+    return pairs[pairs["noise"].str.split(";").map(lambda tags: tag in tags)]
+
+
+def _iso(text: object) -> str | None:
+    if not isinstance(text, str):
+        return None
+    return f"{text[6:]}-{text[3:5]}-{text[:2]}" if "/" in text else text
+
+
+def _one_swap(a: str, b: str) -> bool:
+    """``b`` is ``a`` with two adjacent different characters swapped."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y] if len(a) == len(b) else []
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def _mailbox(email: object) -> str | None:
+    """An email without its +tag, and without dots in a Gmail local part (only to look at the data)."""
+    e = _email(email)
+    if e is None:
+        return None
+    local, _, domain = e.partition("@")
+    local = local.split("+", 1)[0]
+    return (local.replace(".", "") if domain == "gmail.com" else local) + "@" + domain
+
+
+# One row per issue-14 noise kind: (truth tag, check that a tagged pair shows that kind).
+ISSUE_14_KINDS: list[tuple[str, object]] = [
+    (
+        "given_shortened",  # Anne-Laure / Anne, either side (Equify may also write Anne Laure)
+        lambda r: (
+            len(_plain(r.firstName_s).split()) > 1
+            and _plain(r.firstName_t) == _plain(r.firstName_s).split()[0]
+            or len(_plain(r.firstName_t).split()) > 1
+            and _plain(r.firstName_s) == _plain(r.firstName_t).split()[0]
+        ),
+    ),
+    ("initials", lambda r: bool(re.fullmatch(r"[A-Z](\.-[A-Z]\.|[A-Z]|\.[A-Z]\.|-[A-Z])|[A-Z]\.", r.firstName_t))),
+    (
+        "particle_abbreviated",  # Sainte-Beuve / Ste Beuve
+        lambda r: bool(re.match(r"(?i)ste?[ -]", r.lastName_s)) != bool(re.match(r"(?i)ste?[ -]", r.lastName_t))
+        and _plain(r.lastName_s).split()[-1] == _plain(r.lastName_t).split()[-1],
+    ),
+    (
+        "transliteration",  # Youssef / Yousef, Haddad / Hadad
+        lambda r: (_plain(r.firstName_s), _plain(r.lastName_s)) != (_plain(r.firstName_t), _plain(r.lastName_t)),
+    ),
+    (
+        "married_name",  # Payfit lastName married, birthName = the Equify lastName
+        lambda r: _plain(r.birthName) in (_plain(r.lastName_t), _plain(r.firstName_t))  # or first/last swapped
+        and _plain(r.lastName_s) != _plain(r.birthName),
+    ),
+    (
+        "plus_tag",  # claire+rh@ / claire@
+        lambda r: ("+" in r.email_s) != ("+" in r.email_t) and _mailbox(r.email_s) == _mailbox(r.email_t),
+    ),
+    (
+        "gmail_dots",  # jean.martin@gmail.com / jeanmartin@gmail.com
+        lambda r: _email(r.email_s) != _email(r.email_t)
+        and _email(r.email_t).endswith("@gmail.com")
+        and _mailbox(r.email_s) == _mailbox(r.email_t),
+    ),
+    ("near_email_name_typo", lambda r: Levenshtein.distance(_plain(r.firstName_s), _plain(r.firstName_t)) == 1),
+    ("birth_digit_swap", lambda r: _one_swap(_iso(r.birthDate_s), _iso(r.birthDate_t))),
+    ("matricule_digit_swap", lambda r: _one_swap(r.matricule_s, r.matricule_t)),
+]
+
+
+@pytest.mark.parametrize(("tag", "shows"), ISSUE_14_KINDS, ids=[k for k, _ in ISSUE_14_KINDS])
+def test_issue_14_noise_kinds_are_planted_and_tagged(tag: str, shows, pairs: pd.DataFrame) -> None:
+    tagged = _tagged(pairs, tag)
+    assert len(tagged) >= 1, tag
+    wrong = [r.source_id for r in tagged.itertuples() if not shows(r)]
+    assert not wrong, (tag, wrong[:5])
+
+
+def test_issue_14_noise_kinds_each_have_a_stated_rate() -> None:
+    for key in (
+        "given_name_shortened",
+        "target_given_name_initials",
+        "saint_surname",
+        "particle_abbreviated",
+        "transliteration",
+        "source_married_name",
+        "email_plus_tag",
+        "gmail_dots",
+        "target_birthdate_digit_swap",
+        "target_matricule_digit_swap",
+    ):
+        assert 0 < synth.NOISE[key] < 1, key
+
+
+def test_birth_name_is_empty_a_repeat_or_the_birth_name_of_a_married_person(
+    data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+) -> None:
+    source = data[0]
+    birth = source["birthName"]
+    assert birth.isna().mean() > 0.5
+    repeated = birth.notna() & (birth == source["lastName"])
+    married = birth.notna() & (birth.map(_plain) != source["lastName"].map(_plain))
+    assert repeated.sum() > 0.05 * len(source) and married.sum() > 0.01 * len(source)
+    assert (repeated | married | birth.isna()).all()
+
+
+def test_saint_and_north_african_surnames_and_spellings_are_drawn(
+    data: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+) -> None:
+    source, target, _ = data
+    last = pd.concat([source["lastName"], target["lastName"]]).map(_plain)
+    assert last.str.match("sainte? ").sum() >= 5 and last.str.match("ste? ").sum() >= 1
+    north = {_plain(x) for x in synth.maghreb_surnames()}
+    assert last.isin(north).sum() >= 20
+    first = pd.concat([source["firstName"], target["firstName"]])
+    assert first.isin(["Mohammed", "Mohamad", "Muhammad", "Yousef", "Youcef", "Yusuf", "Rashid", "Mehdi"]).any()
+
+
+# ---- the issue-14 figures of bench/match_scale.py on a hand-made match (no matcher involved)
+def _result(records: list[tuple], links: list[tuple], candidates: list[tuple]) -> MatchResult:
+    rec = pd.DataFrame(records, columns=["source_id", "category", "action", "target_id", "score", "rule", "reason"])
+    lnk = pd.DataFrame(links, columns=["source_id", "target_id", "score", "rule"])
+    cand = pd.DataFrame(candidates, columns=["source_id", "target_id", "score"])
+    return MatchResult(records=rec, links=lnk, candidates=cand)
+
+
+# s1 linked to its account (a link only: not among the candidates); s2 created though its account is a
+# candidate; s3 a conflict showing t9 whose top-ranked candidate is its own t3; s4 a conflict whose own
+# account ranks second; s5 created, never paired. n1-n3 are truly new: n1 in conflict, n2 created, n3 linked
+# (wrongly) to t7.
+HAND_MADE = _result(
+    records=[
+        ("s1", "new", "link", "t1", 100.0, "email", ""),
+        ("s2", "new", "create", None, float("nan"), "none", ""),
+        ("s3", "conflict", "none", "t9", 70.0, "name", ""),
+        ("s4", "conflict", "none", None, 90.0, "name", ""),
+        ("s5", "new", "create", None, float("nan"), "none", ""),
+        ("n1", "conflict", "none", "t6", 60.0, "doubt", ""),
+        ("n2", "new", "create", None, float("nan"), "none", ""),
+        ("n3", "new", "link", "t7", 100.0, "email", ""),
+    ],
+    links=[("s1", "t1", 100.0, "email"), ("n3", "t7", 100.0, "email")],
+    candidates=[
+        ("s2", "t2", 40.0),
+        ("s3", "t9", 80.0),  # listed first, but t3 scores higher
+        ("s3", "t3", 85.0),
+        ("s4", "t8", 90.0),
+        ("s4", "t4", 60.0),
+        ("n1", "t6", 60.0),
+        ("n3", "t7", 100.0),
+    ],
+)
+HAND_TRUTH = pd.DataFrame({"source_id": [f"s{i}" for i in range(1, 6)], "target_id": [f"t{i}" for i in range(1, 6)]})
+
+FIGURE_ROWS = [
+    ("duplicate_creates", 2),  # s2, s5
+    ("duplicate_create_rate", 0.4),
+    ("review_recall", 0.4),  # s1 (link), s3 (top-ranked)
+    ("blocking_recall", 0.8),  # all but s5
+    ("needless_conflicts", round(1 / 3, 5)),  # n1 of n1-n3
+    ("needless_conflict_count", 1),
+    ("needless_conflicts_by_rule", {"doubt": 1}),
+    ("truly_new", 3),
+]
+
+
+@pytest.mark.parametrize(("figure", "expected"), FIGURE_ROWS, ids=[f for f, _ in FIGURE_ROWS])
+def test_doubt_figures_on_a_hand_made_match(figure: str, expected: object) -> None:
+    assert match_scale.doubt_figures(HAND_MADE, HAND_TRUTH)[figure] == expected
+
+
+def test_doubt_figures_name_the_records() -> None:
+    assert sorted(match_scale.duplicate_creates(HAND_MADE, HAND_TRUTH)) == ["s2", "s5"]
+    assert sorted(match_scale.review_recalled(HAND_MADE, HAND_TRUTH)) == [("s1", "t1"), ("s3", "t3")]
+    assert list(match_scale.blocking_missed(HAND_MADE, HAND_TRUTH)) == [("s5", "t5")]
+    assert list(match_scale.needless_conflicts(HAND_MADE, HAND_TRUTH)) == ["n1"]
+    # Equal scores: the matcher's order decides the top-ranked candidate.
+    tied = _result([], [], [("a", "x", 50.0), ("a", "y", 50.0), ("b", "z", 10.0)])
+    assert sorted(match_scale.top_candidates(tied)) == [("a", "x"), ("b", "z")]
+
+
+def test_doubt_figures_of_a_perfect_match_and_an_empty_truth() -> None:
+    perfect = _result(
+        [(f"s{i}", "new", "link", f"t{i}", 100.0, "email", "") for i in range(1, 6)],
+        [(f"s{i}", f"t{i}", 100.0, "email") for i in range(1, 6)],
+        [(f"s{i}", f"t{i}", 100.0) for i in range(1, 6)],
+    )
+    figures = match_scale.doubt_figures(perfect, HAND_TRUTH)
+    assert (figures["duplicate_creates"], figures["review_recall"], figures["blocking_recall"]) == (0, 1.0, 1.0)
+    assert (figures["needless_conflicts"], figures["truly_new"]) == (0.0, 0)
+    empty = match_scale.doubt_figures(HAND_MADE, HAND_TRUTH.iloc[:0])
+    assert (empty["review_recall"], empty["blocking_recall"], empty["duplicate_create_rate"]) == (1.0, 1.0, 0.0)
+    assert empty["needless_conflict_count"] == 3  # with no truth, every record is truly new
+
+
 def test_noise_rates_are_stated_and_the_surname_space_is_large() -> None:
     assert synth.NOISE and all(0 < v < 1 for v in synth.NOISE.values())
     assert 0.70 <= synth.NOISE["overlap"] <= 0.80
@@ -204,6 +409,11 @@ def test_match_scale_prints_its_figures_as_json_on_the_last_line(repo_root: Path
         assert key in figures, key
     for key in ("auto_precision", "auto_recall", "candidate_pairs", "counts"):
         assert key in figures, key
+    for key in ("review_recall", "blocking_recall", "needless_conflicts", "duplicate_create_rate"):
+        assert 0 <= figures[key] <= 1, key
+    assert 0 <= figures["duplicate_creates"] <= figures["truth_pairs"]
+    assert figures["needless_conflict_count"] == sum(figures["needless_conflicts_by_rule"].values())
+    assert figures["truly_new"] == N - figures["truth_pairs"]
     assert figures["n"] == N and figures["seconds"] > 0 and figures["peak_rss_mb"] > 0
     for key in ("precision", "recall", "f1", "auto_precision", "auto_recall"):
         assert 0 <= figures[key] <= 1, key
