@@ -7,6 +7,11 @@
   in French and English (``prénom`` / ``firstName``, ``téléphone`` / ``phoneNumber``, ...).
 * :func:`profile_json` / :func:`read_profile`: a mapping and relation saved as a JSON
   file, so a migration can reuse it.
+
+Besides Equify's fields a mapping may name the *match-only* fields
+(:data:`MATCH_ONLY_FIELDS`: Payfit's ``birthName`` and ``secondLastName``): read for
+matching as alternate last names (a married name in ``lastName``, the maiden name in
+``birthName``), never written to Equify as fields of their own.
 """
 
 from __future__ import annotations
@@ -25,10 +30,24 @@ from .exceptions import InputError
 from .models import EQUIFY_FIELDS, TRANSFORMS, FieldMapping, Relation
 from .normalize import clean_text, normalize_date, normalize_phone
 
-__all__ = ["PROFILE_VERSION", "apply_transform", "profile_json", "read_profile", "suggest_mapping", "transform_frame"]
+__all__ = [
+    "MAPPING_FIELDS",
+    "MATCH_ONLY_FIELDS",
+    "PROFILE_VERSION",
+    "apply_transform",
+    "profile_json",
+    "read_profile",
+    "suggest_mapping",
+    "transform_frame",
+]
 
 #: The version written in mapping profiles; :func:`read_profile` reads this one.
 PROFILE_VERSION = 1
+#: Fields a mapping may feed for matching only: alternate last names (the birth or maiden name,
+#: a second last name), compared with the account's last name, never pushed to Equify.
+MATCH_ONLY_FIELDS: tuple[str, ...] = ("birthName", "secondLastName")
+#: Every field a mapping may name, in the order shown: Equify's, then the match-only ones.
+MAPPING_FIELDS: tuple[str, ...] = (*EQUIFY_FIELDS, *MATCH_ONLY_FIELDS)
 
 # What each Equify field is called in exports, French and English; the first names win ties.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -52,6 +71,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "postcode": ("postcode", "code postal", "postal code", "zip", "zip code", "cp"),
     "city": ("city", "ville", "commune"),
     "country": ("country", "pays"),
+    "birthName": ("birthName", "nom de naissance", "nom de jeune fille", "birth name", "maiden name", "née"),
+    "secondLastName": ("secondLastName", "second nom", "second nom de famille", "second last name", "deuxième nom"),
 }
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SUGGEST_AT_LEAST = 85  # rapidfuzz ratio (0-100) for a column name to count as a synonym
@@ -66,7 +87,8 @@ def _fold(text: str) -> str:
 
 
 def suggest_mapping(columns: Sequence[str]) -> FieldMapping:
-    """The source column that best feeds each Equify field, by name (French or English).
+    """The source column that best feeds each Equify field and each match-only field
+    (:data:`MATCH_ONLY_FIELDS`), by name (French or English).
 
     A column whose folded name (no accents, case or separators) equals a synonym wins;
     otherwise the closest synonym at rapidfuzz ratio ≥ 85. Each column feeds one field at
@@ -77,7 +99,7 @@ def suggest_mapping(columns: Sequence[str]) -> FieldMapping:
     """
     folded = {c: _fold(str(c)) for c in columns}
     scored: list[tuple[float, int, str, str]] = []  # (score, synonym rank, field, column)
-    for field in EQUIFY_FIELDS:
+    for field in MAPPING_FIELDS:
         for rank, synonym in enumerate(_SYNONYMS.get(field, (field,))):
             target = _fold(synonym)
             for column, name in folded.items():
@@ -90,7 +112,7 @@ def suggest_mapping(columns: Sequence[str]) -> FieldMapping:
         if field not in chosen and column not in used:
             chosen[field] = column
             used.add(column)
-    return FieldMapping.from_dict({f: chosen.get(f) for f in EQUIFY_FIELDS})
+    return FieldMapping.from_dict({f: chosen.get(f) for f in MAPPING_FIELDS})
 
 
 def apply_transform(transform: str, value: Any, *, default_region: str = "FR", hint: Any = None) -> Any:
@@ -177,8 +199,8 @@ def read_profile(source: str | bytes | Path, *, name: str = "the profile") -> tu
     sources: dict[str, str | None] = {}
     transforms: dict[str, str] = {}
     for field, spec in data["fields"].items():
-        if field not in EQUIFY_FIELDS:
-            raise InputError(f"{name}: {field!r} is not an Equify field ({', '.join(EQUIFY_FIELDS)})")
+        if field not in MAPPING_FIELDS:
+            raise InputError(f"{name}: {field!r} is not an Equify field ({', '.join(MAPPING_FIELDS)})")
         if not isinstance(spec, dict):
             raise InputError(f"{name}: field {field} must be an object with 'source' and 'transform'")
         col, transform = spec.get("source"), spec.get("transform", "none")

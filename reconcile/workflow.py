@@ -219,10 +219,12 @@ def mapping_preview(ws: Workspace, mapping: FieldMapping, rows: int = 10) -> pd.
 
     Columns: the mapped Equify fields, values after the mapping's transforms and prepared
     as a push would write them (emails normalised, phones in E.164, dates ISO). Unknown
-    columns are skipped.
+    columns and the match-only fields (never sent: ``birthName``, ``secondLastName``) are skipped.
     """
+    from .mapping import MATCH_ONLY_FIELDS
+
     source = scoped_source(ws).head(rows)
-    usable = {f: c for f, c in mapping.mapped().items() if c in source.columns}
+    usable = {f: c for f, c in mapping.mapped().items() if c in source.columns and f not in MATCH_ONLY_FIELDS}
     canon = canonical_source(source, FieldMapping.from_dict(usable, dict(mapping.transforms)))
     out = pd.DataFrame(index=canon.index)
     for f in usable:

@@ -55,13 +55,14 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_WORKSPACE", "SCHEMA_VERSION", "Workspace", "workspace_path"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: Statements that bring a workspace from version ``n - 1`` to ``n`` (the CREATE TABLE
 #: statements already build the newest tables; these upgrade files made by older code).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (),
     2: ('ALTER TABLE payfit_records ADD COLUMN IF NOT EXISTS "jobName" VARCHAR',),
     3: (),  # push_claims (each run's plan digest and target identity) is made by its CREATE TABLE
+    4: ('ALTER TABLE payfit_records ADD COLUMN IF NOT EXISTS "secondLastName" VARCHAR',),
 }
 #: Where the workspace lives unless ``RECONCILE_WORKSPACE`` or ``--workspace`` says otherwise.
 DEFAULT_WORKSPACE = Path(__file__).resolve().parent.parent / "data" / "workspace.duckdb"

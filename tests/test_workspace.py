@@ -44,7 +44,7 @@ def _assert_same_state(a: dict, b: dict) -> None:
 
 # ---------------------------------------------------------------------------- schema
 def test_schema_version_is_stored(workspace: Workspace):
-    assert workspace.schema_version == SCHEMA_VERSION == 3
+    assert workspace.schema_version == SCHEMA_VERSION == 4  # 4 (#14): payfit_records.secondLastName
     stored = workspace.query("SELECT value FROM meta WHERE key = 'schema_version'")
     assert stored["value"].tolist() == [str(SCHEMA_VERSION)]
 

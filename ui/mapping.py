@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from reconcile import FieldMapping, InputError, Relation
-from reconcile.mapping import profile_json, read_profile, suggest_mapping
+from reconcile.mapping import MATCH_ONLY_FIELDS, profile_json, read_profile, suggest_mapping
 from reconcile.models import TRANSFORMS
 from reconcile.payfit import MAPPABLE_COLUMNS
 
@@ -48,7 +48,9 @@ def apply_pending() -> None:
 
 
 def field_table(stored: FieldMapping) -> FieldMapping:
-    """One row per Equify field: the Payfit field that feeds it and its transform."""
+    """One row per Equify field: the Payfit field that feeds it and its transform; then one row
+    per match-only field (:data:`MATCH_ONLY_FIELDS`: alternate last names, read for matching
+    and never sent). A match-only field left unmapped is left out of the mapping returned."""
     options = [NOT_SYNCED, *MAPPABLE_COLUMNS]
     head = st.columns([2, 3, 2])
     head[0].markdown("**Equify field**")
@@ -56,9 +58,18 @@ def field_table(stored: FieldMapping) -> FieldMapping:
     head[2].markdown("**Transform**")
     chosen: dict[str, str | None] = {}
     transforms: dict[str, str] = {}
-    for field, column in stored.pairs:
+    stored_fields = dict(stored.pairs)
+    rows = [(f, c) for f, c in stored.pairs if f not in MATCH_ONLY_FIELDS]
+    match_only = [(f, stored_fields.get(f)) for f in MATCH_ONLY_FIELDS]
+    for field, column in rows + match_only:
+        if field == MATCH_ONLY_FIELDS[0]:
+            st.markdown(
+                "**Alternate last names, for matching only** (never sent to Equify): a birth or maiden name, a "
+                "second last name. An account holding it as its last name is then a possible match, with the "
+                "reason saying so."
+            )
         row = st.columns([2, 3, 2])
-        row[0].markdown(md(field))
+        row[0].markdown(md(field) + (" *(match only)*" if field in MATCH_ONLY_FIELDS else ""))
         current = column if column in MAPPABLE_COLUMNS else NOT_SYNCED
         field_key, transform_key = f"mapping.field.{field}", f"mapping.transform.{field}"
         pick = row[1].selectbox(
@@ -76,6 +87,8 @@ def field_table(stored: FieldMapping) -> FieldMapping:
             label_visibility="collapsed",
             **_default(transform_key, index=TRANSFORMS.index(stored.transform(field))),
         )
+        if field in MATCH_ONLY_FIELDS and field not in stored_fields and pick == NOT_SYNCED:
+            continue  # not part of the stored mapping, not chosen: the mapping stays as stored
         chosen[field] = None if pick == NOT_SYNCED else pick
         transforms[field] = transform
     return FieldMapping.from_dict(chosen, transforms)
