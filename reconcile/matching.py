@@ -50,15 +50,20 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .exceptions import InputError
-from .mapping import MATCH_ONLY_FIELDS, transform_frame
+from .mapping import transform_frame
 from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSettings
+from .names import NameRelation, name_relation, name_relations
 from .normalize import (
     NameKey,
     clean_text,
     email_evidence,
+    email_mailbox,
+    email_near,
     is_placeholder,
     name_key,
     name_tokens,
+    near_date,
+    near_identifier,
     normalize_date,
     remembered_phone,
     score_names,
@@ -82,6 +87,10 @@ CANDIDATE_COLUMNS = [
     "birthdate_equal",
     "birthdate_match",
     "matricule_equal",
+    "matricule_match",
+    "email_near",
+    "name_relation",
+    "doubt",
     "name_points",
     "birthdate_points",
     "phone_points",
@@ -110,11 +119,11 @@ _RULE_NAMES = [r[0] for r in BLOCKING_RULES]
 _LOOSE = [i for i, r in enumerate(BLOCKING_RULES) if r[2]]
 # Name particles are too common to block on alone.
 _PARTICLES = frozenset({"de", "du", "des", "la", "le", "les", "d", "l", "van", "von", "der", "den", "di", "da", "del"})
-#: Fields a mapping may feed: Equify's fields, plus ``fullName`` (one column holding the whole name)
-#: and the match-only alternate last names ``birthName`` and ``secondLastName`` (kept under those
-#: names in the canonical frame; never pushed to Equify).
-MAPPABLE_FIELDS: tuple[str, ...] = (*EQUIFY_FIELDS, "fullName", *MATCH_ONLY_FIELDS)
+#: Fields a mapping may feed: Equify's fields, plus ``fullName`` (one column holding the whole name).
+MAPPABLE_FIELDS: tuple[str, ...] = (*EQUIFY_FIELDS, "fullName")
 _NAME_OR_EMAIL = ("firstName", "lastName", "fullName", "email")
+#: Match-only fields holding a record's other last names (a birth or married name), when mapped.
+_ALTERNATE_FIELDS = ("birthName", "secondLastName")
 _PLAIN_ID = re.compile(r"[\w.:/@+-]+")
 _RULE_WORDS = {"email": "email", "payfit_id": "Payfit ID", "matricule": "matricule"}
 
@@ -272,6 +281,9 @@ class _Side:
     each order, ``joined`` the sorted tokens. ``full`` holds a :class:`NameKey`
     for records named only by a full-name column (scored one by one) and
     ``compound`` marks multi-word last names (scored one by one too).
+    ``first_text``/``last_text``/``full_text`` keep the cleaned name texts and ``alternates``
+    each record's other last names (``birthName``, ``secondLastName``), for
+    :func:`reconcile.names.name_relation`.
     """
 
     ids: np.ndarray
@@ -292,6 +304,10 @@ class _Side:
     birth_swapped: np.ndarray
     matricule: np.ndarray
     payfit_id: np.ndarray
+    first_text: list[str | None]
+    last_text: list[str | None]
+    full_text: list[str | None]
+    alternates: list[tuple[str, ...]]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -350,6 +366,8 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         lambda phone, hint: remembered_phone(phone, region, hint),
     )
     births = _by_value(_column(frame, "birthDate"), normalize_date)
+    alternate_columns = [_by_value(_column(frame, c), _name_text) for c in _ALTERNATE_FIELDS if c in frame.columns]
+    alternates = [tuple(x for x in xs if x) for xs in zip(*alternate_columns, strict=True)] or [()] * n
     return _Side(
         ids=ids,
         labels=labels,
@@ -369,6 +387,10 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         birth_swapped=_obj(_by_value(births, _swap_day_month)),
         matricule=_obj(_by_value(_column(frame, "matricule"), _evidence_id)),
         payfit_id=_obj(_by_value(_column(frame, "payfitId"), _evidence_id)),
+        first_text=first_clean,
+        last_text=last_clean,
+        full_text=_by_value(full_raw, _name_text),
+        alternates=alternates,
     )
 
 
@@ -584,15 +606,54 @@ def _equal_or_none(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+#: A pair's name relation not computed (only the pairs of records otherwise created need it).
+_UNSET = object()
+
+
+def _near_dates(a: np.ndarray, b: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """:func:`~reconcile.normalize.near_date` of each pair of ISO dates ``a[k]``, ``b[k]`` where
+    ``where`` holds (object array: the reason or None). Only dates that differ in at most two of
+    their ten characters can be near: the others are set aside in one vectorised step."""
+    out = np.full(len(a), None, dtype=object)
+    idx = np.flatnonzero(where)
+    if len(idx):
+        ca = np.asarray(a[idx].tolist(), dtype="<U10").view(np.uint32).reshape(len(idx), 10)
+        cb = np.asarray(b[idx].tolist(), dtype="<U10").view(np.uint32).reshape(len(idx), 10)
+        idx = idx[(ca != cb).sum(axis=1) <= 2]
+        out[idx] = [near_date(x, y) for x, y in zip(a[idx].tolist(), b[idx].tolist(), strict=True)]
+    return out
+
+
+def _near_emails(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, email_equal: np.ndarray) -> np.ndarray:
+    """:func:`~reconcile.normalize.email_near` of each pair whose emails are both evidence and
+    differ (object array: the reason or None); only emails reaching one mailbox
+    (:func:`~reconcile.normalize.email_mailbox`, computed once per distinct email) can be near."""
+    out = np.full(len(s), None, dtype=object)
+    idx = np.flatnonzero(email_equal == False)  # noqa: E712
+    if len(idx):
+        box_s = _obj(_by_value(src.email.tolist(), email_mailbox))
+        box_t = _obj(_by_value(tgt.email.tolist(), email_mailbox))
+        a, b = box_s[s[idx]], box_t[t[idx]]
+        idx = idx[_nonempty(a) & (a == b)]
+        out[idx] = [
+            email_near(x, y) for x, y in zip(src.email[s[idx]].tolist(), tgt.email[t[idx]].tolist(), strict=True)
+        ]
+    return out
+
+
 def _score(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: MatchSettings) -> dict[str, np.ndarray]:
     """Score every candidate pair; one row per pair with the per-field breakdown.
 
     Arrays, one value per pair: ``name_score`` (float 0-100, NaN: no name evidence), ``email_equal``,
-    ``phone_agree`` (object: True/False/None), ``birthdate_match`` (exact, swapped,
-    differ or None), ``birthdate_equal`` and ``matricule_equal`` (True/False/None), the
-    points of each field (float: ``name_points`` is ``name_weight`` × the name score),
-    ``score`` (float 0-100: the points' sum, clipped) and ``id_match`` (bool: the account carries the
-    record's Payfit id or the same matricule).
+    ``phone_agree`` (object: True/False/None), ``birthdate_match`` (exact, swapped, near,
+    differ or None), ``birthdate_equal`` and ``matricule_equal`` (True/False/None),
+    ``matricule_match`` (exact, near, differ or None), ``email_near`` (the reason two
+    different emails reach one mailbox, or None), the points of each field (float:
+    ``name_points`` is ``name_weight`` × the name score; only clearly different birth dates
+    and matricules lose points, a near one gives 0), ``score`` (float 0-100: the points' sum,
+    clipped) and ``id_match`` (bool: the account carries the record's Payfit id or the same
+    matricule). Internal: ``birthdate_near`` and ``matricule_near`` (the near reasons), and
+    ``relation`` (:data:`_UNSET`: filled by :func:`_finish` for the pairs that need it).
     """
     name = _name_scores(src, tgt, s, t, settings)
     email_equal = _equal_or_none(src.email[s], tgt.email[t])
@@ -604,8 +665,12 @@ def _score(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: Match
     dated = _nonempty(sb) & _nonempty(tb)
     exact = dated & (sb == tb)
     swapped = dated & ~exact & (src.birth_swapped[s] == tb)
+    birth_near = _near_dates(sb, tb, dated & ~exact & ~swapped)
+    near_birth = _nonempty(birth_near)
+    differ = dated & ~exact & ~swapped & ~near_birth
     birth = np.full(len(s), None, dtype=object)
-    birth[dated] = "differ"
+    birth[differ] = "differ"
+    birth[near_birth] = "near"
     birth[exact] = "exact"
     birth[swapped] = "swapped"
     birth_equal = np.full(len(s), None, dtype=object)
@@ -613,11 +678,21 @@ def _score(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: Match
     birth_points = np.where(
         exact,
         settings.birthdate_bonus,
-        np.where(swapped, settings.birthdate_swapped_bonus, np.where(dated, -settings.birthdate_penalty, 0.0)),
+        np.where(swapped, settings.birthdate_swapped_bonus, np.where(differ, -settings.birthdate_penalty, 0.0)),
     )
     phone_points = np.where(phone_agree == True, settings.phone_bonus, 0.0)  # noqa: E712
     matricule_equal = _equal_or_none(src.matricule[s], tgt.matricule[t])
-    matricule_points = np.where(matricule_equal == False, -settings.matricule_penalty, 0.0)  # noqa: E712
+    matricule_near = np.full(len(s), None, dtype=object)
+    unequal = np.flatnonzero(matricule_equal == False)  # noqa: E712
+    if len(unequal):  # few pairs: most accounts carry no matricule
+        ma, mb = src.matricule[s[unequal]].tolist(), tgt.matricule[t[unequal]].tolist()
+        matricule_near[unequal] = [near_identifier(a, b) for a, b in zip(ma, mb, strict=True)]
+    near_matricule = _nonempty(matricule_near)
+    matricule_match = np.full(len(s), None, dtype=object)
+    matricule_match[matricule_equal == True] = "exact"  # noqa: E712
+    matricule_match[unequal] = "differ"
+    matricule_match[near_matricule] = "near"
+    matricule_points = np.where(matricule_match == "differ", -settings.matricule_penalty, 0.0)
     name_points = np.round(np.nan_to_num(name) * settings.name_weight, 1)
     score = np.round(np.clip(name_points + birth_points + phone_points + matricule_points, 0.0, 100.0), 1)
     id_match = (tgt.payfit_id[t] == src.ids[s]) | (matricule_equal == True)  # noqa: E712
@@ -629,6 +704,11 @@ def _score(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: Match
         "birthdate_equal": birth_equal,
         "birthdate_match": birth,
         "matricule_equal": matricule_equal,
+        "matricule_match": matricule_match,
+        "email_near": _near_emails(src, tgt, s, t, email_equal),
+        "birthdate_near": birth_near,
+        "matricule_near": matricule_near,
+        "relation": np.full(len(s), _UNSET, dtype=object),
         "name_points": name_points.astype(float),
         "birthdate_points": birth_points.astype(float),
         "phone_points": phone_points.astype(float),
@@ -773,13 +853,101 @@ _DISPUTED = "(disputed)"  # the owner of an account two claims compete for
 
 
 def _contradictions(scored: Mapping[str, np.ndarray], k: int) -> list[str]:
-    """What speaks against pair ``k`` being one person: different birth dates or matricules."""
+    """What speaks against pair ``k`` being one person, in words: different birth dates or
+    matricules, or near ones (a typo in one system: "the birth dates are near (one digit differs)")."""
     out = []
     if scored["birthdate_match"][k] == "differ":
         out.append("the birth dates differ")
-    if scored["matricule_equal"][k] is False:
+    elif scored["birthdate_match"][k] == "near":
+        out.append("the birth dates are near " + _detail(scored["birthdate_near"][k]))
+    if scored["matricule_match"][k] == "differ":
         out.append("the matricules differ")
+    elif scored["matricule_match"][k] == "near":
+        out.append("the matricules are near-identical " + _detail(scored["matricule_near"][k]))
     return out
+
+
+def _detail(reason: str) -> str:
+    """The bracketed part of a near reason: ``"near birth dates (one digit differs)"`` → ``"(one digit differs)"``."""
+    return reason[reason.find("(") :] if "(" in reason else ""
+
+
+def _relations(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray) -> list[NameRelation | None]:
+    """:func:`reconcile.names.name_relation` of each pair (``s[k]``, ``t[k]``), with both records'
+    alternates (birth or married names); records named by a full-name column are read one by one."""
+    if not len(s):
+        return []
+    si, ti = s.tolist(), t.tolist()
+    out = name_relations(
+        [src.first_text[i] for i in si],
+        [src.last_text[i] for i in si],
+        [tgt.first_text[j] for j in ti],
+        [tgt.last_text[j] for j in ti],
+        alternates_a=[src.alternates[i] for i in si],
+        alternates_b=[tgt.alternates[j] for j in ti],
+    )
+    for k, (i, j) in enumerate(zip(si, ti, strict=True)):
+        if i in src.full or j in tgt.full:
+            out[k] = name_relation(
+                src.first_text[i],
+                src.last_text[i],
+                tgt.first_text[j],
+                tgt.last_text[j],
+                alternates_a=src.alternates[i],
+                alternates_b=tgt.alternates[j],
+                full_a=src.full_text[i],
+                full_b=tgt.full_text[j],
+            )
+    return out
+
+
+def _doubts(
+    src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, scored: Mapping[str, np.ndarray], settings: MatchSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plausibility floor (``docs/doubt_policy.md`` §3) over pairs whose relation is known.
+
+    A pair is plausible when its names may be one person's (a name relation), its emails are
+    near-identical, or its name score is at least ``doubt_name_score`` and it has the same or
+    a near birth date, the same usable phone or a near-identical matricule. Returns
+    ``(plausible, words, note)``: a bool array, and per plausible pair what makes it plausible
+    ("possible match: given name shortened and same birth date") and what to add after the
+    account's label ("; the names differ (A vs B)", or "").
+    """
+    relation = scored["relation"]
+    has_relation = np.fromiter((isinstance(r, NameRelation) for r in relation.tolist()), dtype=bool, count=len(s))
+    name = np.nan_to_num(scored["name_score"], nan=-1.0)
+    birth, phone = scored["birthdate_match"], scored["phone_agree"]
+    corroborated = np.isin(birth, ["exact", "swapped", "near"]) | (phone == True)  # noqa: E712
+    corroborated |= scored["matricule_match"] == "near"
+    email_close = _nonempty(scored["email_near"])
+    plausible = has_relation | email_close | ((name >= settings.doubt_name_score) & corroborated)
+    words = np.full(len(s), None, dtype=object)
+    note = np.full(len(s), None, dtype=object)
+    for k in np.flatnonzero(plausible).tolist():
+        parts = []
+        if has_relation[k]:
+            parts.append(relation[k].reason)
+        if email_close[k]:
+            parts.append(scored["email_near"][k])
+        if birth[k] == "exact":
+            parts.append("same birth date")
+        elif birth[k] == "swapped":
+            parts.append("near birth dates (day and month swapped)")
+        elif birth[k] == "near":
+            parts.append(scored["birthdate_near"][k])
+        if phone[k] is True:
+            parts.append("same phone")
+        if scored["matricule_match"][k] == "near":
+            parts.append(scored["matricule_near"][k])
+        words[k] = "possible match: " + " and ".join(parts)
+        i, j = int(s[k]), int(t[k])
+        if has_relation[k] or name[k] < 0:
+            note[k] = ""
+        elif name[k] >= settings.doubt_name_score:
+            note[k] = f"; similar names (name score {name[k]:g}: {src.labels[i]} vs {tgt.labels[j]})"
+        else:
+            note[k] = f"; the names differ ({src.labels[i]} vs {tgt.labels[j]})"
+    return plausible, words, note
 
 
 def _leftovers(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -888,10 +1056,51 @@ def _finish(
     log.info(
         "blocking produced %d candidate pairs: %s", len(s), dict(zip(report["rule"], report["pairs"], strict=True))
     )
+    score = scored["score"]
+    name = scored["name_score"]
+    id_match = scored["id_match"]
+    named = np.nan_to_num(name, nan=-1.0) >= settings.name_threshold
+    named_first = _first_where(named, s, n_s)
+    id_count = np.bincount(s[id_match], minlength=n_s)
+    email_first = _first_where(scored["email_equal"] == True, s, n_s)  # noqa: E712
+    # Doubt: only the pairs of records no stronger rule speaks for (the records otherwise
+    # created) need their names related; a relation already known is kept (see _reprepare).
+    relation = scored["relation"]
+    unset = np.fromiter((r is _UNSET for r in relation.tolist()), dtype=bool, count=len(s))
+    if settings.doubt:
+        open_record = (id_count == 0) & (email_first < 0) & (named_first < 0)
+        need = open_record[s] & ~named
+    else:
+        need = np.zeros(len(s), dtype=bool)
+    todo = np.flatnonzero(need & unset)
+    if len(todo):
+        relation[todo] = _relations(src, tgt, s[todo], t[todo])
+    relation[~need & ~unset] = _UNSET
+    plausible, doubt_words, doubt_note = _doubts(
+        src, tgt, s[need], t[need], {k: v[need] for k, v in scored.items()}, settings
+    )
+    doubt_at = np.flatnonzero(need)[plausible]
+    doubt_text = np.full(len(s), None, dtype=object)
+    doubt_text[doubt_at] = [
+        w + n for w, n in zip(doubt_words[plausible].tolist(), doubt_note[plausible].tolist(), strict=True)
+    ]
+    doubt_of = {
+        int(k): (w, n)
+        for k, w, n in zip(
+            doubt_at.tolist(), doubt_words[plausible].tolist(), doubt_note[plausible].tolist(), strict=True
+        )
+    }
+    plausible_all = np.zeros(len(s), dtype=bool)
+    plausible_all[doubt_at] = True
+    kinds = np.full(len(s), None, dtype=object)
+    known = np.flatnonzero(need)
+    kinds[known] = [r.kind if isinstance(r, NameRelation) else None for r in relation[known].tolist()]
     columns = {
         "source_id": src.ids[s],
         "target_id": tgt.ids[t],
-        **{c: scored[c] for c in CANDIDATE_COLUMNS[2:-1]},
+        **{c: scored[c] for c in CANDIDATE_COLUMNS[2:-1] if c in scored},
+        "name_relation": kinds,
+        "doubt": doubt_text,
         "rule": np.asarray(_RULE_NAMES, dtype=object)[kind],
     }
     if frozen:  # shared by every later match of the same data: nobody may write into it
@@ -899,11 +1108,6 @@ def _finish(
             arr.setflags(write=False)
     # copy=False: fresh arrays, not gathered into 2-D blocks again (~0.2 s at 300,000 pairs)
     candidates = pd.DataFrame(columns, columns=CANDIDATE_COLUMNS, copy=False)
-    score = scored["score"]
-    name = scored["name_score"]
-    id_match = scored["id_match"]
-    named = np.nan_to_num(name, nan=-1.0) >= settings.name_threshold
-    named_first = _first_where(named, s, n_s)
     best = np.full(n_s, np.inf)
     best[named_first >= 0] = score[named_first[named_first >= 0]]
     tie = named & (best[s] - score <= settings.tie_margin)
@@ -922,9 +1126,12 @@ def _finish(
         "score": score,
         "name": name,
         "id_match": id_match,
-        "id_count": np.bincount(s[id_match], minlength=n_s),
+        "id_count": id_count,
         "id_first": _first_where(id_match, s, n_s),
-        "email_first": _first_where(scored["email_equal"] == True, s, n_s),  # noqa: E712
+        "email_first": email_first,
+        "doubt_first": _first_where(plausible_all, s, n_s),
+        "doubt_count": np.bincount(s[plausible_all], minlength=n_s),
+        "doubt_of": doubt_of,
         "named": named,
         "named_first": named_first,
         "best": best,
@@ -1226,6 +1433,9 @@ _PREPARED_NAMES = (
     "tgt_email_count",
     "src_matricule_count",
     "tgt_pos",
+    "doubt_first",
+    "doubt_count",
+    "doubt_of",
 )
 
 
@@ -1337,6 +1547,9 @@ def match(
         tgt_email_count,
         src_matricule_count,
         tgt_pos,
+        doubt_first,
+        doubt_count,
+        doubt_of,
     ) = (prep[k] for k in _PREPARED_NAMES)
 
     def label(j: int) -> str:
@@ -1543,7 +1756,30 @@ def match(
                 "add an email or a matricule, or decide by hand",
                 "name",
             )
+        doubtful = doubtful_candidate(i)
+        if doubtful is not None:
+            return doubtful
         return _Verdict("new", "create", None, None, "none", "no matching Equify account")
+
+    def doubtful_candidate(i: int) -> _Verdict | None:
+        """The doubt conflict of record ``i``: its best-scoring plausible account (see
+        :func:`_doubts`), or ``None`` when no account is plausible (then it is created)."""
+        k = int(doubt_first[i])
+        if k < 0:
+            return None
+        j = int(t[k])
+        tid = tgt.ids[j]
+        words, note = doubt_of[k]
+        reason = f"{words}: {label(j)}{note}"
+        if owned_by_other(tid, src_ids[i]):
+            reason += "; already linked to another Payfit record"
+        if doubt_count[i] > 1:
+            others = [int(t[x]) for x in range(starts[i], ends[i]) if x in doubt_of and x != k]
+            shown = ", ".join(label(x) for x in others[:5]) + (
+                f" and {len(others) - 5} more" if len(others) > 5 else ""
+            )
+            reason += f" (and {len(others)} other possible account{'s' if len(others) > 1 else ''}: {shown})"
+        return _conflict(reason, "doubt", tid, float(score[k]))
 
     def named_candidate(i: int, email: str | None) -> _Verdict | None:
         """The name conflict of record ``i`` with its best candidate, or ``None`` without one.
@@ -1559,6 +1795,10 @@ def match(
         tid = tgt.ids[j]
         ns = float(name[k])
         same = "same first and last name as" if ns >= 100 else f"a similar name (name score {ns:g}) to"
+        if ns < 100:  # say how the names differ when the library can tell
+            relation = _relations(src, tgt, s[k : k + 1], t[k : k + 1])[0]
+            if relation is not None and not relation.exact:
+                same = f"{relation.text} (name score {ns:g}):"
         if tie_count[i] > 1:
             ties = [int(t[x]) for x in range(starts[i], ends[i]) if tie[x]]
             shown = ", ".join(label(x) for x in ties[:5]) + (f" and {len(ties) - 5} more" if len(ties) > 5 else "")
@@ -1569,6 +1809,10 @@ def match(
             reason = f"{same} {label(j)}, which has no email"
         elif email is None:
             reason = f"{same} {label(j)}; this Payfit record has no email"
+        elif tgt.email[j] == email:
+            reason = f"{same} {label(j)}, which has the same email"
+        elif scored["email_near"][k] is not None:
+            reason = f"{same} {label(j)}, whose email is near-identical {_detail(scored['email_near'][k])} ({tgt.email[j]} vs {email})"
         else:
             reason = f"{same} {label(j)}, whose email differs ({tgt.email[j]} vs {email})"
         against = _contradictions(scored, k)

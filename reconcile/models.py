@@ -150,6 +150,7 @@ _SCORE_SETTINGS = (
     "first_name_agree",
     "proposal_threshold",
     "compound_surname_score",
+    "doubt_name_score",
 )
 _POINT_SETTINGS = (
     "tie_margin",
@@ -189,6 +190,19 @@ class MatchSettings:
     are less similar than ``first_name_agree`` (or differ by a feminine/masculine
     ending: Jean/Jeanne), is a conflict (shared or recycled mailbox); so is an email
     match whose birth dates or matricules differ. ``tie_margin``: candidates within it of the best score tie.
+
+    Only clearly different values lose points: a *near* birth date or matricule (one digit
+    changed, two adjacent digits swapped, other case or separators, leading zeros; see
+    :func:`reconcile.normalize.near_date`) gives 0 points, like a missing one.
+
+    ``doubt`` (bool): the plausibility floor: a record is created only when no account is a
+    plausible candidate; a record with one is a *conflict* (rule ``doubt``) whose reason says
+    why in words ("possible match: given name shortened"). A pair below ``name_threshold`` is
+    plausible when the names may be one person's (:func:`reconcile.names.name_relation`), the
+    emails are near-identical (:func:`reconcile.normalize.email_near`), or its name score is at
+    least ``doubt_name_score`` (0-100) and it has the same or a near birth date, the same usable
+    phone or a near-identical matricule. ``False`` gives the policy without the floor (for
+    comparisons).
     """
 
     default_region: str = "FR"
@@ -206,8 +220,12 @@ class MatchSettings:
     compound_surname_score: float = 90.0
     max_block_pairs: int = 100
     max_exact_block_pairs: int = 100_000
+    doubt: bool = True
+    doubt_name_score: float = 50.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.doubt, bool):
+            raise InputError(f"MatchSettings.doubt must be true or false, not {self.doubt!r}")
         for name in (*_SCORE_SETTINGS, *_POINT_SETTINGS):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -259,14 +277,21 @@ class MatchResult:
       ``category`` (new|synced|conflict|excluded), ``action``
       (create|link|update|none), ``target_id`` (str or None), ``score``
       (float 0-100 or NaN), ``rule`` (str: ledger, decision, payfit_id,
-      matricule, email, name, none), ``reason`` (words, empty when none).
+      matricule, email, name, doubt, none), ``reason`` (words, empty when none; a *doubt*
+      conflict's reason says what makes its account a plausible candidate, "possible match:
+      given name shortened: Anne Petit (e12)", and names the other plausible accounts).
     * ``links``: the one-to-one links: ``source_id``, ``target_id``, ``score``, ``rule``.
     * ``candidates``: every scored candidate pair, best first within each record,
       with its per-field breakdown: ``source_id``, ``target_id``, ``score`` (float
       0-100), ``name_score`` (float 0-100, NaN when either name is empty),
       ``email_equal``, ``phone_agree``, ``birthdate_equal`` (True/False/None: None
-      when either value is missing), ``birthdate_match`` (exact, swapped, differ or
-      None), ``matricule_equal`` (True/False/None), then what each field added to the
+      when either value is missing), ``birthdate_match`` (exact, swapped, near, differ or
+      None), ``matricule_equal`` (True/False/None), ``matricule_match`` (exact, near, differ
+      or None), ``email_near`` (why two different emails reach one mailbox, or None),
+      ``name_relation`` (how the names may be one person's: a kind of
+      :data:`reconcile.names.NAME_RELATION_KINDS`, or None; computed only for the pairs
+      below ``name_threshold`` of records no stronger rule speaks for), ``doubt`` (the words
+      that make the pair a plausible candidate, or None), then what each field added to the
       score (float): ``name_points``, ``birthdate_points``, ``phone_points``,
       ``matricule_points``; ``rule`` (the strongest blocking rule that found the pair, see
       :data:`reconcile.matching.BLOCKING_RULES`).
