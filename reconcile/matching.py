@@ -50,7 +50,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .exceptions import InputError
-from .mapping import transform_frame
+from .mapping import MATCH_ONLY_FIELDS, transform_frame
 from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSettings
 from .names import NameRelation, name_relation, name_relations
 from .normalize import (
@@ -119,8 +119,10 @@ _RULE_NAMES = [r[0] for r in BLOCKING_RULES]
 _LOOSE = [i for i, r in enumerate(BLOCKING_RULES) if r[2]]
 # Name particles are too common to block on alone.
 _PARTICLES = frozenset({"de", "du", "des", "la", "le", "les", "d", "l", "van", "von", "der", "den", "di", "da", "del"})
-#: Fields a mapping may feed: Equify's fields, plus ``fullName`` (one column holding the whole name).
-MAPPABLE_FIELDS: tuple[str, ...] = (*EQUIFY_FIELDS, "fullName")
+#: Fields a mapping may feed: Equify's fields, plus ``fullName`` (one column holding the whole name)
+#: and the match-only alternate last names ``birthName`` and ``secondLastName`` (kept under those
+#: names in the canonical frame; never pushed to Equify).
+MAPPABLE_FIELDS: tuple[str, ...] = (*EQUIFY_FIELDS, "fullName", *MATCH_ONLY_FIELDS)
 _NAME_OR_EMAIL = ("firstName", "lastName", "fullName", "email")
 #: Match-only fields holding a record's other last names (a birth or married name), when mapped.
 _ALTERNATE_FIELDS = ("birthName", "secondLastName")
