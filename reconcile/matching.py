@@ -909,8 +909,10 @@ def _doubts(
     """The plausibility floor (``docs/doubt_policy.md`` §3) over pairs whose relation is known.
 
     A pair is plausible when its names may be one person's (a name relation), its emails are
-    near-identical, or its name score is at least ``doubt_name_score`` and it has the same or
-    a near birth date, the same usable phone or a near-identical matricule. Returns
+    near-identical, or its name score is at least ``doubt_name_score``, its given names do not
+    clearly disagree (:func:`_first_names_disagree`: ``Jean``/``Jeanne``, ``Paul``/``Pierre``:
+    two colleagues with one surname hired the same week are not one person) and it has the
+    same or a near birth date, the same usable phone or a near-identical matricule. Returns
     ``(plausible, words, note)``: a bool array, and per plausible pair what makes it plausible
     ("possible match: given name shortened and same birth date") and what to add after the
     account's label ("; the names differ (A vs B)", or "").
@@ -922,7 +924,10 @@ def _doubts(
     corroborated = np.isin(birth, ["exact", "swapped", "near"]) | (phone == True)  # noqa: E712
     corroborated |= scored["matricule_match"] == "near"
     email_close = _nonempty(scored["email_near"])
-    plausible = has_relation | email_close | ((name >= settings.doubt_name_score) & corroborated)
+    plausible = has_relation | email_close
+    for k in np.flatnonzero(~plausible & (name >= settings.doubt_name_score) & corroborated).tolist():
+        i, j = int(s[k]), int(t[k])
+        plausible[k] = not _first_names_disagree(*_leftovers(src.tokens[i], tgt.tokens[j]), settings)
     words = np.full(len(s), None, dtype=object)
     note = np.full(len(s), None, dtype=object)
     for k in np.flatnonzero(plausible).tolist():
