@@ -1189,17 +1189,31 @@ def side_by_side(ws: Workspace, result: MatchResult, source_id: str, target_id: 
             if field in ("firstName", "lastName"):
                 ns = p["name_score"]
                 agreement = "no evidence" if ns != ns else ("same" if ns >= 100 else f"similar (name score {ns:g})")
+                relation = p.get("name_relation")
+                if isinstance(relation, str) and relation != "same" and ns == ns:
+                    agreement += f", related: {relation.replace('_', ' ')}"
                 points = float(p["name_points"]) if field == "lastName" else float("nan")
             elif field == "email":
-                agreement = said(p["email_equal"], {True: "same", False: "differ"})
+                near = p.get("email_near")
+                agreement = (
+                    f"near-identical {near[near.find('(') :]}"
+                    if isinstance(near, str) and "(" in near
+                    else said(p["email_equal"], {True: "same", False: "differ"})
+                )
             elif field == "phoneNumber":
                 agreement = said(p["phone_agree"], {True: "same", False: "differ"})
                 points = float(p["phone_points"])
             elif field == "birthDate":
-                agreement = said(p["birthdate_match"], {"exact": "same", "swapped": "day/month swapped"})
+                agreement = said(
+                    p["birthdate_match"],
+                    {"exact": "same", "swapped": "day/month swapped", "near": "near (a typo?)", "differ": "differ"},
+                )
                 points = float(p["birthdate_points"])
             elif field == "matricule":
-                agreement = said(p["matricule_equal"], {True: "same", False: "differ"})
+                agreement = said(
+                    p.get("matricule_match", p["matricule_equal"]),
+                    {"exact": "same", "near": "near-identical (a typo?)", True: "same", False: "differ"},
+                )
                 points = float(p["matricule_points"])
         rows.append({"field": field, "payfit": left, "equify": right, "agreement": agreement, "points": points})
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)

@@ -346,3 +346,29 @@ def test_pairs_found_by_the_doubt_blocking_rules(rule, payfit, equify, expected)
     if rule not in _RULES:
         pytest.skip(f"the blocking rule {rule!r} is not in BLOCKING_RULES yet")
     check(payfit, equify, expected)
+
+
+def test_side_by_side_says_near_not_differ(demo_workspace) -> None:
+    """The review's comparison says what is true of a near value: near, never "differ"."""
+    from dataclasses import replace
+
+    from reconcile import workflow
+
+    result = workflow.run_match(demo_workspace)
+    cands = result.candidates.copy()
+    row = cands.index[0]
+    cands.loc[row, ["birthdate_match", "matricule_match", "email_near", "name_relation", "email_equal"]] = [
+        "near",
+        "near",
+        "near-identical emails (a +tag)",
+        "given_name_shortened",
+        False,
+    ]
+    cands.loc[row, "name_score"] = 80.0
+    table = workflow.side_by_side(
+        demo_workspace, replace(result, candidates=cands), cands.loc[row, "source_id"], cands.loc[row, "target_id"]
+    ).set_index("field")
+    assert table.loc["birthDate", "agreement"] == "near (a typo?)"
+    assert table.loc["matricule", "agreement"] == "near-identical (a typo?)"
+    assert table.loc["email", "agreement"] == "near-identical (a +tag)"
+    assert table.loc["firstName", "agreement"] == "similar (name score 80), related: given name shortened"
