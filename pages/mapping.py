@@ -44,6 +44,8 @@ issues = workflow.mapping_issues(ws, mapping)
 for issue in issues:
     (st.error if issue.level == "error" else st.warning)(md(issue.message))
 errors = [i for i in issues if i.level == "error"]
+with state.reported():
+    mapping_ui.phone_notice(state.flagged_phones(ws, mapping), "mapping.phones")
 
 st.subheader("Preview")
 st.caption("The first in-scope records as Equify would receive them (after the transforms; phones E.164).")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from reconcile import CATEGORIES, workflow
 from ui import review, state
+from ui.mapping import phone_notice
 
 st.title("Review")
 state.show_flash()
@@ -15,6 +16,7 @@ with state.reported():
     counts = result.counts()
     for col, category in zip(st.columns(4), CATEGORIES, strict=True):
         col.metric(category, counts[category])
+    phone_notice(state.flagged_phones(ws), "review.phones")
     st.caption(
         "**new**: never synced (link to an existing account, or create) · **synced**: linked by an earlier sync · "
         "**conflict**: shares a name, email or ID with an account and needs a person · **excluded**: left out by choice"

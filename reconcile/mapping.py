@@ -28,7 +28,8 @@ from rapidfuzz import fuzz
 
 from .exceptions import InputError
 from .models import EQUIFY_FIELDS, TRANSFORMS, FieldMapping, Relation
-from .normalize import clean_text, normalize_date, normalize_phone
+from .normalize import clean_text, normalize_date
+from .values import sendable_phone
 
 __all__ = [
     "MAPPING_FIELDS",
@@ -120,8 +121,9 @@ def apply_transform(transform: str, value: Any, *, default_region: str = "FR", h
 
     ``trim``: spaces and invisible characters removed; ``upper`` / ``lower`` / ``title``:
     trimmed, then the case changed (``jean-pierre le gall`` → ``Jean-Pierre Le Gall``);
-    ``phone_e164``: E.164 (default region, or the record's country ``hint``), unchanged
-    when it cannot be read (the mapping step names those); ``date_iso``: ``YYYY-MM-DD``,
+    ``phone_e164``: E.164 (default region, or the record's country ``hint``) when the number is
+    valid there, unchanged when it is only possible, valid only in another country, ambiguous
+    or cannot be read (:func:`reconcile.values.sendable_phone`; the mapping step names those); ``date_iso``: ``YYYY-MM-DD``,
     unchanged when it cannot be read. ``none`` returns ``value`` as it is.
     Raises :class:`InputError` for an unknown transform.
     """
@@ -139,7 +141,8 @@ def apply_transform(transform: str, value: Any, *, default_region: str = "FR", h
     if transform == "title":
         return text.title()
     if transform == "phone_e164":
-        return normalize_phone(text, default_region, hint).e164 or text
+        # The value itself, not its text: a spreadsheet's float 3.36123E+10 is corrupted, never read.
+        return sendable_phone(value, default_region, hint) or text
     if transform == "date_iso":
         return normalize_date(text) or text
     return text  # trim

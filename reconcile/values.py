@@ -11,7 +11,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pandas as pd
+
 from .normalize import (
+    PhoneResult,
     clean_text,
     email_evidence,
     email_is_valid,
@@ -19,6 +22,7 @@ from .normalize import (
     normalize_date,
     normalize_email,
     normalize_phone,
+    remembered_phone,
 )
 
 # An address email-validator certainly accepts (checked against it in the tests): plain
@@ -76,26 +80,100 @@ def unsendable_reason(field: str, value: Any, *, default_region: str = "FR", hin
     return "cannot be written: not sent"  # pragma: no cover - other fields are trimmed text
 
 
+#: Phone flags that make a readable number uncertain: it is written as typed, never as E.164.
+_UNCERTAIN_PHONE_FLAGS = frozenset({"possible_not_valid", "country_hint_ignored", "region_ambiguous"})
+
+
+def phone_doubt(phone: PhoneResult, hint: Any = None) -> str | None:
+    """Why a readable phone is written as typed rather than in E.164 (English words naming the
+    countries), or ``None`` when its E.164 form is certain (valid, read in the record's country)
+    or it cannot be read at all (then it is not sent: :func:`unsendable_reason`).
+
+    Three kinds: only *possible*, not valid (``00 6 12 34 56 78``: a French number typed with a
+    stray ``00`` reads as +61...); valid only outside the record's country (``country_hint_ignored``:
+    a number typed without a country code that is not one of the address country's); written
+    without a country code and valid in other countries too (``region_ambiguous``).
+    """
+    if phone.e164 is None or not phone.flags & _UNCERTAIN_PHONE_FLAGS:
+        return None
+    if "possible_not_valid" in phone.flags:
+        return f"not a valid number (it would read as {phone.e164}, a number no operator gives): written as typed"
+    if "country_hint_ignored" in phone.flags:
+        country = clean_text(hint) or "another country"
+        return (
+            f"not a number of the address country ({country}); it would read as a {phone.region} number "
+            f"{phone.e164}: written as typed"
+        )
+    return f"no country code, and it could be a number of another country than {phone.region}: written as typed"
+
+
+def sendable_phone(value: Any, default_region: str = "FR", hint: Any = None) -> str | None:
+    """The phone text written to Equify: E.164 when the number is certain (valid, read in the
+    record's country or the default region, not ambiguous); the text as typed (trimmed) when it
+    is readable but uncertain (:func:`phone_doubt`); ``None`` when it cannot be read (invalid,
+    corrupted) or is empty. A wrong E.164 is never produced."""
+    phone = remembered_phone(value, default_region, hint)
+    if phone.e164 is None:
+        return None
+    if phone.flags & _UNCERTAIN_PHONE_FLAGS:
+        return clean_text(value)
+    return phone.e164
+
+
 def prepare_value(field: str, value: Any, *, default_region: str = "FR", hint: Any = None) -> str | None:
     """The text to write into Equify's ``field`` for a source ``value``.
 
     Emails are normalised (invisible characters removed, lower-cased) and written only when
     :func:`sendable_email` accepts them (a placeholder such as ``n/a`` or ``none@none.com``, or
     an address with invalid syntax, gives ``None``: never sent); phones
-    become E.164 when they parse (``default_region``, or the per-record
-    ``hint`` country), else ``None``: not sent (the mapping step names those records);
-    dates become ISO ``YYYY-MM-DD`` when they parse, else ``None`` (not sent). Everything else is
-    trimmed text. ``None`` when empty. :func:`unsendable_reason` says why a value gives ``None``.
+    become E.164 when they are valid in the record's country (``default_region``, or the
+    per-record ``hint`` country), are written as typed when only possible, valid only in another
+    country or ambiguous (:func:`sendable_phone`, :func:`phone_doubt`), else ``None``: not sent
+    (the mapping step names those records); dates become ISO ``YYYY-MM-DD`` when they parse,
+    else ``None`` (not sent). Everything else is trimmed text. ``None`` when empty.
+    :func:`unsendable_reason` says why a value gives ``None``.
     """
     if field == "email":
         return sendable_email(value)
     if field == "phoneNumber":
         # Only a number that parses is written: a spreadsheet artefact such as
         # 3.36123E+10 or a typo stays in Payfit and is reported, never sent as is.
-        return normalize_phone(value, default_region, hint).e164
+        return sendable_phone(value, default_region, hint)
     if field == "birthDate":
         return normalize_date(value)  # an unreadable date (e.g. an Excel serial 32874) is not sent
     return clean_text(value)
+
+
+def flagged_phones(
+    records: pd.DataFrame, column: str, *, hint_column: str | None = "country", default_region: str = "FR"
+) -> pd.DataFrame:
+    """The records whose phone is not sent in E.164: written as typed (:func:`phone_doubt`) or
+    not sent at all (:func:`unsendable_reason`), to name the people concerned.
+
+    ``records``: Payfit records with ``id``, ``firstName``, ``lastName``, ``column`` (the phone)
+    and, if present, ``hint_column`` (the address country). Returns one row per such record, in
+    the records' order: ``source_id``, ``name`` (``First Last``), ``phone`` (as typed), ``sent``
+    (the text written, ``None`` when not sent), ``why`` (English words). Empty phones are left out.
+    """
+    columns = ["source_id", "name", "phone", "sent", "why"]
+    if column not in records.columns or records.empty:
+        return pd.DataFrame(columns=columns)
+    hints = records[hint_column] if hint_column in records.columns else pd.Series([None] * len(records))
+    rows = []
+    for sid, first, last, value, hint in zip(
+        records["id"], records["firstName"], records["lastName"], records[column], hints, strict=True
+    ):
+        if clean_text(value) is None:
+            continue
+        phone = remembered_phone(value, default_region, hint)
+        why = phone_doubt(phone, hint) or unsendable_reason(
+            "phoneNumber", value, default_region=default_region, hint=hint
+        )
+        if why is None:
+            continue
+        name = " ".join(x for x in (clean_text(first), clean_text(last)) if x) or "(no name)"
+        rows.append((clean_text(sid), name, clean_text(value), sendable_phone(value, default_region, hint), why))
+    return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
 def diff_values(

@@ -29,7 +29,7 @@ from .plan import Plan, build_plan
 from .push import Progress, PushResult, RunProgress, push, push_basis, push_runs, run_progress, start_push
 from .push import plan_digest as _plan_digest
 from .targets import Target
-from .values import prepare_value
+from .values import phone_doubt, prepare_value
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -505,8 +505,8 @@ def _source_part(ws: Workspace, region: str) -> pd.DataFrame:
     key = (ws.identity, ws.table_version("payfit_records"), ws.relation(), region)
     if _SOURCE_PART[0] != key:
         src = scoped_source(ws).drop_duplicates("id")
-        phones = [
-            (p.e164 or p.raw)
+        phones = [  # E.164 only when certain (values.phone_doubt): else as typed
+            (p.raw if phone_doubt(p) else p.e164 or p.raw)
             for p in (remembered_phone(v, region, h) for v, h in zip(src["phoneNumber"], src["country"], strict=True))
         ]
         name = _names(src["firstName"], src["lastName"])

@@ -50,6 +50,7 @@ from .exceptions import InputError, WorkspaceError
 from .models import EQUIFY_FIELDS, Decision, FieldMapping, Relation
 from .normalize import clean_text, email_is_valid, normalize_date, normalize_email, normalize_phone
 from .payfit import PAYFIT_COLUMNS
+from .values import sendable_phone
 
 log = logging.getLogger(__name__)
 
@@ -680,7 +681,8 @@ class Workspace:
             phone = normalize_phone(after, country_hint=row["country"].iloc[0])
             if phone.e164 is None:
                 raise InputError(f"{after!r} is not a phone number that can be read")
-            after = phone.e164
+            # E.164 only when certain; a number only possible, or valid only in another country, stays as typed
+            after = sendable_phone(after, hint=row["country"].iloc[0]) or after
         if field == "birthDate" and after is not None:
             date = normalize_date(after)
             if date is None:

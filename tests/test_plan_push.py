@@ -472,7 +472,7 @@ def test_unapproved_name_change_waits_while_other_fields_go(small_workspace: Wor
     sid, account = next(iter(sorted(ws.ledger().items())))
     records = ws.payfit_records()
     records.loc[records["id"] == sid, "lastName"] = "Nouveau-Nom"
-    records.loc[records["id"] == sid, "phoneNumber"] = "06 39 98 00 00"
+    records.loc[records["id"] == sid, "phoneNumber"] = "06 12 34 00 00"
     ws.load_payfit(records)
     plan = workflow.plan_workspace(ws)
     (update,) = [op for op in plan.operations if op.op == "update"]
@@ -481,7 +481,7 @@ def test_unapproved_name_change_waits_while_other_fields_go(small_workspace: Wor
     assert "waiting for approval: lastName" in update.reason
     workflow.push_workspace(ws, skip_conflicts=True)
     stored = ws.equify_accounts().set_index("id").loc[account]
-    assert stored["phoneNumber"] == "+33639980000" and stored["lastName"] != "Nouveau-Nom"
+    assert stored["phoneNumber"] == "+33612340000" and stored["lastName"] != "Nouveau-Nom"
     assert workflow.plan_workspace(ws).held()["after"].tolist() == ["Nouveau-Nom"]  # still held
     ws.approve([(sid, "lastName", "Autre-Nom")])  # another value: does not approve this one
     assert workflow.plan_workspace(ws).totals()["skip_held"] == 1

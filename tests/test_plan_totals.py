@@ -89,7 +89,7 @@ def test_a_leaver_in_scope_with_a_change_counts_as_an_update(pushed: Workspace):
     sid = sorted(pushed.ledger())[0]
     _leave(pushed, [sid])
     records = pushed.payfit_records()
-    records.loc[records["id"] == sid, "phoneNumber"] = "06 39 98 00 42"
+    records.loc[records["id"] == sid, "phoneNumber"] = "06 12 34 00 42"
     pushed.load_payfit(records)
     plan = workflow.plan_workspace(pushed)
     _adds_up(plan, _in_scope(pushed))
@@ -103,7 +103,7 @@ def test_held_updates_count_once(pushed: Workspace):
     as waiting for approval; neither twice."""
     a, b = sorted(pushed.ledger())[:2]
     records = pushed.payfit_records()
-    records.loc[records["id"] == a, ["lastName", "phoneNumber"]] = ["Nouveau-Nom", "06 39 98 00 43"]
+    records.loc[records["id"] == a, ["lastName", "phoneNumber"]] = ["Nouveau-Nom", "06 12 34 00 43"]
     records.loc[records["id"] == b, "lastName"] = "Autre-Nom"
     pushed.load_payfit(records)
     plan = workflow.plan_workspace(pushed)
@@ -146,7 +146,7 @@ _CASES = [
     ("synced", "none"),
     ("synced", "update"),
 ]
-_VALUES = st.sampled_from(["", "  ", "n/a", "Léa", "-", "x@example.fr", "not an email", "06 39 98 00 01", "12"])
+_VALUES = st.sampled_from(["", "  ", "n/a", "Léa", "-", "x@example.fr", "not an email", "06 12 34 00 01", "12"])
 
 
 @st.composite
@@ -210,7 +210,7 @@ def test_random_match_results_add_up(world, approve_all: bool):
     for op in plan.operations:  # nothing unsendable is ever in a payload
         sent = op.values()
         assert sent.get("email") in (None, "x@example.fr")
-        assert sent.get("phoneNumber") in (None, "+33639980001")
+        assert sent.get("phoneNumber") in (None, "+33612340001")
         if op.op == "create":
             assert sent.get("email") or any(ch.isalnum() for ch in op.name)
 

@@ -9,6 +9,7 @@ show on the next run: a loaded profile or the suggestions) and ``mapping.profile
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from reconcile import FieldMapping, InputError, Relation
@@ -139,3 +140,27 @@ def load_profile(data: bytes | str, name: str) -> tuple[FieldMapping, Relation]:
         if column is not None and column not in MAPPABLE_COLUMNS:
             raise InputError(f"{name}: {field} ← {column!r}, but the Payfit records have no such field")
     return mapping, relation
+
+
+def phone_notice(flagged: pd.DataFrame, key: str, *, shown: int = 10) -> None:
+    """Name the people whose phone is not sent in E.164 (:func:`reconcile.values.flagged_phones`):
+    a warning naming those written as typed (only possible, another country than the address,
+    ambiguous), and every flagged phone in an expander with the reason. ``key`` keys the table."""
+    if flagged.empty:
+        return
+    as_typed = flagged[flagged["sent"].notna()]
+    if not as_typed.empty:
+        named = [f"{n} ({p})" for n, p in zip(as_typed["name"], as_typed["phone"], strict=True)]
+        more = f" and {len(named) - shown} more" if len(named) > shown else ""
+        st.warning(
+            md(
+                f"{len(named)} phone number(s) are not valid as written and go to Equify as typed, never as "
+                f"+E.164: {', '.join(named[:shown])}{more}. Correct them in Payfit to send them in E.164."
+            )
+        )
+    with st.expander(f"Phones not sent in E.164 ({len(flagged)})"):
+        st.dataframe(
+            flagged[["name", "phone", "sent", "why"]].rename(columns={"sent": "written to Equify"}),
+            hide_index=True,
+            key=key,
+        )

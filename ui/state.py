@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from reconcile import MatchResult, ReconcileError, Workspace, workflow
+from reconcile import FieldMapping, MatchResult, ReconcileError, Workspace, workflow
 from reconcile.plan import Plan
 from reconcile.workspace import workspace_path
 
@@ -125,6 +125,22 @@ def phone_summary(ws: Workspace) -> dict | None:
     relation (decisions and account edits leave it)."""
     key = f"{ws.identity}.{ws.table_version('payfit_records')}.{ws.mapping()!r}.{ws.relation()!r}"
     return _phones(str(ws.path), key)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _flagged_phones(path: str, key: str, column: str | None) -> pd.DataFrame:
+    from reconcile.values import flagged_phones as flagged
+
+    return flagged(workflow.scoped_source(_open(path)), column or "")
+
+
+def flagged_phones(ws: Workspace, mapping: FieldMapping | None = None) -> pd.DataFrame:
+    """:func:`reconcile.values.flagged_phones` of the in-scope records' mapped phone column
+    (``mapping``, default the stored one): the people whose phone is not sent in E.164. Cached
+    per Payfit records, relation and phone column."""
+    column = (ws.mapping() if mapping is None else mapping).mapped().get("phoneNumber")
+    key = f"{ws.identity}.{ws.table_version('payfit_records')}.{ws.relation()!r}"
+    return _flagged_phones(str(ws.path), key, column)
 
 
 def flash(kind: str, message: str) -> None:
