@@ -86,10 +86,11 @@ def trial(server: EquifyServer, n: int, rng: random.Random, tmp: Path) -> dict[s
     if before:
         raise ValueError("the server must be fresh: it already holds accounts")
     first = _spawn(path, server.url, quiet=True)
-    # The kill lands at a random point of the push itself: after the worker's first request
-    # (its start-up takes 0.5-3 s depending on the machine's load), within about a second.
-    _wait_for(lambda: server.requests > 0 or first.poll() is not None, 60)
-    time.sleep(rng.uniform(0.0, 1.2))
+    # The kill lands at a random point of the push itself: after the server stored the worker's
+    # first create (start-up, the target's check and planning take 0.5-5 s depending on the
+    # machine's load, so the first request is not enough), within the next 0.6 s.
+    _wait_for(lambda: bool(server.accounts()) or first.poll() is not None, 120)
+    time.sleep(rng.uniform(0.0, 0.6))
     killed_mid_push = first.poll() is None
     if killed_mid_push:
         os.kill(first.pid, signal.SIGKILL)
