@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import phonenumbers
 import pytest
 
 from reconcile import MatchResult, Relation, Workspace, match, workflow
@@ -177,6 +178,40 @@ def test_matching_does_not_depend_on_row_order(demo_workspace: Workspace):
     )
     cols = ["category", "action", "target_id"]
     pd.testing.assert_frame_equal(forward[cols], backward[cols])
+
+
+def _demo_phones(demo_dir: Path) -> list[tuple[str, str | None]]:
+    """Every phone of the demo with its country hint: Payfit phones (address country), Equify ones (country)."""
+    out: list[tuple[str, str | None]] = []
+    for page in sorted((demo_dir / "payfit").glob("collaborators-*.json")):
+        for c in json.loads(page.read_text(encoding="utf-8"))["collaborators"]:
+            hint = c["addresses"][0]["country"] if c["addresses"] else None
+            out += [(p["phoneNumber"], hint) for p in c["phoneNumbers"]]
+    with (demo_dir / "equify_accounts.csv").open(newline="", encoding="utf-8") as f:
+        out += [(r["phoneNumber"], r["country"] or None) for r in csv.DictReader(f) if r["phoneNumber"]]
+    return out
+
+
+def test_every_demo_phone_is_a_valid_number(demo_dir: Path):
+    """The demo's phones are fictitious yet valid for the phone library, so phone evidence can agree."""
+    phones = _demo_phones(demo_dir)
+    assert len(phones) > 200
+    invalid = [
+        (text, hint)
+        for text, hint in phones
+        if not phonenumbers.is_valid_number(phonenumbers.parse(text, hint or "FR"))
+    ]
+    assert not invalid
+
+
+def test_planted_pairs_show_their_phone_agreeing(demo_result: MatchResult):
+    """Where a planted conflict's account holds the person's phone, the candidate pair says the phones agree."""
+    cand = demo_result.candidates.set_index(["source_id", "target_id"])
+    scenario = BY_NAME["conflict_no_email"]
+    agree = [
+        cand.loc[(p, a), "phone_agree"] for p, a in zip(scenario["payfit_ids"], scenario["equify_ids"], strict=True)
+    ]
+    assert agree.count(True) >= 3 and False not in agree, agree
 
 
 def test_generator_is_deterministic(repo_root: Path, demo_dir: Path, tmp_path: Path):
