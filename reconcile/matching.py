@@ -903,6 +903,21 @@ def _relations(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray) -> list[Nam
     return out
 
 
+def _given_names_agree(src: _Side, tgt: _Side, i: int, j: int, settings: MatchSettings) -> bool:
+    """False when record ``i``'s and account ``j``'s given names clearly disagree
+    (:func:`_first_names_disagree`, in the written order and crosswise for swapped parts) and
+    are not related (:func:`reconcile.names.name_relation`: ``Youssef``/``Youcef``); True when
+    either has no given name (a full-name record: nothing to compare)."""
+    fa, fb = src.first_text[i], tgt.first_text[j]
+    if not fa or not fb:
+        return True
+    la, lb = src.last_text[i], tgt.last_text[j]
+    for a, b in ((fa, fb), (fa, lb), (la, fb)):
+        if a and b and not _first_names_disagree(name_tokens(a), name_tokens(b), settings):
+            return True
+    return name_relation(fa, "x", fb, "x") is not None
+
+
 def _doubts(
     src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, scored: Mapping[str, np.ndarray], settings: MatchSettings
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -910,7 +925,7 @@ def _doubts(
 
     A pair is plausible when its names may be one person's (a name relation), its emails are
     near-identical, or its name score is at least ``doubt_name_score``, its given names do not
-    clearly disagree (:func:`_first_names_disagree`: ``Jean``/``Jeanne``, ``Paul``/``Pierre``:
+    clearly disagree (:func:`_given_names_agree`: ``Jean``/``Jeanne``, ``Paul``/``Pierre``:
     two colleagues with one surname hired the same week are not one person) and it has the
     same or a near birth date, the same usable phone or a near-identical matricule. Returns
     ``(plausible, words, note)``: a bool array, and per plausible pair what makes it plausible
@@ -927,7 +942,7 @@ def _doubts(
     plausible = has_relation | email_close
     for k in np.flatnonzero(~plausible & (name >= settings.doubt_name_score) & corroborated).tolist():
         i, j = int(s[k]), int(t[k])
-        plausible[k] = not _first_names_disagree(*_leftovers(src.tokens[i], tgt.tokens[j]), settings)
+        plausible[k] = _given_names_agree(src, tgt, i, j, settings)
     words = np.full(len(s), None, dtype=object)
     note = np.full(len(s), None, dtype=object)
     for k in np.flatnonzero(plausible).tolist():
