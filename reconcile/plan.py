@@ -3,7 +3,9 @@
 Pure: no database. Operations:
 
 * ``create``: a new Equify account with the mapped values;
-* ``link``: record the pairing in the sync ledger and fill the account's empty fields;
+* ``link``: record the pairing in the sync ledger and fill the account's empty fields; when the
+  account writes the name otherwise (a married name, other casing, first and last name swapped),
+  the Payfit name is proposed as changes *held* for approval, sent with the link once approved;
 * ``update``: change fields of an already synced account (before → after);
 * ``skip``: excluded records, unresolved conflicts, updates waiting for approval, leavers,
   and *incomplete* records (with the reason).
@@ -278,7 +280,6 @@ def build_plan(
     for rec in result.records.itertuples(index=False):
         row: Mapping[str, Any] = src[rec.source_id]
         name = _name(row)
-        hint = row.get("_hint")
         if rec.category == "excluded":
             ops.append(Operation(rec.source_id, "skip", name, reason=rec.reason, skip_kind="excluded"))
         elif rec.category == "conflict":
@@ -286,18 +287,7 @@ def build_plan(
         elif rec.action == "create":
             ops.append(_create(rec, row, name, fields, ledger, default_region))
         elif rec.action == "link":
-            account = tgt[rec.target_id]
-            prepared = snapshot(row, fields, default_region=default_region, hint=hint)
-            snap = tuple(prepared.items())
-            fills = diff_values(row, account, fields, only_empty=True, default_region=default_region, hint=hint)
-            # A value not sent is named where it would have filled the account's empty field.
-            empty = [f for f in fields if (prepare_value if f == "email" else _raw)(f, account.get(f)) is None]
-            dropped = _dropped(row, empty, prepared, default_region)
-            ops.append(
-                Operation(
-                    rec.source_id, "link", name, rec.target_id, tuple(fills), rec.reason, snapshot=snap, dropped=dropped
-                )
-            )
+            ops.append(_link(rec, row, name, fields, tgt[rec.target_id], approved, default_region))
         elif rec.action == "update" and (
             update := _update(rec, row, name, fields, tgt, ledger_values or {}, approved, left, default_region)
         ):
@@ -311,6 +301,65 @@ def build_plan(
     outside = [row for sid, row in left.items() if sid not in src]
     ops.extend(_leaver(row, ledger) for row in outside)
     return Plan(tuple(ops), unchanged, len(result.records) + len(outside))
+
+
+#: The name fields a link proposes to change when the account spells the name otherwise.
+_NAME_FIELDS = ("firstName", "lastName")
+
+
+def _name_changes(
+    row: Mapping[str, Any], account: Mapping[str, Any], fields: list[str]
+) -> list[tuple[str, str | None, str]]:
+    """``(field, account's name, Payfit's name)`` for each name part both hold and write
+    differently, to the letter (a married name, other casing or accents, first and last name
+    swapped). None when the Payfit record has no first name (a full name kept whole in
+    ``lastName`` is no last name to propose)."""
+    if clean_text(row.get("firstName")) is None:
+        return []
+    out = []
+    for f in _NAME_FIELDS:
+        after, before = prepare_value(f, row.get(f)), clean_text(account.get(f))
+        if f in fields and after is not None and before is not None and after != before:
+            out.append((f, before, after))
+    return out
+
+
+def _link(
+    rec: Any,
+    row: Mapping[str, Any],
+    name: str,
+    fields: list[str],
+    account: Mapping[str, Any],
+    approved: AbstractSet[tuple[str, str, str]],
+    region: str,
+) -> Operation:
+    """A link: the account's empty fields filled and, when the account writes the name otherwise
+    (:func:`_name_changes`), the new name proposed as changes held for approval (sent with the
+    link once approved: ``(source_id, field, value)`` in ``approved``). A held name keeps the
+    account's value in the snapshot, so a later sync still proposes it: never silently dropped."""
+    hint = row.get("_hint")
+    prepared = snapshot(row, fields, default_region=region, hint=hint)
+    fills = diff_values(row, account, fields, only_empty=True, default_region=region, hint=hint)
+    renames = _name_changes(row, account, fields)
+    held = [c for c in renames if (rec.source_id, c[0], c[2]) not in approved]
+    going = fills + [c for c in renames if c not in held]
+    snap = tuple((f, next((b for hf, b, _ in held if hf == f), v)) for f, v in prepared.items())
+    # A value not sent is named where it would have filled the account's empty field.
+    empty = [f for f in fields if (prepare_value if f == "email" else _raw)(f, account.get(f)) is None]
+    dropped = _dropped(row, empty, prepared, region)
+    waiting = "waiting for approval: " + "; ".join(f"{f} {b} → {a}" for f, b, a in held) if held else ""
+    reason = "; ".join(x for x in (rec.reason, waiting) if x)
+    return Operation(
+        rec.source_id,
+        "link",
+        name,
+        rec.target_id,
+        tuple(going),
+        reason,
+        snapshot=snap,
+        held=tuple(held),
+        dropped=dropped,
+    )
 
 
 def _create(

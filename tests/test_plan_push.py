@@ -243,6 +243,8 @@ def test_push_creates_then_a_second_push_creates_nothing(small_workspace: Worksp
     ws = small_workspace
     plan = workflow.plan_workspace(ws)
     totals = plan.totals()
+    # (#14) links whose account writes the name otherwise: the name change waits for approval
+    renamed = {op.source_id for op in plan.operations if op.op == "link" and op.held}
     progress: list[tuple[int, int]] = []
     first = workflow.push_workspace(ws, skip_conflicts=True, progress=lambda d, t: progress.append((d, t)))
     assert (first.created, first.linked, first.updated, first.failed) == (totals["create"], totals["link"], 0, 0)
@@ -264,7 +266,8 @@ def test_push_creates_then_a_second_push_creates_nothing(small_workspace: Worksp
     accounts = ws.counts()["equify_accounts"]
     second = workflow.push_workspace(ws, skip_conflicts=True)
     assert (second.created, second.linked, second.updated, second.failed) == (0, 0, 0, 0)
-    assert second.unchanged == totals["create"] + totals["link"]
+    assert second.unchanged == totals["create"] + totals["link"] - len(renamed)
+    assert second.skipped == totals["skip_conflict"] + len(renamed)  # their name changes still wait, unsent
     assert ws.counts()["equify_accounts"] == accounts
     assert ws.ledger() == ledger
     counts = workflow.run_match(ws).counts()
@@ -391,6 +394,7 @@ def test_create_anyway_after_the_synced_account_was_deleted(small_workspace: Wor
 # ---------------------------------------------------------------------------- updates
 def test_changed_source_values_are_pushed_as_updates(small_workspace: Workspace):
     ws = small_workspace
+    workflow.approve_held(ws)  # (#14) the first links' name changes approved: only this test's change waits
     workflow.push_workspace(ws, skip_conflicts=True)
     sid, account = next(iter(sorted(ws.ledger().items())))
     records = ws.payfit_records()
@@ -468,6 +472,7 @@ def test_unapproved_name_change_waits_while_other_fields_go(small_workspace: Wor
     """A later sync with a new last name and a new phone: the phone goes, the name waits;
     the approval holds for that value only."""
     ws = small_workspace
+    workflow.approve_held(ws)  # (#14) the first links' name changes approved: only this test's change waits
     workflow.push_workspace(ws, skip_conflicts=True)
     sid, account = next(iter(sorted(ws.ledger().items())))
     records = ws.payfit_records()
