@@ -52,13 +52,14 @@ from rapidfuzz.distance import DamerauLevenshtein
 from .exceptions import InputError
 from .mapping import MATCH_ONLY_FIELDS, transform_frame
 from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSettings
-from .names import NameRelation, name_relation, name_relations
+from .names import NameRelation, given_keys, name_relation, name_relations, surname_keys
 from .normalize import (
     NameKey,
     clean_text,
     email_evidence,
     email_mailbox,
     email_near,
+    identifier_keys,
     is_placeholder,
     name_key,
     name_tokens,
@@ -106,6 +107,7 @@ BLOCKING_RULES: tuple[tuple[str, str, bool], ...] = (
     ("payfit_id", "the account carries the record's Payfit ID", False),
     ("matricule", "the same matricule", False),
     ("email", "the same normalised email", False),
+    ("mailbox", "the same mailbox (without a +tag; Gmail dots and googlemail.com; punycode)", False),
     ("phone", "the same phone in E.164 (usable numbers only)", False),
     ("name", "the same name tokens, sorted, spaces removed", False),
     ("last_name", "the account's last name and first initial, in either order (a typo in the first name)", True),
@@ -114,6 +116,19 @@ BLOCKING_RULES: tuple[tuple[str, str, bool], ...] = (
     ("name_suffix", "the last 4 letters of one name part and the other part whole (a typo near the start)", True),
     ("name_letters", "the letters of one name part in any order and the other part whole (two letters swapped)", True),
     ("initials_birthdate", "the same birth date and the same two initials, in any order", True),
+    (
+        "surname_forms",
+        "a form of the last name (particles, transliteration, a birth or married name) and a first sound of "
+        "the given name (initials, other spellings); or the last name's consonants or a letter changed, added "
+        "or removed in its middle, and the whole given name",
+        True,
+    ),
+    ("surname_birthdate", "a form of the last name (no edit) and the birth date, or its day and month swapped", True),
+    (
+        "near_matricule",
+        "a near matricule (one character changed or two swapped) and the two initials, in any order",
+        True,
+    ),
 )
 _RULE_NAMES = [r[0] for r in BLOCKING_RULES]
 _LOOSE = [i for i, r in enumerate(BLOCKING_RULES) if r[2]]
@@ -401,6 +416,63 @@ def _nonempty(arr: np.ndarray) -> np.ndarray:
     return arr.astype(bool)
 
 
+def _exploded(values: list[Any], fn: Callable[[Any], tuple[str, ...]], at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The keys ``fn(value)`` of records ``at`` (int32 positions; ``values`` parallel to them),
+    ``fn`` called once per distinct value (missing values have none): ``(positions, keys)``,
+    each position repeated once per key of its record, in the order of ``at``."""
+    codes, uniques = pd.factorize(_obj(values), use_na_sentinel=True)
+    per = [fn(u) for u in uniques]
+    counts = np.fromiter((len(k) for k in per), dtype=np.int64, count=len(per))
+    flat = _obj(list(itertools.chain.from_iterable(per)))
+    held = codes >= 0
+    codes = codes[held]
+    each = counts[codes]
+    starts = np.cumsum(counts) - counts
+    within = np.arange(int(each.sum()), dtype=np.int64) - np.repeat(np.cumsum(each) - each, each)
+    return np.repeat(np.asarray(at, dtype=np.int32)[held], each), flat[np.repeat(starts[codes], each) + within]
+
+
+def _paired(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each key of ``a`` joined to each key of ``b`` of the same record (both ``(positions,
+    keys)`` with positions ascending, as :func:`_exploded` gives): ``(positions, keys)``."""
+    (rows_a, keys_a), (rows_b, keys_b) = a, b
+    per_b = np.bincount(rows_b, minlength=n).astype(np.int64)
+    starts_b = np.cumsum(per_b) - per_b
+    each = per_b[rows_a]
+    within = np.arange(int(each.sum()), dtype=np.int64) - np.repeat(np.cumsum(each) - each, each)
+    pick = np.repeat(starts_b[rows_a], each) + within
+    return np.repeat(rows_a, each), np.repeat(keys_a, each) + keys_b[pick]
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _surname_forms(value: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The blocking keys of a last name, ``value`` a text or a tuple ``(last, *alternates)``:
+    ``(edited, forms)``. ``forms``: :func:`reconcile.names.surname_keys` without edits (the name
+    as written, without particles, ``St`` expanded, its alternates, ``s:`` and its consonants).
+    ``edited``: ``d:`` and each one-letter deletion of a whole form (4-8 letters) at a position
+    inside both its first and its last 4 letters, and ``d:`` and the whole form (3-7 letters):
+    a letter changed, added or removed there leaves one key in common. An edit elsewhere leaves
+    the first or the last 4 letters whole, which the ``name_prefix``/``name_suffix`` keys find."""
+    last, alternates = (value[0], value[1:]) if type(value) is tuple else (value, ())
+    forms = surname_keys(last, alternates, edits=False)
+    edited = []
+    for k in forms:
+        if ":" in k or len(k) < 3:
+            continue
+        if len(k) <= 7:
+            edited.append("d:" + k)
+        if 4 <= len(k) <= 8:
+            edited += ["d:" + k[:p] + k[p + 1 :] for p in range(len(k) - 4, 4)]
+    return tuple(dict.fromkeys(edited)), forms
+
+
+def _given_block_keys(value: Any) -> tuple[str, ...]:
+    """:func:`reconcile.names.given_keys`, each preceded by ``:``."""
+    return tuple(":" + k for k in given_keys(value))
+
+
 def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     """Blocking keys of one side: columns ``kind`` (int8, index in :data:`BLOCKING_RULES`),
     ``key`` (str) and ``i`` (int32, the record's position).
@@ -466,6 +538,39 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     a, b = pd.Series(side.first[dated], dtype=object).str[:1], pd.Series(side.last[dated], dtype=object).str[:1]
     initials = np.where(a.to_numpy() <= b.to_numpy(), a + b, b + a)
     add("initials_birthdate", pd.Series(side.birth[dated], dtype=object) + ":" + initials, rows[dated])
+
+    scalar("mailbox", _obj(_by_value(side.email.tolist(), email_mailbox)))
+    # surname_forms, surname_birthdate: the keys of each distinct last name computed once
+    # (reconcile.names), paired per record. Written order only: swapped first and last names are
+    # found by last_name, name_prefix, name_suffix and initials_birthdate, which read both orders
+    # (the given-name keys of every distinct last name alone would cost ~1 s at 100,000 records).
+    at = rows[two]
+    first_text = [side.first_text[i] for i in at]
+    lasts = [(side.last_text[i], *side.alternates[i]) if side.alternates[i] else side.last_text[i] for i in at]
+    surnames = _exploded(lasts, lambda v: _surname_forms(v)[1], at)
+    forms_at, forms_keys = surnames
+    plain = np.fromiter((k[1:2] != ":" for k in forms_keys), dtype=bool, count=len(forms_keys))
+    # The forms as written with the given name's sounds (initials, shortened or other spellings);
+    # the consonants and the one-letter deletions, looser, with the whole given name.
+    pos, keys = _paired((forms_at[plain], forms_keys[plain]), _exploded(first_text, _given_block_keys, at), n)
+    add("surname_forms", keys, pos)
+    whole = (rows, ":" + side.first)
+    pos, keys = _paired((forms_at[~plain], forms_keys[~plain]), whole, n)
+    add("surname_forms", keys, pos)
+    pos, keys = _paired(_exploded(lasts, lambda v: _surname_forms(v)[0], at), whole, n)
+    add("surname_forms", keys, pos)
+    # With the birth date, and on the record's side the date with its day and month swapped.
+    for birth in [side.birth] if target_side else [side.birth, side.birth_swapped]:
+        dated = _nonempty(birth)
+        pos, keys = _paired(surnames, (rows[dated], ":" + birth[dated]), n)
+        add("surname_birthdate", keys, pos)
+    # near_matricule: the identifier's keys and both initials, sorted (the matricules of one
+    # company are often sequential: 10452 and 10453 share four of their keys).
+    held = two & _nonempty(side.matricule)
+    id_rows, id_keys = _exploded(side.matricule[held].tolist(), identifier_keys, rows[held])
+    a, b = pd.Series(side.first, dtype=object).str[:1].to_numpy(), pd.Series(side.last, dtype=object).str[:1].to_numpy()
+    initials = np.where(a <= b, a + b, b + a)
+    add("near_matricule", id_keys + (":" + initials[id_rows]), id_rows)
     if not frames:
         return pd.DataFrame({"kind": np.array([], dtype=np.int8), "key": np.array([], dtype=object), "i": rows[:0]})
     return pd.concat(frames, ignore_index=True)
