@@ -67,6 +67,12 @@ EXPECTED_SIZES = {
     "payfit_only": (78, 0),
     "equify_only": (0, 30),
     "empty_names": (0, 1),
+    "doubt_given_name_shortened": (2, 2),
+    "doubt_given_name_initials": (2, 2),
+    "doubt_particle_abbreviated": (2, 2),
+    "doubt_transliteration": (2, 2),
+    "doubt_near_email": (1, 1),
+    "doubt_near_birth_date_and_matricule": (1, 1),
 }
 
 FIRST_F = [
@@ -318,7 +324,15 @@ CITIES_FR = [
     ("34000", "Montpellier"),
     ("06000", "Nice"),
 ]
-TEAMS = ["Engineering", "Sales", "Finance", "Operations", "Marketing", "People", "Customer Success"]
+TEAMS = [
+    "Engineering",
+    "Sales",
+    "Finance",
+    "Operations",
+    "Marketing",
+    "People",
+    "Customer Success",
+]
 DOMAINS = ["example.fr", "example.fr", "example.com", "example.org"]
 WORK_DOMAIN = "acme-demo.fr"
 LEGAL_ENTITIES = [
@@ -356,6 +370,16 @@ PLANTED_NAMES = [
     ("Gaelle", "Perot"),
     ("Bertrand", "Vasseur"),
     ("Inès", "Carpentier"),
+    ("Anne-Laure", "Vautrin"),
+    ("Marc", "Delorme"),
+    ("Jean-Philippe", "Castagné"),
+    ("Mathilde", "Lacaze"),
+    ("Bérénice", "Sainte-Beuve"),
+    ("Hugo", "St-Amand"),
+    ("Youssef", "Benali"),
+    ("Mohamed", "Chérif"),
+    ("Claire", "Fontanel"),
+    ("Soizic", "Kerbrat"),
 ]
 PLANTED_EMAILS = ["accueil@example.fr", "a.petit@example.fr", "contact.rh@example.fr"]
 
@@ -409,13 +433,17 @@ class Demo:
             if kind == "payfit":
                 new = f"{self.rng.getrandbits(96):024x}"
             else:
-                new = "acc_" + "".join(self.rng.choices(string.ascii_lowercase + string.digits, k=10))
+                new = "acc_" + "".join(
+                    self.rng.choices(string.ascii_lowercase + string.digits, k=10)
+                )
             if new not in self.ids:
                 self.ids.add(new)
                 return new
 
     def day(self, start: date, end: date) -> str:
-        return (start + timedelta(days=self.rng.randrange((end - start).days))).isoformat()
+        return (
+            start + timedelta(days=self.rng.randrange((end - start).days))
+        ).isoformat()
 
     def fr_phone(self) -> str:
         """A French number of the 01 99 00 xx xx range, which ARCEP reserves for fiction and which the
@@ -505,7 +533,11 @@ class Demo:
             assert planted or name_key(first, last) not in self.names, (first, last)
         self.names.add(name_key(first, last))
         assert gender in ("man", "woman", "other"), (first, gender)
-        nationality = country if self.rng.random() < 0.9 else self.rng.choice(["IT", "ES", "PT", "MA", "DE", "BE"])
+        nationality = (
+            country
+            if self.rng.random() < 0.9
+            else self.rng.choice(["IT", "ES", "PT", "MA", "DE", "BE"])
+        )
         domain = "example.be" if country == "BE" else None
         if pro is None:
             pro = self.rng.random() < 0.3
@@ -524,32 +556,64 @@ class Demo:
 
     # ---- records -----------------------------------------------------------------------
     def collaborator(
-        self, p: Person, scope: str = "active", termination: str | None = None, phone_text: str | None = None
+        self,
+        p: Person,
+        scope: str = "active",
+        termination: str | None = None,
+        phone_text: str | None = None,
+        birth_name: str | None = None,
     ) -> str:
-        """A Payfit collaborator. scope: active | leaver (all FINISHED) | admin (no contract)."""
+        """A Payfit collaborator. scope: active | leaver (all FINISHED) | admin (no contract).
+        ``birth_name``: Payfit's ``birthName`` (default: drawn, usually empty)."""
         pid, rng = self.uid("payfit"), self.rng
         if phone_text is None and p.phone_digits:
             phone_text = self.fmt_phone(p.phone_digits, rng.randrange(5))
         phones = [{"phoneNumber": phone_text, "type": "personal"}] if phone_text else []
         if p.phone_digits and rng.random() < 0.1:
-            phones.append({"phoneNumber": self.fmt_phone(self.fr_phone(), 0), "type": "professional"})
+            phones.append(
+                {
+                    "phoneNumber": self.fmt_phone(self.fr_phone(), 0),
+                    "type": "professional",
+                }
+            )
         contracts: list[dict[str, Any]] = []
         if scope == "active":
             start = self.day(date(2016, 1, 4), date(2025, 9, 30))
             if rng.random() < 0.15:  # an earlier internship / fixed-term contract
                 prev_end = date.fromisoformat(start) - timedelta(days=1)
                 contracts.append(
-                    self.contract("FINISHED", (prev_end - timedelta(days=182)).isoformat(), prev_end.isoformat())
+                    self.contract(
+                        "FINISHED",
+                        (prev_end - timedelta(days=182)).isoformat(),
+                        prev_end.isoformat(),
+                    )
                 )
-            end = self.day(date(2026, 1, 31), date(2026, 12, 31)) if rng.random() < 0.1 else None
+            end = (
+                self.day(date(2026, 1, 31), date(2026, 12, 31))
+                if rng.random() < 0.1
+                else None
+            )
             contracts.append(self.contract("ACTIVE", start, end))
         elif scope == "leaver":
             assert termination and termination <= "2024-12-31"
-            contracts.append(self.contract("FINISHED", self.day(date(2017, 1, 2), date(2022, 12, 31)), termination))
+            contracts.append(
+                self.contract(
+                    "FINISHED",
+                    self.day(date(2017, 1, 2), date(2022, 12, 31)),
+                    termination,
+                )
+            )
         else:
             assert scope == "admin"
         roll = rng.random()
-        birth_name = self.birth_name(p) if p.gender == "woman" and roll < 0.12 else p.last if roll > 0.8 else None
+        if birth_name is None:
+            birth_name = (
+                self.birth_name(p)
+                if p.gender == "woman" and roll < 0.12
+                else p.last
+                if roll > 0.8
+                else None
+            )
         self.collabs.append(
             {
                 "id": pid,
@@ -557,7 +621,9 @@ class Demo:
                 "firstName": p.first,
                 "lastName": p.last,
                 "birthName": birth_name,
-                "secondLastName": rng.choice(LAST) if p.nationality in ("ES", "PT") else None,
+                "secondLastName": rng.choice(LAST)
+                if p.nationality in ("ES", "PT")
+                else None,
                 "birthDate": p.birth,
                 "gender": p.gender,
                 "nationality": p.nationality,
@@ -565,8 +631,14 @@ class Demo:
                 "teamName": "Direction" if scope == "admin" else rng.choice(TEAMS),
                 "managerId": None,
                 "terminationDate": termination,
-                "emails": ([{"email": p.personal, "type": "personal"}] if p.personal else [])
-                + ([{"email": p.professional, "type": "professional"}] if p.professional else []),
+                "emails": (
+                    [{"email": p.personal, "type": "personal"}] if p.personal else []
+                )
+                + (
+                    [{"email": p.professional, "type": "professional"}]
+                    if p.professional
+                    else []
+                ),
                 "phoneNumbers": phones,
                 "addresses": [p.address] if p.address else [],
                 "contracts": contracts,
@@ -582,7 +654,12 @@ class Demo:
                 return candidate
 
     def contract(self, status: str, start: str, end: str | None) -> dict[str, Any]:
-        return {"id": self.uid("payfit"), "status": status, "startDate": start, "endDate": end}
+        return {
+            "id": self.uid("payfit"),
+            "status": status,
+            "startDate": start,
+            "endDate": end,
+        }
 
     def account(
         self,
@@ -601,7 +678,12 @@ class Demo:
         addr = p.address if p and p.address and rng.random() < 0.6 else None
         if phone is None and p and p.phone_digits:
             phone = rng.choice(
-                [self.e164(p.phone_digits), self.e164(p.phone_digits), self.fmt_phone(p.phone_digits, 2), ""]
+                [
+                    self.e164(p.phone_digits),
+                    self.e164(p.phone_digits),
+                    self.fmt_phone(p.phone_digits, 2),
+                    "",
+                ]
             )
         self.accounts.append(
             {
@@ -629,7 +711,13 @@ class Demo:
         return value if value and self.rng.random() < 0.6 else ""
 
     def plant(
-        self, name: str, description: str, category: str, action: str, payfit: list[str], equify: list[str]
+        self,
+        name: str,
+        description: str,
+        category: str,
+        action: str,
+        payfit: list[str],
+        equify: list[str],
     ) -> None:
         assert name not in self.scenarios
         self.scenarios[name] = {
@@ -660,7 +748,10 @@ def mangle(email: str, style: int) -> str:
     """Equify-side noise that normalisation (trim, lower-case, drop invisibles) must absorb."""
     local, domain = email.split("@")
     return [
-        ".".join(w.capitalize() for w in local.split(".")) + "@" + domain.capitalize() + " ",
+        ".".join(w.capitalize() for w in local.split("."))
+        + "@"
+        + domain.capitalize()
+        + " ",
         email.upper(),
         "  " + email,
         local + "\u200b@" + domain,
@@ -678,7 +769,11 @@ def build(d: Demo) -> None:
             p = d.person(country="BE")
             p.nationality, p.phone_digits = "BE", f"047099000{i + 1}"
             d.phones.add(p.phone_digits)
-            ids = d.pair(p, phone_text=["0470 99 00 01", "+32 470 99 00 02"][i], phone=d.e164(p.phone_digits))
+            ids = d.pair(
+                p,
+                phone_text=["0470 99 00 01", "+32 470 99 00 02"][i],
+                phone=d.e164(p.phone_digits),
+            )
         else:
             p = d.person()
             ids = d.pair(p, email=mangle(p.personal or "", i % 5) if i < 12 else None)
@@ -735,7 +830,9 @@ def build(d: Demo) -> None:
     for i in range(EXPECTED_SIZES["conflict_no_email"][0]):
         if i < len(planted):
             first, last, g, ef, el = planted[i]
-            ids = d.pair(d.person(first, last, g, planted=True), first=ef, last=el, email="")
+            ids = d.pair(
+                d.person(first, last, g, planted=True), first=ef, last=el, email=""
+            )
         else:
             ids = d.pair(d.person(), email="")
         pay.append(ids[0])
@@ -768,9 +865,14 @@ def build(d: Demo) -> None:
     )
 
     pay, eq = [], []
-    for first, last, g, relation in [("Nicolas", "Martin", M, "investor"), ("Sophie", "Laurent", W, "board_member")]:
+    for first, last, g, relation in [
+        ("Nicolas", "Martin", M, "investor"),
+        ("Sophie", "Laurent", W, "board_member"),
+    ]:
         pay.append(d.collaborator(d.person(first, last, g, planted=True, pro=False)))
-        eq.append(d.account(d.person(first, last, g, planted=True, pro=False), relation))
+        eq.append(
+            d.account(d.person(first, last, g, planted=True, pro=False), relation)
+        )
     d.plant(
         "homonym_conflict",
         "Payfit employee and an unrelated Equify person with the same name and "
@@ -796,7 +898,10 @@ def build(d: Demo) -> None:
         eq,
     )
 
-    pay = [d.collaborator(d.person(pro=False, personal="accueil@example.fr")) for _ in range(2)]
+    pay = [
+        d.collaborator(d.person(pro=False, personal="accueil@example.fr"))
+        for _ in range(2)
+    ]
     d.plant(
         "duplicate_email_payfit",
         "Two in-scope Payfit collaborators share accueil@example.fr.",
@@ -806,9 +911,14 @@ def build(d: Demo) -> None:
         [],
     )
 
-    p = d.person("Alice", "Petit", W, planted=True, pro=False, personal="a.petit@example.fr")
+    p = d.person(
+        "Alice", "Petit", W, planted=True, pro=False, personal="a.petit@example.fr"
+    )
     pid = d.collaborator(p)
-    eq = [d.account(p, email="A.Petit@example.fr"), d.account(p, email="a.petit@example.fr")]
+    eq = [
+        d.account(p, email="A.Petit@example.fr"),
+        d.account(p, email="a.petit@example.fr"),
+    ]
     d.truth += [(pid, a) for a in eq]
     d.plant(
         "duplicate_email_equify",
@@ -820,8 +930,26 @@ def build(d: Demo) -> None:
         eq,
     )
 
-    pid = d.collaborator(d.person("Lucas", "Girard", M, planted=True, pro=False, personal="contact.rh@example.fr"))
-    aid = d.account(d.person("Sarah", "Kone", W, planted=True, pro=False, personal="contact.rh@example.fr"))
+    pid = d.collaborator(
+        d.person(
+            "Lucas",
+            "Girard",
+            M,
+            planted=True,
+            pro=False,
+            personal="contact.rh@example.fr",
+        )
+    )
+    aid = d.account(
+        d.person(
+            "Sarah",
+            "Kone",
+            W,
+            planted=True,
+            pro=False,
+            personal="contact.rh@example.fr",
+        )
+    )
     d.plant(
         "recycled_mailbox",
         "Same mailbox contact.rh@example.fr on Payfit 'Lucas Girard' and Equify "
@@ -840,7 +968,11 @@ def build(d: Demo) -> None:
         p = d.person(first, last, g, planted=True, pro=False)
         pid = d.collaborator(p)
         email = d.email(ef, el, "example.org") if new_email else ""
-        eq.append(d.account(p, first=ef, last=el, email=email, matricule=d.collabs[-1]["matricule"]))
+        eq.append(
+            d.account(
+                p, first=ef, last=el, email=email, matricule=d.collabs[-1]["matricule"]
+            )
+        )
         pay.append(pid)
         d.truth.append((pid, eq[-1]))
     d.plant(
@@ -854,7 +986,10 @@ def build(d: Demo) -> None:
 
     ceo = d.person("Bertrand", "Vasseur", M, planted=True, pro=True)
     pid, aid = d.pair(ceo, scope="admin", relation="founder")
-    pid2 = d.collaborator(d.person("Inès", "Carpentier", W, planted=True, pro=True, personal=None), scope="admin")
+    pid2 = d.collaborator(
+        d.person("Inès", "Carpentier", W, planted=True, pro=True, personal=None),
+        scope="admin",
+    )
     d.plant(
         "admin_no_contract",
         "Admins without contract (contracts [] and no terminationDate). The CEO "
@@ -887,7 +1022,9 @@ def build(d: Demo) -> None:
     for i in range(2):
         p = d.person(personal=None, pro=True)
         pro = p.professional or ""
-        ids = d.pair(p, email=pro if i == 0 else pro.split("@")[0].title() + "@" + WORK_DOMAIN)
+        ids = d.pair(
+            p, email=pro if i == 0 else pro.split("@")[0].title() + "@" + WORK_DOMAIN
+        )
         pay.append(ids[0])
         eq.append(ids[1])
     d.plant(
@@ -901,7 +1038,10 @@ def build(d: Demo) -> None:
 
     pay = []
     for i in range(EXPECTED_SIZES["payfit_only"][0]):
-        p = d.person(personal=None if i in (5, 40) else "auto", pro=False if i in (5, 40) else None)
+        p = d.person(
+            personal=None if i in (5, 40) else "auto",
+            pro=False if i in (5, 40) else None,
+        )
         if i % 13 == 0:
             p.birth = None
         if i == 20:
@@ -922,10 +1062,25 @@ def build(d: Demo) -> None:
 
     eq = []
     for i, company in enumerate(LEGAL_ENTITIES):
-        email = "" if i % 3 == 2 else f"{d.slug(company.rsplit(' ', 1)[0]).replace(' ', '')}@example.com"
+        email = (
+            ""
+            if i % 3 == 2
+            else f"{d.slug(company.rsplit(' ', 1)[0]).replace(' ', '')}@example.com"
+        )
         d.emails.add(email) if email else None
-        eq.append(d.account(None, "investor", kind="legal_entity", first="", last=company, email=email))
-    relations = ["investor"] * 10 + ["advisor"] * 5 + ["founder"] * 2 + ["board_member"] * 5
+        eq.append(
+            d.account(
+                None,
+                "investor",
+                kind="legal_entity",
+                first="",
+                last=company,
+                email=email,
+            )
+        )
+    relations = (
+        ["investor"] * 10 + ["advisor"] * 5 + ["founder"] * 2 + ["board_member"] * 5
+    )
     for i, relation in enumerate(relations):
         p = d.person(pro=False, country="BE" if i == 7 else "FR")
         eq.append(d.account(p, relation, email="" if i % 4 == 3 else None))
@@ -949,6 +1104,8 @@ def build(d: Demo) -> None:
         [aid],
     )
 
+    plant_doubts(d)
+
     no_cc = [
         c["id"]
         for c in d.collabs
@@ -966,6 +1123,99 @@ def build(d: Demo) -> None:
         [],
     )
     assign_managers(d, ceo_id=d.scenarios["admin_no_contract"]["payfit_ids"][0])
+
+
+# Issue 14: one person in each system, no email in common, names as people write them. Each is a
+# plausible match the policy must put in doubt (a conflict saying why), never a create.
+# (scenario, description, [(payfit first, last, gender, Equify first, last)])
+DOUBTS: list[tuple[str, str, list[tuple[str, str, str, str, str]]]] = [
+    (
+        "doubt_given_name_shortened",
+        "A compound given name kept whole on one side, only its first part on the other (Anne-Laure / Anne, "
+        "Marc / Marc-Antoine); the Equify account has no email.",
+        [
+            ("Anne-Laure", "Vautrin", "woman", "Anne", "Vautrin"),
+            ("Marc", "Delorme", "man", "Marc-Antoine", "Delorme"),
+        ],
+    ),
+    (
+        "doubt_given_name_initials",
+        "The Equify account writes the given name as initials (J.-P. Castagné, M. Lacaze); no email.",
+        [
+            ("Jean-Philippe", "Castagné", "man", "J.-P.", "Castagné"),
+            ("Mathilde", "Lacaze", "woman", "M.", "Lacaze"),
+        ],
+    ),
+    (
+        "doubt_particle_abbreviated",
+        "Saint/Sainte written St/Ste on one side (Sainte-Beuve / Ste Beuve, St-Amand / Saint-Amand); no email.",
+        [
+            ("Bérénice", "Sainte-Beuve", "woman", "Bérénice", "Ste Beuve"),
+            ("Hugo", "St-Amand", "man", "Hugo", "Saint-Amand"),
+        ],
+    ),
+    (
+        "doubt_transliteration",
+        "Two spellings of one given name (Youssef / Yousef, Mohamed / Mohammed); no email.",
+        [
+            ("Youssef", "Benali", "man", "Yousef", "Benali"),
+            ("Mohamed", "Chérif", "man", "Mohammed", "Chérif"),
+        ],
+    ),
+    (
+        "doubt_near_email",
+        "Payfit's email carries a +tag (claire.fontanel+rh@example.fr), Equify's is the same mailbox without it; "
+        "the given names differ (Claire / Clara).",
+        [("Claire", "Fontanel", "woman", "Clara", "Fontanel")],
+    ),
+    (
+        "doubt_near_birth_date_and_matricule",
+        "Same name; the Equify account's birth date and matricule each have two adjacent digits swapped "
+        "(a typo, not another person); no email.",
+        [("Soizic", "Kerbrat", "woman", "Soizic", "Kerbrat")],
+    ),
+]
+
+
+def swap_digits(text: str, taken: set[str]) -> str:
+    """``text`` with the last pair of adjacent different digits swapped whose result is not ``taken``."""
+    for i in reversed(range(len(text) - 1)):
+        a, b = text[i], text[i + 1]
+        if a != b and a.isdigit() and b.isdigit():
+            new = text[:i] + b + a + text[i + 2 :]
+            if new not in taken:
+                return new
+    raise AssertionError(f"no free swap of {text}")
+
+
+def plant_doubts(d: Demo) -> None:
+    """The issue-14 people (:data:`DOUBTS`); Payfit and Equify ids aligned by index, all in the ground truth."""
+    for name, description, people in DOUBTS:
+        pay, eq = [], []
+        for first, last, gender, eq_first, eq_last in people:
+            p = d.person(first, last, gender, planted=True, pro=False)
+            if name == "doubt_near_email":
+                mailbox = p.personal or ""
+                p.personal = mailbox.replace("@", "+rh@")
+                d.emails.add(p.personal)
+                pid = d.collaborator(p)
+                aid = d.account(p, first=eq_first, last=eq_last, email=mailbox)
+            elif name == "doubt_near_birth_date_and_matricule":
+                p.birth = "1987-06-12"
+                pid = d.collaborator(p)
+                aid = d.account(p, email="")
+                taken = {c["matricule"] for c in d.collabs}
+                d.accounts[-1]["matricule"] = swap_digits(
+                    d.collabs[-1]["matricule"], taken
+                )
+                d.accounts[-1]["birthDate"] = "1978-06-12"
+            else:
+                pid = d.collaborator(p)
+                aid = d.account(p, first=eq_first, last=eq_last, email="")
+            d.truth.append((pid, aid))
+            pay.append(pid)
+            eq.append(aid)
+        d.plant(name, description, "conflict", "none", pay, eq)
 
 
 def assign_managers(d: Demo, ceo_id: str) -> None:
@@ -987,23 +1237,38 @@ def primary_email(c: dict[str, Any]) -> str:
 
 
 def names_agree(c: dict[str, Any], a: dict[str, str]) -> bool:
-    pf, pl, af, al = (fold(x or "") for x in (c["firstName"], c["lastName"], a["firstName"], a["lastName"]))
-    return name_key(pf, pl) == name_key(af, al) or compact(pf, pl) in (compact(af, al), compact(al, af))
+    pf, pl, af, al = (
+        fold(x or "")
+        for x in (c["firstName"], c["lastName"], a["firstName"], a["lastName"])
+    )
+    return name_key(pf, pl) == name_key(af, al) or compact(pf, pl) in (
+        compact(af, al),
+        compact(al, af),
+    )
 
 
 def compact(*parts: str) -> str:
     return "".join(parts).replace(" ", "")
 
 
-def policy(c: dict[str, Any], collabs: list[dict[str, Any]], accounts: list[dict[str, str]]) -> str:
+def policy(
+    c: dict[str, Any], collabs: list[dict[str, Any]], accounts: list[dict[str, str]]
+) -> str:
     """Reference reading of the matching policy, to validate the planted expectations."""
     if not c["contracts"] or c["terminationDate"]:
         return "out_of_scope/none"
-    if len([a for a in accounts if a["matricule"] and a["matricule"] == c["matricule"]]) == 1:
+    if (
+        len(
+            [a for a in accounts if a["matricule"] and a["matricule"] == c["matricule"]]
+        )
+        == 1
+    ):
         return "new/link"
     email = primary_email(c)
     if email:
-        on_payfit = [k for k in collabs if email in {norm_email(e["email"]) for e in k["emails"]}]
+        on_payfit = [
+            k for k in collabs if email in {norm_email(e["email"]) for e in k["emails"]}
+        ]
         on_equify = [a for a in accounts if norm_email(a["email"]) == email]
         if len(on_payfit) > 1 or len(on_equify) > 1:
             return "conflict/none"
@@ -1011,11 +1276,79 @@ def policy(c: dict[str, Any], collabs: list[dict[str, Any]], accounts: list[dict
             return "new/link" if names_agree(c, on_equify[0]) else "conflict/none"
     key = name_key(c["firstName"], c["lastName"])
     if any(
-        a["kind"] == "person" and (a["firstName"] or a["lastName"]) and name_key(a["firstName"], a["lastName"]) == key
+        a["kind"] == "person"
+        and (a["firstName"] or a["lastName"])
+        and name_key(a["firstName"], a["lastName"]) == key
         for a in accounts
     ):
         return "conflict/none"
+    if any(a["kind"] == "person" and plausible(c, a) for a in accounts):
+        return "conflict/none"  # doubt (shared/domain.md §5 step 5)
     return "new/create"
+
+
+# A reference reading of "plausibly the same person" (the doubt step), independent of the matcher and
+# deliberately small: it covers the kinds the demo plants and guards the random draws against them.
+SPELLINGS = [
+    {"youssef", "yousef", "youcef", "yusuf"},
+    {"mohamed", "mohammed", "mohamad", "muhammad"},
+]
+
+
+def given_related(a: str, b: str) -> bool:
+    """Two folded given names: equal, a compound one shortened to its first part, initials, or a known
+    other spelling."""
+    if a == b:
+        return True
+    wa, wb = a.split(), b.split()
+    if wa and wb and wa[0] == wb[0] and len(wa) != len(wb):
+        return True
+
+    def initials(x: str) -> str | None:
+        letters = x.replace(".", " ").split()
+        joined = "".join(letters)
+        return (
+            joined
+            if joined
+            and (
+                all(len(w) == 1 for w in letters) or ("." not in x and len(joined) <= 2)
+            )
+            else None
+        )
+
+    for x, y in ((a, b), (b, a)):
+        short = initials(x)
+        if short and initials(y) is None and short == "".join(w[0] for w in y.split()):
+            return True
+    return any(a in group and b in group for group in SPELLINGS)
+
+
+def last_forms(last: str) -> set[str]:
+    """A folded last name, compact, with St/Ste expanded."""
+    words = last.split()
+    if words and words[0] in ("st", "ste"):
+        words[0] = "saint" if words[0] == "st" else "sainte"
+    return {compact(*last.split()), compact(*words)}
+
+
+def plausible(c: dict[str, Any], a: dict[str, str]) -> bool:
+    """Doubt: a near-identical email (a +tag), or related given names and a last name that is the
+    account's (St/Ste, or Payfit's birthName)."""
+    email = primary_email(c)
+    mailbox = (
+        email.split("+", 1)[0] + "@" + email.split("@", 1)[1] if "+" in email else email
+    )
+    if email and norm_email(a["email"]) == mailbox:
+        return True
+    cf, af = fold(c["firstName"] or ""), fold(a["firstName"] or "")
+    lasts = last_forms(fold(c["lastName"] or "")) | (
+        last_forms(fold(c["birthName"])) if c.get("birthName") else set()
+    )
+    return (
+        bool(cf and af)
+        and given_related(cf, af)
+        and bool(lasts & last_forms(fold(a["lastName"] or "")))
+    )
 
 
 def check(d: Demo, pages: list[list[dict[str, Any]]]) -> dict[str, tuple[int, int]]:
@@ -1025,18 +1358,24 @@ def check(d: Demo, pages: list[list[dict[str, Any]]]) -> dict[str, tuple[int, in
     all_ids = pay_ids + eq_ids + [k["id"] for c in collabs for k in c["contracts"]]
     assert len(all_ids) == len(set(all_ids)), "duplicate id"
     assert len({c["matricule"] for c in collabs}) == len(collabs)
-    assert all(len(page) <= PAGE_SIZE for page in pages) and sum(map(len, pages)) == len(collabs)
+    assert all(len(page) <= PAGE_SIZE for page in pages) and sum(
+        map(len, pages)
+    ) == len(collabs)
     assert 180 <= len(collabs) <= 220 and 4 <= len(pages) <= 5
     assert all(c["managerId"] in (None, *pay_ids) for c in collabs)
     relations = {"employee", "investor", "advisor", "founder", "board_member"}
-    assert {a["relation"] for a in accounts} <= relations and {a["kind"] for a in accounts} == {
+    assert {a["relation"] for a in accounts} <= relations and {
+        a["kind"] for a in accounts
+    } == {
         "person",
         "legal_entity",
     }
     assert all(list(a) == EQUIFY_HEADER and a["payfitId"] == "" for a in accounts)
     truth = set(d.truth)
     assert len(truth) == len(d.truth)
-    assert all(p in pay_ids and a in eq_ids for p, a in truth), "ground truth id missing"
+    assert all(p in pay_ids and a in eq_ids for p, a in truth), (
+        "ground truth id missing"
+    )
     primary: dict[str, str] = {}
     seen_eq: list[str] = []
     for s in d.scenarios.values():
@@ -1048,26 +1387,38 @@ def check(d: Demo, pages: list[list[dict[str, Any]]]) -> dict[str, tuple[int, in
         for pid in s["payfit_ids"]:
             assert pid not in primary, pid
             primary[pid] = f"{s['expected_category']}/{s['expected_action']}"
-    assert sorted(primary) == sorted(pay_ids), "every Payfit record in exactly one primary scenario"
-    assert sorted(seen_eq) == sorted(eq_ids), "every Equify account in exactly one primary scenario"
+    assert sorted(primary) == sorted(pay_ids), (
+        "every Payfit record in exactly one primary scenario"
+    )
+    assert sorted(seen_eq) == sorted(eq_ids), (
+        "every Equify account in exactly one primary scenario"
+    )
     for name in OVERLAYS:
         s = d.scenarios[name]
         assert s["payfit_ids"] and all(
-            primary[p] == f"{s['expected_category']}/{s['expected_action']}" for p in s["payfit_ids"]
+            primary[p] == f"{s['expected_category']}/{s['expected_action']}"
+            for p in s["payfit_ids"]
         )
     for c in collabs:
-        assert policy(c, collabs, accounts) == primary[c["id"]], (c["id"], primary[c["id"]])
+        assert policy(c, collabs, accounts) == primary[c["id"]], (
+            c["id"],
+            primary[c["id"]],
+        )
     # No accidental collision: a shared name key / email is either planted or the same person.
     planted_keys = {name_key(*name) for name in PLANTED_NAMES}
     by_key: dict[str, list[tuple[str, str]]] = {}
     by_email: dict[str, list[tuple[str, str]]] = {}
     for c in collabs:
-        by_key.setdefault(name_key(c["firstName"], c["lastName"]), []).append(("p", c["id"]))
+        by_key.setdefault(name_key(c["firstName"], c["lastName"]), []).append(
+            ("p", c["id"])
+        )
         for e in c["emails"]:
             by_email.setdefault(norm_email(e["email"]), []).append(("p", c["id"]))
     for a in accounts:
         if a["kind"] == "person" and (a["firstName"] or a["lastName"]):
-            by_key.setdefault(name_key(a["firstName"], a["lastName"]), []).append(("e", a["id"]))
+            by_key.setdefault(name_key(a["firstName"], a["lastName"]), []).append(
+                ("e", a["id"])
+            )
         if a["email"]:
             by_email.setdefault(norm_email(a["email"]), []).append(("e", a["id"]))
     for table, allowed in ((by_key, planted_keys), (by_email, set(PLANTED_EMAILS))):
@@ -1075,9 +1426,15 @@ def check(d: Demo, pages: list[list[dict[str, Any]]]) -> dict[str, tuple[int, in
             ps = [i for side, i in refs if side == "p"]
             es = [i for side, i in refs if side == "e"]
             if len(refs) > 1 and key not in allowed:
-                assert len(ps) == 1 and all((ps[0], a) in truth for a in es), "accidental collision"
-    counts = {n: (len(s["payfit_ids"]), len(s["equify_ids"])) for n, s in d.scenarios.items()}
-    assert {n: c for n, c in counts.items() if n != "phone_no_country_code"} == EXPECTED_SIZES, counts
+                assert len(ps) == 1 and all((ps[0], a) in truth for a in es), (
+                    "accidental collision"
+                )
+    counts = {
+        n: (len(s["payfit_ids"]), len(s["equify_ids"])) for n, s in d.scenarios.items()
+    }
+    assert {
+        n: c for n, c in counts.items() if n != "phone_no_country_code"
+    } == EXPECTED_SIZES, counts
     assert counts["phone_no_country_code"][0] >= 5
     return counts
 
@@ -1121,13 +1478,18 @@ def write(d: Demo, out: Path) -> dict[str, tuple[int, int]]:
     rng.shuffle(d.accounts)
     pages = [collabs[i : i + PAGE_SIZE] for i in range(0, len(collabs), PAGE_SIZE)]
     counts = check(d, pages)
-    tokens = ["".join(rng.choices(string.ascii_letters + string.digits, k=40)) for _ in pages]
+    tokens = [
+        "".join(rng.choices(string.ascii_letters + string.digits, k=40)) for _ in pages
+    ]
     payfit_dir = out / "payfit"
     payfit_dir.mkdir(parents=True, exist_ok=True)
     for stale in payfit_dir.glob("collaborators-*.json"):
         stale.unlink()
     for n, page in enumerate(pages):
-        body = {"collaborators": page, "meta": {"nextPageToken": tokens[n] if n < len(pages) - 1 else None}}
+        body = {
+            "collaborators": page,
+            "meta": {"nextPageToken": tokens[n] if n < len(pages) - 1 else None},
+        }
         (payfit_dir / f"collaborators-{n + 1:03d}.json").write_text(
             json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
@@ -1140,7 +1502,8 @@ def write(d: Demo, out: Path) -> dict[str, tuple[int, int]]:
         writer.writerow(["payfit_id", "equify_account_id"])
         writer.writerows(sorted(d.truth))
     (out / "scenarios.json").write_text(
-        json.dumps(list(d.scenarios.values()), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        json.dumps(list(d.scenarios.values()), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
     )
     (out / "README.md").write_text(README, encoding="utf-8")
     return counts
@@ -1148,7 +1511,9 @@ def write(d: Demo, out: Path) -> dict[str, tuple[int, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "demo")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent / "demo"
+    )
     args = parser.parse_args()
     demo = Demo()
     build(demo)

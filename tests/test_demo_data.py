@@ -91,6 +91,13 @@ PLANTED_REASONS = {
     "duplicate_email_payfit": "shared by 2 Payfit records",
     "duplicate_email_equify": "appears on 2 Equify accounts",
     "recycled_mailbox": "names clearly disagree",
+    # issue 14: a plausible match is a conflict saying why (doubt), never a create
+    "doubt_given_name_shortened": "possible match: given name shortened",
+    "doubt_given_name_initials": "possible match: given name written as initials",
+    "doubt_particle_abbreviated": "possible match: surname particle abbreviated",
+    "doubt_transliteration": "possible match: given name spelled another way",
+    "doubt_near_email": "possible match: near-identical emails (a +tag)",
+    "doubt_near_birth_date_and_matricule": "the birth dates are near (two adjacent digits swapped)",
 }
 
 
@@ -102,6 +109,14 @@ def test_every_planted_conflict_gives_its_reason(name: str, demo_result: MatchRe
     for pid in scenario["payfit_ids"]:
         assert records.loc[pid, "category"] == "conflict", pid
         assert PLANTED_REASONS[name] in records.loc[pid, "reason"], (pid, records.loc[pid, "reason"])
+
+
+def test_near_values_are_never_called_different(demo_result: MatchResult):
+    """A birth date and a matricule with two digits swapped are near, not 'different' (issue 14)."""
+    records = demo_result.records.set_index("source_id")
+    (pid,) = BY_NAME["doubt_near_birth_date_and_matricule"]["payfit_ids"]
+    reason = records.loc[pid, "reason"]
+    assert "matricules are near-identical" in reason and "differ" not in reason, reason
 
 
 def test_every_conflict_scenario_has_a_reason_check():
