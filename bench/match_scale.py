@@ -11,12 +11,13 @@ target)`` and samples the process's resident memory during it. Quality, against 
 
 Prints a summary (noise rates, candidates per blocking rule, counts per category, misses per noise kind, a few
 false auto links and missed pairs), then ``TARGET MISSED: ...`` lines, and on its LAST line one JSON object:
-``{"n", "seed", "seconds", "peak_rss_mb", "peak_rss_match_mb", "precision", "recall", "f1",
+``{"n", "seed", "seconds", "cpu_seconds", "peak_rss_mb", "peak_rss_match_mb", "precision", "recall", "f1",
 "false_auto_links", "auto_precision", "auto_recall", "auto_links", "proposed", "truth_pairs",
 "candidate_pairs", "counts", "generate_seconds", "rss_before_match_mb", "duplicate_creates",
 "duplicate_create_rate", "review_recall", "blocking_recall", "needless_conflicts", "needless_conflict_count",
 "needless_conflicts_by_rule", "truly_new"}``. ``peak_rss_mb`` is the process's peak (it includes generating the data); ``peak_rss_match_mb`` the
-highest resident size seen while ``match`` ran. The issue-14 figures (:func:`doubt_figures`):
+highest resident size seen while ``match`` ran; ``cpu_seconds`` the process's CPU time during ``match`` (every
+thread: on a shared, loaded machine it varies less than the wall-clock ``seconds``). The issue-14 figures (:func:`doubt_figures`):
 
 * ``duplicate_creates``: records planned as *create* whose true account exists (``duplicate_create_rate``: as a
   share of the truth pairs);
@@ -278,10 +279,12 @@ def main() -> None:
     print("truth pairs by noise kind (share of all truth pairs): " + json.dumps(observed_noise(truth)))
 
     with RssSampler() as sampler:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = reconcile.match(source, target)
-        seconds = time.perf_counter() - t0
-    print(f"match: {seconds:.3f} s, peak RSS during match {sampler.peak_mb:.0f} MB")
+        seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"match: {seconds:.3f} s ({cpu_seconds:.3f} s of CPU, all threads), peak RSS during match {sampler.peak_mb:.0f} MB"
+    )
     rules = result.candidates["rule"].value_counts() if "rule" in result.candidates else pd.Series(dtype=int)
     print("candidate pairs per rule: " + json.dumps({str(k): int(v) for k, v in rules.items()}))
     counts = result.counts()
@@ -330,6 +333,7 @@ def main() -> None:
         "n": args.n,
         "seed": args.seed,
         "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu_seconds, 3),
         "peak_rss_mb": round(max(peak_rss_mb(), sampler.peak_mb), 1),
         "peak_rss_match_mb": round(sampler.peak_mb, 1),
         "precision": round(quality["precision"], 5),

@@ -405,7 +405,17 @@ def _last_json_line(repo_root: Path, script: str, *args: str) -> dict:
 
 def test_match_scale_prints_its_figures_as_json_on_the_last_line(repo_root: Path) -> None:
     figures = _last_json_line(repo_root, "bench/match_scale.py", str(N), "--examples", "1")
-    for key in ("n", "seconds", "peak_rss_mb", "peak_rss_match_mb", "precision", "recall", "f1", "false_auto_links"):
+    for key in (
+        "n",
+        "seconds",
+        "cpu_seconds",
+        "peak_rss_mb",
+        "peak_rss_match_mb",
+        "precision",
+        "recall",
+        "f1",
+        "false_auto_links",
+    ):
         assert key in figures, key
     for key in ("auto_precision", "auto_recall", "candidate_pairs", "counts"):
         assert key in figures, key
