@@ -731,6 +731,22 @@ def _near_dates(a: np.ndarray, b: np.ndarray, where: np.ndarray) -> np.ndarray:
     return out
 
 
+_MAILBOX_MARKS = re.compile(r"\+|@(?:gmail|googlemail)\.com$|xn--")
+
+
+def _mailboxes(emails: np.ndarray) -> np.ndarray:
+    """:func:`~reconcile.normalize.email_mailbox` of each email (object array of evidence or None),
+    computed only for the emails it can change (a ``+tag``, a Gmail address, a punycode domain):
+    any other email is its own mailbox."""
+    out = emails.copy()
+    present = np.flatnonzero(_nonempty(emails))
+    if len(present):
+        marked = pd.Series(emails[present], dtype=object).str.contains(_MAILBOX_MARKS).to_numpy(dtype=bool)
+        at = present[marked]
+        out[at] = _by_value(emails[at].tolist(), email_mailbox)
+    return out
+
+
 def _near_emails(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, email_equal: np.ndarray) -> np.ndarray:
     """:func:`~reconcile.normalize.email_near` of each pair whose emails are both evidence and
     differ (object array: the reason or None); only emails reaching one mailbox
@@ -738,8 +754,7 @@ def _near_emails(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, email_equ
     out = np.full(len(s), None, dtype=object)
     idx = np.flatnonzero(email_equal == False)  # noqa: E712
     if len(idx):
-        box_s = _obj(_by_value(src.email.tolist(), email_mailbox))
-        box_t = _obj(_by_value(tgt.email.tolist(), email_mailbox))
+        box_s, box_t = _mailboxes(src.email), _mailboxes(tgt.email)
         a, b = box_s[s[idx]], box_t[t[idx]]
         idx = idx[_nonempty(a) & (a == b)]
         out[idx] = [
@@ -995,17 +1010,22 @@ def _relations(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray) -> list[Nam
     )
     for k, (i, j) in enumerate(zip(si, ti, strict=True)):
         if i in src.full or j in tgt.full:
-            out[k] = name_relation(
-                src.first_text[i],
-                src.last_text[i],
-                tgt.first_text[j],
-                tgt.last_text[j],
-                alternates_a=src.alternates[i],
-                alternates_b=tgt.alternates[j],
-                full_a=src.full_text[i],
-                full_b=tgt.full_text[j],
-            )
+            out[k] = _pair_relation(src, tgt, i, j)
     return out
+
+
+def _pair_relation(src: _Side, tgt: _Side, i: int, j: int) -> NameRelation | None:
+    """:func:`reconcile.names.name_relation` of record ``i`` and account ``j`` (one pair)."""
+    return name_relation(
+        src.first_text[i],
+        src.last_text[i],
+        tgt.first_text[j],
+        tgt.last_text[j],
+        alternates_a=src.alternates[i],
+        alternates_b=tgt.alternates[j],
+        full_a=src.full_text[i] if i in src.full else None,
+        full_b=tgt.full_text[j] if j in tgt.full else None,
+    )
 
 
 def _given_names_agree(src: _Side, tgt: _Side, i: int, j: int, settings: MatchSettings) -> bool:
@@ -1923,7 +1943,7 @@ def match(
         ns = float(name[k])
         same = "same first and last name as" if ns >= 100 else f"a similar name (name score {ns:g}) to"
         if ns < 100:  # say how the names differ when the library can tell
-            relation = _relations(src, tgt, s[k : k + 1], t[k : k + 1])[0]
+            relation = _pair_relation(src, tgt, int(s[k]), j)
             if relation is not None and not relation.exact:
                 same = f"{relation.text} (name score {ns:g}):"
         if tie_count[i] > 1:
