@@ -66,23 +66,22 @@ _ZERO_WIDTH = re.compile(
 # Every kind of space (no-break, thin, ideographic, tabs, line breaks): read as a plain space.
 _SPACES = re.compile("[\u00a0\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\\s]+")
 _NAME_SEPARATORS = re.compile(r"[-\u2010-\u2015\u2212'\u2018\u2019\u02bc`´.,;/_()]+")
-_NAN_TEXTS = frozenset({"nan"})  # what pandas writes for a missing value turned into text
-# Whole name parts that stand for "no name" ("NA" is left alone: it is also a surname).
-_NAME_PLACEHOLDERS = frozenset({"-", "--", "?", ".", "n/a", "nan", "none", "null", "xx", "xxx", "inconnu", "unknown"})
 
 
 def clean_text(value: Any) -> str | None:
     """Return ``value`` as stripped text, or ``None`` when it carries nothing.
 
-    ``None``, float NaN, pandas ``NA``, empty and whitespace-only strings are
-    missing. Text such as ``"NA"`` or ``"None"`` is kept (they can be real
-    values); the text ``"nan"`` is not, since it is what a missing value
-    becomes after ``astype(str)`` (case N1).
+    ``None``, float NaN, pandas ``NA``/``NaT``, empty and whitespace-only strings are
+    missing: only an empty or blank cell is. Text that reads like a missing marker
+    (``"NA"``, ``"None"``, ``"Null"``, ``"Nan"``, ``"N/A"``) is kept: it can be a real value
+    (a surname), and the loaders never turn a missing cell into such text (issue 14).
+    Whether a value is a placeholder *as evidence* (an email, an identifier) is
+    :func:`is_placeholder`'s and :func:`email_evidence`'s question.
     """
     if type(value) is str and value.isascii() and value.isprintable() and "  " not in value:
         # Plain ASCII text (most cells): NFC and the invisible characters cannot change it.
         text = value.strip(" ")
-        return None if not text or text.casefold() in _NAN_TEXTS else text
+        return text or None
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -96,9 +95,7 @@ def clean_text(value: Any) -> str | None:
         pass
     text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", str(value)))
     text = _SPACES.sub(" ", text).strip()
-    if not text or text.casefold() in _NAN_TEXTS:
-        return None
-    return text
+    return text or None
 
 
 def normalize_email(value: Any) -> str | None:
@@ -199,7 +196,9 @@ def name_tokens(*parts: Any) -> tuple[str, ...]:
     """Comparison tokens of one or more name parts, in their written order.
 
     NFC, case-folded, accents removed, hyphens/apostrophes/dots as spaces.
-    Missing parts (see :func:`clean_text`) add nothing.
+    Missing parts (see :func:`clean_text`) and parts without a letter or digit (``-``, ``?``)
+    add nothing; a part that reads like a missing marker (``Null``, ``None``, ``NA``, ``Nan``,
+    ``N/A``) is a name like any other (issue 14).
 
     >>> name_tokens("Jean-Pierre", "LE GALL")
     ('jean', 'pierre', 'le', 'gall')
@@ -207,7 +206,7 @@ def name_tokens(*parts: Any) -> tuple[str, ...]:
     tokens: list[str] = []
     for part in parts:
         text = clean_text(part)
-        if text is None or text.casefold() in _NAME_PLACEHOLDERS:
+        if text is None or not any(ch.isalnum() for ch in text):
             continue
         if text.isascii():  # nothing to fold but the case
             folded = text.lower()

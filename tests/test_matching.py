@@ -156,7 +156,7 @@ CASES = [
     ),
     pytest.param(
         [P("p1", "Jean", "Dupont", "j.dupont@example.fr")],
-        [A("a1", "nan", "nan", "j.dupont@example.fr")],
+        [A("a1", None, "  ", "j.dupont@example.fr")],  # (#14) blank, not the text "nan" (a name)
         {},
         {"p1": Expect("new", "link", "a1", rule="email")},
         id="email-link-N1-target-without-name",
@@ -435,8 +435,8 @@ CASES = [
     ),
     # --- N1: an empty name is no evidence: never a match, never a conflict on names.
     pytest.param(
-        [P("p1", None, None, None, birthDate="1990-01-01", phoneNumber="06 12 34 56 78"), P("p2", "nan", "nan")],
-        [A("a1", None, None, None, birthDate="1990-01-01", phoneNumber="+33612345678"), A("a2", "nan", "nan")],
+        [P("p1", None, None, None, birthDate="1990-01-01", phoneNumber="06 12 34 56 78"), P("p2", "", " ")],
+        [A("a1", None, None, None, birthDate="1990-01-01", phoneNumber="+33612345678"), A("a2", " ", "")],
         {},
         {"p1": Expect("new", "create", None), "p2": Expect("new", "create", None)},
         id="N1-empty-names-both-sides",
@@ -738,7 +738,7 @@ def test_source_country_is_the_phone_hint():
         pytest.param([P("p1")], [A("a1"), A("a1")], "'a1' appears more than once", id="target-duplicate-id"),
         pytest.param([P("p1"), P(" p1 ")], [A("a1")], "appears more than once", id="duplicate-after-strip"),
         pytest.param([P("p1"), P(None)], [A("a1")], "row 2 has an empty id", id="source-empty-id"),
-        pytest.param([P("p1")], [A("nan")], "empty id", id="target-nan-id"),
+        pytest.param([P("p1")], [A(" ")], "empty id", id="target-blank-id"),  # (#14) the text "nan" is an id
     ],
 )
 def test_input_errors(source, target, message):
@@ -1151,7 +1151,8 @@ def test_very_long_names_are_cut_before_comparison():
     assert len(result.records) == 10
 
 
-@pytest.mark.parametrize("name", [("None", "None"), ("NULL", "NULL"), ("N/A", "N/A"), ("de", "la"), ("-", "-")])
+# (#14) "None", "NULL", "N/A" are names like any other (tests/test_missing_markers.py); punctuation is no name.
+@pytest.mark.parametrize("name", [("?", "?"), ("de", "la"), ("-", "-")])
 def test_placeholder_and_particle_only_names_never_pair(name):
     result = run([P("p1", *name)], [A("a1", *name)])
     assert result.candidates.empty

@@ -53,7 +53,7 @@ assert HELENE_COMPOSED != HELENE_COMBINING  # the N4 inputs really are two diffe
         pytest.param("   ", None, id="blank"),
         pytest.param(None, None, id="none"),
         pytest.param(float("nan"), None, id="nan-float"),
-        pytest.param("nan", None, id="nan-text"),
+        pytest.param("nan", "nan", id="nan-text-is-text"),  # (#14) kept as text; email_evidence refuses it
     ],
 )
 def test_normalize_email(raw, expected):
@@ -95,7 +95,9 @@ def test_email_is_valid(raw, expected):
         pytest.param(("Jean–Luc",), ("jean", "luc"), id="en-dash"),
         pytest.param(("  DUPONT   Jean ",), ("dupont", "jean"), id="N2-spaces"),
         pytest.param(("Œuvray",), ("oeuvray",), id="ligature"),
-        pytest.param(("nan", None, ""), (), id="N1-missing-parts"),
+        pytest.param((None, "", "  "), (), id="N1-missing-parts"),
+        pytest.param(("-", "?", "."), (), id="N1-punctuation-only"),
+        pytest.param(("Nan", "NULL"), ("nan", "null"), id="missing-markers-are-names"),  # (#14)
         pytest.param((), (), id="nothing"),
     ],
 )
@@ -109,8 +111,8 @@ def test_name_tokens(parts, expected):
         # N1: an empty name is no evidence: None, never 100.
         pytest.param(("", ""), ("", ""), None, id="N1-both-empty"),
         pytest.param((None, None), (None, None), None, id="N1-both-none"),
-        pytest.param(("nan", "nan"), ("nan", "nan"), None, id="N1-nan-text"),
-        pytest.param(("nan", "nan"), ("Jean", "Dupont"), None, id="N1-one-side-nan"),
+        pytest.param(("-", "-"), ("-", "-"), None, id="N1-punctuation-only"),
+        pytest.param(("-", "?"), ("Jean", "Dupont"), None, id="N1-one-side-punctuation"),
         pytest.param((None, None), ("Jean", "Dupont"), None, id="N1-one-side-empty"),
         # Same person after normalisation: 100.
         pytest.param(("Jean", "Dupont"), ("Jean", "Dupont"), 100.0, id="identical"),
@@ -696,8 +698,8 @@ def test_normalize_date_nat_is_missing():
     [
         pytest.param("NA", "NA", id="NA-text-kept"),
         pytest.param("None", "None", id="None-text-kept"),
-        pytest.param("nan", None, id="N1-nan-text"),
-        pytest.param("NaN", None, id="N1-NaN-text"),
+        pytest.param("nan", "nan", id="nan-text-kept"),  # (#14) only an empty or blank cell is missing
+        pytest.param("NaN", "NaN", id="NaN-text-kept"),
         pytest.param("", None, id="empty"),
         pytest.param("   ", None, id="blank"),
         pytest.param(f"{NBSP}{ZWSP}", None, id="invisible-only"),
@@ -717,7 +719,7 @@ def test_clean_text(raw, expected):
 
 def test_normalisers_are_total_on_missing_values():
     """Empty or unusable input gives None (or empty), never an exception."""
-    for value in (None, float("nan"), pd.NA, "", "nan"):
+    for value in (None, float("nan"), pd.NA, pd.NaT, "", "  "):
         assert normalize_email(value) is None
         assert name_tokens(value) == ()
         assert normalize_phone(value).status == "empty"
@@ -757,8 +759,8 @@ def test_ascii_fast_paths_equal_the_general_rules():
         assert clean_text(raw) == clean_text(twin), repr(raw)
         assert normalize_email(raw) == normalize_email(twin), repr(raw)
         assert name_tokens(raw) == name_tokens(twin), repr(raw)
-    for text in ["nan", "NaN", " nan ", "NAN"]:
-        assert clean_text(text) is None
+    for text in ["nan", "NaN", " nan ", "NAN"]:  # (#14) text, not a missing value
+        assert clean_text(text) == text.strip()
 
 
 @pytest.mark.parametrize(
