@@ -207,3 +207,36 @@ def test_the_preview_leaves_them_out(demo_workspace: Workspace) -> None:
     mapping = FieldMapping.from_dict({**demo_workspace.mapping().as_dict(), "birthName": "birthName"})
     preview = workflow.mapping_preview(demo_workspace, mapping)
     assert "birthName" not in preview.columns and "lastName" in preview.columns
+
+
+def test_the_mapping_page_shows_them_and_suggests_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from ui import state
+
+    monkeypatch.setenv("RECONCILE_WORKSPACE", str(tmp_path / "app.duckdb"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+        at.run()
+        at.switch_page("pages/mapping.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        for field in MATCH_ONLY_FIELDS:  # shown, not mapped until chosen: the stored mapping is unchanged
+            assert at.selectbox(key=f"mapping.field.{field}").value == "— not synced —"
+        assert any("match only" in m.value for m in at.markdown)
+        at.button(key="mapping.suggest").click().run()
+        assert at.selectbox(key="mapping.field.birthName").value == "birthName"
+        assert at.selectbox(key="mapping.field.secondLastName").value == "secondLastName"
+        at.button(key="mapping.save").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        saved = state.workspace().mapping().mapped()
+        assert saved["birthName"] == "birthName" and saved["secondLastName"] == "secondLastName"
+        at.switch_page("pages/review.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]  # the matcher reads them
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()
