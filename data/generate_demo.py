@@ -433,17 +433,13 @@ class Demo:
             if kind == "payfit":
                 new = f"{self.rng.getrandbits(96):024x}"
             else:
-                new = "acc_" + "".join(
-                    self.rng.choices(string.ascii_lowercase + string.digits, k=10)
-                )
+                new = "acc_" + "".join(self.rng.choices(string.ascii_lowercase + string.digits, k=10))
             if new not in self.ids:
                 self.ids.add(new)
                 return new
 
     def day(self, start: date, end: date) -> str:
-        return (
-            start + timedelta(days=self.rng.randrange((end - start).days))
-        ).isoformat()
+        return (start + timedelta(days=self.rng.randrange((end - start).days))).isoformat()
 
     def fr_phone(self) -> str:
         """A French number of the 01 99 00 xx xx range, which ARCEP reserves for fiction and which the
@@ -533,11 +529,7 @@ class Demo:
             assert planted or name_key(first, last) not in self.names, (first, last)
         self.names.add(name_key(first, last))
         assert gender in ("man", "woman", "other"), (first, gender)
-        nationality = (
-            country
-            if self.rng.random() < 0.9
-            else self.rng.choice(["IT", "ES", "PT", "MA", "DE", "BE"])
-        )
+        nationality = country if self.rng.random() < 0.9 else self.rng.choice(["IT", "ES", "PT", "MA", "DE", "BE"])
         domain = "example.be" if country == "BE" else None
         if pro is None:
             pro = self.rng.random() < 0.3
@@ -588,11 +580,7 @@ class Demo:
                         prev_end.isoformat(),
                     )
                 )
-            end = (
-                self.day(date(2026, 1, 31), date(2026, 12, 31))
-                if rng.random() < 0.1
-                else None
-            )
+            end = self.day(date(2026, 1, 31), date(2026, 12, 31)) if rng.random() < 0.1 else None
             contracts.append(self.contract("ACTIVE", start, end))
         elif scope == "leaver":
             assert termination and termination <= "2024-12-31"
@@ -607,13 +595,7 @@ class Demo:
             assert scope == "admin"
         roll = rng.random()
         if birth_name is None:
-            birth_name = (
-                self.birth_name(p)
-                if p.gender == "woman" and roll < 0.12
-                else p.last
-                if roll > 0.8
-                else None
-            )
+            birth_name = self.birth_name(p) if p.gender == "woman" and roll < 0.12 else p.last if roll > 0.8 else None
         self.collabs.append(
             {
                 "id": pid,
@@ -621,9 +603,7 @@ class Demo:
                 "firstName": p.first,
                 "lastName": p.last,
                 "birthName": birth_name,
-                "secondLastName": rng.choice(LAST)
-                if p.nationality in ("ES", "PT")
-                else None,
+                "secondLastName": rng.choice(LAST) if p.nationality in ("ES", "PT") else None,
                 "birthDate": p.birth,
                 "gender": p.gender,
                 "nationality": p.nationality,
@@ -631,14 +611,8 @@ class Demo:
                 "teamName": "Direction" if scope == "admin" else rng.choice(TEAMS),
                 "managerId": None,
                 "terminationDate": termination,
-                "emails": (
-                    [{"email": p.personal, "type": "personal"}] if p.personal else []
-                )
-                + (
-                    [{"email": p.professional, "type": "professional"}]
-                    if p.professional
-                    else []
-                ),
+                "emails": ([{"email": p.personal, "type": "personal"}] if p.personal else [])
+                + ([{"email": p.professional, "type": "professional"}] if p.professional else []),
                 "phoneNumbers": phones,
                 "addresses": [p.address] if p.address else [],
                 "contracts": contracts,
@@ -748,10 +722,7 @@ def mangle(email: str, style: int) -> str:
     """Equify-side noise that normalisation (trim, lower-case, drop invisibles) must absorb."""
     local, domain = email.split("@")
     return [
-        ".".join(w.capitalize() for w in local.split("."))
-        + "@"
-        + domain.capitalize()
-        + " ",
+        ".".join(w.capitalize() for w in local.split(".")) + "@" + domain.capitalize() + " ",
         email.upper(),
         "  " + email,
         local + "\u200b@" + domain,
@@ -830,9 +801,7 @@ def build(d: Demo) -> None:
     for i in range(EXPECTED_SIZES["conflict_no_email"][0]):
         if i < len(planted):
             first, last, g, ef, el = planted[i]
-            ids = d.pair(
-                d.person(first, last, g, planted=True), first=ef, last=el, email=""
-            )
+            ids = d.pair(d.person(first, last, g, planted=True), first=ef, last=el, email="")
         else:
             ids = d.pair(d.person(), email="")
         pay.append(ids[0])
@@ -870,9 +839,7 @@ def build(d: Demo) -> None:
         ("Sophie", "Laurent", W, "board_member"),
     ]:
         pay.append(d.collaborator(d.person(first, last, g, planted=True, pro=False)))
-        eq.append(
-            d.account(d.person(first, last, g, planted=True, pro=False), relation)
-        )
+        eq.append(d.account(d.person(first, last, g, planted=True, pro=False), relation))
     d.plant(
         "homonym_conflict",
         "Payfit employee and an unrelated Equify person with the same name and "
@@ -898,10 +865,7 @@ def build(d: Demo) -> None:
         eq,
     )
 
-    pay = [
-        d.collaborator(d.person(pro=False, personal="accueil@example.fr"))
-        for _ in range(2)
-    ]
+    pay = [d.collaborator(d.person(pro=False, personal="accueil@example.fr")) for _ in range(2)]
     d.plant(
         "duplicate_email_payfit",
         "Two in-scope Payfit collaborators share accueil@example.fr.",
@@ -911,9 +875,7 @@ def build(d: Demo) -> None:
         [],
     )
 
-    p = d.person(
-        "Alice", "Petit", W, planted=True, pro=False, personal="a.petit@example.fr"
-    )
+    p = d.person("Alice", "Petit", W, planted=True, pro=False, personal="a.petit@example.fr")
     pid = d.collaborator(p)
     eq = [
         d.account(p, email="A.Petit@example.fr"),
@@ -968,11 +930,7 @@ def build(d: Demo) -> None:
         p = d.person(first, last, g, planted=True, pro=False)
         pid = d.collaborator(p)
         email = d.email(ef, el, "example.org") if new_email else ""
-        eq.append(
-            d.account(
-                p, first=ef, last=el, email=email, matricule=d.collabs[-1]["matricule"]
-            )
-        )
+        eq.append(d.account(p, first=ef, last=el, email=email, matricule=d.collabs[-1]["matricule"]))
         pay.append(pid)
         d.truth.append((pid, eq[-1]))
     d.plant(
@@ -1022,9 +980,7 @@ def build(d: Demo) -> None:
     for i in range(2):
         p = d.person(personal=None, pro=True)
         pro = p.professional or ""
-        ids = d.pair(
-            p, email=pro if i == 0 else pro.split("@")[0].title() + "@" + WORK_DOMAIN
-        )
+        ids = d.pair(p, email=pro if i == 0 else pro.split("@")[0].title() + "@" + WORK_DOMAIN)
         pay.append(ids[0])
         eq.append(ids[1])
     d.plant(
@@ -1062,11 +1018,7 @@ def build(d: Demo) -> None:
 
     eq = []
     for i, company in enumerate(LEGAL_ENTITIES):
-        email = (
-            ""
-            if i % 3 == 2
-            else f"{d.slug(company.rsplit(' ', 1)[0]).replace(' ', '')}@example.com"
-        )
+        email = "" if i % 3 == 2 else f"{d.slug(company.rsplit(' ', 1)[0]).replace(' ', '')}@example.com"
         d.emails.add(email) if email else None
         eq.append(
             d.account(
@@ -1078,9 +1030,7 @@ def build(d: Demo) -> None:
                 email=email,
             )
         )
-    relations = (
-        ["investor"] * 10 + ["advisor"] * 5 + ["founder"] * 2 + ["board_member"] * 5
-    )
+    relations = ["investor"] * 10 + ["advisor"] * 5 + ["founder"] * 2 + ["board_member"] * 5
     for i, relation in enumerate(relations):
         p = d.person(pro=False, country="BE" if i == 7 else "FR")
         eq.append(d.account(p, relation, email="" if i % 4 == 3 else None))
@@ -1205,9 +1155,7 @@ def plant_doubts(d: Demo) -> None:
                 pid = d.collaborator(p)
                 aid = d.account(p, email="")
                 taken = {c["matricule"] for c in d.collabs}
-                d.accounts[-1]["matricule"] = swap_digits(
-                    d.collabs[-1]["matricule"], taken
-                )
+                d.accounts[-1]["matricule"] = swap_digits(d.collabs[-1]["matricule"], taken)
                 d.accounts[-1]["birthDate"] = "1978-06-12"
             else:
                 pid = d.collaborator(p)
@@ -1237,10 +1185,7 @@ def primary_email(c: dict[str, Any]) -> str:
 
 
 def names_agree(c: dict[str, Any], a: dict[str, str]) -> bool:
-    pf, pl, af, al = (
-        fold(x or "")
-        for x in (c["firstName"], c["lastName"], a["firstName"], a["lastName"])
-    )
+    pf, pl, af, al = (fold(x or "") for x in (c["firstName"], c["lastName"], a["firstName"], a["lastName"]))
     return name_key(pf, pl) == name_key(af, al) or compact(pf, pl) in (
         compact(af, al),
         compact(al, af),
@@ -1251,24 +1196,15 @@ def compact(*parts: str) -> str:
     return "".join(parts).replace(" ", "")
 
 
-def policy(
-    c: dict[str, Any], collabs: list[dict[str, Any]], accounts: list[dict[str, str]]
-) -> str:
+def policy(c: dict[str, Any], collabs: list[dict[str, Any]], accounts: list[dict[str, str]]) -> str:
     """Reference reading of the matching policy, to validate the planted expectations."""
     if not c["contracts"] or c["terminationDate"]:
         return "out_of_scope/none"
-    if (
-        len(
-            [a for a in accounts if a["matricule"] and a["matricule"] == c["matricule"]]
-        )
-        == 1
-    ):
+    if len([a for a in accounts if a["matricule"] and a["matricule"] == c["matricule"]]) == 1:
         return "new/link"
     email = primary_email(c)
     if email:
-        on_payfit = [
-            k for k in collabs if email in {norm_email(e["email"]) for e in k["emails"]}
-        ]
+        on_payfit = [k for k in collabs if email in {norm_email(e["email"]) for e in k["emails"]}]
         on_equify = [a for a in accounts if norm_email(a["email"]) == email]
         if len(on_payfit) > 1 or len(on_equify) > 1:
             return "conflict/none"
@@ -1276,9 +1212,7 @@ def policy(
             return "new/link" if names_agree(c, on_equify[0]) else "conflict/none"
     key = name_key(c["firstName"], c["lastName"])
     if any(
-        a["kind"] == "person"
-        and (a["firstName"] or a["lastName"])
-        and name_key(a["firstName"], a["lastName"]) == key
+        a["kind"] == "person" and (a["firstName"] or a["lastName"]) and name_key(a["firstName"], a["lastName"]) == key
         for a in accounts
     ):
         return "conflict/none"
@@ -1307,14 +1241,7 @@ def given_related(a: str, b: str) -> bool:
     def initials(x: str) -> str | None:
         letters = x.replace(".", " ").split()
         joined = "".join(letters)
-        return (
-            joined
-            if joined
-            and (
-                all(len(w) == 1 for w in letters) or ("." not in x and len(joined) <= 2)
-            )
-            else None
-        )
+        return joined if joined and (all(len(w) == 1 for w in letters) or ("." not in x and len(joined) <= 2)) else None
 
     for x, y in ((a, b), (b, a)):
         short = initials(x)
@@ -1335,20 +1262,12 @@ def plausible(c: dict[str, Any], a: dict[str, str]) -> bool:
     """Doubt: a near-identical email (a +tag), or related given names and a last name that is the
     account's (St/Ste, or Payfit's birthName)."""
     email = primary_email(c)
-    mailbox = (
-        email.split("+", 1)[0] + "@" + email.split("@", 1)[1] if "+" in email else email
-    )
+    mailbox = email.split("+", 1)[0] + "@" + email.split("@", 1)[1] if "+" in email else email
     if email and norm_email(a["email"]) == mailbox:
         return True
     cf, af = fold(c["firstName"] or ""), fold(a["firstName"] or "")
-    lasts = last_forms(fold(c["lastName"] or "")) | (
-        last_forms(fold(c["birthName"])) if c.get("birthName") else set()
-    )
-    return (
-        bool(cf and af)
-        and given_related(cf, af)
-        and bool(lasts & last_forms(fold(a["lastName"] or "")))
-    )
+    lasts = last_forms(fold(c["lastName"] or "")) | (last_forms(fold(c["birthName"])) if c.get("birthName") else set())
+    return bool(cf and af) and given_related(cf, af) and bool(lasts & last_forms(fold(a["lastName"] or "")))
 
 
 def check(d: Demo, pages: list[list[dict[str, Any]]]) -> dict[str, tuple[int, int]]:
@@ -1358,24 +1277,18 @@ def check(d: Demo, pages: list[list[dict[str, Any]]]) -> dict[str, tuple[int, in
     all_ids = pay_ids + eq_ids + [k["id"] for c in collabs for k in c["contracts"]]
     assert len(all_ids) == len(set(all_ids)), "duplicate id"
     assert len({c["matricule"] for c in collabs}) == len(collabs)
-    assert all(len(page) <= PAGE_SIZE for page in pages) and sum(
-        map(len, pages)
-    ) == len(collabs)
+    assert all(len(page) <= PAGE_SIZE for page in pages) and sum(map(len, pages)) == len(collabs)
     assert 180 <= len(collabs) <= 220 and 4 <= len(pages) <= 5
     assert all(c["managerId"] in (None, *pay_ids) for c in collabs)
     relations = {"employee", "investor", "advisor", "founder", "board_member"}
-    assert {a["relation"] for a in accounts} <= relations and {
-        a["kind"] for a in accounts
-    } == {
+    assert {a["relation"] for a in accounts} <= relations and {a["kind"] for a in accounts} == {
         "person",
         "legal_entity",
     }
     assert all(list(a) == EQUIFY_HEADER and a["payfitId"] == "" for a in accounts)
     truth = set(d.truth)
     assert len(truth) == len(d.truth)
-    assert all(p in pay_ids and a in eq_ids for p, a in truth), (
-        "ground truth id missing"
-    )
+    assert all(p in pay_ids and a in eq_ids for p, a in truth), "ground truth id missing"
     primary: dict[str, str] = {}
     seen_eq: list[str] = []
     for s in d.scenarios.values():
@@ -1387,17 +1300,12 @@ def check(d: Demo, pages: list[list[dict[str, Any]]]) -> dict[str, tuple[int, in
         for pid in s["payfit_ids"]:
             assert pid not in primary, pid
             primary[pid] = f"{s['expected_category']}/{s['expected_action']}"
-    assert sorted(primary) == sorted(pay_ids), (
-        "every Payfit record in exactly one primary scenario"
-    )
-    assert sorted(seen_eq) == sorted(eq_ids), (
-        "every Equify account in exactly one primary scenario"
-    )
+    assert sorted(primary) == sorted(pay_ids), "every Payfit record in exactly one primary scenario"
+    assert sorted(seen_eq) == sorted(eq_ids), "every Equify account in exactly one primary scenario"
     for name in OVERLAYS:
         s = d.scenarios[name]
         assert s["payfit_ids"] and all(
-            primary[p] == f"{s['expected_category']}/{s['expected_action']}"
-            for p in s["payfit_ids"]
+            primary[p] == f"{s['expected_category']}/{s['expected_action']}" for p in s["payfit_ids"]
         )
     for c in collabs:
         assert policy(c, collabs, accounts) == primary[c["id"]], (
@@ -1409,16 +1317,12 @@ def check(d: Demo, pages: list[list[dict[str, Any]]]) -> dict[str, tuple[int, in
     by_key: dict[str, list[tuple[str, str]]] = {}
     by_email: dict[str, list[tuple[str, str]]] = {}
     for c in collabs:
-        by_key.setdefault(name_key(c["firstName"], c["lastName"]), []).append(
-            ("p", c["id"])
-        )
+        by_key.setdefault(name_key(c["firstName"], c["lastName"]), []).append(("p", c["id"]))
         for e in c["emails"]:
             by_email.setdefault(norm_email(e["email"]), []).append(("p", c["id"]))
     for a in accounts:
         if a["kind"] == "person" and (a["firstName"] or a["lastName"]):
-            by_key.setdefault(name_key(a["firstName"], a["lastName"]), []).append(
-                ("e", a["id"])
-            )
+            by_key.setdefault(name_key(a["firstName"], a["lastName"]), []).append(("e", a["id"]))
         if a["email"]:
             by_email.setdefault(norm_email(a["email"]), []).append(("e", a["id"]))
     for table, allowed in ((by_key, planted_keys), (by_email, set(PLANTED_EMAILS))):
@@ -1426,15 +1330,9 @@ def check(d: Demo, pages: list[list[dict[str, Any]]]) -> dict[str, tuple[int, in
             ps = [i for side, i in refs if side == "p"]
             es = [i for side, i in refs if side == "e"]
             if len(refs) > 1 and key not in allowed:
-                assert len(ps) == 1 and all((ps[0], a) in truth for a in es), (
-                    "accidental collision"
-                )
-    counts = {
-        n: (len(s["payfit_ids"]), len(s["equify_ids"])) for n, s in d.scenarios.items()
-    }
-    assert {
-        n: c for n, c in counts.items() if n != "phone_no_country_code"
-    } == EXPECTED_SIZES, counts
+                assert len(ps) == 1 and all((ps[0], a) in truth for a in es), "accidental collision"
+    counts = {n: (len(s["payfit_ids"]), len(s["equify_ids"])) for n, s in d.scenarios.items()}
+    assert {n: c for n, c in counts.items() if n != "phone_no_country_code"} == EXPECTED_SIZES, counts
     assert counts["phone_no_country_code"][0] >= 5
     return counts
 
@@ -1478,9 +1376,7 @@ def write(d: Demo, out: Path) -> dict[str, tuple[int, int]]:
     rng.shuffle(d.accounts)
     pages = [collabs[i : i + PAGE_SIZE] for i in range(0, len(collabs), PAGE_SIZE)]
     counts = check(d, pages)
-    tokens = [
-        "".join(rng.choices(string.ascii_letters + string.digits, k=40)) for _ in pages
-    ]
+    tokens = ["".join(rng.choices(string.ascii_letters + string.digits, k=40)) for _ in pages]
     payfit_dir = out / "payfit"
     payfit_dir.mkdir(parents=True, exist_ok=True)
     for stale in payfit_dir.glob("collaborators-*.json"):
@@ -1511,9 +1407,7 @@ def write(d: Demo, out: Path) -> dict[str, tuple[int, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parent / "demo"
-    )
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "demo")
     args = parser.parse_args()
     demo = Demo()
     build(demo)
