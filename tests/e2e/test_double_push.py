@@ -71,7 +71,9 @@ def test_push_clicked_twice_makes_one_account_per_payfit_id(
         def push_twice() -> None:
             # Clicked where the button is, twice, as a person does: whatever the button is by
             # the second click (disabled, redrawn, or the next plan's) gets it.
-            box = page.get_by_role("button", name="Push to Equify").bounding_box()  # type: ignore[attr-defined]
+            button = page.get_by_role("button", name="Push to Equify")  # type: ignore[attr-defined]
+            button.scroll_into_view_if_needed()  # the mouse clicks where the button is on screen
+            box = button.bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             if second_click_after == 0.0:
                 page.mouse.dblclick(x, y)  # type: ignore[attr-defined]
