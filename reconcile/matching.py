@@ -123,7 +123,11 @@ BLOCKING_RULES: tuple[tuple[str, str, bool], ...] = (
         "or removed in its middle, and the whole given name",
         True,
     ),
-    ("surname_birthdate", "a form of the last name (no edit) and the birth date, or its day and month swapped", True),
+    (
+        "surname_birthdate",
+        "a form of the last name (no edit; the record's first name too) and the birth date, or its day and month swapped",
+        True,
+    ),
     (
         "near_matricule",
         "a near matricule (one character changed or two swapped) and the two initials, in any order",
@@ -451,20 +455,20 @@ def _surname_forms(value: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The blocking keys of a last name, ``value`` a text or a tuple ``(last, *alternates)``:
     ``(edited, forms)``. ``forms``: :func:`reconcile.names.surname_keys` without edits (the name
     as written, without particles, ``St`` expanded, its alternates, ``s:`` and its consonants).
-    ``edited``: ``d:`` and each one-letter deletion of a whole form (4-8 letters) at a position
-    inside both its first and its last 4 letters, and ``d:`` and the whole form (3-7 letters):
-    a letter changed, added or removed there leaves one key in common. An edit elsewhere leaves
-    the first or the last 4 letters whole, which the ``name_prefix``/``name_suffix`` keys find."""
+    ``edited``: ``d:`` and each whole form (3+ letters), and ``d:`` and each one-letter deletion
+    of a form (4+ letters): a letter changed, added or removed leaves one key in common. For the
+    name as written, only the deletions inside both its first and its last 4 letters: an edit
+    elsewhere leaves one of them whole, which the ``name_prefix``/``name_suffix`` keys find."""
     last, alternates = (value[0], value[1:]) if type(value) is tuple else (value, ())
     forms = surname_keys(last, alternates, edits=False)
     edited = []
     for k in forms:
         if ":" in k or len(k) < 3:
             continue
-        if len(k) <= 7:
-            edited.append("d:" + k)
-        if 4 <= len(k) <= 8:
-            edited += ["d:" + k[:p] + k[p + 1 :] for p in range(len(k) - 4, 4)]
+        edited.append("d:" + k)
+        if len(k) >= 4:
+            at = range(max(len(k) - 4, 0), 4) if k == forms[0] and not alternates else range(len(k))
+            edited += ["d:" + k[:p] + k[p + 1 :] for p in at]
     return tuple(dict.fromkeys(edited)), forms
 
 
@@ -541,9 +545,10 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
 
     scalar("mailbox", _obj(_by_value(side.email.tolist(), email_mailbox)))
     # surname_forms, surname_birthdate: the keys of each distinct last name computed once
-    # (reconcile.names), paired per record. Written order only: swapped first and last names are
-    # found by last_name, name_prefix, name_suffix and initials_birthdate, which read both orders
-    # (the given-name keys of every distinct last name alone would cost ~1 s at 100,000 records).
+    # (reconcile.names), paired per record. surname_forms reads the written order only: swapped
+    # first and last names are found by last_name, name_prefix, name_suffix and initials_birthdate,
+    # which read both orders (the given-name keys of every distinct last name would cost ~1 s at
+    # 100,000 records); with the birth date the record also reads its first name as a last name.
     at = rows[two]
     first_text = [side.first_text[i] for i in at]
     lasts = [(side.last_text[i], *side.alternates[i]) if side.alternates[i] else side.last_text[i] for i in at]
@@ -560,10 +565,12 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     pos, keys = _paired(_exploded(lasts, lambda v: _surname_forms(v)[0], at), whole, n)
     add("surname_forms", keys, pos)
     # With the birth date, and on the record's side the date with its day and month swapped.
+    readings = [surnames] if target_side else [surnames, _exploded(first_text, lambda v: _surname_forms(v)[1], at)]
     for birth in [side.birth] if target_side else [side.birth, side.birth_swapped]:
         dated = _nonempty(birth)
-        pos, keys = _paired(surnames, (rows[dated], ":" + birth[dated]), n)
-        add("surname_birthdate", keys, pos)
+        for reading in readings:
+            pos, keys = _paired(reading, (rows[dated], ":" + birth[dated]), n)
+            add("surname_birthdate", keys, pos)
     # near_matricule: the identifier's keys and both initials, sorted (the matricules of one
     # company are often sequential: 10452 and 10453 share four of their keys).
     held = two & _nonempty(side.matricule)

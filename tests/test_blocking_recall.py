@@ -50,6 +50,12 @@ ROWS = [
         person("", "Aude", "Lopez"),
         "secondLastName",
     ),
+    (
+        "surname_forms",
+        person("", "Denise", "Huviriot", birthName="Sersagec"),
+        person("", "Denise", "Sersaec"),
+        "birth name with a letter removed",
+    ),
     # The same surname and birth date, another given name (a usual name, a civil name).
     (
         "surname_birthdate",
@@ -62,6 +68,12 @@ ROWS = [
         person("", "Claire", "Vidal", birthDate="1980-02-03"),
         person("", "Sophie", "Vidal", birthDate="1980-03-02"),
         "day and month swapped",
+    ),
+    (
+        "surname_birthdate",
+        person("", "Laura", "Pegacourès", birthName="Fonpigaux", birthDate="1981-07-07"),
+        person("", "Fonpigaux", "Laura", birthDate="1981-07-07"),
+        "swapped fields and a birth name",
     ),
     # A near matricule, the names otherwise unrelated to the older keys.
     (
