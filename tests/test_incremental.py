@@ -108,6 +108,9 @@ def test_edit_that_moves_a_person_is_seen(data) -> None:
         if r.rule == "name"
         and src.loc[r.source_id, "email"]
         and (target["email"] != src.loc[r.source_id, "email"]).all()
+        # an exact email links only when it is unique on both sides (domain.md §5, step 3): a
+        # mailbox two Payfit records share stays a conflict, whatever the account holds
+        and (src["email"].str.lower() == str(src.loc[r.source_id, "email"]).lower()).sum() == 1
     )
     edited = target.copy()
     edited.loc[edited["id"].astype(str) == row.target_id, "email"] = src.loc[row.source_id, "email"]
