@@ -34,6 +34,7 @@ from typing import Any, NoReturn, TextIO
 
 from . import workflow
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
+from .files import parse_error_text
 from .payfit_api import API_URL, OAUTH_URL, PayfitClient
 from .workspace import Workspace, workspace_path
 
@@ -255,7 +256,7 @@ def _config(path: Path | None) -> dict[str, Any]:
     except RecursionError as exc:
         raise InputError(f"{path}: not valid TOML (nested too deeply)") from exc
     except ValueError as exc:  # TOMLDecodeError, not UTF-8, an integer of over 4,300 digits
-        raise InputError(f"{path}: not valid TOML ({exc})") from exc
+        raise InputError(f"{path}: not valid TOML ({parse_error_text(exc)})") from exc
     unknown = set(data) - {"workspace", "match", "push"}
     if unknown:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(unknown))} (workspace, [match], [push])")

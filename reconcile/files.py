@@ -71,6 +71,7 @@ from .normalize import clean_text, strip_accents
 
 __all__ = [
     "DELIMITERS",
+    "parse_error_text",
     "HEADER_SEARCH_LINES",
     "MAX_CELL_CHARS",
     "MAX_COLUMNS",
@@ -176,6 +177,15 @@ def check_unique(
         if value in first:
             raise InputError(f"{where(line)}: {what} {value!r} appears twice (first on {unit} {first[value]}){hint}")
         first[value] = line
+
+
+def parse_error_text(exc: ValueError) -> str:
+    """A parser's ``ValueError`` in words for a person: Python's integer-length limit (an integer
+    of over 4,300 digits) says "use sys.set_int_max_str_digits()", which means nothing to a user."""
+    text = str(exc)
+    if "int_max_str_digits" in text or "Exceeds the limit" in text:
+        return "it holds a number longer than 4,300 digits"
+    return text
 
 
 def header_key(text: Any) -> str:
@@ -416,7 +426,7 @@ def _missing_message(
         if rank > best_rank:
             best_cells, best_found, best_rank = cells, found, rank
     alternatives = [[f for f in alt if f not in best_found] for alt in required]
-    wanted = " - or ".join(", ".join(alt) for alt in alternatives if alt)
+    wanted = "; or ".join(", ".join(alt) for alt in alternatives if alt)
     fields = list(dict.fromkeys(f for alt in required for f in alt))
     looked = "; ".join(f"{f} as {'/'.join(a for a in expected.get(f, ())[:4]) or f}" for f in fields)
     found_text = shown(clean_text(c) or "(blank)" for c in best_cells)

@@ -27,6 +27,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from .exceptions import InputError
+from .files import parse_error_text
 from .models import EQUIFY_FIELDS, TRANSFORMS, FieldMapping, Relation
 from .normalize import clean_text, normalize_date
 from .values import sendable_phone
@@ -194,7 +195,7 @@ def read_profile(source: str | bytes | Path, *, name: str = "the profile") -> tu
     except RecursionError as exc:
         raise InputError(f"{name} is not a mapping profile: JSON nested too deeply") from exc
     except ValueError as exc:  # not JSON, not UTF-8, or an integer of over 4,300 digits
-        raise InputError(f"{name} is not a mapping profile: not JSON ({exc})") from exc
+        raise InputError(f"{name} is not a mapping profile: not JSON ({parse_error_text(exc)})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
         raise InputError(f"{name} is not a mapping profile: it has no 'fields' object")
     if data.get("version") != PROFILE_VERSION:

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from .exceptions import InputError
+from .files import parse_error_text
 from .normalize import clean_text, normalize_date
 
 __all__ = [
@@ -161,7 +162,7 @@ def load_json(content: bytes | str, name: str) -> Any:
     except UnicodeDecodeError as exc:
         raise InputError(f"{name}: not valid JSON (not UTF-8 text: byte {exc.start})") from exc
     except ValueError as exc:  # e.g. an integer of over 4,300 digits
-        raise InputError(f"{name}: not valid JSON for this tool ({exc})") from exc
+        raise InputError(f"{name}: not valid JSON for this tool ({parse_error_text(exc)})") from exc
     if _depth_over(data, MAX_JSON_DEPTH):
         raise InputError(f"{name}: JSON nested deeper than {MAX_JSON_DEPTH} levels: not Payfit collaborator pages")
     return data

@@ -842,8 +842,10 @@ def _meta_int(path: str, key: str, value: Any) -> int:
     """``meta``'s ``value`` of ``key`` as a whole number ≥ 0; :class:`WorkspaceError` naming it otherwise."""
     text = str(value).strip() if value is not None else ""
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        shown = value if len(text) <= 40 else text[:40] + "…"
         raise WorkspaceError(
-            f"the workspace {path}: meta {key} is {value!r}, not a whole number (the file is damaged); "
+            f"the workspace {path}: meta {key} is {shown!r}, not a whole number of at most 18 digits"
+            " (the file is damaged); "
             "restore it from a backup, or give a new workspace file"
         )
     return int(text)

@@ -226,7 +226,7 @@ def test_l3_title_line_is_skipped_and_named():
         ),
         pytest.param(
             b"nom;email\nDUPONT;d@x.fr\n",
-            ["required column(s) firstName - or fullName", "found: nom, email"],
+            ["required column(s) firstName; or fullName", "found: nom, email"],
             id="first-name-missing",
         ),
         pytest.param(b'{"collaborators": []}', ["required column(s)"], id="json-given-as-csv"),

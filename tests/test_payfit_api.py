@@ -519,7 +519,10 @@ _DEEP = "[" * 5000 + "]" * 5000
     [
         ('{"collaborators": ' + _DEEP + "}", "nested too deeply|nested deeper"),
         ('{"collaborators": [' + "[" * 40 + "]" * 40 + "]}", "nested deeper than 32"),
-        ('{"collaborators": [{"id": ' + "9" * 5000 + "}]}", "not valid JSON for this tool"),
+        (
+            '{"collaborators": [{"id": ' + "9" * 5000 + "}]}",
+            "not valid JSON for this tool \\(it holds a number longer than 4,300 digits\\)",
+        ),
         ('{"collaborators": "all of them"}', "has no 'collaborators' list"),
         ('{"collaborators": [1, 2]}', r"page 1, item #1: not a JSON object"),
         ('{"collaborators": [{"id": "a", "firstName": {"x": 1}}]}', "firstName is an object"),
