@@ -247,6 +247,12 @@ class HttpTarget:
     name = "http"
     in_workspace = False
 
+    @staticmethod
+    def identity_for(base_url: str) -> str:
+        """The identity (:func:`target_identity`) of an http target at ``base_url``, without
+        making one (no connection): ``http target <base URL without a final slash>``."""
+        return f"http target {base_url.strip().rstrip('/')}"
+
     def __init__(
         self,
         base_url: str,
@@ -264,7 +270,7 @@ class HttpTarget:
         if not token:
             raise InputError("the http target needs a bearer token")
         self.base_url = base_url.rstrip("/")
-        self.identity = f"http target {self.base_url}"
+        self.identity = self.identity_for(base_url)
         self._token = _Secret(token)
         self.timeout, self.max_attempts, self.max_wait, self.backoff = timeout, max_attempts, max_wait, backoff
         self._sleep = sleep

@@ -100,3 +100,27 @@ def test_a_click_on_a_plan_that_changed_is_refused(app_workspace: Path) -> None:
     assert any("changed since it was confirmed" in plain(e.value) for e in at.error)
     assert ws.push_runs().empty
     assert int(_metric(at, "Creates")) == creates + 1
+
+
+def _cut_short(target: str, identity: str | None) -> workflow.RunProgress:
+    return workflow.RunProgress("run-x", "interrupted", target, 10, 4, 0, 6, False, identity=identity)
+
+
+@pytest.mark.parametrize(
+    ("run_target", "identity", "kind", "url", "expected"),
+    [
+        ("http", "http target http://127.0.0.1:8800", "http", "http://127.0.0.1:8800", True),
+        ("http", "http target http://127.0.0.1:8800", "http", " http://127.0.0.1:8800/ ", True),
+        ("http", "http target http://127.0.0.1:8800", "http", "http://127.0.0.1:8801", False),  # breaker's case
+        ("http", "http target http://127.0.0.1:8800", "embedded", "", False),
+        ("http", None, "http", "http://127.0.0.1:8801", True),  # a run older than its binding: the library decides
+        ("embedded", "embedded target", "embedded", "", True),
+        ("embedded", "embedded target", "http", "http://127.0.0.1:8800", False),
+    ],
+)
+def test_finish_run_is_enabled_only_for_the_runs_own_target(
+    run_target: str, identity: str | None, kind: str, url: str, expected: bool
+) -> None:
+    """(#13) *Finish run* stays disabled while the target chosen is not the one the run is bound
+    to (another URL too); the library refuses it anyway, this says so before the click."""
+    assert sync_ui.resumes_to(_cut_short(run_target, identity), kind, url) is expected

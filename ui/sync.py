@@ -135,6 +135,16 @@ def _approved(n: int) -> None:
     st.rerun()
 
 
+def resumes_to(unfinished: workflow.RunProgress, kind: str, url: str = "") -> bool:
+    """True when the target chosen (``kind``: ``embedded`` or ``http``, with its ``url``) is the
+    one ``unfinished`` is bound to: the same kind, and the same base URL when the run knows it
+    (the library refuses another anyway: this only keeps *Finish run* disabled up front)."""
+    if kind != unfinished.target:
+        return False
+    chosen = HttpTarget.identity_for(url) if kind == "http" else EmbeddedTarget.identity
+    return unfinished.identity is None or unfinished.identity == chosen
+
+
 def resume_panel(ws: Workspace, target: Callable[[], Target] | None) -> None:
     """A run cut short (the server stopped mid-push, or the target refused its token): finish
     it, as it was confirmed, before anything new (key ``sync.resume``). The target chosen above
@@ -151,7 +161,8 @@ def resume_panel(ws: Workspace, target: Callable[[], Target] | None) -> None:
     if unfinished.error:
         st.error(f"It stopped: {md(unfinished.error)}")
     chosen = st.session_state.get(TARGET_KEY, "embedded")
-    ready = target is not None and chosen == unfinished.target
+    url = st.session_state.get(f"{TARGET_KEY}.http.url", "")
+    ready = target is not None and resumes_to(unfinished, chosen, url)
     if not ready:
         st.caption(f"Choose the {md(bound)} above (with a valid token) to finish it.")
     if st.button(f"Finish run {md(unfinished.run_id)}", disabled=not ready, key="sync.resume"):
