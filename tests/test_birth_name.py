@@ -148,11 +148,6 @@ def test_a_mapping_naming_them_is_not_refused_and_never_pushes_them() -> None:
         assert not sent & set(MATCH_ONLY_FIELDS), sent
 
 
-@pytest.mark.xfail(
-    reason="the matching policy's use of the alternates (reconcile/matching.py, another part of #14) is not in yet: "
-    "the pair is not blocked together",
-    strict=False,
-)
 def test_the_birth_name_makes_the_maiden_name_account_a_candidate_not_a_create() -> None:
     """Payfit: married name in lastName, maiden name in birthName; Equify: the maiden name."""
     source = _api_frame().assign(email=None)

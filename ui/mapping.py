@@ -70,7 +70,10 @@ def field_table(stored: FieldMapping) -> FieldMapping:
                 "reason saying so."
             )
         row = st.columns([2, 3, 2])
-        row[0].markdown(md(field) + (" *(match only)*" if field in MATCH_ONLY_FIELDS else ""))
+        if field in MATCH_ONLY_FIELDS:
+            row[0].markdown(md(field) + " *(match only)*")
+        else:
+            row[0].markdown(md(field))
         current = column if column in MAPPABLE_COLUMNS else NOT_SYNCED
         field_key, transform_key = f"mapping.field.{field}", f"mapping.transform.{field}"
         pick = row[1].selectbox(
