@@ -120,3 +120,18 @@ def failing_target() -> type:
             return super().create(values, **kwargs)  # type: ignore[arg-type]
 
     return FailingTarget
+
+
+@pytest.fixture
+def app_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh workspace path for the app (``$RECONCILE_WORKSPACE``), with Streamlit's caches
+    cleared around the test (AppTest runs share the process's caches)."""
+    import streamlit as st
+
+    path = tmp_path / "app.duckdb"
+    monkeypatch.setenv("RECONCILE_WORKSPACE", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield path
+    st.cache_data.clear()
+    st.cache_resource.clear()

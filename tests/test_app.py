@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from reconcile import Decision, FieldMapping, InputError, Relation, Workspace, workflow
@@ -17,18 +15,6 @@ from ui.text import plain
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
-
-
-@pytest.fixture
-def app_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh workspace path for the app, with Streamlit's caches cleared around the test."""
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("RECONCILE_WORKSPACE", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _open_app(page: str | None = None) -> AppTest:

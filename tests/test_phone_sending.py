@@ -4,13 +4,11 @@ is flagged, is never written to Equify in E.164; the Mapping and Review pages na
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from reconcile import FieldMapping, Workspace, match
@@ -146,17 +144,6 @@ def test_flagged_phones_name_the_people() -> None:
 
 
 # ---------------------------------------------------------------------------- the pages
-@pytest.fixture
-def app_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("RECONCILE_WORKSPACE", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def _page_with_two_bad_phones(page: str) -> tuple[AppTest, list[str]]:
     """The app on the demo, two in-scope records given a stray-00 phone and a French number with a
     Belgian address, every other phone made valid; returns the page and the two names."""

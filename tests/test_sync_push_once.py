@@ -8,11 +8,9 @@ shows the new plan with an empty gate.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from reconcile import Decision, Workspace, workflow
@@ -20,18 +18,6 @@ from ui import sync as sync_ui
 from ui.text import plain
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def app_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh workspace path for the app, with Streamlit's caches cleared around the test."""
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("RECONCILE_WORKSPACE", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _sync_page() -> tuple[AppTest, Workspace]:
