@@ -307,6 +307,14 @@ def build_plan(
 _NAME_FIELDS = ("firstName", "lastName")
 
 
+def _waiting(held: list[tuple[str, str | None, str]]) -> str:
+    """The reason's words for changes held for approval (``""`` when none): ``waiting for
+    approval: field before → after; ...``, an empty before written ``∅``."""
+    if not held:
+        return ""
+    return "waiting for approval: " + "; ".join(f"{f} {b or '∅'} → {a}" for f, b, a in held)
+
+
 def _name_changes(
     row: Mapping[str, Any], account: Mapping[str, Any], fields: list[str]
 ) -> list[tuple[str, str | None, str]]:
@@ -347,7 +355,7 @@ def _link(
     # A value not sent is named where it would have filled the account's empty field.
     empty = [f for f in fields if (prepare_value if f == "email" else _raw)(f, account.get(f)) is None]
     dropped = _dropped(row, empty, prepared, region)
-    waiting = "waiting for approval: " + "; ".join(f"{f} {b} → {a}" for f, b, a in held) if held else ""
+    waiting = _waiting(held)
     reason = "; ".join(x for x in (rec.reason, waiting) if x)
     return Operation(
         rec.source_id,
@@ -419,7 +427,7 @@ def _update(
         snap = tuple((f, kept.get(f, v)) for f, v in snap)
     if not changes:
         return None
-    waiting = "waiting for approval: " + "; ".join(f"{f} {b or '∅'} → {a}" for f, b, a in held) if held else ""
+    waiting = _waiting(held)
     gone = _left_words(left[rec.source_id]) if rec.source_id in left else ""
     if going:
         reason = "; ".join(x for x in (rec.reason, gone, waiting) if x)
