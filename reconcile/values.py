@@ -49,7 +49,7 @@ def _valid_syntax(email: str) -> bool:
     if (
         len(email) <= 254
         and _SAFE_EMAIL.fullmatch(email)
-        and "xn--" not in email
+        and "--" not in email  # a label with "--" in its 3rd and 4th places (xn--, 00--) is IDNA's to judge
         and len(email.partition("@")[0]) <= 64
         and email.rsplit(".", 1)[1] not in _SPECIAL_USE_TLDS
     ):

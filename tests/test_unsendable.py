@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reconcile import Decision, Workspace, workflow
@@ -68,8 +68,9 @@ def test_unsendable_reason(field: str, value: str, why: str | None):
     assert (prepare_value(field, value) is None) == (why is not None or not value.strip())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.from_regex(r"[a-z0-9_+'.-]{1,12}@[a-z0-9.-]{1,12}\.[a-z]{2,6}", fullmatch=True) | st.emails().map(str.lower))
+@example("0@00--0.aa")  # found by a random run in CI: email-validator refuses "--" in a label's 3rd and 4th places
 def test_the_fast_email_check_agrees_with_email_validator(email: str):
     assert _valid_syntax.__wrapped__(email) == email_is_valid(email)
 
