@@ -19,7 +19,8 @@ given name shortened, initials, ``St``/``Ste``, other spellings, a married name 
 Gmail dots with names a letter apart, a birth date or matricule with two digits swapped) are tagged in
 ``truth.noise`` (``given_shortened``, ``initials``, ``particle_abbreviated``, ``transliteration``,
 ``married_name``, ``plus_tag``, ``gmail_dots``, ``near_email_name_typo``, ``birth_digit_swap``,
-``matricule_digit_swap``). Names, emails (``example.fr``, ``example.com``, ``acme-demo.fr``, and
+``matricule_digit_swap``, and ``birth_wrong``: a birth date entered wrongly in Equify, which the
+set-aside rule of ``docs/doubt_policy.md`` §8 pays for). Names, emails (``example.fr``, ``example.com``, ``acme-demo.fr``, and
 ``gmail.com`` for the Gmail kind: never sent anywhere) and phone numbers are all made up. Only the standard library, numpy and
 pandas are used; ``n = 1,000,000`` takes a few tens of seconds.
 
@@ -87,6 +88,7 @@ NOISE: dict[str, float] = {
     "near_email_name_typo": 0.5,  # of +tag / Gmail-dot truth pairs: also a one-letter typo in a given name
     "target_birthdate_digit_swap": 0.005,  # target birth dates with two adjacent digits swapped (1985 → 1958)
     "target_matricule_digit_swap": 0.02,  # of carried matricules: two adjacent digits swapped (10452 → 10425)
+    "target_birthdate_wrong": 0.002,  # target birth dates entered wrongly: another day, 1 to 22 years later
 }
 #: Address countries of the persons.
 COUNTRIES: dict[str, float] = {
@@ -780,6 +782,13 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     digit_swap = ~dm_swap & (rng.random(n) < NOISE["target_birthdate_digit_swap"])
     t_birth[digit_swap] = [_swap_digits(rng, b, _plausible_birth_date) for b in t_birth[digit_swap]]
     digit_swap &= t_birth != birth[tgt_p]
+    # A birth date entered wrongly (another day of another year): drawn from its own stream, so
+    # every other draw stays what it was before this kind existed.
+    wrong_rng = np.random.default_rng([seed, 14])
+    wrong_birth = ~dm_swap & ~digit_swap & (wrong_rng.random(n) < NOISE["target_birthdate_wrong"])
+    shift = wrong_rng.integers(400, 8000, n).astype("timedelta64[D]")
+    moved = np.array(t_birth[wrong_birth], dtype="datetime64[D]") + shift[wrong_birth]
+    t_birth[wrong_birth] = np.datetime_as_string(moved, unit="D").astype(object)
     french = rng.random(n) < NOISE["target_birthdate_french_format"]
     t_birth[french] = [f"{b[8:10]}/{b[5:7]}/{b[:4]}" for b in t_birth[french]]
     t_birth_missing = rng.random(n) < NOISE["target_birthdate_missing"]
@@ -835,6 +844,7 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         "near_email_name_typo": near_typo[t_rows]
         & ((s_plus[s_rows] | t_plus[t_rows] | t_dots[t_rows]) & ~s_missing[s_rows] & ~t_missing[t_rows]),
         "birth_digit_swap": digit_swap[t_rows] & ~t_birth_missing[t_rows] & ~pd.isna(s_birth[s_rows]),
+        "birth_wrong": wrong_birth[t_rows] & ~t_birth_missing[t_rows] & ~pd.isna(s_birth[s_rows]),
         "matricule_digit_swap": m_swap[t_rows] & ~pd.isna(matricule[s_rows]),
     }
     noise = np.full(m, "", dtype=object)

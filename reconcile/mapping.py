@@ -28,7 +28,7 @@ from rapidfuzz import fuzz
 
 from .exceptions import InputError
 from .files import parse_error_text
-from .models import EQUIFY_FIELDS, TRANSFORMS, FieldMapping, Relation
+from .models import EQUIFY_FIELDS, MATCH_ONLY_FIELDS, TRANSFORMS, FieldMapping, Relation
 from .normalize import clean_text, normalize_date
 from .values import sendable_phone
 
@@ -45,9 +45,6 @@ __all__ = [
 
 #: The version written in mapping profiles; :func:`read_profile` reads this one.
 PROFILE_VERSION = 1
-#: Fields a mapping may feed for matching only: alternate last names (the birth or maiden name,
-#: a second last name), compared with the account's last name, never pushed to Equify.
-MATCH_ONLY_FIELDS: tuple[str, ...] = ("birthName", "secondLastName")
 #: Every field a mapping may name, in the order shown: Equify's, then the match-only ones.
 MAPPING_FIELDS: tuple[str, ...] = (*EQUIFY_FIELDS, *MATCH_ONLY_FIELDS)
 

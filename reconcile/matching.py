@@ -55,6 +55,7 @@ from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSet
 from .names import NameRelation, given_keys, name_relation, name_relations, surname_keys
 from .normalize import (
     NameKey,
+    birth_date_evidence,
     clean_text,
     email_evidence,
     email_mailbox,
@@ -65,7 +66,6 @@ from .normalize import (
     name_tokens,
     near_date,
     near_identifier,
-    normalize_date,
     remembered_phone,
     score_names,
 )
@@ -386,7 +386,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         hints,
         lambda phone, hint: remembered_phone(phone, region, hint),
     )
-    births = _by_value(_column(frame, "birthDate"), normalize_date)
+    births = _by_value(_column(frame, "birthDate"), birth_date_evidence)
     alternate_columns = [_by_value(_column(frame, c), _name_text) for c in _ALTERNATE_FIELDS if c in frame.columns]
     alternates = [tuple(x for x in xs if x) for xs in zip(*alternate_columns, strict=True)] or [()] * n
     return _Side(
@@ -996,6 +996,54 @@ def _contradictions(scored: Mapping[str, np.ndarray], k: int) -> list[str]:
     return out
 
 
+def _apart(
+    src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, scored: Mapping[str, np.ndarray], settings: MatchSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs that are clearly two people (``docs/doubt_policy.md`` §4), never candidates, not
+    even of the same name. Nothing may corroborate such a pair (no equal or near-identical
+    email, no agreeing phone, no equal or near matricule), and either
+
+    * its birth dates clearly differ (both real dates, neither equal nor near: not a typo,
+      not a day/month swap): a namesake born on another day; or
+    * its account is claimed by another record of this match through stronger evidence
+      (that record's Payfit id or matricule, or the same email with no birth date or
+      matricule against it; names that do not clearly disagree, :func:`_names_disagree`; the
+      only such claim on either side: the account has its person), and the pair has no same or near birth date, or has one but last
+      names that do not agree (:func:`_names_plausible`; strangers share birth dates).
+
+    Returns ``(apart, claimer)``: a bool array per pair, and per account the position of the
+    record claiming it (-1: none, or several)."""
+    birth, phone = scored["birthdate_match"], scored["phone_agree"]
+    loose = (
+        (phone != True)  # noqa: E712
+        & (scored["email_equal"] != True)  # noqa: E712
+        & ~_nonempty(scored["email_near"])
+        & ~np.isin(scored["matricule_match"], ["exact", "near"])
+    )
+    n_t = len(tgt)
+    claimer = np.full(n_t, -1, dtype=np.int64)
+    # What the automatic rules would link (see match's ``automatic``): an identifier, or an
+    # email with nothing against it; and in both cases names that do not clearly disagree.
+    strong = scored["id_match"] | (
+        (scored["email_equal"] == True)  # noqa: E712
+        & ~np.isin(birth, ["differ", "near"])
+        & ~np.isin(scored["matricule_match"], ["differ", "near"])
+    )
+    name = scored["name_score"]
+    k = np.flatnonzero(strong)
+    k = k[[not _names_disagree(src, tgt, int(s[x]), int(t[x]), float(name[x]), settings) for x in k.tolist()]]
+    if len(k):
+        per_t = np.bincount(t[k], minlength=n_t)
+        per_s = np.bincount(s[k], minlength=int(s.max()) + 1)
+        sole = k[(per_t[t[k]] == 1) & (per_s[s[k]] == 1)]
+        claimer[t[sole]] = s[sole]
+    claimed = loose & (claimer[t] >= 0) & (claimer[t] != s)
+    undated = ~np.isin(birth, ["exact", "swapped", "near"])
+    for k in np.flatnonzero(claimed & ~undated).tolist():  # few: a claimed account's birth date shared
+        undated[k] = not _names_plausible(src, tgt, int(s[k]), int(t[k]), settings, last_too=True)
+    return loose & ((birth == "differ") | (claimed & undated)), claimer
+
+
 def _detail(reason: str) -> str:
     """The bracketed part of a near reason: ``"near birth dates (one digit differs)"`` → ``"(one digit differs)"``."""
     return reason[reason.find("(") :] if "(" in reason else ""
@@ -1035,19 +1083,56 @@ def _pair_relation(src: _Side, tgt: _Side, i: int, j: int) -> NameRelation | Non
     )
 
 
-def _given_names_agree(src: _Side, tgt: _Side, i: int, j: int, settings: MatchSettings) -> bool:
-    """False when record ``i``'s and account ``j``'s given names clearly disagree
-    (:func:`_first_names_disagree`, in the written order and crosswise for swapped parts) and
-    are not related (:func:`reconcile.names.name_relation`: ``Youssef``/``Youcef``); True when
-    either has no given name (a full-name record: nothing to compare)."""
+def _given_agree(a: str | None, b: str | None, settings: MatchSettings) -> bool:
+    """Two given names may be one person's: they do not clearly disagree
+    (:func:`_first_names_disagree`: ``Jean``/``Jeanne``, ``Paul``/``Pierre``) or are related
+    (:func:`reconcile.names.name_relation`: ``Youssef``/``Youcef``). False when either is empty."""
+    if not a or not b:
+        return False
+    if not _first_names_disagree(name_tokens(a), name_tokens(b), settings):
+        return True
+    return name_relation(a, "x", b, "x") is not None
+
+
+def _last_agree(a: str | None, b: str | None, settings: MatchSettings) -> bool:
+    """Two last names may be one person's: equal, one a part of the other (a compound name),
+    or at least ``first_name_agree`` similar (a typo). False when either is empty."""
+    x, y = name_tokens(a or ""), name_tokens(b or "")
+    if not x or not y:
+        return False
+    if set(x) <= set(y) or set(y) <= set(x):
+        return True
+    return DamerauLevenshtein.normalized_similarity("".join(x), "".join(y)) * 100 >= settings.first_name_agree
+
+
+def _names_plausible(src: _Side, tgt: _Side, i: int, j: int, settings: MatchSettings, *, last_too: bool) -> bool:
+    """Whether record ``i``'s and account ``j``'s names may be one person's, for a pair that
+    evidence other than the names corroborates: in the written order, the given names agree
+    (:func:`_given_agree`) and, when ``last_too``, the last names too (:func:`_last_agree`);
+    or, crosswise (first and last names swapped), both parts agree. A married name with no
+    birth name mapped keeps the given name: the same birth date or phone asks only that
+    (``last_too=False``); a near date or matricule, weaker, asks both. True when either side
+    has no given name (a full-name record: nothing to compare)."""
     fa, fb = src.first_text[i], tgt.first_text[j]
     if not fa or not fb:
         return True
     la, lb = src.last_text[i], tgt.last_text[j]
-    for a, b in ((fa, fb), (fa, lb), (la, fb)):
-        if a and b and not _first_names_disagree(name_tokens(a), name_tokens(b), settings):
-            return True
-    return name_relation(fa, "x", fb, "x") is not None
+    if _given_agree(fa, fb, settings) and (not last_too or _last_agree(la, lb, settings)):
+        return True
+    return _given_agree(fa, lb, settings) and _last_agree(la, fb, settings)
+
+
+def _names_disagree(src: _Side, tgt: _Side, i: int, j: int, name_score: float, settings: MatchSettings) -> bool:
+    """True when the names of record ``i`` and account ``j`` (their pair's ``name_score``)
+    clearly disagree: a low name score, or words left over once the shared words are set
+    aside that are not one person's (``Marc`` / ``Julie``, ``Jean`` / ``Jeanne``), in whatever
+    order or columns the names are written. False without a name (no evidence either way)."""
+    if name_score != name_score:
+        return False
+    if name_score < settings.names_disagree_below:
+        return True
+    a, b = _leftovers(src.tokens[i], tgt.tokens[j])
+    return _first_names_disagree(a, b, settings)
 
 
 def _doubts(
@@ -1056,10 +1141,12 @@ def _doubts(
     """The plausibility floor (``docs/doubt_policy.md`` §3) over pairs whose relation is known.
 
     A pair is plausible when its names may be one person's (a name relation), its emails are
-    near-identical, or its name score is at least ``doubt_name_score``, its given names do not
-    clearly disagree (:func:`_given_names_agree`: ``Jean``/``Jeanne``, ``Paul``/``Pierre``:
-    two colleagues with one surname hired the same week are not one person) and it has the
-    same or a near birth date, the same usable phone or a near-identical matricule. Returns
+    near-identical, or its name score is at least ``doubt_name_score`` and other evidence
+    corroborates it: the same birth date or usable phone with given names that do not
+    clearly disagree (``Jean``/``Jeanne``, ``Paul``/``Pierre``: two colleagues with one
+    surname hired the same week are not one person), or a near birth date (a typo, a
+    day/month swap) or near-identical matricule with given and last names that both agree
+    (:func:`_names_plausible`). Returns
     ``(plausible, words, note)``: a bool array, and per plausible pair what makes it plausible
     ("possible match: given name shortened and same birth date") and what to add after the
     account's label ("; the names differ (A vs B)", or "").
@@ -1068,13 +1155,16 @@ def _doubts(
     has_relation = np.fromiter((isinstance(r, NameRelation) for r in relation.tolist()), dtype=bool, count=len(s))
     name = np.nan_to_num(scored["name_score"], nan=-1.0)
     birth, phone = scored["birthdate_match"], scored["phone_agree"]
-    corroborated = np.isin(birth, ["exact", "swapped", "near"]) | (phone == True)  # noqa: E712
-    corroborated |= scored["matricule_match"] == "near"
+    # Same-day birth dates or one phone: given names that agree suffice (a married name with no
+    # birth name mapped keeps the given name and the birth date). A near date or matricule is
+    # weaker (one digit apart is common between strangers): the last names must agree too.
+    firm = (birth == "exact") | (phone == True)  # noqa: E712
+    near = np.isin(birth, ["swapped", "near"]) | (scored["matricule_match"] == "near")
     email_close = _nonempty(scored["email_near"])
     plausible = has_relation | email_close
-    for k in np.flatnonzero(~plausible & (name >= settings.doubt_name_score) & corroborated).tolist():
+    for k in np.flatnonzero(~plausible & (name >= settings.doubt_name_score) & (firm | near)).tolist():
         i, j = int(s[k]), int(t[k])
-        plausible[k] = _given_names_agree(src, tgt, i, j, settings)
+        plausible[k] = _names_plausible(src, tgt, i, j, settings, last_too=not firm[k])
     words = np.full(len(s), None, dtype=object)
     note = np.full(len(s), None, dtype=object)
     for k in np.flatnonzero(plausible).tolist():
@@ -1213,7 +1303,12 @@ def _finish(
     score = scored["score"]
     name = scored["name_score"]
     id_match = scored["id_match"]
-    named = np.nan_to_num(name, nan=-1.0) >= settings.name_threshold
+    if settings.set_aside:
+        apart, claimer = _apart(src, tgt, s, t, scored, settings)
+    else:
+        apart, claimer = np.zeros(len(s), dtype=bool), np.full(len(tgt), -1, dtype=np.int64)
+    alike = np.nan_to_num(name, nan=-1.0) >= settings.name_threshold
+    named = alike & ~apart
     named_first = _first_where(named, s, n_s)
     id_count = np.bincount(s[id_match], minlength=n_s)
     email_first = _first_where(scored["email_equal"] == True, s, n_s)  # noqa: E712
@@ -1223,7 +1318,7 @@ def _finish(
     unset = np.fromiter((r is _UNSET for r in relation.tolist()), dtype=bool, count=len(s))
     if settings.doubt:
         open_record = (id_count == 0) & (email_first < 0) & (named_first < 0)
-        need = open_record[s] & ~named
+        need = open_record[s] & ~named & ~apart
     else:
         need = np.zeros(len(s), dtype=bool)
     todo = np.flatnonzero(need & unset)
@@ -1284,6 +1379,8 @@ def _finish(
         "id_first": _first_where(id_match, s, n_s),
         "email_first": email_first,
         "doubt_first": _first_where(plausible_all, s, n_s),
+        "apart_first": _first_where(alike & apart, s, n_s),
+        "claimer": claimer,
         "doubt_count": np.bincount(s[plausible_all], minlength=n_s),
         "doubt_of": doubt_of,
         "named": named,
@@ -1590,6 +1687,8 @@ _PREPARED_NAMES = (
     "doubt_first",
     "doubt_count",
     "doubt_of",
+    "apart_first",
+    "claimer",
 )
 
 
@@ -1704,6 +1803,8 @@ def match(
         doubt_first,
         doubt_count,
         doubt_of,
+        apart_first,
+        claimer,
     ) = (prep[k] for k in _PREPARED_NAMES)
 
     def label(j: int) -> str:
@@ -1828,16 +1929,7 @@ def match(
                 setrec(i, "new", "link", tid, pair_score(i, tgt_pos[tid]), "decision", "link decided by a person")
 
     def names_disagree(i: int, j: int, k: int) -> bool:
-        """True when two records' names clearly disagree: a low name score, or words left
-        over once the shared words are set aside that are not one person's (``Marc`` /
-        ``Julie``, ``Jean`` / ``Jeanne``), in whatever order or columns the names are written."""
-        ns = name[k]
-        if ns != ns:  # a record without a name: no evidence either way
-            return False
-        if ns < settings.names_disagree_below:
-            return True
-        a, b = _leftovers(src.tokens[i], tgt.tokens[j])
-        return _first_names_disagree(a, b, settings)
+        return _names_disagree(src, tgt, i, j, float(name[k]), settings)
 
     def automatic(i: int) -> _Verdict:
         """The verdict of the automatic rules for one record still undecided (identifier, email, names)."""
@@ -1913,6 +2005,29 @@ def match(
         doubtful = doubtful_candidate(i)
         if doubtful is not None:
             return doubtful
+        k = int(apart_first[i])
+        if k >= 0:  # say which namesake was set aside, and why: never a silent create
+            j = int(t[k])
+            if owned_by_other(tgt.ids[j], src_ids[i]):  # domain.md §5: a conflict, whatever else
+                against = " and ".join(_contradictions(scored, k)) or "nothing else in common"
+                return _conflict(
+                    f"same name as {label(j)}, already linked to another Payfit record; {against}",
+                    "name",
+                    tgt.ids[j],
+                    float(score[k]),
+                )
+            if scored["birthdate_match"][k] == "differ":
+                why = f"another birth date ({tgt.birth[j]}, this record {src.birth[i]})"
+            else:
+                why = f"is matched to {src.labels[int(claimer[j])]} ({src_ids[int(claimer[j])]}) by stronger evidence"
+            return _Verdict(
+                "new",
+                "create",
+                None,
+                None,
+                "none",
+                f"no matching Equify account; {label(j)} has this name but {why}: someone else",
+            )
         return _Verdict("new", "create", None, None, "none", "no matching Equify account")
 
     def doubtful_candidate(i: int) -> _Verdict | None:

@@ -54,6 +54,11 @@ class MappingIssue:
 TRANSFORMS: tuple[str, ...] = ("none", "trim", "upper", "lower", "title", "phone_e164", "date_iso")
 
 
+#: Fields a mapping may feed for matching only: alternate last names (the birth or maiden name,
+#: a second last name), compared with the account's last name, never pushed to Equify.
+MATCH_ONLY_FIELDS: tuple[str, ...] = ("birthName", "secondLastName")
+
+
 @dataclass(frozen=True)
 class FieldMapping:
     """Which Payfit column feeds each Equify field (``None``: not synced).
@@ -72,8 +77,10 @@ class FieldMapping:
 
     @classmethod
     def default(cls) -> FieldMapping:
-        """The default mapping: each Equify field from the Payfit column of the same name."""
-        return cls(tuple((f, f) for f in EQUIFY_FIELDS))
+        """The default mapping: each Equify field, and each match-only field
+        (:data:`MATCH_ONLY_FIELDS`: Payfit's ``birthName`` and ``secondLastName``, compared
+        with the account's last name, never pushed), from the Payfit column of the same name."""
+        return cls(tuple((f, f) for f in (*EQUIFY_FIELDS, *MATCH_ONLY_FIELDS)))
 
     @classmethod
     def from_dict(cls, mapping: dict[str, str | None], transforms: dict[str, str] | None = None) -> FieldMapping:
@@ -203,6 +210,17 @@ class MatchSettings:
     least ``doubt_name_score`` (0-100) and it has the same or a near birth date, the same usable
     phone or a near-identical matricule. ``False`` gives the policy without the floor (for
     comparisons).
+
+    ``set_aside`` (bool): a pair that is clearly two people is never a candidate, not even
+    of the same name (``docs/doubt_policy.md`` §4): nothing corroborates it (no equal or near
+    email, agreeing phone, equal or near matricule), and its birth dates clearly differ (both
+    real dates, not a typo or a day/month swap apart; placeholders such as ``1900-01-01`` are
+    no evidence), or it has no same or near birth date and another record of the match claims
+    the account by stronger evidence (its Payfit id, matricule, or the same email with
+    agreeing names). A record left without candidates is created, and its reason names the
+    namesake set aside. ``False`` makes such namesakes conflicts again. A namesake already
+    linked to another record (by an earlier sync, its Payfit id or a decision) stays a conflict
+    (``domain.md`` §5's reason "shares a name with an account already linked").
     """
 
     default_region: str = "FR"
@@ -222,10 +240,12 @@ class MatchSettings:
     max_exact_block_pairs: int = 100_000
     doubt: bool = True
     doubt_name_score: float = 50.0
+    set_aside: bool = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.doubt, bool):
-            raise InputError(f"MatchSettings.doubt must be true or false, not {self.doubt!r}")
+        for flag in ("doubt", "set_aside"):
+            if not isinstance(getattr(self, flag), bool):
+                raise InputError(f"MatchSettings.{flag} must be true or false, not {getattr(self, flag)!r}")
         for name in (*_SCORE_SETTINGS, *_POINT_SETTINGS):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):

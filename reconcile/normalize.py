@@ -50,6 +50,7 @@ __all__ = [
     "score_names",
     "compare_dates",
     "normalize_date",
+    "birth_date_evidence",
     "normalize_email",
     "normalize_phone",
     "phones_agree",
@@ -827,6 +828,27 @@ def normalize_date(value: Any) -> str | None:
     return _normalize_date_reference(text)  # non-ASCII digits or a day written " 2": strptime
 
 
+#: Dates systems write where a birth date is unknown: the Unix epoch and the first days of
+#: 1900 and 1901 (what an empty Excel or SQL date becomes).
+_PLACEHOLDER_DATES = frozenset({"1970-01-01", "1900-01-01", "1901-01-01"})
+
+
+def birth_date_evidence(value: Any) -> str | None:
+    """A birth date as matching evidence: :func:`normalize_date`'s ISO text, or ``None`` for a
+    missing, unreadable or placeholder date, which says nothing for or against a match.
+
+    Placeholders: ``1970-01-01`` (the Unix epoch), ``1900-01-01`` and ``1901-01-01`` (an
+    empty Excel or SQL date), any date before 1901 and any date after today.
+
+    >>> birth_date_evidence("12/03/1985"), birth_date_evidence("01/01/1970"), birth_date_evidence("1899-12-31")
+    ('1985-03-12', None, None)
+    """
+    iso = _date_text(value)
+    if iso is None or iso in _PLACEHOLDER_DATES or iso < "1901" or iso > dt.date.today().isoformat():
+        return None
+    return iso
+
+
 def _date_from(match: re.Match[str]) -> str | None:
     if match.group(1) is not None:
         year, month, day = match.group(1, 3, 4)
@@ -1140,7 +1162,7 @@ def clearly_different(kind: str, a: Any, b: Any) -> bool:
     (False, True)
     """
     if kind == "date":
-        da, db = _date_text(a), _date_text(b)
+        da, db = birth_date_evidence(a), birth_date_evidence(b)
         return da is not None and db is not None and da != db and _near_dates(da, db) is None
     if kind == "identifier":
         ta, tb = _identifier(a), _identifier(b)

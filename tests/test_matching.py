@@ -219,8 +219,8 @@ CASES = [
         [P("p1", "Jean", "Dupont", birthDate="01/02/1990")],
         [A("a1", "Jean", "Dupont", birthDate="1985-03-04")],
         {},
-        {"p1": Expect("conflict", "none", "a1", "the birth dates differ")},
-        id="same-name-birth-dates-differ-still-conflict",
+        {"p1": Expect("new", "create", None, "has this name but another birth date")},
+        id="same-name-birth-dates-differ-is-someone-else",
     ),
     # --- conflict reason: two candidates tie for the best score.
     pytest.param(
