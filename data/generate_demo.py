@@ -55,7 +55,8 @@ EXPECTED_SIZES = {
     "email_match_name_variants": (6, 6),
     "conflict_no_email": (10, 10),
     "conflict_work_email": (8, 8),
-    "homonym_conflict": (2, 2),
+    "homonym_other_birth_date": (1, 1),
+    "homonym_conflict": (1, 1),
     "homonym_payfit_pair": (2, 2),
     "duplicate_email_payfit": (2, 0),
     "duplicate_email_equify": (1, 2),
@@ -73,6 +74,7 @@ EXPECTED_SIZES = {
     "doubt_transliteration": (2, 2),
     "doubt_near_email": (1, 1),
     "doubt_near_birth_date_and_matricule": (1, 1),
+    "doubt_married_name": (1, 1),
 }
 
 FIRST_F = [
@@ -839,15 +841,28 @@ def build(d: Demo) -> None:
         ("Sophie", "Laurent", W, "board_member"),
     ]:
         pay.append(d.collaborator(d.person(first, last, g, planted=True, pro=False)))
-        eq.append(d.account(d.person(first, last, g, planted=True, pro=False), relation))
+        other = d.person(first, last, g, planted=True, pro=False)
+        eq.append(d.account(other, relation))
+        # Set after the draw (the random stream, hence the rest of the demo, is unchanged):
+        # the investor's birth date is known and differs, the board member's is not known.
+        d.accounts[-1]["birthDate"] = other.birth if relation == "investor" else ""
+    d.plant(
+        "homonym_other_birth_date",
+        "Payfit employee and an unrelated Equify investor with the same name, a different email and "
+        "another birth date: someone else, created, the reason naming the namesake set aside (not in ground truth).",
+        "new",
+        "create",
+        pay[:1],
+        eq[:1],
+    )
     d.plant(
         "homonym_conflict",
-        "Payfit employee and an unrelated Equify person with the same name and "
-        "a different email (not in ground truth).",
+        "Payfit employee and an unrelated Equify person with the same name, a different email and no "
+        "birth date to tell them apart (not in ground truth).",
         "conflict",
         "none",
-        pay,
-        eq,
+        pay[1:],
+        eq[1:],
     )
 
     pay, eq = [], []
@@ -1124,6 +1139,13 @@ DOUBTS: list[tuple[str, str, list[tuple[str, str, str, str, str]]]] = [
         "(a typo, not another person); no email.",
         [("Soizic", "Kerbrat", "woman", "Soizic", "Kerbrat")],
     ),
+    (
+        "doubt_married_name",
+        "Payfit's lastName holds the married name and its birthName the birth name (Claire Morvan, née Quéré); "
+        "Equify still holds the birth name (Claire Quéré); no email. Found through the default mapping's "
+        "match-only birthName.",
+        [("Claire", "Morvan", "woman", "Claire", "Quéré")],
+    ),
 ]
 
 
@@ -1138,9 +1160,17 @@ def swap_digits(text: str, taken: set[str]) -> str:
     raise AssertionError(f"no free swap of {text}")
 
 
+#: Doubt kinds added to the demo later, each drawn from its own random stream.
+_LATER_DOUBTS = frozenset({"doubt_married_name"})
+
+
 def plant_doubts(d: Demo) -> None:
     """The issue-14 people (:data:`DOUBTS`); Payfit and Equify ids aligned by index, all in the ground truth."""
+    main_rng = d.rng
     for name, description, people in DOUBTS:
+        # Kinds added after the demo was first drawn draw from their own stream: the rest of the
+        # demo (ids, managers) stays what it was.
+        d.rng = random.Random(f"demo:{name}") if name in _LATER_DOUBTS else main_rng
         pay, eq = [], []
         for first, last, gender, eq_first, eq_last in people:
             p = d.person(first, last, gender, planted=True, pro=False)
@@ -1150,6 +1180,10 @@ def plant_doubts(d: Demo) -> None:
                 d.emails.add(p.personal)
                 pid = d.collaborator(p)
                 aid = d.account(p, first=eq_first, last=eq_last, email=mailbox)
+            elif name == "doubt_married_name":
+                pid = d.collaborator(p, birth_name=eq_last)
+                aid = d.account(p, first=eq_first, last=eq_last, email="")
+                d.accounts[-1]["birthDate"] = p.birth or ""
             elif name == "doubt_near_birth_date_and_matricule":
                 p.birth = "1987-06-12"
                 pid = d.collaborator(p)
@@ -1164,12 +1198,14 @@ def plant_doubts(d: Demo) -> None:
             pay.append(pid)
             eq.append(aid)
         d.plant(name, description, "conflict", "none", pay, eq)
+    d.rng = main_rng
 
 
 def assign_managers(d: Demo, ceo_id: str) -> None:
     heads: dict[str, str] = {}
+    later = {i for name in _LATER_DOUBTS for i in d.scenarios[name]["payfit_ids"]}
     for c in d.collabs:
-        if c["id"] == ceo_id:
+        if c["id"] == ceo_id or c["id"] in later:  # later kinds: no draw from the demo's stream
             continue
         team = c["teamName"]
         if team not in heads and any(k["status"] == "ACTIVE" for k in c["contracts"]):
@@ -1211,14 +1247,24 @@ def policy(c: dict[str, Any], collabs: list[dict[str, Any]], accounts: list[dict
         if on_equify:
             return "new/link" if names_agree(c, on_equify[0]) else "conflict/none"
     key = name_key(c["firstName"], c["lastName"])
-    if any(
-        a["kind"] == "person" and (a["firstName"] or a["lastName"]) and name_key(a["firstName"], a["lastName"]) == key
-        for a in accounts
-    ):
+    people = [a for a in accounts if a["kind"] == "person" and not other_birth_date(c["birthDate"], a["birthDate"])]
+    if any((a["firstName"] or a["lastName"]) and name_key(a["firstName"], a["lastName"]) == key for a in people):
         return "conflict/none"
-    if any(a["kind"] == "person" and plausible(c, a) for a in accounts):
+    if any(plausible(c, a) for a in people):
         return "conflict/none"  # doubt (shared/domain.md §5 step 5)
     return "new/create"
+
+
+def other_birth_date(a: str | None, b: str | None) -> bool:
+    """Two ISO birth dates that clearly differ: not one digit, two adjacent digits or day and month
+    apart (docs/doubt_policy.md §4: such a namesake is someone else; the demo's namesakes share no
+    phone or email, so nothing corroborates them)."""
+    if not a or not b or a == b:
+        return False
+    da, db = a.replace("-", ""), b.replace("-", "")
+    diff = [k for k in range(8) if da[k] != db[k]]
+    swap = len(diff) == 2 and diff[1] == diff[0] + 1 and da[diff[0]] == db[diff[1]] and da[diff[1]] == db[diff[0]]
+    return not (len(diff) == 1 or swap or (a[:4] == b[:4] and a[5:7] == b[8:] and a[8:] == b[5:7]))
 
 
 # A reference reading of "plausibly the same person" (the doubt step), independent of the matcher and
@@ -1371,9 +1417,14 @@ Regenerate (stdlib only, deterministic, byte-identical output):
 
 def write(d: Demo, out: Path) -> dict[str, tuple[int, int]]:
     rng = d.rng
-    collabs = list(d.collabs)
+    # The people of later kinds go last, so the shuffle of the others stays what it was.
+    later = {i for name in _LATER_DOUBTS for side in ("payfit_ids", "equify_ids") for i in d.scenarios[name][side]}
+    collabs = [c for c in d.collabs if c["id"] not in later]
     rng.shuffle(collabs)
-    rng.shuffle(d.accounts)
+    collabs += [c for c in d.collabs if c["id"] in later]
+    accounts = [a for a in d.accounts if a["id"] not in later]
+    rng.shuffle(accounts)
+    d.accounts[:] = accounts + [a for a in d.accounts if a["id"] in later]
     pages = [collabs[i : i + PAGE_SIZE] for i in range(0, len(collabs), PAGE_SIZE)]
     counts = check(d, pages)
     tokens = ["".join(rng.choices(string.ascii_letters + string.digits, k=40)) for _ in pages]

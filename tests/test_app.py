@@ -303,7 +303,7 @@ def test_saving_a_transform_logs_no_relation_change(app_workspace: Path) -> None
 def test_a_set_hidden_by_the_filters_says_so(app_workspace: Path) -> None:
     at = _open_app("pages/review.py")
     at.text_input(key="review.filter.search").set_value("zzzz-nobody").run()
-    assert any("None of the 162 records of the new set matches" in plain(i.value) for i in at.info)
+    assert any("None of the 163 records of the new set matches" in plain(i.value) for i in at.info)
 
 
 def _pick_conflict(at: AppTest, sid: str) -> None:

@@ -219,7 +219,9 @@ def test_the_mapping_page_shows_them_and_suggests_them(tmp_path: Path, monkeypat
         at.switch_page("pages/mapping.py")
         at.run()
         assert not at.exception, [e.value for e in at.exception]
-        for field in MATCH_ONLY_FIELDS:  # shown, not mapped until chosen: the stored mapping is unchanged
+        for field in MATCH_ONLY_FIELDS:  # mapped by default from Payfit's columns of that name (match only)
+            assert at.selectbox(key=f"mapping.field.{field}").value == field
+            at.selectbox(key=f"mapping.field.{field}").set_value("— not synced —").run()
             assert at.selectbox(key=f"mapping.field.{field}").value == "— not synced —"
         assert any("match only" in m.value for m in at.markdown)
         at.button(key="mapping.suggest").click().run()

@@ -67,10 +67,15 @@ def test_scenario_category_and_action(scenario, demo_result: MatchResult):
     ids=[s["scenario"] for s in IN_SCOPE if len(s["payfit_ids"]) == len(s["equify_ids"])],
 )
 def test_scenario_points_at_its_planted_account(scenario, demo_result: MatchResult):
-    """Index i on each side is the same planted case: links and conflicts show that account."""
+    """Index i on each side is the same planted case: links and conflicts show that account; a
+    create names the namesake it set aside (in its reason, never as its target)."""
     records = demo_result.records.set_index("source_id")
     for pid, account in zip(scenario["payfit_ids"], scenario["equify_ids"], strict=True):
-        assert records.loc[pid, "target_id"] == account, pid
+        if scenario["expected_action"] == "create":
+            assert pd.isna(records.loc[pid, "target_id"]), pid
+            assert f"({account}) has this name but another birth date" in records.loc[pid, "reason"], pid
+        else:
+            assert records.loc[pid, "target_id"] == account, pid
 
 
 def test_duplicate_email_conflicts_name_the_reason(demo_result: MatchResult):
@@ -98,6 +103,7 @@ PLANTED_REASONS = {
     "doubt_transliteration": "possible match: given name spelled another way",
     "doubt_near_email": "possible match: near-identical emails (a +tag)",
     "doubt_near_birth_date_and_matricule": "the birth dates are near (two adjacent digits swapped)",
+    "doubt_married_name": "possible match: last name is the other record's birth or married name",
 }
 
 
