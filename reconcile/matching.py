@@ -1107,17 +1107,19 @@ def _last_agree(a: str | None, b: str | None, settings: MatchSettings) -> bool:
 
 def _names_plausible(src: _Side, tgt: _Side, i: int, j: int, settings: MatchSettings, *, last_too: bool) -> bool:
     """Whether record ``i``'s and account ``j``'s names may be one person's, for a pair that
-    evidence other than the names corroborates: in the written order, the given names agree
-    (:func:`_given_agree`) and, when ``last_too``, the last names too (:func:`_last_agree`);
-    or, crosswise (first and last names swapped), both parts agree. A married name with no
-    birth name mapped keeps the given name: the same birth date or phone asks only that
-    (``last_too=False``); a near date or matricule, weaker, asks both. True when either side
-    has no given name (a full-name record: nothing to compare)."""
+    evidence other than the names corroborates. ``last_too=False`` (the same birth date or
+    phone): a given name agrees (:func:`_given_agree`) with the other's given name, or
+    crosswise with its last name (swapped names; a married name with no birth name mapped
+    keeps the given name). ``last_too=True`` (a near date or matricule, weaker): given and last
+    names both agree (:func:`_last_agree`), in the written order or both crosswise. True
+    when either side has no given name (a full-name record: nothing to compare)."""
     fa, fb = src.first_text[i], tgt.first_text[j]
     if not fa or not fb:
         return True
     la, lb = src.last_text[i], tgt.last_text[j]
-    if _given_agree(fa, fb, settings) and (not last_too or _last_agree(la, lb, settings)):
+    if not last_too:  # the given name in either column (names swapped, perhaps a married name too)
+        return any(_given_agree(a, b, settings) for a, b in ((fa, fb), (fa, lb), (la, fb)))
+    if _given_agree(fa, fb, settings) and _last_agree(la, lb, settings):
         return True
     return _given_agree(fa, lb, settings) and _last_agree(la, fb, settings)
 

@@ -247,3 +247,15 @@ def test_a_namesake_of_an_account_already_linked_stays_a_conflict() -> None:
     assert (rec["category"], rec["target_id"]) == ("conflict", "a1")
     assert "already linked to another Payfit record" in rec["reason"]
     assert "the birth dates differ" in rec["reason"]
+
+
+@pytest.mark.parametrize("direction", ["payfit-equify", "equify-payfit"])
+def test_same_phone_and_birth_date_with_the_given_name_in_the_other_column_is_doubt(direction: str) -> None:
+    """Names swapped and the last name changed (a marriage): the given name agrees crosswise, and
+    the same phone and birth date corroborate, so the pair is doubt, never a create (a bench case)."""
+    a = P("Pierre-Yves", "Lanlanuc", "1967-09-14", phoneNumber="0736233974")
+    b = P("Kerpoux", "Pierre-Yves", "14/09/1967", phoneNumber="07.36.23.39.74")
+    src, tgt = (a, b) if direction == "payfit-equify" else (b, a)
+    rec = _run(src, tgt)
+    assert (rec["category"], rec["target_id"], rec["rule"]) == ("conflict", "a1", "doubt"), rec["reason"]
+    assert "same birth date" in rec["reason"] and "same phone" in rec["reason"]
