@@ -19,7 +19,9 @@ The engine runs in four vectorised stages, so 100,000 × 100,000 records take
 seconds (``bench/match_scale.py``):
 
 * **normalise** each side once, every distinct raw value once (names, emails,
-  phones, dates are cached by value);
+  phones, dates are cached by value), and derive its blocking keys; for large inputs
+  the Equify side is prepared in a forked process while the Payfit side is prepared
+  here (:func:`_both_sides`: the same functions, so the same result);
 * **block** in DuckDB: equi-joins of the two sides' blocking keys, one rule per
   key kind (:data:`BLOCKING_RULES`), the union of the pairs, never a cross product;
   a loose key whose block (records × accounts sharing it) would give more than
@@ -36,7 +38,10 @@ import functools
 import gc
 import itertools
 import logging
+import multiprocessing
+import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
@@ -55,17 +60,17 @@ from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSet
 from .names import NameRelation, given_keys, name_relation, name_relations, surname_keys
 from .normalize import (
     NameKey,
+    _identifier_keys,
+    _near_identifiers,
     birth_date_evidence,
     clean_text,
     email_evidence,
     email_mailbox,
     email_near,
-    identifier_keys,
     is_placeholder,
     name_key,
     name_tokens,
     near_date,
-    near_identifier,
     remembered_phone,
     score_names,
 )
@@ -543,7 +548,8 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     initials = np.where(a.to_numpy() <= b.to_numpy(), a + b, b + a)
     add("initials_birthdate", pd.Series(side.birth[dated], dtype=object) + ":" + initials, rows[dated])
 
-    scalar("mailbox", _obj(_by_value(side.email.tolist(), email_mailbox)))
+    # Computed only for the emails a +tag, Gmail or punycode rule changes; any other is its own.
+    scalar("mailbox", _mailboxes(side.email))
     # surname_forms, surname_birthdate: the keys of each distinct last name computed once
     # (reconcile.names), paired per record. surname_forms reads the written order only: swapped
     # first and last names are found by last_name, name_prefix, name_suffix and initials_birthdate,
@@ -574,7 +580,8 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     # near_matricule: the identifier's keys and both initials, sorted (the matricules of one
     # company are often sequential: 10452 and 10453 share four of their keys).
     held = two & _nonempty(side.matricule)
-    id_rows, id_keys = _exploded(side.matricule[held].tolist(), identifier_keys, rows[held])
+    # side.matricule is identifier evidence already: its keys directly (identifier_keys would clean it again).
+    id_rows, id_keys = _exploded(side.matricule[held].tolist(), _identifier_keys, rows[held])
     a, b = pd.Series(side.first, dtype=object).str[:1].to_numpy(), pd.Series(side.last, dtype=object).str[:1].to_numpy()
     initials = np.where(a <= b, a + b, b + a)
     add("near_matricule", id_keys + (":" + initials[id_rows]), id_rows)
@@ -594,8 +601,99 @@ def _key_table(con: duckdb.DuckDBPyConnection, name: str, keys: pd.DataFrame) ->
     con.unregister("key_frame")
 
 
+#: Both sides at least this long: the Equify side is prepared in a forked process
+#: (:func:`_both_sides`). Below it, forking costs more than it saves.
+PARALLEL_AT = 20_000
+
+
+def _side_and_keys(
+    frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, hint_col: str | None, target_side: bool
+) -> tuple[_Side, pd.DataFrame]:
+    """One side normalised (:func:`_side`) and its blocking keys (:func:`_keys`)."""
+    side = _side(frame, ids, settings, hint_col=hint_col)
+    return side, _keys(side, target_side=target_side)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _in_child(conn: Any, frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings) -> None:
+    """The forked process: prepare the Equify side and send it back (or what went wrong)."""
+    try:
+        conn.send(("ok", _side_and_keys(frame, ids, settings, None, True)))
+    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
+        conn.send(("error", err))
+    finally:
+        conn.close()
+
+
+def _both_sides(
+    src_frame: pd.DataFrame,
+    src_ids: np.ndarray,
+    target: pd.DataFrame,
+    tgt_ids: np.ndarray,
+    settings: MatchSettings,
+) -> tuple[tuple[_Side, pd.DataFrame], tuple[_Side, pd.DataFrame]]:
+    """Both sides normalised with their blocking keys: ``((src, src_keys), (tgt, tgt_keys))``.
+
+    On Linux with two or more cores and both sides at least :data:`PARALLEL_AT` records
+    long (and the environment variable ``RECONCILE_PARALLEL`` not ``0``), the Equify side is
+    prepared in a forked process while this one prepares the Payfit side. The child shares
+    the input by copy-on-write (nothing imported again, no script run twice) and sends its
+    result back through a pipe: the same functions over the same data, so the same result
+    (``tests/test_parallel_sides.py``). If the child fails (killed, out of memory), the Equify
+    side is prepared here instead; an :class:`InputError` it raises is raised here.
+    """
+    parallel = (
+        sys.platform == "linux"
+        and min(len(src_frame), len(target)) >= PARALLEL_AT
+        and _cores() >= 2
+        and os.environ.get("RECONCILE_PARALLEL", "1") != "0"
+    )
+    child = None
+    if parallel:
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        try:
+            child = context.Process(target=_in_child, args=(send, target, tgt_ids, settings), daemon=True)
+            child.start()
+        except OSError as err:  # cannot fork (memory, process limits): prepare it here
+            log.warning("matching: could not start a process (%s); preparing both sides here", err)
+            child = None
+        finally:
+            send.close()
+    try:
+        src = _side_and_keys(src_frame, src_ids, settings, "_hint", False)
+        if child is not None:
+            try:
+                status, value = receive.recv()
+            except (EOFError, OSError) as err:
+                log.warning("matching: the preparing process ended early (%s); preparing the Equify side here", err)
+            else:
+                if status == "ok":
+                    return src, value
+                if isinstance(value, InputError):
+                    raise value
+                log.warning("matching: the preparing process failed (%r); preparing the Equify side here", value)
+        return src, _side_and_keys(target, tgt_ids, settings, None, True)
+    finally:
+        if child is not None:
+            receive.close()
+            if child.is_alive():
+                child.kill()
+            child.join()
+
+
 def _block(
-    src: _Side, tgt: _Side, settings: MatchSettings, con: duckdb.DuckDBPyConnection
+    src: _Side,
+    tgt: _Side,
+    settings: MatchSettings,
+    con: duckdb.DuckDBPyConnection,
+    keys: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, dict[int, int]]:
     """Candidate pairs: the union of every rule's equi-join on its keys (DuckDB).
 
@@ -610,8 +708,9 @@ def _block(
     """
     loose = ", ".join(str(i) for i in _LOOSE)
     cap, exact_cap = int(settings.max_block_pairs), int(settings.max_exact_block_pairs)
-    _key_table(con, "sk", _keys(src, target_side=False))
-    _key_table(con, "tk", _keys(tgt, target_side=True))
+    src_keys, tgt_keys = keys if keys is not None else (_keys(src, target_side=False), _keys(tgt, target_side=True))
+    _key_table(con, "sk", src_keys)
+    _key_table(con, "tk", tgt_keys)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE crowded AS
@@ -815,7 +914,8 @@ def _score(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: Match
     unequal = np.flatnonzero(matricule_equal == False)  # noqa: E712
     if len(unequal):  # few pairs: most accounts carry no matricule
         ma, mb = src.matricule[s[unequal]].tolist(), tgt.matricule[t[unequal]].tolist()
-        matricule_near[unequal] = [near_identifier(a, b) for a, b in zip(ma, mb, strict=True)]
+        # Both are identifier evidence already: compare them directly (near_identifier would clean them again).
+        matricule_near[unequal] = [_near_identifiers(a, b) for a, b in zip(ma, mb, strict=True)]
     near_matricule = _nonempty(matricule_near)
     matricule_match = np.full(len(s), None, dtype=object)
     matricule_match[matricule_equal == True] = "exact"  # noqa: E712
@@ -1031,7 +1131,11 @@ def _apart(
     )
     name = scored["name_score"]
     k = np.flatnonzero(strong)
-    k = k[[not _names_disagree(src, tgt, int(s[x]), int(t[x]), float(name[x]), settings) for x in k.tolist()]]
+    # The same name tokens (score 100) never disagree: only the others are asked, one by one.
+    ask = k[np.nan_to_num(name[k], nan=0.0) < 100.0]
+    if len(ask):
+        disagree = [_names_disagree(src, tgt, int(s[x]), int(t[x]), float(name[x]), settings) for x in ask.tolist()]
+        k = np.setdiff1d(k, ask[np.asarray(disagree, dtype=bool)], assume_unique=True)
     if len(k):
         per_t = np.bincount(t[k], minlength=n_t)
         per_s = np.bincount(s[k], minlength=int(s.max()) + 1)
@@ -1119,9 +1223,10 @@ def _names_plausible(src: _Side, tgt: _Side, i: int, j: int, settings: MatchSett
     la, lb = src.last_text[i], tgt.last_text[j]
     if not last_too:  # the given name in either column (names swapped, perhaps a married name too)
         return any(_given_agree(a, b, settings) for a, b in ((fa, fb), (fa, lb), (la, fb)))
-    if _given_agree(fa, fb, settings) and _last_agree(la, lb, settings):
+    # The last names first: cheaper than the given names' relation.
+    if _last_agree(la, lb, settings) and _given_agree(fa, fb, settings):
         return True
-    return _given_agree(fa, lb, settings) and _last_agree(la, fb, settings)
+    return _last_agree(la, fb, settings) and _given_agree(fa, lb, settings)
 
 
 def _names_disagree(src: _Side, tgt: _Side, i: int, j: int, name_score: float, settings: MatchSettings) -> bool:
@@ -1247,11 +1352,11 @@ def _prepare(
     both sides normalised, the candidate pairs blocked, scored and sorted, and per-record
     aggregates. With ``keep``, the blocking tables and the input frames are kept too, so
     :func:`_reprepare` can follow an edit of a few accounts (see :func:`_prepared`)."""
-    src = _side(src_frame, src_ids, settings, hint_col="_hint")
-    tgt = _side(target, tgt_ids, settings, hint_col=None)
+    (src, src_keys), (tgt, tgt_keys) = _both_sides(src_frame, src_ids, target, tgt_ids, settings)
     con = duckdb.connect(":memory:")
     try:
-        s, t, kind, report, crowded_names = _block(src, tgt, settings, con)
+        s, t, kind, report, crowded_names = _block(src, tgt, settings, con, (src_keys, tgt_keys))
+        del src_keys, tgt_keys
     except BaseException:
         con.close()
         raise

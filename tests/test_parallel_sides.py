@@ -1,0 +1,121 @@
+"""The Equify side prepared in a forked process gives the same match as preparing both sides
+here (``matching._both_sides``), and a child that dies or fails never changes the outcome."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench import synth
+from reconcile import InputError, MatchResult, match
+from reconcile import matching as M
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux" or M._cores() < 2, reason="forks only on Linux, 2+ cores")
+
+
+def _frames(table: MatchResult) -> dict[str, pd.DataFrame]:
+    return {"records": table.records, "candidates": table.candidates, "links": table.links, "blocking": table.blocking}
+
+
+def _same(a: MatchResult, b: MatchResult) -> None:
+    for name, frame in _frames(a).items():
+        pd.testing.assert_frame_equal(frame, _frames(b)[name], check_exact=True, obj=name)
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.DataFrame]:
+    source, target, _truth = synth.generate(1500, seed=11)
+    return source, target
+
+
+def _serial(source: pd.DataFrame, target: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> MatchResult:
+    with monkeypatch.context() as m:
+        m.setenv("RECONCILE_PARALLEL", "0")
+        return match(source, target)
+
+
+@pytest.fixture()
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the processes the matcher starts (the fork context's ``Process.start``)."""
+    started: list[int] = []
+    context = M.multiprocessing.get_context("fork")
+    base = context.Process
+
+    class Counting(base):  # type: ignore[misc, valid-type]
+        def start(self) -> None:
+            started.append(1)
+            super().start()
+
+    monkeypatch.setattr(context, "Process", Counting)
+    return started
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_forked_preparation_gives_the_same_match(seed: int, forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    source, target, _truth = synth.generate(1200, seed=seed)
+    monkeypatch.setattr(M, "PARALLEL_AT", 100)
+    parallel = match(source, target)
+    assert forks == [1]  # the Equify side was prepared in a child
+    _same(parallel, _serial(source, target, monkeypatch))
+    assert forks == [1]  # and not with RECONCILE_PARALLEL=0
+
+
+def test_a_child_that_dies_changes_nothing(
+    data: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = data
+
+    def dies(*_args: object) -> None:
+        os._exit(9)
+
+    monkeypatch.setattr(M, "PARALLEL_AT", 100)
+    monkeypatch.setattr(M, "_in_child", dies)
+    _same(match(source, target), _serial(source, target, monkeypatch))
+
+
+def test_a_child_that_fails_changes_nothing(
+    data: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = data
+
+    def fails(conn: object, *_args: object) -> None:
+        conn.send(("error", MemoryError("no room")))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(M, "PARALLEL_AT", 100)
+    monkeypatch.setattr(M, "_in_child", fails)
+    _same(match(source, target), _serial(source, target, monkeypatch))
+
+
+def test_bad_input_found_in_the_child_is_the_same_clear_error(
+    data: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = data
+    real = M._side_and_keys
+
+    def refuses(frame: pd.DataFrame, ids: np.ndarray, settings: object, hint: object, target_side: bool) -> object:
+        if target_side:
+            raise InputError("Equify accounts: row 7: the id is blank")
+        return real(frame, ids, settings, hint, target_side)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(M, "PARALLEL_AT", 100)
+    monkeypatch.setattr(M, "_side_and_keys", refuses)
+    with pytest.raises(InputError, match="row 7: the id is blank"):
+        match(source, target)
+
+
+def test_small_inputs_and_the_switch_stay_in_process(
+    data: tuple[pd.DataFrame, pd.DataFrame], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = data
+    match(source, target)  # 1,500 rows: under PARALLEL_AT
+    monkeypatch.setattr(M, "PARALLEL_AT", 100)
+    monkeypatch.setenv("RECONCILE_PARALLEL", "0")
+    match(source, target)
+    assert forks == []
+    monkeypatch.setenv("RECONCILE_PARALLEL", "1")
+    match(source, target)
+    assert forks == [1]
