@@ -1233,13 +1233,30 @@ def _names_disagree(src: _Side, tgt: _Side, i: int, j: int, name_score: float, s
     """True when the names of record ``i`` and account ``j`` (their pair's ``name_score``)
     clearly disagree: a low name score, or words left over once the shared words are set
     aside that are not one person's (``Marc`` / ``Julie``, ``Jean`` / ``Jeanne``), in whatever
-    order or columns the names are written. False without a name (no evidence either way)."""
+    order or columns the names are written; and no alternate last name of the record (a birth
+    or married name) read in place of its last name makes them agree. False without a name
+    (no evidence either way)."""
     if name_score != name_score:
         return False
-    if name_score < settings.names_disagree_below:
-        return True
-    a, b = _leftovers(src.tokens[i], tgt.tokens[j])
-    return _first_names_disagree(a, b, settings)
+    if name_score >= settings.names_disagree_below:
+        a, b = _leftovers(src.tokens[i], tgt.tokens[j])
+        if not _first_names_disagree(a, b, settings):
+            return False
+    return _alternate_agreeing(src, tgt, i, j, settings) is None
+
+
+def _alternate_agreeing(src: _Side, tgt: _Side, i: int, j: int, settings: MatchSettings) -> str | None:
+    """The alternate last name of record ``i`` (Payfit's ``birthName`` or ``secondLastName``)
+    that, read in place of its last name, makes its name agree with account ``j``'s (Claire
+    Morvan née Quéré / Claire Quéré): the alternate wholly among the account's words, and the
+    words left over not clearly different given names. ``None`` when none does."""
+    given = name_tokens(src.first_text[i]) if src.first_text[i] else ()
+    for alternate in src.alternates[i]:
+        last = name_tokens(alternate)
+        a, b = _leftovers((*given, *last), tgt.tokens[j])
+        if last and not set(last) & set(a) and not _first_names_disagree(a, b, settings):
+            return alternate
+    return None
 
 
 def _doubts(
@@ -2035,6 +2052,18 @@ def match(
                 taken[tid] = sid
                 setrec(i, "new", "link", tid, pair_score(i, tgt_pos[tid]), "decision", "link decided by a person")
 
+    def by_alternate(i: int, j: int, k: int) -> str:
+        """What to add to a link's reason when the names agree only through the record's birth or
+        married name: ``"; the account holds the birth or married name Quéré"`` (else ``""``)."""
+        if (
+            not src.alternates[i]
+            or name[k] >= settings.names_disagree_below
+            and not _first_names_disagree(*_leftovers(src.tokens[i], tgt.tokens[j]), settings)
+        ):
+            return ""
+        alternate = _alternate_agreeing(src, tgt, i, j, settings)
+        return f"; the account holds the birth or married name {alternate}" if alternate else ""
+
     def names_disagree(i: int, j: int, k: int) -> bool:
         return _names_disagree(src, tgt, i, j, float(name[k]), settings)
 
@@ -2067,7 +2096,7 @@ def match(
                     tid,
                     float(score[k]),
                 )
-            return _Verdict("new", "link", tid, 100.0, rule, f"same {_RULE_WORDS[rule]}")
+            return _Verdict("new", "link", tid, 100.0, rule, f"same {_RULE_WORDS[rule]}" + by_alternate(i, j, k))
         if email and src_email_count.get(email, 0) > 1:
             # A shared mailbox is no evidence; the names may still point to the account.
             shared = f"the email {email} is shared by {src_email_count[email]} Payfit records"
@@ -2099,7 +2128,7 @@ def match(
                 against = _contradictions(scored, k)
                 if against:
                     return _conflict(f"same email as {label(j)}, but {' and '.join(against)}", "email", tid, pair)
-                return _Verdict("new", "link", tid, 100.0, "email", "same email")
+                return _Verdict("new", "link", tid, 100.0, "email", "same email" + by_alternate(i, j, k))
         by_name = named_candidate(i, email)
         if by_name is not None:
             return by_name

@@ -237,3 +237,26 @@ def test_the_mapping_page_shows_them_and_suggests_them(tmp_path: Path, monkeypat
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("evidence", ["email", "matricule"])
+@pytest.mark.parametrize("column", ["birthName", "secondLastName"])
+def test_a_married_name_with_the_same_email_or_matricule_is_a_link_not_a_shared_mailbox(
+    evidence: str, column: str
+) -> None:
+    """Payfit holds the married name and the birth name; Equify the birth name; one email (or
+    matricule): the names agree through the birth name, so it is a link saying so, not "a
+    shared or recycled mailbox". Without the birth name, it stays a conflict."""
+    from reconcile import match
+
+    shared = {"email": "claire.quere@example.fr"} if evidence == "email" else {"matricule": "10452"}
+    payfit = pd.DataFrame([{"id": "p1", "firstName": "Claire", "lastName": "Morvan", column: "Quéré", **shared}])
+    equify = pd.DataFrame([{"id": "a1", "firstName": "Claire", "lastName": "QUERE", **shared}])
+    rec = match(payfit, equify).records.iloc[0]
+    assert (rec["category"], rec["action"], rec["target_id"]) == ("new", "link", "a1"), rec["reason"]
+    assert "the account holds the birth or married name Quéré" in rec["reason"]
+    plain = match(payfit.drop(columns=[column]), equify).records.iloc[0]
+    assert (plain["category"], plain["target_id"]) == ("conflict", "a1")
+    assert "names clearly disagree" in plain["reason"]
+    other = equify.assign(firstName="Marc")  # another given name: the birth name does not make them agree
+    assert match(payfit, other).records.iloc[0]["category"] == "conflict"
