@@ -75,6 +75,7 @@ EXPECTED_SIZES = {
     "doubt_near_email": (1, 1),
     "doubt_near_birth_date_and_matricule": (1, 1),
     "doubt_married_name": (1, 1),
+    "doubt_gmail_dots": (1, 1),
 }
 
 FIRST_F = [
@@ -1140,6 +1141,13 @@ DOUBTS: list[tuple[str, str, list[tuple[str, str, str, str, str]]]] = [
         [("Soizic", "Kerbrat", "woman", "Soizic", "Kerbrat")],
     ),
     (
+        "doubt_gmail_dots",
+        "The same Gmail mailbox written with and without dots (lucas.fabre.pro@ / lucasfabrepro@, fictitious); "
+        "the given names differ by a letter (Lucas / Luca): a name conflict whose reason says the emails are "
+        "near-identical, never a shared-mailbox mismatch nor a create.",
+        [("Lucas", "Fabre", "man", "Luca", "Fabre")],
+    ),
+    (
         "doubt_married_name",
         "Payfit's lastName holds the married name and its birthName the birth name (Claire Morvan, née Quéré); "
         "Equify still holds the birth name (Claire Quéré); no email. Found through the default mapping's "
@@ -1161,7 +1169,7 @@ def swap_digits(text: str, taken: set[str]) -> str:
 
 
 #: Doubt kinds added to the demo later, each drawn from its own random stream.
-_LATER_DOUBTS = frozenset({"doubt_married_name"})
+_LATER_DOUBTS = frozenset({"doubt_married_name", "doubt_gmail_dots"})
 
 
 def plant_doubts(d: Demo) -> None:
@@ -1180,6 +1188,11 @@ def plant_doubts(d: Demo) -> None:
                 d.emails.add(p.personal)
                 pid = d.collaborator(p)
                 aid = d.account(p, first=eq_first, last=eq_last, email=mailbox)
+            elif name == "doubt_gmail_dots":
+                p.personal = "lucas.fabre.pro@gmail.com"
+                d.emails.add(p.personal)
+                pid = d.collaborator(p)
+                aid = d.account(p, first=eq_first, last=eq_last, email="lucasfabrepro@gmail.com")
             elif name == "doubt_married_name":
                 pid = d.collaborator(p, birth_name=eq_last)
                 aid = d.account(p, first=eq_first, last=eq_last, email="")
@@ -1308,8 +1321,13 @@ def plausible(c: dict[str, Any], a: dict[str, str]) -> bool:
     """Doubt: a near-identical email (a +tag), or related given names and a last name that is the
     account's (St/Ste, or Payfit's birthName)."""
     email = primary_email(c)
-    mailbox = email.split("+", 1)[0] + "@" + email.split("@", 1)[1] if "+" in email else email
-    if email and norm_email(a["email"]) == mailbox:
+
+    def mailbox(address: str) -> str:  # without a +tag; Gmail without dots
+        local, _, domain = address.partition("@")
+        local = local.split("+", 1)[0]
+        return (local.replace(".", "") if domain == "gmail.com" else local) + "@" + domain
+
+    if email and "@" in email and mailbox(norm_email(a["email"])) == mailbox(email):
         return True
     cf, af = fold(c["firstName"] or ""), fold(a["firstName"] or "")
     lasts = last_forms(fold(c["lastName"] or "")) | (last_forms(fold(c["birthName"])) if c.get("birthName") else set())

@@ -44,7 +44,7 @@ def _ledger_size(path: Path) -> int:
 def test_headless_session(cli):
     demo = cli("demo")
     assert demo.returncode == 0, demo.stderr
-    assert "203 Payfit records" in demo.stderr
+    assert "204 Payfit records" in demo.stderr
 
     matched = cli("match", "--json")
     assert matched.returncode == 0, matched.stderr

@@ -53,10 +53,10 @@ def test_connect_page_tests_the_key_then_fetches_and_loads(app_with_server: Path
     assert any("demo-company" in plain(s.value) for s in at.success)
     at.button(key="connect.fetch").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("Loaded 203 Payfit collaborators from the API" in plain(s.value) for s in at.success)
+    assert any("Loaded 204 Payfit collaborators from the API" in plain(s.value) for s in at.success)
     from ui import state
 
-    assert state.workspace().counts()["payfit_records"] == 203
+    assert state.workspace().counts()["payfit_records"] == 204
     assert PAYFIT_TEST_KEY not in _page_text(at)
 
 
@@ -93,10 +93,10 @@ def test_cli_fetch_reads_the_key_from_the_environment(payfit_server, tmp_path: P
     ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout.strip().splitlines()[-1])["collaborators"] == 203
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["collaborators"] == 204
     assert PAYFIT_TEST_KEY not in proc.stdout + proc.stderr
     with Workspace.open(ws) as opened:
-        assert opened.counts()["payfit_records"] == 203
+        assert opened.counts()["payfit_records"] == 204
     stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("fetch.duckdb"))
     assert stored and PAYFIT_TEST_KEY.encode() not in stored  # nor in the workspace file
 
@@ -117,7 +117,7 @@ def test_a_key_set_on_the_server_is_used_but_never_sent_to_the_browser(
     assert not at.button(key="connect.fetch").disabled
     at.button(key="connect.fetch").click().run()
     assert not at.exception
-    assert any("Loaded 203" in plain(s.value) for s in at.success)
+    assert any("Loaded 204" in plain(s.value) for s in at.success)
 
 
 def test_a_url_without_scheme_is_refused_at_once() -> None:
@@ -200,7 +200,7 @@ def test_the_server_key_is_never_sent_to_an_address_typed_in_the_page(
     at.text_input(key="connect.oauth_url").input(payfit_server.oauth_url).run()
     assert not at.button(key="connect.fetch").disabled
     at.button(key="connect.fetch").click().run()
-    assert any("Loaded 203" in plain(s.value) for s in at.success)
+    assert any("Loaded 204" in plain(s.value) for s in at.success)
 
 
 def test_a_typed_key_is_asked_for_again_when_the_address_changes(

@@ -426,7 +426,7 @@ def test_the_server_runs_from_the_command_line(repo_root, demo_dir):
         api_url = re.search(r"api_url\s*=\s*(\S+)", text)[1]  # type: ignore[index]
         oauth_url = re.search(r"oauth_url\s*=\s*(\S+)", text)[1]  # type: ignore[index]
         with PayfitClient("test-key", api_url=api_url, oauth_url=oauth_url) as client:
-            assert len(client.fetch_company().collaborators) == 203
+            assert len(client.fetch_company().collaborators) == 204
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -134,7 +134,7 @@ def test_load_replaces_one_side(demo_workspace: Workspace):
     accounts = demo_workspace.equify_accounts().head(3).drop(columns="origin")
     assert demo_workspace.load_equify(accounts) == 3
     assert demo_workspace.counts()["equify_accounts"] == 3
-    assert demo_workspace.counts()["payfit_records"] == 203
+    assert demo_workspace.counts()["payfit_records"] == 204
 
 
 def test_l4_phone_column_is_text(workspace: Workspace):
