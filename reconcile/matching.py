@@ -306,7 +306,9 @@ class _Side:
     when missing: ``first``/``last`` the two parts, ``fl``/``lf`` both parts in
     each order, ``joined`` the sorted tokens. ``full`` holds a :class:`NameKey`
     for records named only by a full-name column (scored one by one) and
-    ``compound`` marks multi-word last names (scored one by one too).
+    ``compound`` marks multi-word last names (scored one by one too). ``mailbox`` is each
+    email's mailbox (:func:`_mailboxes`: without a ``+tag``, Gmail dots; the email itself
+    for most).
     ``first_text``/``last_text``/``full_text`` keep the cleaned name texts and ``alternates``
     each record's other last names (``birthName``, ``secondLastName``), for
     :func:`reconcile.names.name_relation`.
@@ -324,6 +326,7 @@ class _Side:
     full: dict[int, NameKey]
     compound: np.ndarray
     email: np.ndarray
+    mailbox: np.ndarray
     phone: np.ndarray
     phone_region: np.ndarray
     birth: np.ndarray
@@ -394,6 +397,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
     births = _by_value(_column(frame, "birthDate"), birth_date_evidence)
     alternate_columns = [_by_value(_column(frame, c), _name_text) for c in _ALTERNATE_FIELDS if c in frame.columns]
     alternates = [tuple(x for x in xs if x) for xs in zip(*alternate_columns, strict=True)] or [()] * n
+    emails = _obj(_by_value(_column(frame, "email"), email_evidence))
     return _Side(
         ids=ids,
         labels=labels,
@@ -406,7 +410,8 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         tokens=tokens,
         full=full,
         compound=compound,
-        email=_obj(_by_value(_column(frame, "email"), email_evidence)),
+        email=emails,
+        mailbox=_mailboxes(emails),
         phone=_obj([p.e164 if p.usable else None for p in phones]),
         phone_region=_obj([p.region if p.usable else None for p in phones]),
         birth=_obj(births),
@@ -548,8 +553,8 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     initials = np.where(a.to_numpy() <= b.to_numpy(), a + b, b + a)
     add("initials_birthdate", pd.Series(side.birth[dated], dtype=object) + ":" + initials, rows[dated])
 
-    # Computed only for the emails a +tag, Gmail or punycode rule changes; any other is its own.
-    scalar("mailbox", _mailboxes(side.email))
+    # side.mailbox: computed only for the emails a +tag, Gmail or punycode rule changes (_mailboxes).
+    scalar("mailbox", side.mailbox)
     # surname_forms, surname_birthdate: the keys of each distinct last name computed once
     # (reconcile.names), paired per record. surname_forms reads the written order only: swapped
     # first and last names are found by last_name, name_prefix, name_suffix and initials_birthdate,
@@ -860,7 +865,7 @@ def _near_emails(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, email_equ
     out = np.full(len(s), None, dtype=object)
     idx = np.flatnonzero(email_equal == False)  # noqa: E712
     if len(idx):
-        box_s, box_t = _mailboxes(src.email), _mailboxes(tgt.email)
+        box_s, box_t = src.mailbox, tgt.mailbox
         a, b = box_s[s[idx]], box_t[t[idx]]
         idx = idx[_nonempty(a) & (a == b)]
         out[idx] = [
@@ -1131,7 +1136,7 @@ def _apart(
     )
     name = scored["name_score"]
     k = np.flatnonzero(strong)
-    # The same name tokens (score 100) never disagree: only the others are asked, one by one.
+    # The same words (score 100) never disagree: only the others are asked, one by one.
     ask = k[np.nan_to_num(name[k], nan=0.0) < 100.0]
     if len(ask):
         disagree = [_names_disagree(src, tgt, int(s[x]), int(t[x]), float(name[x]), settings) for x in ask.tolist()]
@@ -1236,7 +1241,7 @@ def _names_disagree(src: _Side, tgt: _Side, i: int, j: int, name_score: float, s
     order or columns the names are written; and no alternate last name of the record (a birth
     or married name) read in place of its last name makes them agree. False without a name
     (no evidence either way)."""
-    if name_score != name_score:
+    if name_score != name_score or name_score >= 100.0:  # no name, or the same words: never
         return False
     if name_score >= settings.names_disagree_below:
         a, b = _leftovers(src.tokens[i], tgt.tokens[j])
