@@ -43,6 +43,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
@@ -615,6 +616,8 @@ def _key_table(con: duckdb.DuckDBPyConnection, name: str, keys: pd.DataFrame) ->
 #: Both sides at least this long: the Equify side is prepared in a forked process
 #: (:func:`_both_sides`). Below it, forking costs more than it saves.
 PARALLEL_AT = 20_000
+#: How long to wait for the child once this side is done: ``(seconds, times this side's own time)``.
+_PATIENCE = (30.0, 4.0)
 
 
 def _side_and_keys(
@@ -630,6 +633,11 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def _said(err: BaseException) -> str:
+    """An exception in words for a log line: its message, or its kind when it has none."""
+    return str(err) or type(err).__name__
 
 
 def _in_child(conn: Any, frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings) -> None:
@@ -656,14 +664,17 @@ def _both_sides(
     prepared in a forked process while this one prepares the Payfit side. The child shares
     the input by copy-on-write (nothing imported again, no script run twice) and sends its
     result back through a pipe: the same functions over the same data, so the same result
-    (``tests/test_parallel_sides.py``). If the child fails (killed, out of memory), the Equify
-    side is prepared here instead; an :class:`InputError` it raises is raised here.
+    (``tests/test_parallel_sides.py``). If the child fails (killed, out of memory) or does not
+    answer in time (30 s plus four times this side's own time: stopped, deadlocked), it is
+    killed and the Equify side is prepared here instead; an :class:`InputError` it raises is
+    raised here. A daemonic process (a ``multiprocessing`` pool's worker) never forks.
     """
     parallel = (
         sys.platform == "linux"
         and min(len(src_frame), len(target)) >= PARALLEL_AT
         and _cores() >= 2
         and os.environ.get("RECONCILE_PARALLEL", "1") != "0"
+        and not multiprocessing.current_process().daemon  # a pool's worker may not have children
     )
     child = None
     if parallel:
@@ -672,24 +683,39 @@ def _both_sides(
         try:
             child = context.Process(target=_in_child, args=(send, target, tgt_ids, settings), daemon=True)
             child.start()
-        except OSError as err:  # cannot fork (memory, process limits): prepare it here
-            log.warning("matching: could not start a process (%s); preparing both sides here", err)
+        except Exception as err:  # cannot fork (memory, process limits, a daemon): prepare it here
+            log.warning("matching: could not start a process (%s); preparing both sides here", _said(err))
             child = None
         finally:
             send.close()
     try:
+        started = time.monotonic()
         src = _side_and_keys(src_frame, src_ids, settings, "_hint", False)
         if child is not None:
+            # The child does about as much as this process did: past several times that (and
+            # half a minute), it is stuck (stopped, or deadlocked after the fork) and replaced.
+            patience = _PATIENCE[0] + _PATIENCE[1] * (time.monotonic() - started)
             try:
-                status, value = receive.recv()
+                answered = receive.poll(patience)
+                status, value = receive.recv() if answered else ("late", None)
             except (EOFError, OSError) as err:
-                log.warning("matching: the preparing process ended early (%s); preparing the Equify side here", err)
+                log.warning(
+                    "matching: the preparing process ended early (%s); preparing the Equify side here", _said(err)
+                )
             else:
                 if status == "ok":
                     return src, value
                 if isinstance(value, InputError):
                     raise value
-                log.warning("matching: the preparing process failed (%r); preparing the Equify side here", value)
+                if status == "late":
+                    log.warning(
+                        "matching: the preparing process did not answer within %.0f s; preparing the Equify side here",
+                        patience,
+                    )
+                else:
+                    log.warning(
+                        "matching: the preparing process failed (%s); preparing the Equify side here", _said(value)
+                    )
         return src, _side_and_keys(target, tgt_ids, settings, None, True)
     finally:
         if child is not None:
@@ -1159,6 +1185,12 @@ def _apart(
     return loose & ((birth == "differ") | (claimed & undated)), claimer
 
 
+def _claim_only(scored: Mapping[str, np.ndarray], apart: np.ndarray) -> np.ndarray:
+    """The pairs of :func:`_apart` set aside only because another record claims the account
+    (not for their birth dates): a decision about that record can undo it (see ``match``)."""
+    return apart & (scored["birthdate_match"] != "differ")
+
+
 def _detail(reason: str) -> str:
     """The bracketed part of a near reason: ``"near birth dates (one digit differs)"`` → ``"(one digit differs)"``."""
     return reason[reason.find("(") :] if "(" in reason else ""
@@ -1514,8 +1546,10 @@ def _finish(
         "id_first": _first_where(id_match, s, n_s),
         "email_first": email_first,
         "doubt_first": _first_where(plausible_all, s, n_s),
-        "apart_first": _first_where(alike & apart, s, n_s),
+        "apart_first": _first_where(apart & (np.nan_to_num(name, nan=-1.0) >= settings.doubt_name_score), s, n_s),
         "claimer": claimer,
+        "claim_only": _claim_only(scored, apart),
+        "alike": alike,
         "doubt_count": np.bincount(s[plausible_all], minlength=n_s),
         "doubt_of": doubt_of,
         "named": named,
@@ -1824,6 +1858,8 @@ _PREPARED_NAMES = (
     "doubt_of",
     "apart_first",
     "claimer",
+    "claim_only",
+    "alike",
 )
 
 
@@ -1940,6 +1976,8 @@ def match(
         doubt_of,
         apart_first,
         claimer,
+        claim_only,
+        alike,
     ) = (prep[k] for k in _PREPARED_NAMES)
 
     def label(j: int) -> str:
@@ -2155,25 +2193,38 @@ def match(
         k = int(apart_first[i])
         if k >= 0:  # say which namesake was set aside, and why: never a silent create
             j = int(t[k])
-            if owned_by_other(tgt.ids[j], src_ids[i]):  # domain.md §5: a conflict, whatever else
+            ns = float(name[k])
+            named_as = "this name" if ns >= 100 else f"a similar name (name score {ns:g})"
+            if alike[k] and owned_by_other(tgt.ids[j], src_ids[i]):  # domain.md §5: a conflict, whatever else
                 against = " and ".join(_contradictions(scored, k)) or "nothing else in common"
                 return _conflict(
-                    f"same name as {label(j)}, already linked to another Payfit record; {against}",
+                    f"{'same name as' if ns >= 100 else named_as + ' to'} {label(j)}, already linked to another "
+                    f"Payfit record; {against}",
                     "name",
                     tgt.ids[j],
                     float(score[k]),
                 )
-            if scored["birthdate_match"][k] == "differ":
-                why = f"another birth date ({tgt.birth[j]}, this record {src.birth[i]})"
+            if claim_only[k]:
+                c = int(claimer[j])
+                by = f"{src.labels[c]} ({src_ids[c]})"
+                if src_ids[c] in decided or src_ids[c] in ledger:  # the claim no longer stands
+                    return _conflict(
+                        f"{label(j)} has {named_as}; {by}, who shares its email or identifier, is decided otherwise "
+                        "or synced elsewhere, so it may be this person's",
+                        "name",
+                        tgt.ids[j],
+                        float(score[k]),
+                    )
+                why = f"is matched to {by} by stronger evidence"
             else:
-                why = f"is matched to {src.labels[int(claimer[j])]} ({src_ids[int(claimer[j])]}) by stronger evidence"
+                why = f"another birth date ({tgt.birth[j]}, this record {src.birth[i]})"
             return _Verdict(
                 "new",
                 "create",
                 None,
                 None,
                 "none",
-                f"no matching Equify account; {label(j)} has this name but {why}: someone else",
+                f"no matching Equify account; {label(j)} has {named_as} but {why}: someone else",
             )
         return _Verdict("new", "create", None, None, "none", "no matching Equify account")
 
@@ -2228,9 +2279,12 @@ def match(
         elif tgt.email[j] == email:
             reason = f"{same} {label(j)}, which has the same email"
         elif scored["email_near"][k] is not None:
-            reason = f"{same} {label(j)}, whose email is near-identical {_detail(scored['email_near'][k])} ({tgt.email[j]} vs {email})"
+            how = _detail(scored["email_near"][k])[1:-1]
+            reason = (
+                f"{same} {label(j)}, whose email is near-identical ({how}: {tgt.email[j]} in Equify, {email} in Payfit)"
+            )
         else:
-            reason = f"{same} {label(j)}, whose email differs ({tgt.email[j]} vs {email})"
+            reason = f"{same} {label(j)}, whose email differs ({tgt.email[j]} in Equify, {email} in Payfit)"
         against = _contradictions(scored, k)
         if against:
             reason += "; " + " and ".join(against)
@@ -2263,7 +2317,10 @@ def match(
         else:
             consulted.clear()
             verdict = automatic(i)
-            if verdicts is not None:
+            # A namesake set aside for another record's claim depends on that record's decision
+            # and ledger entry, which the kept verdicts do not follow: asked afresh each time.
+            claim_based = apart_first[i] >= 0 and claim_only[apart_first[i]]
+            if verdicts is not None and not claim_based:
                 verdicts[i] = (verdict, tuple(consulted), generation)
         if verdict.action == "link" and verdict.target_id is not None:
             proposals.setdefault(verdict.target_id, []).append((i, verdict))

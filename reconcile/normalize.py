@@ -838,15 +838,26 @@ def birth_date_evidence(value: Any) -> str | None:
     missing, unreadable or placeholder date, which says nothing for or against a match.
 
     Placeholders: ``1970-01-01`` (the Unix epoch), ``1900-01-01`` and ``1901-01-01`` (an
-    empty Excel or SQL date), any date before 1901 and any date after today.
+    empty Excel or SQL date), any date before 1901, and any date less than 14 years ago (a
+    form's default "today", a hire date typed in the wrong field: no one on a payroll or a cap
+    table this matches was born then).
 
     >>> birth_date_evidence("12/03/1985"), birth_date_evidence("01/01/1970"), birth_date_evidence("1899-12-31")
     ('1985-03-12', None, None)
     """
     iso = _date_text(value)
-    if iso is None or iso in _PLACEHOLDER_DATES or iso < "1901" or iso > dt.date.today().isoformat():
+    if iso is None or iso in _PLACEHOLDER_DATES or iso < "1901" or iso > _recent_limit():
         return None
     return iso
+
+
+def _recent_limit() -> str:
+    """The ISO date 14 years before today (29 February read as 28 February)."""
+    today = dt.date.today()
+    try:
+        return today.replace(year=today.year - 14).isoformat()
+    except ValueError:
+        return today.replace(year=today.year - 14, day=28).isoformat()
 
 
 def _date_from(match: re.Match[str]) -> str | None:

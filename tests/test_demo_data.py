@@ -104,7 +104,7 @@ PLANTED_REASONS = {
     "doubt_near_email": "possible match: near-identical emails (a +tag)",
     "doubt_near_birth_date_and_matricule": "the birth dates are near (two adjacent digits swapped)",
     "doubt_married_name": "possible match: last name is the other record's birth or married name",
-    "doubt_gmail_dots": "whose email is near-identical (dots in a Gmail address)",
+    "doubt_gmail_dots": "whose email is near-identical (dots in a Gmail address: ",
 }
 
 

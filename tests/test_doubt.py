@@ -255,7 +255,7 @@ def test_near_email_words_and_column() -> None:
     assert pair["email_near"] == "near-identical emails (a +tag)"
     rec = result.records.iloc[0]
     assert (rec["category"], rec["rule"]) == ("conflict", "name")
-    assert "whose email is near-identical (a +tag)" in rec["reason"]
+    assert "whose email is near-identical (a +tag: " in rec["reason"]
     shared = match(
         pd.DataFrame([P("p1", "Jean", "Dupont", "rh@example.fr"), P("p2", "Paul", "Durand", "rh@example.fr")]),
         pd.DataFrame([P("a1", "Jean", "Dupont", "rh@example.fr")]),

@@ -112,3 +112,36 @@ def test_small_inputs_and_the_switch_stay_in_process(
     monkeypatch.setenv("RECONCILE_PARALLEL", "1")
     match(source, target)
     assert forks == [1]
+
+
+def _match_in_a_pool_worker(frames: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
+    M.PARALLEL_AT = 100  # the worker is a fork of this test process: set there, not here
+    return match(*frames).records
+
+
+def test_a_pool_worker_prepares_both_sides_itself(data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """A daemonic process (a multiprocessing pool's worker) may not have children: no fork, same result."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        records = pool.apply(_match_in_a_pool_worker, (data,))
+    pd.testing.assert_frame_equal(records, match(*data).records, check_exact=True)
+
+
+def test_a_child_that_never_answers_is_replaced(
+    data: tuple[pd.DataFrame, pd.DataFrame], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stopped or deadlocked child: past its patience, it is killed and the side prepared here."""
+    import time
+
+    source, target = data
+
+    def hangs(*_args: object) -> None:
+        time.sleep(600)
+
+    monkeypatch.setattr(M, "PARALLEL_AT", 100)
+    monkeypatch.setattr(M, "_in_child", hangs)
+    monkeypatch.setattr(M, "_PATIENCE", (0.5, 0.0))
+    started = time.perf_counter()
+    _same(match(source, target), _serial(source, target, monkeypatch))
+    assert forks == [1] and time.perf_counter() - started < 60

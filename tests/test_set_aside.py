@@ -259,3 +259,54 @@ def test_same_phone_and_birth_date_with_the_given_name_in_the_other_column_is_do
     rec = _run(src, tgt)
     assert (rec["category"], rec["target_id"], rec["rule"]) == ("conflict", "a1", "doubt"), rec["reason"]
     assert "same birth date" in rec["reason"] and "same phone" in rec["reason"]
+
+
+@pytest.mark.parametrize("decision", ["create", "exclude", "link-elsewhere"])
+def test_a_claim_a_decision_takes_away_no_longer_sets_the_namesake_aside(decision: str) -> None:
+    """p1 has the account's email, but a person decided p1 is created, excluded or linked to
+    another account: the account may be p2's, so p2 is a conflict on it again, never a create
+    saying that p1 has it (found by a fresh-user attack)."""
+    from reconcile import Decision
+
+    src = pd.DataFrame(
+        [
+            {"id": "p1", **P("Jean", "Dupont", email="jean.dupont@example.fr")},
+            {"id": "p2", **P("Jean", "Dupont", email="jdupont@example.org")},
+        ]
+    )
+    tgt = pd.DataFrame(
+        [
+            {"id": "a1", **P("Jean", "Dupont", email="jean.dupont@example.fr")},
+            {"id": "a2", **P("Marie", "Curie")},
+        ]
+    )
+    before = match(src, tgt).records.set_index("source_id")
+    assert before.loc["p2", "action"] == "create"
+    made = Decision("p1", "link", "a2") if decision == "link-elsewhere" else Decision("p1", decision)
+    rec = match(src, tgt, decisions=[made]).records.set_index("source_id")
+    assert (rec.loc["p2", "category"], rec.loc["p2", "target_id"]) == ("conflict", "a1"), rec.loc["p2", "reason"]
+    assert "decided otherwise" in rec.loc["p2", "reason"]
+
+
+def test_a_similar_name_set_aside_is_named_in_the_create() -> None:
+    """A married name (birthName) or initials with another birth date: created, naming the account."""
+    for src, tgt in [
+        (P("Claire", "Morvan", "1980-01-01", birthName="Quéré"), P("Claire", "Quéré", "1955-06-06")),
+        (P("Jean-Pierre", "Martin", "1980-01-01"), P("J.-P.", "Martin", "1955-06-06")),
+        (P("Nicolas", "Martins", "1980-01-01"), P("Nicolas", "Martin", "1955-06-06")),
+    ]:
+        rec = _run(src, tgt)
+        assert (rec["category"], rec["action"]) == CREATE, rec["reason"]
+        assert "(a1) has" in rec["reason"] and "another birth date" in rec["reason"], rec["reason"]
+        assert "has this name" not in rec["reason"] or src["lastName"] == tgt["lastName"], rec["reason"]
+
+
+def test_a_birth_date_less_than_14_years_ago_is_no_evidence() -> None:
+    import datetime as dt
+
+    recent = (dt.date.today() - dt.timedelta(days=5 * 365)).isoformat()
+    for value in (dt.date.today().isoformat(), recent):
+        assert birth_date_evidence(value) is None
+        rec = _run(P("Yann", "Yvon", "1985-03-12"), P("Yann", "Yvon", value))
+        assert (rec["category"], rec["target_id"]) == ("conflict", "a1"), rec["reason"]
+    assert birth_date_evidence("1990-05-01") == "1990-05-01"
