@@ -726,13 +726,10 @@ def _both_sides(
 
 
 def _block(
-    src: _Side,
-    tgt: _Side,
-    settings: MatchSettings,
-    con: duckdb.DuckDBPyConnection,
-    keys: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    src_keys: pd.DataFrame, tgt_keys: pd.DataFrame, settings: MatchSettings, con: duckdb.DuckDBPyConnection
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, dict[int, int]]:
-    """Candidate pairs: the union of every rule's equi-join on its keys (DuckDB).
+    """Candidate pairs: the union of every rule's equi-join on both sides' keys
+    (:func:`_keys`, :func:`_both_sides`) (DuckDB).
 
     Returns ``(s, t, kind)`` int arrays (positions and the strongest rule of each
     pair, sorted by ``s`` then ``t``), the blocking report (:data:`BLOCKING_COLUMNS`):
@@ -745,7 +742,6 @@ def _block(
     """
     loose = ", ".join(str(i) for i in _LOOSE)
     cap, exact_cap = int(settings.max_block_pairs), int(settings.max_exact_block_pairs)
-    src_keys, tgt_keys = keys if keys is not None else (_keys(src, target_side=False), _keys(tgt, target_side=True))
     _key_table(con, "sk", src_keys)
     _key_table(con, "tk", tgt_keys)
     con.execute(
@@ -1136,7 +1132,7 @@ def _contradictions(scored: Mapping[str, np.ndarray], k: int) -> list[str]:
 def _apart(
     src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, scored: Mapping[str, np.ndarray], settings: MatchSettings
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs that are clearly two people (``docs/doubt_policy.md`` §4), never candidates, not
+    """Pairs that are clearly two people (``docs/doubt_policy.md`` §8), never candidates, not
     even of the same name. Nothing may corroborate such a pair (no equal or near-identical
     email, no agreeing phone, no equal or near matricule), and either
 
@@ -1145,8 +1141,9 @@ def _apart(
     * its account is claimed by another record of this match through stronger evidence
       (that record's Payfit id or matricule, or the same email with no birth date or
       matricule against it; names that do not clearly disagree, :func:`_names_disagree`; the
-      only such claim on either side: the account has its person), and the pair has no same or near birth date, or has one but last
-      names that do not agree (:func:`_names_plausible`; strangers share birth dates).
+      only such claim on either side: the account has its person), and the pair has no same
+      or near birth date, or has one but names that do not agree (:func:`_names_plausible`
+      with the last names: strangers share birth dates).
 
     Returns ``(apart, claimer)``: a bool array per pair, and per account the position of the
     record claiming it (-1: none, or several)."""
@@ -1279,13 +1276,21 @@ def _names_disagree(src: _Side, tgt: _Side, i: int, j: int, name_score: float, s
     order or columns the names are written; and no alternate last name of the record (a birth
     or married name) read in place of its last name makes them agree. False without a name
     (no evidence either way)."""
-    if name_score != name_score or name_score >= 100.0:  # no name, or the same words: never
-        return False
-    if name_score >= settings.names_disagree_below:
-        a, b = _leftovers(src.tokens[i], tgt.tokens[j])
-        if not _first_names_disagree(a, b, settings):
-            return False
+    if name_score != name_score or _names_agree_as_written(src, tgt, i, j, name_score, settings):
+        return False  # no name (no evidence either way), or names that agree
     return _alternate_agreeing(src, tgt, i, j, settings) is None
+
+
+def _names_agree_as_written(src: _Side, tgt: _Side, i: int, j: int, name_score: float, settings: MatchSettings) -> bool:
+    """Whether the names of record ``i`` and account ``j`` agree as written (their pair's
+    ``name_score``): the same words (score 100), or a score at least ``names_disagree_below``
+    whose words left over once the shared ones are set aside are not clearly different given
+    names (:func:`_first_names_disagree`). False without a name (NaN)."""
+    if name_score >= 100.0:
+        return True
+    if not name_score >= settings.names_disagree_below:  # also NaN
+        return False
+    return not _first_names_disagree(*_leftovers(src.tokens[i], tgt.tokens[j]), settings)
 
 
 def _alternate_agreeing(src: _Side, tgt: _Side, i: int, j: int, settings: MatchSettings) -> str | None:
@@ -1415,7 +1420,7 @@ def _prepare(
     (src, src_keys), (tgt, tgt_keys) = _both_sides(src_frame, src_ids, target, tgt_ids, settings)
     con = duckdb.connect(":memory:")
     try:
-        s, t, kind, report, crowded_names = _block(src, tgt, settings, con, (src_keys, tgt_keys))
+        s, t, kind, report, crowded_names = _block(src_keys, tgt_keys, settings, con)
         del src_keys, tgt_keys
     except BaseException:
         con.close()
@@ -1474,7 +1479,8 @@ def _finish(
         apart, claimer = _apart(src, tgt, s, t, scored, settings)
     else:
         apart, claimer = np.zeros(len(s), dtype=bool), np.full(len(tgt), -1, dtype=np.int64)
-    alike = np.nan_to_num(name, nan=-1.0) >= settings.name_threshold
+    name_or_none = np.nan_to_num(name, nan=-1.0)
+    alike = name_or_none >= settings.name_threshold
     named = alike & ~apart
     named_first = _first_where(named, s, n_s)
     id_count = np.bincount(s[id_match], minlength=n_s)
@@ -1546,7 +1552,7 @@ def _finish(
         "id_first": _first_where(id_match, s, n_s),
         "email_first": email_first,
         "doubt_first": _first_where(plausible_all, s, n_s),
-        "apart_first": _first_where(apart & (np.nan_to_num(name, nan=-1.0) >= settings.doubt_name_score), s, n_s),
+        "apart_first": _first_where(apart & (name_or_none >= settings.doubt_name_score), s, n_s),
         "claimer": claimer,
         "claim_only": _claim_only(scored, apart),
         "alike": alike,
@@ -2104,11 +2110,7 @@ def match(
     def by_alternate(i: int, j: int, k: int) -> str:
         """What to add to a link's reason when the names agree only through the record's birth or
         married name: ``"; the account holds the birth or married name Quéré"`` (else ``""``)."""
-        if (
-            not src.alternates[i]
-            or name[k] >= settings.names_disagree_below
-            and not _first_names_disagree(*_leftovers(src.tokens[i], tgt.tokens[j]), settings)
-        ):
+        if not src.alternates[i] or _names_agree_as_written(src, tgt, i, j, float(name[k]), settings):
             return ""
         alternate = _alternate_agreeing(src, tgt, i, j, settings)
         return f"; the account holds the birth or married name {alternate}" if alternate else ""
