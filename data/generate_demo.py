@@ -1172,6 +1172,12 @@ def swap_digits(text: str, taken: set[str]) -> str:
 _LATER_DOUBTS = frozenset({"doubt_married_name", "doubt_gmail_dots"})
 
 
+def later_ids(d: Demo, *sides: str) -> set[str]:
+    """The ids (``payfit_ids``, ``equify_ids``) of the people of :data:`_LATER_DOUBTS`, which stay
+    out of the demo's random stream."""
+    return {i for name in _LATER_DOUBTS for side in sides for i in d.scenarios[name][side]}
+
+
 def plant_doubts(d: Demo) -> None:
     """The issue-14 people (:data:`DOUBTS`); Payfit and Equify ids aligned by index, all in the ground truth."""
     main_rng = d.rng
@@ -1216,7 +1222,7 @@ def plant_doubts(d: Demo) -> None:
 
 def assign_managers(d: Demo, ceo_id: str) -> None:
     heads: dict[str, str] = {}
-    later = {i for name in _LATER_DOUBTS for i in d.scenarios[name]["payfit_ids"]}
+    later = later_ids(d, "payfit_ids")
     for c in d.collabs:
         if c["id"] == ceo_id or c["id"] in later:  # later kinds: no draw from the demo's stream
             continue
@@ -1437,7 +1443,7 @@ Regenerate (stdlib only, deterministic, byte-identical output):
 def write(d: Demo, out: Path) -> dict[str, tuple[int, int]]:
     rng = d.rng
     # The people of later kinds go last, so the shuffle of the others stays what it was.
-    later = {i for name in _LATER_DOUBTS for side in ("payfit_ids", "equify_ids") for i in d.scenarios[name][side]}
+    later = later_ids(d, "payfit_ids", "equify_ids")
     collabs = [c for c in d.collabs if c["id"] not in later]
     rng.shuffle(collabs)
     collabs += [c for c in d.collabs if c["id"] in later]
