@@ -431,34 +431,74 @@ def _nonempty(arr: np.ndarray) -> np.ndarray:
     return arr.astype(bool)
 
 
-def _exploded(values: list[Any], fn: Callable[[Any], tuple[str, ...]], at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _exploded(
+    values: list[Any], fn: Callable[[Any], tuple[str, ...]], at: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The keys ``fn(value)`` of records ``at`` (int32 positions; ``values`` parallel to them),
-    ``fn`` called once per distinct value (missing values have none): ``(positions, keys)``,
-    each position repeated once per key of its record, in the order of ``at``."""
+    ``fn`` called once per distinct value (missing values have none): ``(positions, which, flat)``,
+    each position repeated once per key of its record (in the order of ``at``), ``which`` the index
+    of its key in ``flat``, the keys of the distinct values (so a key's hash or test is computed once)."""
     codes, uniques = pd.factorize(_obj(values), use_na_sentinel=True)
     per = [fn(u) for u in uniques]
     counts = np.fromiter((len(k) for k in per), dtype=np.int64, count=len(per))
-    flat = _obj(list(itertools.chain.from_iterable(per)))
+    flat = list(itertools.chain.from_iterable(per))
     held = codes >= 0
     codes = codes[held]
     each = counts[codes]
     starts = np.cumsum(counts) - counts
     within = np.arange(int(each.sum()), dtype=np.int64) - np.repeat(np.cumsum(each) - each, each)
-    return np.repeat(np.asarray(at, dtype=np.int32)[held], each), flat[np.repeat(starts[codes], each) + within]
+    return np.repeat(np.asarray(at, dtype=np.int32)[held], each), np.repeat(starts[codes], each) + within, flat
 
 
-def _paired(
-    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each key of ``a`` joined to each key of ``b`` of the same record (both ``(positions,
-    keys)`` with positions ascending, as :func:`_exploded` gives): ``(positions, keys)``."""
+def _hashed(values: Any) -> np.ndarray:
+    """The 64-bit hash (uint64) of each text of ``values`` (pandas' SipHash with its fixed key: the
+    same in every process)."""
+    arr = values if isinstance(values, np.ndarray) and values.dtype == object else _obj(list(values))
+    return pd.util.hash_array(arr, categorize=False)
+
+
+def _hashed_by_value(arr: np.ndarray, fn: Callable[[str], str] | None = None) -> np.ndarray:
+    """:func:`_hashed` of ``fn(v)`` for each text ``v`` of the object array ``arr``, ``fn`` and the
+    hash computed once per distinct text."""
+    codes, uniques = pd.factorize(arr)
+    texts = _obj(list(uniques) if fn is None else [fn(u) for u in uniques])
+    return _hashed(texts)[codes]
+
+
+_U64 = np.uint64
+
+
+def _combine(*parts: np.ndarray) -> np.ndarray:
+    """One 64-bit key (uint64) of several hashed parts, elementwise (arrays of one value broadcast):
+    equal for equal parts in the same order, and otherwise equal with a chance of about 2⁻⁶⁴
+    (splitmix64's finaliser of ``h·φ + part``, wrapping)."""
+    h = parts[0]
+    for part in parts[1:]:
+        h = h * _U64(0x9E3779B97F4A7C15) + part
+        h = (h ^ (h >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> _U64(27))) * _U64(0x94D049BB133111EB)
+        h = h ^ (h >> _U64(31))
+    return h
+
+
+def _tag(text: str) -> np.ndarray:
+    """The hash of a key family's tag, as a one-value array (so :func:`_combine` broadcasts it)."""
+    return _hashed([text])
+
+
+_TAGS = {tag: _tag(tag) for tag in ("a", "b", "L", "F")}
+
+
+def _paired(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each key of ``a`` combined (:func:`_combine`) with each key of ``b`` of the same record (both
+    ``(positions, uint64 keys)`` with positions ascending, as :func:`_exploded` gives): ``(positions, keys)``."""
     (rows_a, keys_a), (rows_b, keys_b) = a, b
     per_b = np.bincount(rows_b, minlength=n).astype(np.int64)
     starts_b = np.cumsum(per_b) - per_b
     each = per_b[rows_a]
     within = np.arange(int(each.sum()), dtype=np.int64) - np.repeat(np.cumsum(each) - each, each)
     pick = np.repeat(starts_b[rows_a], each) + within
-    return np.repeat(rows_a, each), np.repeat(keys_a, each) + keys_b[pick]
+    return np.repeat(rows_a, each), _combine(np.repeat(keys_a, each), keys_b[pick])
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -484,30 +524,61 @@ def _surname_forms(value: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _given_block_keys(value: Any) -> tuple[str, ...]:
-    """:func:`reconcile.names.given_keys`, each preceded by ``:``."""
-    return tuple(":" + k for k in given_keys(value))
+    """:func:`reconcile.names.given_keys` (the key of a given name's sounds)."""
+    return given_keys(value)
+
+
+def _block_words(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of a name that key ``name_token``: 3+ letters, not a particle."""
+    return tuple(w for w in tokens if len(w) >= 3 and w not in _PARTICLES)
+
+
+def _surname_variants(value: Any) -> tuple[str, ...]:
+    return _surname_forms(value)[1]
+
+
+def _surname_edits(value: Any) -> tuple[str, ...]:
+    return _surname_forms(value)[0]
+
+
+def _first_letter(text: str) -> str:
+    return text[:1]
+
+
+def _prefix4(text: str) -> str:
+    return text[:4]
+
+
+def _suffix4(text: str) -> str:
+    return text[-4:]
 
 
 def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     """Blocking keys of one side: columns ``kind`` (int8, index in :data:`BLOCKING_RULES`),
-    ``key`` (int64: the 64-bit hash of the key's text) and ``i`` (int32, the record's position).
+    ``key`` (int64: a 64-bit hash of the key's parts, :func:`_combine`) and ``i`` (int32, the
+    record's position).
 
     The target side indexes its whole name and its last name (never a first name
     alone: every Jean would pair with every Jean); the source side looks up with both
     of its parts, so swapped first and last names still meet.
+
+    Keys are hashes from the start: each distinct text is hashed once and a key of several
+    parts combines their hashes (DuckDB groups and joins integers far faster than text, and no
+    key text is built per record). Two different keys share a hash with a chance of about
+    n²/2⁶⁵ for n keys (under 1e-4 at a million records, ~30 million keys); it would only add a
+    candidate pair, which scoring judges like any other.
     """
     n = len(side)
     rows = np.arange(n, dtype=np.int32)
     frames: list[pd.DataFrame] = []
 
-    def add(rule: str, keys: Any, at: np.ndarray) -> None:
+    def add(rule: str, keys: np.ndarray, at: np.ndarray) -> None:
         if len(at):
-            keys = np.asarray(keys, dtype=object)
-            frames.append(pd.DataFrame({"kind": np.int8(_RULE_NAMES.index(rule)), "key": keys, "i": at}))
+            frames.append(pd.DataFrame({"kind": np.int8(_RULE_NAMES.index(rule)), "key": keys.view(np.int64), "i": at}))
 
     def scalar(rule: str, arr: np.ndarray) -> None:
         mask = _nonempty(arr)
-        add(rule, arr[mask], rows[mask])
+        add(rule, _hashed(arr[mask]), rows[mask])
 
     scalar("payfit_id", side.payfit_id if target_side else side.ids)
     scalar("matricule", side.matricule)
@@ -519,40 +590,45 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     # name_token: a word of a compound or one-part name against the other side's words.
     # Two plain first+last names never meet on a word: their exact, last_name, prefix and
     # suffix keys already cover them, and a common surname would pair everyone bearing it.
-    # Keys ``a:`` pair a compound/one-part account with any record sharing a word;
-    # keys ``b:`` pair a compound/one-part record with accounts whose whole last name is that word.
+    # Keys ``a`` pair a compound/one-part account with any record sharing a word;
+    # keys ``b`` pair a compound/one-part record with accounts whose whole last name is that word.
     plain = two & np.fromiter((len(x) == 1 for x in side.last_tokens), dtype=bool, count=n)
-    tok_i, tok_k = [], []
-    for i in range(n):
-        words = [w for w in side.tokens[i] if len(w) >= 3 and w not in _PARTICLES]
-        if target_side:
-            keys = ["b:" + side.last[i]] if plain[i] else ["a:" + w for w in words]
-        else:
-            keys = ["a:" + w for w in words] + ([] if plain[i] else ["b:" + w for w in words])
-        tok_i.extend([i] * len(keys))
-        tok_k.extend(keys)
-    add("name_token", tok_k, np.asarray(tok_i, dtype=np.int32))
+    word_at, which, flat = _exploded(side.tokens, _block_words, rows)
+    words = _hashed(flat)[which]
+    compound_word = ~plain[word_at]
+    if target_side:
+        add("name_token", _combine(_TAGS["a"], words[compound_word]), word_at[compound_word])
+        add("name_token", _combine(_TAGS["b"], _hashed(side.last[plain])), rows[plain])
+    else:
+        add("name_token", _combine(_TAGS["a"], words), word_at)
+        add("name_token", _combine(_TAGS["b"], words[compound_word]), word_at[compound_word])
     # The account's (last, first) name against both readings of the record: (last, first)
     # and (first, last), so swapped names still meet. A typo hits one part; the other is whole.
-    first = pd.Series(side.first[two], dtype=object)
-    last = pd.Series(side.last[two], dtype=object)
-    readings = [(last, first)] if target_side else [(last, first), (first, last)]
+    at = rows[two]
+    whole = {"first": _hashed_by_value(side.first[two]), "last": _hashed_by_value(side.last[two])}
+    letter = {p: _hashed_by_value(side.first[two] if p == "first" else side.last[two], _first_letter) for p in whole}
+    prefix = {p: _hashed_by_value(side.first[two] if p == "first" else side.last[two], _prefix4) for p in whole}
+    suffix = {p: _hashed_by_value(side.first[two] if p == "first" else side.last[two], _suffix4) for p in whole}
+    readings = [("last", "first")] if target_side else [("last", "first"), ("first", "last")]
     for part, other in readings:
-        add("last_name", (part + ":" + other.str[:1]).to_numpy(), rows[two])
-        add("name_prefix", (part.str[:4] + ":" + other).to_numpy(), rows[two])
-        add("name_suffix", (part.str[-4:] + ":" + other).to_numpy(), rows[two])
+        add("last_name", _combine(whole[part], letter[other]), at)
+        add("name_prefix", _combine(prefix[part], whole[other]), at)
+        add("name_suffix", _combine(suffix[part], whole[other]), at)
     # name_letters: one part's letters sorted with the other part whole (Matrin / Martin, eJan / Jean):
-    # "L:" sorts the last name, "F:" the first name (written order only: swapped names with
+    # "L" sorts the last name, "F" the first name (written order only: swapped names with
     # swapped letters too are left to the other keys).
-    letters = {id(p): pd.Series(_by_value(p.tolist(), _sorted_letters), dtype=object) for p in (first, last)}
-    for tag, part, other in [("L:", last, first), ("F:", first, last)]:
-        add("name_letters", (tag + letters[id(part)] + ":" + other).to_numpy(), rows[two])
+    add("name_letters", _combine(_TAGS["L"], _hashed_by_value(side.last[two], _sorted_letters), whole["first"]), at)
+    add("name_letters", _combine(_TAGS["F"], _hashed_by_value(side.first[two], _sorted_letters), whole["last"]), at)
 
-    # initials_birthdate: the birth date and both initials, sorted (swapped names still meet).
+    # initials_birthdate: the birth date and both initials, in either order (swapped names still meet).
+    initial_a = np.zeros(n, dtype=np.uint64)
+    initial_b = np.zeros(n, dtype=np.uint64)
+    initial_a[two], initial_b[two] = letter["first"], letter["last"]
+    initials_lo, initials_hi = np.minimum(initial_a, initial_b), np.maximum(initial_a, initial_b)
     dated = two & _nonempty(side.birth)
-    a, b = pd.Series(side.first[dated], dtype=object).str[:1], pd.Series(side.last[dated], dtype=object).str[:1]
-    initials = np.where(a.to_numpy() <= b.to_numpy(), a + b, b + a)
-    add("initials_birthdate", pd.Series(side.birth[dated], dtype=object) + ":" + initials, rows[dated])
+    birth_hash = np.zeros(n, dtype=np.uint64)
+    birth_hash[_nonempty(side.birth)] = _hashed_by_value(side.birth[_nonempty(side.birth)])
+    add("initials_birthdate", _combine(birth_hash[dated], initials_lo[dated], initials_hi[dated]), rows[dated])
 
     # side.mailbox: computed only for the emails a +tag, Gmail or punycode rule changes (_mailboxes).
     scalar("mailbox", side.mailbox)
@@ -561,45 +637,42 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     # first and last names are found by last_name, name_prefix, name_suffix and initials_birthdate,
     # which read both orders (the given-name keys of every distinct last name would cost ~1 s at
     # 100,000 records); with the birth date the record also reads its first name as a last name.
-    at = rows[two]
     first_text = [side.first_text[i] for i in at]
     lasts = [(side.last_text[i], *side.alternates[i]) if side.alternates[i] else side.last_text[i] for i in at]
-    surnames = _exploded(lasts, lambda v: _surname_forms(v)[1], at)
-    forms_at, forms_keys = surnames
-    plain = np.fromiter((k[1:2] != ":" for k in forms_keys), dtype=bool, count=len(forms_keys))
+    forms_at, which, flat = _exploded(lasts, _surname_variants, at)
+    forms = _hashed(flat)[which]
+    plain_form = np.fromiter((k[1:2] != ":" for k in flat), dtype=bool, count=len(flat))[which]
     # The forms as written with the given name's sounds (initials, shortened or other spellings);
     # the consonants and the one-letter deletions, looser, with the whole given name.
-    pos, keys = _paired((forms_at[plain], forms_keys[plain]), _exploded(first_text, _given_block_keys, at), n)
+    given_at, which, flat = _exploded(first_text, _given_block_keys, at)
+    pos, keys = _paired((forms_at[plain_form], forms[plain_form]), (given_at, _hashed(flat)[which]), n)
     add("surname_forms", keys, pos)
-    whole = (rows, ":" + side.first)
-    pos, keys = _paired((forms_at[~plain], forms_keys[~plain]), whole, n)
+    whole_first = (at, whole["first"])
+    pos, keys = _paired((forms_at[~plain_form], forms[~plain_form]), whole_first, n)
     add("surname_forms", keys, pos)
-    pos, keys = _paired(_exploded(lasts, lambda v: _surname_forms(v)[0], at), whole, n)
+    edits_at, which, flat = _exploded(lasts, _surname_edits, at)
+    pos, keys = _paired((edits_at, _hashed(flat)[which]), whole_first, n)
     add("surname_forms", keys, pos)
     # With the birth date, and on the record's side the date with its day and month swapped.
-    readings = [surnames] if target_side else [surnames, _exploded(first_text, lambda v: _surname_forms(v)[1], at)]
+    surnames = [(forms_at, forms)]
+    if not target_side:
+        first_at, which, flat = _exploded(first_text, _surname_variants, at)
+        surnames.append((first_at, _hashed(flat)[which]))
     for birth in [side.birth] if target_side else [side.birth, side.birth_swapped]:
-        dated = _nonempty(birth)
-        for reading in readings:
-            pos, keys = _paired(reading, (rows[dated], ":" + birth[dated]), n)
+        held = _nonempty(birth)
+        dates = (rows[held], _hashed_by_value(birth[held]))
+        for reading in surnames:
+            pos, keys = _paired(reading, dates, n)
             add("surname_birthdate", keys, pos)
-    # near_matricule: the identifier's keys and both initials, sorted (the matricules of one
-    # company are often sequential: 10452 and 10453 share four of their keys).
+    # near_matricule: the identifier's keys and both initials, in either order (the matricules of
+    # one company are often sequential: 10452 and 10453 share four of their keys).
     held = two & _nonempty(side.matricule)
     # side.matricule is identifier evidence already: its keys directly (identifier_keys would clean it again).
-    id_rows, id_keys = _exploded(side.matricule[held].tolist(), _identifier_keys, rows[held])
-    a, b = pd.Series(side.first, dtype=object).str[:1].to_numpy(), pd.Series(side.last, dtype=object).str[:1].to_numpy()
-    initials = np.where(a <= b, a + b, b + a)
-    add("near_matricule", id_keys + (":" + initials[id_rows]), id_rows)
+    id_rows, which, flat = _exploded(side.matricule[held].tolist(), _identifier_keys, rows[held])
+    add("near_matricule", _combine(_hashed(flat)[which], initials_lo[id_rows], initials_hi[id_rows]), id_rows)
     if not frames:
         return pd.DataFrame({"kind": np.array([], dtype=np.int8), "key": np.array([], dtype=np.int64), "i": rows[:0]})
-    out = pd.concat(frames, ignore_index=True)
-    # Keys as 64-bit hashes (pandas' SipHash with its fixed key: the same in every process):
-    # DuckDB groups and joins integers far faster than text. Two different keys share a hash
-    # with a chance of about n²/2⁶⁵ for n keys (under 1e-4 at a million records, ~30 million
-    # keys); it would only add a candidate pair, which scoring judges like any other.
-    out["key"] = pd.util.hash_array(out["key"].to_numpy(dtype=object), categorize=False).view(np.int64)
-    return out
+    return pd.concat(frames, ignore_index=True)
 
 
 def _key_table(con: duckdb.DuckDBPyConnection, name: str, keys: pd.DataFrame) -> None:
