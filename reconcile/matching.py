@@ -489,7 +489,9 @@ def _tag(text: str) -> np.ndarray:
 _TAGS = {tag: _tag(tag) for tag in ("a", "b", "L", "F")}
 
 
-def _paired(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+def _paired(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Each key of ``a`` combined (:func:`_combine`) with each key of ``b`` of the same record (both
     ``(positions, uint64 keys)`` with positions ascending, as :func:`_exploded` gives): ``(positions, keys)``."""
     (rows_a, keys_a), (rows_b, keys_b) = a, b
