@@ -316,7 +316,6 @@ class _Side:
     """
 
     ids: np.ndarray
-    labels: list[str]
     first: np.ndarray
     last: np.ndarray
     fl: np.ndarray
@@ -342,6 +341,13 @@ class _Side:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def label(self, i: int) -> str:
+        """Record ``i``'s name as written, for a reason text: its cleaned parts, or its full name
+        when it has neither part; ``(no name)`` when it has none."""
+        f, la = self.first_text[i], self.last_text[i]
+        fn = self.full_text[i] if f is None and la is None else None
+        return " ".join(x for x in (f, la, fn) if x) or "(no name)"
+
 
 def _obj(values: list[Any]) -> np.ndarray:
     """A 1-D object array of ``values``; a list in a cell stays one value (``np.asarray``
@@ -359,26 +365,25 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         _by_value(first_clean, name_tokens),
         _by_value(last_clean, name_tokens),
     )
-    labels: list[str] = []
+    full_text = _by_value(full_raw, _name_text)
     first_c, last_c, fl, lf, joined = [""] * n, [""] * n, [""] * n, [""] * n, [""] * n
     tokens: list[tuple[str, ...]] = [()] * n
     compound = np.zeros(n, dtype=bool)
     full: dict[int, NameKey] = {}
     for i in range(n):
         ft, lt = first_tok[i], last_tok[i]
-        if ft and lt and all(w in _PARTICLES for w in ft + lt):
+        if ft and lt:
+            toks = ft + lt
+            if not _PARTICLES.issuperset(toks):
+                fc, lc = "".join(ft), "".join(lt)
+                first_c[i], last_c[i], fl[i], lf[i] = fc, lc, fc + lc, lc + fc
+                joined[i] = "".join(sorted(toks)) if len(toks) > 2 else (fc + lc if fc <= lc else lc + fc)
+                tokens[i] = toks
+                compound[i] = len(lt) > 1
+                continue
             ft = lt = ()  # "de" "la": particles alone are no name
         f, la = first_clean[i], last_clean[i]
-        fn = _name_text(full_raw[i]) if f is None and la is None else None
-        labels.append(" ".join(x for x in (f, la, fn) if x) or "(no name)")
-        if ft and lt:
-            fc, lc = "".join(ft), "".join(lt)
-            toks = ft + lt
-            first_c[i], last_c[i], fl[i], lf[i] = fc, lc, fc + lc, lc + fc
-            joined[i] = "".join(sorted(toks)) if len(toks) > 2 else (fc + lc if fc <= lc else lc + fc)
-            tokens[i] = toks
-            compound[i] = len(lt) > 1
-            continue
+        fn = full_text[i] if f is None and la is None else None
         key = name_key(f, la, fn)  # one part only, or a full name: read at every split of its words
         if key.empty or all(w in _PARTICLES for w in key.tokens):
             continue
@@ -401,7 +406,6 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
     emails = _obj(_by_value(_column(frame, "email"), email_evidence))
     return _Side(
         ids=ids,
-        labels=labels,
         first=_obj(first_c),
         last=_obj(last_c),
         fl=_obj(fl),
@@ -421,7 +425,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
         payfit_id=_obj(_by_value(_column(frame, "payfitId"), _evidence_id)),
         first_text=first_clean,
         last_text=last_clean,
-        full_text=_by_value(full_raw, _name_text),
+        full_text=full_text,
         alternates=alternates,
     )
 
@@ -1435,9 +1439,9 @@ def _doubts(
         if has_relation[k] or name[k] < 0:
             note[k] = ""
         elif name[k] >= settings.doubt_name_score:
-            note[k] = f"; similar names (name score {name[k]:g}: {src.labels[i]} vs {tgt.labels[j]})"
+            note[k] = f"; similar names (name score {name[k]:g}: {src.label(i)} vs {tgt.label(j)})"
         else:
-            note[k] = f"; the names differ ({src.labels[i]} vs {tgt.labels[j]})"
+            note[k] = f"; the names differ ({src.label(i)} vs {tgt.label(j)})"
     return plausible, words, note
 
 
@@ -2062,7 +2066,7 @@ def match(
     ) = (prep[k] for k in _PREPARED_NAMES)
 
     def label(j: int) -> str:
-        return f"{tgt.labels[j]} ({tgt.ids[j]})"
+        return f"{tgt.label(j)} ({tgt.ids[j]})"
 
     def pair_score(i: int, j: int) -> float | None:
         for k in range(starts[i], ends[i]):
@@ -2217,7 +2221,7 @@ def match(
                 )
             if rule == "matricule" and names_disagree(i, j, k):
                 return _conflict(
-                    f"same matricule as {label(j)}, but the names clearly disagree ({src.labels[i]} vs {tgt.labels[j]})",
+                    f"same matricule as {label(j)}, but the names clearly disagree ({src.label(i)} vs {tgt.label(j)})",
                     rule,
                     tid,
                     float(score[k]),
@@ -2246,7 +2250,7 @@ def match(
                     )
                 if names_disagree(i, j, k):
                     return _conflict(
-                        f"the emails match but the names clearly disagree ({src.labels[i]} vs {tgt.labels[j]}): a shared or recycled mailbox?",
+                        f"the emails match but the names clearly disagree ({src.label(i)} vs {tgt.label(j)}): a shared or recycled mailbox?",
                         "email",
                         tid,
                         pair,
@@ -2283,7 +2287,7 @@ def match(
                 )
             if claim_only[k]:
                 c = int(claimer[j])
-                by = f"{src.labels[c]} ({src_ids[c]})"
+                by = f"{src.label(c)} ({src_ids[c]})"
                 if src_ids[c] in decided or src_ids[c] in ledger:  # the claim no longer stands
                     return _conflict(
                         f"{label(j)} has {named_as}; {by}, who shares its email or identifier, is decided otherwise "

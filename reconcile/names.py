@@ -72,7 +72,6 @@ pairs once the names are prepared (``docs/doubt_policy.md`` §7).
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -218,13 +217,17 @@ def translit_key(word: str) -> str:
                 key = key.replace(pattern, repl)
         else:
             key = pattern.sub(repl, key)
-    key = "".join(letter for letter, _ in itertools.groupby(key.lower()))
+    key = _DOUBLED.sub(r"\1", key.lower())  # each run of one letter read once
     return key[:-1] + "t" if key.endswith("d") else key
+
+
+_DOUBLED = re.compile(r"(.)\1+", re.DOTALL)
+_NO_VOWELS = str.maketrans("", "", "aeiu")
 
 
 def _skeleton(word: str) -> str:
     """The consonants of :func:`translit_key` (``youssef`` → ``sf``): equal for two spellings of a name."""
-    return "".join(c for c in translit_key(word) if c not in _VOWELS)
+    return translit_key(word).translate(_NO_VOWELS)
 
 
 def _gender_ending(word: str) -> tuple[bool, bool, bool]:

@@ -204,18 +204,31 @@ def name_tokens(*parts: Any) -> tuple[str, ...]:
     >>> name_tokens("Jean-Pierre", "LE GALL")
     ('jean', 'pierre', 'le', 'gall')
     """
+    if len(parts) == 1 and type(parts[0]) is str:  # one text: the usual call, and it repeats
+        return _text_tokens(parts[0])
     tokens: list[str] = []
     for part in parts:
-        text = clean_text(part)
-        if text is None or not any(ch.isalnum() for ch in text):
-            continue
-        if text.isascii():  # nothing to fold but the case
-            folded = text.lower()
-        else:
-            folded = strip_accents(unicodedata.normalize("NFC", text).casefold())
-        folded = _NAME_SEPARATORS.sub(" ", folded)
-        tokens.extend(tok for tok in folded.split() if tok)
+        tokens.extend(_text_tokens(part) if type(part) is str else _part_tokens(part))
     return tuple(tokens)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _text_tokens(text: str) -> tuple[str, ...]:
+    """:func:`_part_tokens` of a text, remembered: the matcher asks for the tokens of one name
+    several times (its parts, its surname keys, its relations)."""
+    return _part_tokens(text)
+
+
+def _part_tokens(part: Any) -> tuple[str, ...]:
+    text = clean_text(part)
+    if text is None or not any(ch.isalnum() for ch in text):
+        return ()
+    if text.isascii():  # nothing to fold but the case
+        folded = text.lower()
+    else:
+        folded = strip_accents(unicodedata.normalize("NFC", text).casefold())
+    folded = _NAME_SEPARATORS.sub(" ", folded)
+    return tuple(tok for tok in folded.split() if tok)
 
 
 def compact(*parts: Any) -> str:
