@@ -491,6 +491,7 @@ def _tag(text: str) -> np.ndarray:
 
 
 _TAGS = {tag: _tag(tag) for tag in ("a", "b", "L", "F")}
+_KIND_TAGS = [_tag(f"rule:{rule}") for rule, _description, _loose in BLOCKING_RULES]
 
 
 def _paired(
@@ -580,7 +581,10 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
 
     def add(rule: str, keys: np.ndarray, at: np.ndarray) -> None:
         if len(at):
-            frames.append(pd.DataFrame({"kind": np.int8(_RULE_NAMES.index(rule)), "key": keys.view(np.int64), "i": at}))
+            kind = _RULE_NAMES.index(rule)
+            # The rule is part of the key, so one integer column joins (the same text under two rules never meets).
+            keys = _combine(_KIND_TAGS[kind], keys)
+            frames.append(pd.DataFrame({"kind": np.int8(kind), "key": keys.view(np.int64), "i": at}))
 
     def scalar(rule: str, arr: np.ndarray) -> None:
         mask = _nonempty(arr)
@@ -599,13 +603,14 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     # Keys ``a`` pair a compound/one-part account with any record sharing a word;
     # keys ``b`` pair a compound/one-part record with accounts whose whole last name is that word.
     plain = two & np.fromiter((len(x) == 1 for x in side.last_tokens), dtype=bool, count=n)
-    word_at, which, flat = _exploded(side.tokens, _block_words, rows)
-    words = _hashed(flat)[which]
-    compound_word = ~plain[word_at]
-    if target_side:
-        add("name_token", _combine(_TAGS["a"], words[compound_word]), word_at[compound_word])
+    if target_side:  # an account's words only when its name is not plain
+        word_at, which, flat = _exploded([side.tokens[i] for i in np.flatnonzero(~plain)], _block_words, rows[~plain])
+        add("name_token", _combine(_TAGS["a"], _hashed(flat)[which]), word_at)
         add("name_token", _combine(_TAGS["b"], _hashed(side.last[plain])), rows[plain])
     else:
+        word_at, which, flat = _exploded(side.tokens, _block_words, rows)
+        words = _hashed(flat)[which]
+        compound_word = ~plain[word_at]
         add("name_token", _combine(_TAGS["a"], words), word_at)
         add("name_token", _combine(_TAGS["b"], words[compound_word]), word_at[compound_word])
     # The account's (last, first) name against both readings of the record: (last, first)
@@ -719,14 +724,64 @@ def _said(err: BaseException) -> str:
     return str(err) or type(err).__name__
 
 
-def _in_child(conn: Any, frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings) -> None:
-    """The forked process: prepare the Equify side and send it back (or what went wrong)."""
+def _in_child(
+    conn: Any,
+    target: pd.DataFrame,
+    tgt_ids: np.ndarray,
+    src_rest: pd.DataFrame,
+    rest_ids: np.ndarray,
+    settings: MatchSettings,
+) -> None:
+    """The forked process: prepare the Equify side and the last rows of the Payfit side, and send
+    them back (or what went wrong)."""
     try:
-        conn.send(("ok", _side_and_keys(frame, ids, settings, None, True)))
+        tgt = _side_and_keys(target, tgt_ids, settings, None, True)
+        rest = _side_and_keys(src_rest, rest_ids, settings, "_hint", False) if len(src_rest) else None
+        conn.send(("ok", (tgt, rest)))
     except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
         conn.send(("error", err))
     finally:
         conn.close()
+
+
+#: The relative cost of preparing a record (Payfit, Equify) and a phone number (parsed), measured
+#: at 100,000 records (``bench/match_scale.py``): used only to share the work (:func:`_split_at`).
+_ROW_COST = (46.0, 38.0)
+_PHONE_COST = 19.0
+
+
+def _cost(frame: pd.DataFrame, per_row: float) -> float:
+    phones = int(frame["phoneNumber"].notna().sum()) if "phoneNumber" in frame.columns else 0
+    return len(frame) * per_row + phones * _PHONE_COST
+
+
+def _split_at(src_frame: pd.DataFrame, target: pd.DataFrame) -> int:
+    """How many of the Payfit records (the first ones) this process prepares while the child
+    prepares the Equify side and the rest, so that both finish at about the same time (the
+    child's answer also has to cross the pipe: this side takes 3 % more)."""
+    c_src, c_tgt = _cost(src_frame, _ROW_COST[0]), _cost(target, _ROW_COST[1])
+    if c_src <= 0:
+        return len(src_frame)
+    share = min(1.0, 1.03 * (c_src + c_tgt) / (2 * c_src))
+    return int(round(len(src_frame) * share))
+
+
+def _joined_sides(head: tuple[_Side, pd.DataFrame], rest: tuple[_Side, pd.DataFrame]) -> tuple[_Side, pd.DataFrame]:
+    """One side (and its keys) from the sides of its first and its last records: the same as
+    preparing all of them at once (each record is normalised and keyed on its own)."""
+    (a, a_keys), (b, b_keys) = head, rest
+    offset = len(a)
+    values: dict[str, Any] = {}
+    for f in dataclass_fields(_Side):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if f.name == "full":
+            values["full"] = {**x, **{i + offset: key for i, key in y.items()}}
+        elif isinstance(x, np.ndarray):
+            values[f.name] = np.concatenate([x, y])
+        else:
+            values[f.name] = [*x, *y]
+    b_keys = b_keys.assign(i=(b_keys["i"].to_numpy() + offset).astype(np.int32))
+    return _Side(**values), pd.concat([a_keys, b_keys], ignore_index=True)
 
 
 def _both_sides(
@@ -739,13 +794,14 @@ def _both_sides(
     """Both sides normalised with their blocking keys: ``((src, src_keys), (tgt, tgt_keys))``.
 
     On Linux with two or more cores and both sides at least :data:`PARALLEL_AT` records
-    long (and the environment variable ``RECONCILE_PARALLEL`` not ``0``), the Equify side is
-    prepared in a forked process while this one prepares the Payfit side. The child shares
-    the input by copy-on-write (nothing imported again, no script run twice) and sends its
-    result back through a pipe: the same functions over the same data, so the same result
+    long (and the environment variable ``RECONCILE_PARALLEL`` not ``0``), a forked process
+    prepares the Equify side and the last Payfit records (:func:`_split_at`: about half of
+    the work) while this one prepares the first Payfit records. The child shares the input
+    by copy-on-write (nothing imported again, no script run twice) and sends its result back
+    through a pipe: the same functions over the same records, so the same result
     (``tests/test_parallel_sides.py``). If the child fails (killed, out of memory) or does not
     answer in time (30 s plus four times this side's own time: stopped, deadlocked), it is
-    killed and the Equify side is prepared here instead; an :class:`InputError` it raises is
+    killed and its part is prepared here instead; an :class:`InputError` it raises is
     raised here. A daemonic process (a ``multiprocessing`` pool's worker) never forks.
     """
     parallel = (
@@ -755,21 +811,29 @@ def _both_sides(
         and os.environ.get("RECONCILE_PARALLEL", "1") != "0"
         and not multiprocessing.current_process().daemon  # a pool's worker may not have children
     )
+    if not parallel:
+        return (
+            _side_and_keys(src_frame, src_ids, settings, "_hint", False),
+            _side_and_keys(target, tgt_ids, settings, None, True),
+        )
+    cut = _split_at(src_frame, target)
+    src_head, src_rest = src_frame.iloc[:cut], src_frame.iloc[cut:]
     child = None
-    if parallel:
-        context = multiprocessing.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
-        try:
-            child = context.Process(target=_in_child, args=(send, target, tgt_ids, settings), daemon=True)
-            child.start()
-        except Exception as err:  # cannot fork (memory, process limits, a daemon): prepare it here
-            log.warning("matching: could not start a process (%s); preparing both sides here", _said(err))
-            child = None
-        finally:
-            send.close()
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    try:
+        child = context.Process(
+            target=_in_child, args=(send, target, tgt_ids, src_rest, src_ids[cut:], settings), daemon=True
+        )
+        child.start()
+    except Exception as err:  # cannot fork (memory, process limits, a daemon): prepare it here
+        log.warning("matching: could not start a process (%s); preparing both sides here", _said(err))
+        child = None
+    finally:
+        send.close()
     try:
         started = time.monotonic()
-        src = _side_and_keys(src_frame, src_ids, settings, "_hint", False)
+        head = _side_and_keys(src_head, src_ids[:cut], settings, "_hint", False)
         if child is not None:
             # The child does about as much as this process did: past several times that (and
             # half a minute), it is stuck (stopped, or deadlocked after the fork) and replaced.
@@ -778,27 +842,26 @@ def _both_sides(
                 answered = receive.poll(patience)
                 status, value = receive.recv() if answered else ("late", None)
             except (EOFError, OSError) as err:
-                log.warning(
-                    "matching: the preparing process ended early (%s); preparing the Equify side here", _said(err)
-                )
+                log.warning("matching: the preparing process ended early (%s); preparing its part here", _said(err))
             else:
                 if status == "ok":
-                    return src, value
+                    tgt, rest = value
+                    return (head if rest is None else _joined_sides(head, rest)), tgt
                 if isinstance(value, InputError):
                     raise value
                 if status == "late":
                     log.warning(
-                        "matching: the preparing process did not answer within %.0f s; preparing the Equify side here",
+                        "matching: the preparing process did not answer within %.0f s; preparing its part here",
                         patience,
                     )
                 else:
-                    log.warning(
-                        "matching: the preparing process failed (%s); preparing the Equify side here", _said(value)
-                    )
-        return src, _side_and_keys(target, tgt_ids, settings, None, True)
+                    log.warning("matching: the preparing process failed (%s); preparing its part here", _said(value))
+        if len(src_rest):
+            head = _joined_sides(head, _side_and_keys(src_rest, src_ids[cut:], settings, "_hint", False))
+        return head, _side_and_keys(target, tgt_ids, settings, None, True)
     finally:
+        receive.close()
         if child is not None:
-            receive.close()
             if child.is_alive():
                 child.kill()
             child.join()
@@ -823,22 +886,24 @@ def _block(
     cap, exact_cap = int(settings.max_block_pairs), int(settings.max_exact_block_pairs)
     _key_table(con, "sk", src_keys)
     _key_table(con, "tk", tgt_keys)
+    # A key holds its rule (_keys): one BIGINT joins. Only the keys both sides hold are counted
+    # on the record side (most of a record's keys meet no account).
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE crowded AS
-        SELECT kind, key, b.n AS accounts
-        FROM (SELECT kind, key, count(*) AS n FROM sk GROUP BY kind, key) a
-        JOIN (SELECT kind, key, count(*) AS n FROM tk GROUP BY kind, key) b
-        USING (kind, key)
-        WHERE a.n * b.n > CASE WHEN kind IN ({loose}) THEN {cap} ELSE {exact_cap} END
+        WITH b AS (SELECT key, any_value(kind) AS kind, count(*) AS n FROM tk GROUP BY key),
+        a AS (SELECT key, count(*) AS n FROM sk SEMI JOIN b USING (key) GROUP BY key)
+        SELECT b.kind, key, b.n AS accounts
+        FROM a JOIN b USING (key)
+        WHERE a.n * b.n > CASE WHEN b.kind IN ({loose}) THEN {cap} ELSE {exact_cap} END
         """
     )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE produced AS
         SELECT DISTINCT s2.i AS s, t2.i AS t, s2.kind AS kind
-        FROM (SELECT * FROM sk ANTI JOIN crowded USING (kind, key)) s2
-        JOIN (SELECT * FROM tk ANTI JOIN crowded USING (kind, key)) t2 USING (kind, key)
+        FROM (SELECT * FROM sk ANTI JOIN crowded USING (key)) s2
+        JOIN tk t2 USING (key)
         """
     )
     pairs = con.execute(
@@ -900,13 +965,12 @@ def _name_scores(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings:
     simple = s_two[s] & t_two[t]
     if simple.any():
         ss, tt = s[simple], t[simple]
-        a_fl = src.fl[ss]
-        best = np.maximum.reduce(
-            [
-                _similarity(src.joined[ss], tgt.joined[tt]),
-                _similarity(a_fl, tgt.fl[tt]),
-                _similarity(a_fl, tgt.lf[tt]),
-            ]
+        best = _similarity(src.joined[ss], tgt.joined[tt])
+        # The written orders can only score higher where the sorted words are not already equal.
+        other = best < 1.0
+        a_fl, tt_other = src.fl[ss[other]], tt[other]
+        best[other] = np.maximum.reduce(
+            [best[other], _similarity(a_fl, tgt.fl[tt_other]), _similarity(a_fl, tgt.lf[tt_other])]
         )
         out[simple] = np.round(best * 100, 1)
     named = _nonempty(src.joined)[s] & _nonempty(tgt.joined)[t]

@@ -191,6 +191,7 @@ _REWRITES: tuple[tuple[str | re.Pattern[str], str], ...] = tuple(
         ("h", ""),  # silent h: Mohamed / Moamed, Ahmed / Amed
     )
 )
+_REWRITE_STEPS = tuple((type(pattern) is str, pattern, repl) for pattern, repl in _REWRITES)
 # Then: doubled letters read once (Youssef / Yousef, Mohammed / Mohamed), and a final d sounds t
 # (Dupond / Dupont, Ahmed / Ahmet).
 _VOWELS = frozenset("aeiu")
@@ -211,12 +212,12 @@ def translit_key(word: str) -> str:
     if not _ASCII_WORD.fullmatch(word):
         return word
     key = word
-    for pattern, repl in _REWRITES:
-        if type(pattern) is str:
+    for plain, pattern, repl in _REWRITE_STEPS:
+        if plain:
             if pattern in key:
-                key = key.replace(pattern, repl)
+                key = key.replace(pattern, repl)  # type: ignore[arg-type]
         else:
-            key = pattern.sub(repl, key)
+            key = pattern.sub(repl, key)  # type: ignore[union-attr]
     key = _DOUBLED.sub(r"\1", key.lower())  # each run of one letter read once
     return key[:-1] + "t" if key.endswith("d") else key
 
@@ -389,9 +390,9 @@ def _core(tokens: tuple[str, ...]) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1 << 17)
 def _last(text: str | None) -> _Last:
     tokens = name_tokens(text)
-    expanded = tuple(_ABBREVIATIONS.get(t, t) for t in tokens)
+    expanded = tokens if _ABBREVIATIONS.keys().isdisjoint(tokens) else tuple(_ABBREVIATIONS.get(t, t) for t in tokens)
     joined: list[str] = []
-    if any(t in _NAME_JOINERS for t in tokens[1:-1]):
+    if len(tokens) > 2 and not _NAME_JOINERS.isdisjoint(tokens[1:-1]):
         part: list[str] = []
         for t in (*tokens, _JOIN):
             if t in _NAME_JOINERS or t is _JOIN:

@@ -740,6 +740,15 @@ def _neighbour_could_be_mobile() -> Callable[[str], Any]:
     return re.compile("|".join(f"(?:{_rules(r).could_be_mobile})" for r in _NEIGHBOUR_REGIONS)).fullmatch
 
 
+@functools.lru_cache(maxsize=32)
+def _possible_in_france(length: int) -> bool:
+    """``phonenumbers.is_possible_number`` of a +33 number whose national number (no leading
+    zero) has ``length`` digits: it tests only the length against France's metadata."""
+    return bool(
+        phonenumbers.is_possible_number(phonenumbers.PhoneNumber(country_code=33, national_number=int("1" * length)))
+    )
+
+
 def _french_fast_path(raw: str, text: str, region: str, hint: str) -> PhoneResult | None:
     """:func:`normalize_phone` for a French number in a usual format; ``None`` for the general path.
 
@@ -769,7 +778,7 @@ def _french_fast_path(raw: str, text: str, region: str, hint: str) -> PhoneResul
     valid, mobile = fr.classify(nsn)
     if valid:
         status = "valid"
-    elif phonenumbers.is_possible_number(phonenumbers.PhoneNumber(country_code=33, national_number=int(nsn))):
+    elif _possible_in_france(len(nsn)):
         status = "possible"
     else:
         return PhoneResult(raw, None, None, "invalid", _FLAGS_INVALID_ASSUMED if assumed else _STATUS_FLAGS["invalid"])

@@ -145,3 +145,40 @@ def test_a_child_that_never_answers_is_replaced(
     started = time.perf_counter()
     _same(match(source, target), _serial(source, target, monkeypatch))
     assert forks == [1] and time.perf_counter() - started < 60
+
+
+def _sorted_keys(keys: pd.DataFrame) -> pd.DataFrame:
+    return keys.sort_values(["kind", "key", "i"], ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", [5, 23])
+def test_a_side_prepared_in_two_parts_is_the_side_prepared_at_once(seed: int) -> None:
+    """The child prepares the last Payfit records: joined to the first ones they are the whole side."""
+    source, target, _truth = synth.generate(400, seed=seed)
+    settings = M.MatchSettings()
+    frame = M.canonical_source(source, None)
+    ids = np.asarray(M._clean_ids(M._check_frame(frame, "source")), dtype=object)
+    whole, whole_keys = M._side_and_keys(frame, ids, settings, "_hint", False)
+    for cut in [0, 1, 137, len(frame) - 1, len(frame)]:
+        head = M._side_and_keys(frame.iloc[:cut], ids[:cut], settings, "_hint", False)
+        rest = M._side_and_keys(frame.iloc[cut:], ids[cut:], settings, "_hint", False)
+        side, keys = M._joined_sides(head, rest)
+        for field in M.dataclass_fields(M._Side):
+            a, b = getattr(side, field.name), getattr(whole, field.name)
+            if isinstance(b, np.ndarray):
+                assert a.dtype == b.dtype and a.tolist() == b.tolist(), (cut, field.name)
+            else:
+                assert a == b, (cut, field.name)
+        pd.testing.assert_frame_equal(_sorted_keys(keys), _sorted_keys(whole_keys), check_exact=True)
+
+
+def test_the_split_shares_the_work_by_its_cost() -> None:
+    """More phones on the Payfit side: this process keeps fewer of its records; never more than all."""
+    source, target, _truth = synth.generate(2000, seed=3)
+    frame = M.canonical_source(source, None)
+    cut = M._split_at(frame, target)
+    assert len(frame) // 2 < cut < len(frame)
+    fewer_phones = target.assign(phoneNumber=None)
+    assert M._split_at(frame, fewer_phones) < cut
+    assert M._split_at(frame, target.iloc[:0]) <= len(frame)
+    assert M._split_at(frame.assign(phoneNumber=None), pd.concat([target] * 3)) == len(frame)
