@@ -72,7 +72,7 @@ from .normalize import (
     name_key,
     name_tokens,
     near_date,
-    remembered_phone,
+    remembered_phones,
     score_names,
 )
 from .values import changed_since
@@ -241,19 +241,19 @@ def _by_value(values: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
     return results[codes].tolist()
 
 
-def _by_pair(a: list[Any], b: list[Any], fn: Callable[[Any, Any], Any]) -> list[Any]:
-    """``[fn(x, y) for x, y in zip(a, b)]``, once per distinct pair (a phone and its country hint)."""
+def _by_pair(a: list[Any], b: list[Any], fn: Callable[[list[Any], list[Any]], list[Any]]) -> list[Any]:
+    """``fn(a, b)`` (one result per pair of the parallel lists), ``fn`` given each distinct pair
+    once (a phone and its country hint)."""
     fa, fb = _codes(a), _codes(b)
     if fa is None or fb is None:
-        return [fn(x, y) for x, y in zip(a, b, strict=True)]
+        return fn(a, b)
     (ca, ua), (cb, ub) = fa, fb
     ua, ub = [*ua, None], [*ub, None]  # code -1 (None/NaN) becomes the last entry
     ca = np.where(ca < 0, len(ua) - 1, ca).astype(np.int64)
     cb = np.where(cb < 0, len(ub) - 1, cb).astype(np.int64)
     pair_codes, pairs = pd.factorize(ca * len(ub) + cb)
-    results = np.empty(len(pairs), dtype=object)
-    for k, code in enumerate(pairs.tolist()):
-        results[k] = fn(ua[code // len(ub)], ub[code % len(ub)])
+    codes = pairs.tolist()
+    results = _obj(fn([ua[code // len(ub)] for code in codes], [ub[code % len(ub)] for code in codes]))
     return results[pair_codes].tolist()
 
 
@@ -398,7 +398,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
     phones = _by_pair(
         [_phone_digits(p) for p in _column(frame, "phoneNumber")],
         hints,
-        lambda phone, hint: remembered_phone(phone, region, hint),
+        lambda phones, hints: remembered_phones(phones, hints, region),
     )
     births = _by_value(_column(frame, "birthDate"), birth_date_evidence)
     alternate_columns = [_by_value(_column(frame, c), _name_text) for c in _ALTERNATE_FIELDS if c in frame.columns]

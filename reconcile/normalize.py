@@ -412,6 +412,45 @@ def remembered_phone(value: Any, default_region: str = "FR", country_hint: Any =
     return normalize_phone(value, default_region, country_hint)
 
 
+_QUICK_NATIONAL = re.compile(r"0[1-9][0-9]{8}")
+_QUICK_INTERNATIONAL = re.compile(r"\+33[1-9][0-9]{8}")
+
+
+def remembered_phones(values: list[Any], hints: list[Any], default_region: str = "FR") -> list[PhoneResult]:
+    """:func:`remembered_phone` of each ``(value, hint)`` pair, the same results, faster for the
+    numbers most records hold: a valid French number written ``0612345678`` (with a French
+    hint, or none and a mobile) or ``+33612345678`` is read here without the general steps;
+    every other value goes through :func:`remembered_phone`. ``tests/test_normalize.py``
+    compares the two on the benchmark's numbers and random ones.
+    """
+    fr = _rules("FR")
+    default_fr = default_region.upper() == "FR"
+    regions: dict[Any, str | None] = {}
+    out: list[PhoneResult] = []
+    for value, hint in zip(values, hints, strict=True):
+        if type(value) is str:
+            n = len(value)
+            if n == 12 and _QUICK_INTERNATIONAL.fullmatch(value):
+                valid, _mobile = fr.classify(value[3:])
+                if valid:
+                    out.append(PhoneResult(value, value, "FR", "valid", _FLAGS_NONE))
+                    continue
+            elif n == 10 and _QUICK_NATIONAL.fullmatch(value):
+                if type(hint) is str or hint is None:
+                    region = regions[hint] if hint in regions else regions.setdefault(hint, _known_region(hint))
+                else:
+                    region = _known_region(hint)
+                if region == "FR" or (region is None and default_fr):
+                    nsn = value[1:]  # France's national prefix, dropped as parse drops it
+                    valid, mobile = fr.classify(nsn)
+                    # With no hint a landline may be a neighbour's mobile: the general steps say.
+                    if valid and (region == "FR" or mobile):
+                        out.append(PhoneResult(value, "+33" + nsn, "FR", "valid", _FLAGS_ASSUMED))
+                        continue
+        out.append(remembered_phone(value, default_region, hint))
+    return out
+
+
 def _known_region(country_hint: Any) -> str | None:
     """The hint as an upper-case region phonenumbers knows, else ``None``."""
     if country_hint is None:

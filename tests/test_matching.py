@@ -801,9 +801,9 @@ def test_values_are_normalised_once_per_distinct_value_and_pair():
     hints = ["FR", None, "BE", nan, "BE", "BE", None, None]
     calls: list[tuple] = []
 
-    def fn(phone, hint):
-        calls.append((phone, hint))
-        return (phone, hint)
+    def fn(phones, hints):  # given the distinct pairs at once, one result per pair
+        calls.extend(zip(phones, hints, strict=True))
+        return list(zip(phones, hints, strict=True))
 
     got = _by_pair(phones, hints, fn)
     clean = [None if isinstance(x, float) else x for x in phones]

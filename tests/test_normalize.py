@@ -433,6 +433,28 @@ def test_fast_path_equals_the_reference(seed):
         assert hinted(raw, default, hint) == _reference(raw, default, hint), (raw, default, hint)
 
 
+@pytest.mark.parametrize("seed", [6, 7])
+def test_many_phones_at_once_equal_one_by_one(seed):
+    """remembered_phones (the matcher's bulk reading) = remembered_phone of each pair: on the
+    sample above, on the separator-free shapes its quick path reads, and with every kind of hint."""
+    from reconcile.matching import _phone_digits
+
+    rng = random.Random(seed)
+    values, hints = [], []
+    for raw, hint in _phone_sample(rng, 1500):
+        values += [raw, _phone_digits(raw)]
+        hints += [hint, hint]
+    for _ in range(3000):  # the quick shapes, valid or not, mobile or not, with any hint
+        values.append(rng.choice(["0", "+33", "+330", "0033", "33"]) + str(rng.randint(1, 9)) + _digits(rng, 8))
+        hints.append(rng.choice([None, "FR", "fr", " FR ", "France", "BE", "CH", "XX", "", 33, float("nan")]))
+    for default in ["FR", "BE"]:
+        normalize._phone_of_text.cache_clear()
+        got = normalize.remembered_phones(values, hints, default)
+        normalize._phone_of_text.cache_clear()
+        expected = [normalize.remembered_phone(v, default, h) for v, h in zip(values, hints, strict=True)]
+        assert got == expected
+
+
 @pytest.mark.parametrize("seed", [4, 5])
 def test_hint_rules_on_top_of_the_reference(seed):
     """normalize_phone = the reference with an unknown hint dropped, and the default region's
