@@ -414,38 +414,49 @@ def remembered_phone(value: Any, default_region: str = "FR", country_hint: Any =
 
 _QUICK_NATIONAL = re.compile(r"0[1-9][0-9]{8}")
 _QUICK_INTERNATIONAL = re.compile(r"\+33[1-9][0-9]{8}")
+_QUICK_IDD = re.compile(r"0033[1-9][0-9]{8}")
 
 
 def remembered_phones(values: list[Any], hints: list[Any], default_region: str = "FR") -> list[PhoneResult]:
     """:func:`remembered_phone` of each ``(value, hint)`` pair, the same results, faster for the
-    numbers most records hold: a valid French number written ``0612345678`` (with a French
-    hint, or none and a mobile) or ``+33612345678`` is read here without the general steps;
-    every other value goes through :func:`remembered_phone`. ``tests/test_normalize.py``
-    compares the two on the benchmark's numbers and random ones.
+    numbers most records hold: a French number written ``+33612345678``, ``0033612345678``
+    (where ``00`` dials abroad) or ``0612345678`` (with a French hint; with none, a valid mobile)
+    is read here from France's metadata without the general steps; every other value goes
+    through :func:`remembered_phone`. ``tests/test_normalize.py`` compares the two on random
+    numbers, the separator-free shapes and every kind of hint.
     """
     fr = _rules("FR")
-    default_fr = default_region.upper() == "FR"
+    default = default_region.upper()
     regions: dict[Any, str | None] = {}
     out: list[PhoneResult] = []
     for value, hint in zip(values, hints, strict=True):
-        if type(value) is str:
+        if type(value) is str and 10 <= len(value) <= 13:
+            if type(hint) is str or hint is None:
+                region = regions[hint] if hint in regions else regions.setdefault(hint, _known_region(hint))
+            else:
+                region = _known_region(hint)
             n = len(value)
+            nsn = None
+            assumed = False
             if n == 12 and _QUICK_INTERNATIONAL.fullmatch(value):
-                valid, _mobile = fr.classify(value[3:])
-                if valid:
-                    out.append(PhoneResult(value, value, "FR", "valid", _FLAGS_NONE))
-                    continue
-            elif n == 10 and _QUICK_NATIONAL.fullmatch(value):
-                if type(hint) is str or hint is None:
-                    region = regions[hint] if hint in regions else regions.setdefault(hint, _known_region(hint))
-                else:
-                    region = _known_region(hint)
-                if region == "FR" or (region is None and default_fr):
-                    nsn = value[1:]  # France's national prefix, dropped as parse drops it
-                    valid, mobile = fr.classify(nsn)
-                    # With no hint a landline may be a neighbour's mobile: the general steps say.
-                    if valid and (region == "FR" or mobile):
-                        out.append(PhoneResult(value, "+33" + nsn, "FR", "valid", _FLAGS_ASSUMED))
+                nsn = value[3:]
+            elif n == 13 and _QUICK_IDD.fullmatch(value) and _idd_is_00(region or default):
+                nsn = value[4:]
+            elif n == 10 and _QUICK_NATIONAL.fullmatch(value) and (region or default) == "FR":
+                nsn, assumed = value[1:], True  # France's national prefix, dropped as parse drops it
+            if nsn is not None:
+                valid, mobile = fr.classify(nsn)
+                # A French number written nationally with no hint: a landline (or a number that is
+                # not valid) may be a neighbour's mobile, which the general steps say.
+                if not assumed or region == "FR" or (valid and mobile):
+                    if valid:
+                        flags = _FLAGS_ASSUMED if assumed else _FLAGS_NONE
+                        out.append(PhoneResult(value, "+33" + nsn, "FR", "valid", flags))
+                        continue
+                    # (Not valid with a hint other than the default region: normalize_phone tries the default.)
+                    if (not assumed or default == "FR") and _possible_in_france(len(nsn)):
+                        flags = _FLAGS_POSSIBLE_ASSUMED if assumed else _STATUS_FLAGS["possible"]
+                        out.append(PhoneResult(value, "+33" + nsn, "FR", "possible", flags))
                         continue
         out.append(remembered_phone(value, default_region, hint))
     return out
@@ -570,6 +581,7 @@ _FLAGS_NONE: frozenset[str] = frozenset()
 _FLAGS_ASSUMED = frozenset({"country_code_assumed"})
 _FLAGS_AMBIGUOUS = frozenset({"country_code_assumed", "region_ambiguous"})
 _FLAGS_INVALID_ASSUMED = frozenset({"country_code_assumed", "invalid"})
+_FLAGS_POSSIBLE_ASSUMED = frozenset({"country_code_assumed", "possible_not_valid"})
 
 
 class _RegionRules:
