@@ -156,7 +156,8 @@ def is_placeholder(value: Any) -> bool:
     text = clean_text(value)
     if text is None:
         return True
-    folded = unicodedata.normalize("NFKC", text).casefold()  # fullwidth ０ and ＮＵＬＬ too
+    # ASCII: NFKC changes nothing and casefold is lower; else fullwidth ０ and ＮＵＬＬ fold too.
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
     return folded in PLACEHOLDERS or folded.strip("0") == "" or (len(folded) >= 4 and folded.strip("9") == "")
 
 
