@@ -182,3 +182,35 @@ def test_the_split_shares_the_work_by_its_cost() -> None:
     assert M._split_at(frame, fewer_phones) < cut
     assert M._split_at(frame, target.iloc[:0]) <= len(frame)
     assert M._split_at(frame.assign(phoneNumber=None), pd.concat([target] * 3)) == len(frame)
+
+
+def test_blocking_keys_are_the_same_in_every_process(tmp_path: object) -> None:
+    """Keys are hashes: a process with another string-hash seed (PYTHONHASHSEED) must compute the
+    very same ones, or the child's keys would never meet the parent's."""
+    import pickle
+    import subprocess
+    from pathlib import Path
+
+    source, _target, _truth = synth.generate(300, seed=9)
+    frame = M.canonical_source(source, None)
+    ids = np.asarray(M._clean_ids(M._check_frame(frame, "source")), dtype=object)
+    _side, here = M._side_and_keys(frame, ids, M.MatchSettings(), "_hint", False)
+    data = Path(str(tmp_path)) / "frame.pkl"
+    data.write_bytes(pickle.dumps((frame, ids)))
+    script = (
+        "import pickle, sys\n"
+        "from reconcile import matching as M\n"
+        f"frame, ids = pickle.loads(open({str(data)!r}, 'rb').read())\n"
+        "_side, keys = M._side_and_keys(frame, ids, M.MatchSettings(), '_hint', False)\n"
+        "sys.stdout.buffer.write(pickle.dumps(keys))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    for seed in ("1", "12345"):
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            check=True,
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        pd.testing.assert_frame_equal(pickle.loads(out), here, check_exact=True)
