@@ -398,7 +398,7 @@ def _side(frame: pd.DataFrame, ids: np.ndarray, settings: MatchSettings, *, hint
     phones = _by_pair(
         [_phone_digits(p) for p in _column(frame, "phoneNumber")],
         hints,
-        lambda phones, hints: remembered_phones(phones, hints, region),
+        lambda numbers, their_hints: remembered_phones(numbers, their_hints, region),
     )
     births = _by_value(_column(frame, "birthDate"), birth_date_evidence)
     alternate_columns = [_by_value(_column(frame, c), _name_text) for c in _ALTERNATE_FIELDS if c in frame.columns]
@@ -461,12 +461,21 @@ def _hashed(values: Any) -> np.ndarray:
     return pd.util.hash_array(arr, categorize=False)
 
 
-def _hashed_by_value(arr: np.ndarray, fn: Callable[[str], str] | None = None) -> np.ndarray:
-    """:func:`_hashed` of ``fn(v)`` for each text ``v`` of the object array ``arr``, ``fn`` and the
-    hash computed once per distinct text."""
+def _hashes_of(arr: np.ndarray, *fns: Callable[[str], str] | None) -> list[np.ndarray]:
+    """For each of ``fns`` (``None``: the text itself), :func:`_hashed` of ``fn(v)`` for each text
+    ``v`` of the object array ``arr``: the texts factorised once, ``fn`` and the hash computed
+    once per distinct text."""
     codes, uniques = pd.factorize(arr)
-    texts = _obj(list(uniques) if fn is None else [fn(u) for u in uniques])
-    return _hashed(texts)[codes]
+    texts = list(uniques)
+    return [_hashed(_obj(texts if fn is None else [fn(u) for u in texts]))[codes] for fn in fns]
+
+
+def _exploded_hashed(
+    values: list[Any], fn: Callable[[Any], tuple[str, ...]], at: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_exploded` with each key hashed (:func:`_hashed`, once per distinct key): ``(positions, keys)``."""
+    positions, which, flat = _exploded(values, fn, at)
+    return positions, _hashed(flat)[which]
 
 
 _U64 = np.uint64
@@ -528,11 +537,6 @@ def _surname_forms(value: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
             at = range(max(len(k) - 4, 0), 4) if k == forms[0] and not alternates else range(len(k))
             edited += ["d:" + k[:p] + k[p + 1 :] for p in at]
     return tuple(dict.fromkeys(edited)), forms
-
-
-def _given_block_keys(value: Any) -> tuple[str, ...]:
-    """:func:`reconcile.names.given_keys` (the key of a given name's sounds)."""
-    return given_keys(value)
 
 
 def _block_words(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -604,22 +608,23 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     # keys ``b`` pair a compound/one-part record with accounts whose whole last name is that word.
     plain = two & np.fromiter((len(x) == 1 for x in side.last_tokens), dtype=bool, count=n)
     if target_side:  # an account's words only when its name is not plain
-        word_at, which, flat = _exploded([side.tokens[i] for i in np.flatnonzero(~plain)], _block_words, rows[~plain])
-        add("name_token", _combine(_TAGS["a"], _hashed(flat)[which]), word_at)
+        word_at, words = _exploded_hashed([side.tokens[i] for i in np.flatnonzero(~plain)], _block_words, rows[~plain])
+        add("name_token", _combine(_TAGS["a"], words), word_at)
         add("name_token", _combine(_TAGS["b"], _hashed(side.last[plain])), rows[plain])
     else:
-        word_at, which, flat = _exploded(side.tokens, _block_words, rows)
-        words = _hashed(flat)[which]
+        word_at, words = _exploded_hashed(side.tokens, _block_words, rows)
         compound_word = ~plain[word_at]
         add("name_token", _combine(_TAGS["a"], words), word_at)
         add("name_token", _combine(_TAGS["b"], words[compound_word]), word_at[compound_word])
     # The account's (last, first) name against both readings of the record: (last, first)
     # and (first, last), so swapped names still meet. A typo hits one part; the other is whole.
     at = rows[two]
-    whole = {"first": _hashed_by_value(side.first[two]), "last": _hashed_by_value(side.last[two])}
-    letter = {p: _hashed_by_value(side.first[two] if p == "first" else side.last[two], _first_letter) for p in whole}
-    prefix = {p: _hashed_by_value(side.first[two] if p == "first" else side.last[two], _prefix4) for p in whole}
-    suffix = {p: _hashed_by_value(side.first[two] if p == "first" else side.last[two], _suffix4) for p in whole}
+    # Each part's distinct texts once: the whole part, its first letter, first and last 4 letters, sorted letters.
+    whole, letter, prefix, suffix, letters = {}, {}, {}, {}, {}
+    for p, texts in (("first", side.first[two]), ("last", side.last[two])):
+        whole[p], letter[p], prefix[p], suffix[p], letters[p] = _hashes_of(
+            texts, None, _first_letter, _prefix4, _suffix4, _sorted_letters
+        )
     readings = [("last", "first")] if target_side else [("last", "first"), ("first", "last")]
     for part, other in readings:
         add("last_name", _combine(whole[part], letter[other]), at)
@@ -628,17 +633,18 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     # name_letters: one part's letters sorted with the other part whole (Matrin / Martin, eJan / Jean):
     # "L" sorts the last name, "F" the first name (written order only: swapped names with
     # swapped letters too are left to the other keys).
-    add("name_letters", _combine(_TAGS["L"], _hashed_by_value(side.last[two], _sorted_letters), whole["first"]), at)
-    add("name_letters", _combine(_TAGS["F"], _hashed_by_value(side.first[two], _sorted_letters), whole["last"]), at)
+    add("name_letters", _combine(_TAGS["L"], letters["last"], whole["first"]), at)
+    add("name_letters", _combine(_TAGS["F"], letters["first"], whole["last"]), at)
 
     # initials_birthdate: the birth date and both initials, in either order (swapped names still meet).
     initial_a = np.zeros(n, dtype=np.uint64)
     initial_b = np.zeros(n, dtype=np.uint64)
     initial_a[two], initial_b[two] = letter["first"], letter["last"]
     initials_lo, initials_hi = np.minimum(initial_a, initial_b), np.maximum(initial_a, initial_b)
-    dated = two & _nonempty(side.birth)
+    born = _nonempty(side.birth)
+    dated = two & born
     birth_hash = np.zeros(n, dtype=np.uint64)
-    birth_hash[_nonempty(side.birth)] = _hashed_by_value(side.birth[_nonempty(side.birth)])
+    (birth_hash[born],) = _hashes_of(side.birth[born], None)
     add("initials_birthdate", _combine(birth_hash[dated], initials_lo[dated], initials_hi[dated]), rows[dated])
 
     # side.mailbox: computed only for the emails a +tag, Gmail or punycode rule changes (_mailboxes).
@@ -655,32 +661,31 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     plain_form = np.fromiter((k[1:2] != ":" for k in flat), dtype=bool, count=len(flat))[which]
     # The forms as written with the given name's sounds (initials, shortened or other spellings);
     # the consonants and the one-letter deletions, looser, with the whole given name.
-    given_at, which, flat = _exploded(first_text, _given_block_keys, at)
-    pos, keys = _paired((forms_at[plain_form], forms[plain_form]), (given_at, _hashed(flat)[which]), n)
+    pos, keys = _paired((forms_at[plain_form], forms[plain_form]), _exploded_hashed(first_text, given_keys, at), n)
     add("surname_forms", keys, pos)
     whole_first = (at, whole["first"])
     pos, keys = _paired((forms_at[~plain_form], forms[~plain_form]), whole_first, n)
     add("surname_forms", keys, pos)
-    edits_at, which, flat = _exploded(lasts, _surname_edits, at)
-    pos, keys = _paired((edits_at, _hashed(flat)[which]), whole_first, n)
+    pos, keys = _paired(_exploded_hashed(lasts, _surname_edits, at), whole_first, n)
     add("surname_forms", keys, pos)
     # With the birth date, and on the record's side the date with its day and month swapped.
     surnames = [(forms_at, forms)]
     if not target_side:
-        first_at, which, flat = _exploded(first_text, _surname_variants, at)
-        surnames.append((first_at, _hashed(flat)[which]))
-    for birth in [side.birth] if target_side else [side.birth, side.birth_swapped]:
-        held = _nonempty(birth)
-        dates = (rows[held], _hashed_by_value(birth[held]))
+        surnames.append(_exploded_hashed(first_text, _surname_variants, at))
+    dates = [(rows[born], birth_hash[born])]
+    if not target_side:
+        swapped = _nonempty(side.birth_swapped)
+        dates.append((rows[swapped], _hashes_of(side.birth_swapped[swapped], None)[0]))
+    for date in dates:
         for reading in surnames:
-            pos, keys = _paired(reading, dates, n)
+            pos, keys = _paired(reading, date, n)
             add("surname_birthdate", keys, pos)
     # near_matricule: the identifier's keys and both initials, in either order (the matricules of
     # one company are often sequential: 10452 and 10453 share four of their keys).
     held = two & _nonempty(side.matricule)
     # side.matricule is identifier evidence already: its keys directly (identifier_keys would clean it again).
-    id_rows, which, flat = _exploded(side.matricule[held].tolist(), _identifier_keys, rows[held])
-    add("near_matricule", _combine(_hashed(flat)[which], initials_lo[id_rows], initials_hi[id_rows]), id_rows)
+    id_rows, id_keys = _exploded_hashed(side.matricule[held].tolist(), _identifier_keys, rows[held])
+    add("near_matricule", _combine(id_keys, initials_lo[id_rows], initials_hi[id_rows]), id_rows)
     if not frames:
         return pd.DataFrame({"kind": np.array([], dtype=np.int8), "key": np.array([], dtype=np.int64), "i": rows[:0]})
     return pd.concat(frames, ignore_index=True)
