@@ -421,12 +421,11 @@ _QUICK_IDD = re.compile(r"0033[1-9][0-9]{8}")
 def remembered_phones(values: list[Any], hints: list[Any], default_region: str = "FR") -> list[PhoneResult]:
     """:func:`remembered_phone` of each ``(value, hint)`` pair, the same results, faster for the
     numbers most records hold: a French number written ``+33612345678``, ``0033612345678``
-    (where ``00`` dials abroad) or ``0612345678`` (with a French hint; with none, a valid mobile)
-    is read here from France's metadata without the general steps; every other value goes
+    (where ``00`` dials abroad) or ``0612345678`` (read in France) goes straight to the French
+    fast path's reading of its national number (:func:`_french_number`); every other value goes
     through :func:`remembered_phone`. ``tests/test_normalize.py`` compares the two on random
     numbers, the separator-free shapes and every kind of hint.
     """
-    fr = _rules("FR")
     default = default_region.upper()
     regions: dict[Any, str | None] = {}
     out: list[PhoneResult] = []
@@ -437,28 +436,22 @@ def remembered_phones(values: list[Any], hints: list[Any], default_region: str =
             else:
                 region = _known_region(hint)
             n = len(value)
+            where = region or default  # the region a national number is read in
             nsn = None
             assumed = False
             if n == 12 and _QUICK_INTERNATIONAL.fullmatch(value):
                 nsn = value[3:]
-            elif n == 13 and _QUICK_IDD.fullmatch(value) and _idd_is_00(region or default):
+            elif n == 13 and _QUICK_IDD.fullmatch(value) and _idd_is_00(where):
                 nsn = value[4:]
-            elif n == 10 and _QUICK_NATIONAL.fullmatch(value) and (region or default) == "FR":
+            elif n == 10 and _QUICK_NATIONAL.fullmatch(value) and where == "FR":
                 nsn, assumed = value[1:], True  # France's national prefix, dropped as parse drops it
             if nsn is not None:
-                valid, mobile = fr.classify(nsn)
-                # A French number written nationally with no hint: a landline (or a number that is
-                # not valid) may be a neighbour's mobile, which the general steps say.
-                if not assumed or region == "FR" or (valid and mobile):
-                    if valid:
-                        flags = _FLAGS_ASSUMED if assumed else _FLAGS_NONE
-                        out.append(PhoneResult(value, "+33" + nsn, "FR", "valid", flags))
-                        continue
-                    # (Not valid with a hint other than the default region: normalize_phone tries the default.)
-                    if (not assumed or default == "FR") and _possible_in_france(len(nsn)):
-                        flags = _FLAGS_POSSIBLE_ASSUMED if assumed else _STATUS_FLAGS["possible"]
-                        out.append(PhoneResult(value, "+33" + nsn, "FR", "possible", flags))
-                        continue
+                result = _french_number(value, value, value.lstrip("+"), nsn, where, region or "", assumed)
+                # normalize_phone reads a nationally written number that is not valid in the hint's
+                # region again in the default region: that case takes the general steps.
+                if result.status == "valid" or not assumed or region is None or region == default:
+                    out.append(result)
+                    continue
         out.append(remembered_phone(value, default_region, hint))
     return out
 
@@ -582,7 +575,6 @@ _FLAGS_NONE: frozenset[str] = frozenset()
 _FLAGS_ASSUMED = frozenset({"country_code_assumed"})
 _FLAGS_AMBIGUOUS = frozenset({"country_code_assumed", "region_ambiguous"})
 _FLAGS_INVALID_ASSUMED = frozenset({"country_code_assumed", "invalid"})
-_FLAGS_POSSIBLE_ASSUMED = frozenset({"country_code_assumed", "possible_not_valid"})
 
 
 class _RegionRules:
@@ -827,6 +819,14 @@ def _french_fast_path(raw: str, text: str, region: str, hint: str) -> PhoneResul
         return None
     if nsn is None or nsn[:1] == "0" or not 2 <= len(nsn) <= 17:
         return None  # a parse error, or an Italian leading zero: parsed
+    return _french_number(raw, text, digits, nsn, region, hint, assumed)
+
+
+def _french_number(raw: str, text: str, digits: str, nsn: str, region: str, hint: str, assumed: bool) -> PhoneResult:
+    """The result of :func:`_french_fast_path` once France's national significant number ``nsn``
+    (no leading zero) is known: ``assumed`` when it was written nationally (``digits`` are the
+    text's digits, ``region`` the region it was read in, ``hint`` the known hint or ``""``)."""
+    fr = _rules("FR")
     valid, mobile = fr.classify(nsn)
     if valid:
         status = "valid"
