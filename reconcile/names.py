@@ -75,7 +75,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -191,7 +191,13 @@ _REWRITES: tuple[tuple[str | re.Pattern[str], str], ...] = tuple(
         ("h", ""),  # silent h: Mohamed / Moamed, Ahmed / Amed
     )
 )
-_REWRITE_STEPS = tuple((type(pattern) is str, pattern, repl) for pattern, repl in _REWRITES)
+# Each step with the text a word must hold for it to change anything (a regular expression is
+# not run on a word without it).
+_REWRITE_GUARDS = {"h+$": "h", "c(?=[eiy])": "c", "gu(?=[eiy])": "gu"}
+_REWRITE_STEPS = tuple(
+    (pattern if type(pattern) is str else _REWRITE_GUARDS[pattern.pattern], pattern, repl)
+    for pattern, repl in _REWRITES
+)
 # Then: doubled letters read once (Youssef / Yousef, Mohammed / Mohamed), and a final d sounds t
 # (Dupond / Dupont, Ahmed / Ahmet).
 _VOWELS = frozenset("aeiu")
@@ -212,12 +218,9 @@ def translit_key(word: str) -> str:
     if not _ASCII_WORD.fullmatch(word):
         return word
     key = word
-    for plain, pattern, repl in _REWRITE_STEPS:
-        if plain:
-            if pattern in key:
-                key = key.replace(pattern, repl)  # type: ignore[arg-type]
-        else:
-            key = pattern.sub(repl, key)  # type: ignore[union-attr]
+    for guard, pattern, repl in _REWRITE_STEPS:
+        if guard in key:
+            key = key.replace(pattern, repl) if pattern is guard else pattern.sub(repl, key)  # type: ignore[arg-type,union-attr]
     key = _DOUBLED.sub(_first_group, key.lower())  # each run of one letter read once
     return key[:-1] + "t" if key.endswith("d") else key
 
@@ -359,6 +362,7 @@ def _positions(text: str | None, tokens: tuple[str, ...]) -> tuple[int, ...]:
 
 # Abbreviations written inside surnames, and the particles that may be left out.
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_ABBREVIATED = frozenset(_ABBREVIATIONS)
 _PARTICLES = frozenset(
     {"de", "du", "des", "d", "le", "la", "les", "l", "el", "al", "van", "von", "der", "den", "di", "da", "del", "dos"}
 )
@@ -368,8 +372,7 @@ _CONNECTORS = frozenset({"ben", "bel", "bou", "ait", "ath", "ould", "abou", "abu
 _NAME_JOINERS = frozenset({"epouse", "ep", "epse", "nee", "veuve", "vve", "divorcee", "dite", "dit"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Last:
+class _Last(NamedTuple):
     """A last name: tokens (abbreviations as written), compact form, compact form with the
     abbreviations expanded, core tokens (expanded, leading particles removed) and their
     compact form, the consonants of its :func:`translit_key`, and the names (as text) that a
@@ -396,7 +399,7 @@ def _core(tokens: tuple[str, ...]) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1 << 17)
 def _last(text: str | None) -> _Last:
     tokens = name_tokens(text)
-    expanded = tokens if _ABBREVIATIONS.keys().isdisjoint(tokens) else tuple(_ABBREVIATIONS.get(t, t) for t in tokens)
+    expanded = tokens if _ABBREVIATED.isdisjoint(tokens) else tuple(_ABBREVIATIONS.get(t, t) for t in tokens)
     joined: list[str] = []
     if len(tokens) > 2 and not _NAME_JOINERS.isdisjoint(tokens[1:-1]):
         part: list[str] = []
@@ -581,7 +584,7 @@ def _last_or_alternate(a: str | None, a_alts: tuple[str, ...], b: str | None, b_
         return direct
     for x in (a, *a_alts, *joined_a):
         for y in (b, *b_alts, *joined_b):
-            if x is a and y is b:
+            if x == a and y == b:  # by value: an alternate equal to the name as written is no other name
                 continue
             kind = _last_rel(x, y)
             if kind is not None and kind not in ("typo", "surname_part"):
@@ -751,18 +754,24 @@ def surname_keys(last: Any, alternates: Iterable[Any] | Any = (), *, edits: bool
     >>> surname_keys("Ste Beuve", edits=False)
     ('stebeuve', 'saintebeuve', 's:sntbv')
     """
+    others = _alternates(alternates)
+    name = _last(_text(last))
+    if not others and not name.joined:  # the usual case: one name, its keys as they are
+        return (
+            _surname_keys(name.compact, name.expanded, name.core_compact, name.skeleton, edits) if name.tokens else ()
+        )
     keys: list[str] = []
-    for text in (_text(last), *_alternates(alternates)):
+    for text in (_text(last), *others):
         name = _last(text)
         for form in (name, *(_last(j) for j in name.joined)):
             if form.tokens:
-                keys += _surname_keys(form.compact, form.expanded, form.core_compact, edits)
+                keys += _surname_keys(form.compact, form.expanded, form.core_compact, form.skeleton, edits)
     return tuple(dict.fromkeys(keys))
 
 
 @functools.lru_cache(maxsize=1 << 17)
-def _surname_keys(compact: str, expanded: str, core: str, edits: bool) -> tuple[str, ...]:
-    keys = [compact, expanded, core, "s:" + _skeleton(core)]
+def _surname_keys(compact: str, expanded: str, core: str, skeleton: str, edits: bool) -> tuple[str, ...]:
+    keys = [compact, expanded, core, "s:" + skeleton]
     if edits and len(core) >= 4:
         keys += ["d:" + core[:k] + core[k + 1 :] for k in range(len(core))]
     return tuple(dict.fromkeys(keys))

@@ -656,3 +656,20 @@ def test_surname_keys(last, alternates, edits, expected):
 )
 def test_given_keys(first, expected):
     assert given_keys(first) == expected
+
+
+@pytest.mark.parametrize("same_object", [True, False], ids=["same-object", "equal-copy"])
+def test_a_birth_name_equal_to_the_last_name_is_no_other_name(same_object: bool) -> None:
+    """Payfit often repeats the last name in ``birthName``: the relation is the one of the last names
+    themselves (here a spelling), whether the two texts are one object or two equal ones (a CSV
+    gives two, an in-memory frame or a pickle may give one)."""
+    last = "BOUCHONLENT"
+    birth = last if same_object else "".join(["BOUCHON", "LENT"])
+    assert (birth is last) is same_object
+    found = name_relation("Marie", last, "Marie", "Bouchonleent", alternates_a=[birth])
+    assert found is not None and found.kind == "transliteration"
+    (bulk,) = name_relations(["Marie"], [last], ["Marie"], ["Bouchonleent"], alternates_a=[(birth,)])
+    assert bulk == found
+    # A birth name that differs still says so.
+    other = name_relation("Marie", "Martin", "Marie", "Bouchonleent", alternates_a=[birth])
+    assert other is not None and other.kind == "birth_name"
