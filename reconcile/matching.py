@@ -729,6 +729,67 @@ def _said(err: BaseException) -> str:
     return str(err) or type(err).__name__
 
 
+#: Joins the texts of one column for the pipe (:func:`_packed`); a column holding it is pickled as is.
+_SEP = "\x1e"
+
+
+def _packed_texts(values: Any) -> tuple[str, np.ndarray, int] | None:
+    """A column of texts and ``None`` (an object array or a list) as ``(texts joined by _SEP,
+    positions of None, length)``, far faster to pickle than one object per text; ``None`` when
+    a value is something else or holds :data:`_SEP` (then the column is pickled as is)."""
+    items = values.tolist() if isinstance(values, np.ndarray) else values
+    missing = np.flatnonzero(np.fromiter((v is None for v in items), dtype=bool, count=len(items)))
+    texts = [("" if v is None else v) for v in items] if len(missing) else items
+    if not all(type(v) is str for v in texts):
+        return None
+    joined = _SEP.join(texts)
+    return (joined, missing, len(items)) if joined.count(_SEP) == max(len(items) - 1, 0) else None
+
+
+def _unpacked_texts(packed: tuple[str, np.ndarray, int]) -> list[Any]:
+    joined, missing, n = packed
+    items: list[Any] = joined.split(_SEP) if n else []
+    for k in missing.tolist():
+        items[k] = None
+    return items
+
+
+def _packed(side: _Side, keys: pd.DataFrame) -> dict[str, Any]:
+    """One prepared side (:func:`_side_and_keys`) in the form the child sends through the pipe:
+    text columns joined (:func:`_packed_texts`), columns of word tuples as their words joined
+    and each tuple's length; :func:`_unpacked` gives back an equal side and keys."""
+    out: dict[str, Any] = {"keys": {c: keys[c].to_numpy() for c in keys.columns}}
+    for f in dataclass_fields(_Side):
+        value = getattr(side, f.name)
+        packed: Any = None
+        if isinstance(value, list) and value and type(value[0]) is tuple:
+            lengths = np.fromiter((len(x) for x in value), dtype=np.int64, count=len(value))
+            words = _packed_texts(list(itertools.chain.from_iterable(value)))
+            packed = None if words is None else ("words", words, lengths)
+        elif (isinstance(value, np.ndarray) and value.dtype == object) or isinstance(value, list):
+            texts = _packed_texts(value)
+            packed = None if texts is None else ("texts", texts, isinstance(value, np.ndarray))
+        out[f.name] = ("as is", value) if packed is None else packed
+    return out
+
+
+def _unpacked(packed: dict[str, Any]) -> tuple[_Side, pd.DataFrame]:
+    """The side and keys of :func:`_packed`."""
+    values: dict[str, Any] = {}
+    for f in dataclass_fields(_Side):
+        how, *rest = packed[f.name]
+        if how == "words":
+            words, lengths = _unpacked_texts(rest[0]), rest[1]
+            ends = np.cumsum(lengths).tolist()
+            values[f.name] = [tuple(words[e - m : e]) for e, m in zip(ends, lengths.tolist(), strict=True)]
+        elif how == "texts":
+            items = _unpacked_texts(rest[0])
+            values[f.name] = _obj(items) if rest[1] else items
+        else:
+            values[f.name] = rest[0]
+    return _Side(**values), pd.DataFrame(packed["keys"], copy=False)
+
+
 def _in_child(
     conn: Any,
     target: pd.DataFrame,
@@ -740,8 +801,8 @@ def _in_child(
     """The forked process: prepare the Equify side and the last rows of the Payfit side, and send
     them back (or what went wrong)."""
     try:
-        tgt = _side_and_keys(target, tgt_ids, settings, None, True)
-        rest = _side_and_keys(src_rest, rest_ids, settings, "_hint", False) if len(src_rest) else None
+        tgt = _packed(*_side_and_keys(target, tgt_ids, settings, None, True))
+        rest = _packed(*_side_and_keys(src_rest, rest_ids, settings, "_hint", False)) if len(src_rest) else None
         conn.send(("ok", (tgt, rest)))
     except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
         conn.send(("error", err))
@@ -850,7 +911,7 @@ def _both_sides(
                 log.warning("matching: the preparing process ended early (%s); preparing its part here", _said(err))
             else:
                 if status == "ok":
-                    tgt, rest = value
+                    tgt, rest = _unpacked(value[0]), None if value[1] is None else _unpacked(value[1])
                     return (head if rest is None else _joined_sides(head, rest)), tgt
                 if isinstance(value, InputError):
                     raise value

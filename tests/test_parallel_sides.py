@@ -3,6 +3,7 @@ here (``matching._both_sides``), and a child that dies or fails never changes th
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -214,3 +215,69 @@ def test_blocking_keys_are_the_same_in_every_process(tmp_path: object) -> None:
             env={**os.environ, "PYTHONHASHSEED": seed},
         ).stdout
         pd.testing.assert_frame_equal(pickle.loads(out), here, check_exact=True)
+
+
+def _assert_same_side(a: M._Side, b: M._Side) -> None:
+    for field in M.dataclass_fields(M._Side):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        assert type(x) is type(y), field.name
+        if isinstance(y, np.ndarray):
+            x, y = x.tolist(), y.tolist()
+            assert getattr(a, field.name).dtype == getattr(b, field.name).dtype, field.name
+        assert x == y, field.name
+        if isinstance(y, list):
+            assert [type(v) for v in x] == [type(v) for v in y], field.name
+
+
+@pytest.mark.parametrize("seed", [2, 17])
+def test_the_side_sent_through_the_pipe_arrives_equal(seed: int) -> None:
+    """The child sends its side with the texts joined (``_packed``): what arrives equals what was
+    prepared, field by field and value type by value type, keys included."""
+    source, target, _truth = synth.generate(300, seed=seed)
+    settings = M.MatchSettings()
+    for frame, hint, target_side in ((M.canonical_source(source, None), "_hint", False), (target, None, True)):
+        ids = np.asarray(M._clean_ids(M._check_frame(frame, "x", canonical=False)), dtype=object)
+        side, keys = M._side_and_keys(frame, ids, settings, hint, target_side)
+        back, back_keys = M._unpacked(M._packed(side, keys))
+        _assert_same_side(back, side)
+        pd.testing.assert_frame_equal(back_keys, keys, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        [None],
+        [""],
+        ["", None, ""],
+        ["a\x1eb", "c"],  # the separator itself: pickled as is
+        ["x", 1.5, None],  # not all text: pickled as is
+        ["Zoë", "ü\x00", " "],
+    ],
+)
+def test_a_text_column_survives_the_pipe(values: list[object]) -> None:
+    packed = M._packed_texts(values)
+    if packed is None:
+        assert any(type(v) not in (str, type(None)) or "\x1e" in str(v) for v in values)
+    else:
+        back = M._unpacked_texts(packed)
+        assert back == values and [type(v) for v in back] == [type(v) for v in values]
+
+
+def test_odd_columns_of_a_side_arrive_equal() -> None:
+    """Word tuples with empty tuples and a separator inside, a text column with the separator: each
+    arrives equal (packed or, when it cannot be, pickled as is)."""
+    source, target, _truth = synth.generate(40, seed=4)
+    frame = M.canonical_source(source, None)
+    ids = np.asarray(M._clean_ids(M._check_frame(frame, "source")), dtype=object)
+    side, keys = M._side_and_keys(frame, ids, M.MatchSettings(), "_hint", False)
+    n = len(side)
+    odd = dataclasses.replace(
+        side,
+        tokens=[()] * (n - 1) + [("a\x1eb", "")],
+        alternates=[("",)] + [()] * (n - 1),
+        first_text=[None] * n,
+        last=M._obj(["x\x1e"] * n),
+    )
+    back, _keys = M._unpacked(M._packed(odd, keys))
+    _assert_same_side(back, odd)
