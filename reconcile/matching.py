@@ -1280,6 +1280,55 @@ def _first_where(mask: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+#: The record of a create no rule speaks against (:func:`_plain_verdicts`).
+_PLAIN_CREATE = ("new", "create", None, None, "none", "no matching Equify account")
+
+
+def _plain_verdicts(
+    prep: Mapping[str, Any], src_email_count: Mapping[str, int], tgt_email_count: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The records whose verdict the automatic rules of :func:`match` give without reading them
+    one by one, in one vectorised step (bool arrays, one value per record): ``create``, no
+    identifier, email, name, doubt or set-aside namesake points to any account (the verdict
+    "no matching Equify account", whoever owns what); ``by_email``, no identifier and one
+    account with the same email (held once on each side), the same name (score 100) and no
+    birth date or matricule against it (the verdict "same email", when no one else owns the
+    account). Every other record goes through the rules one by one."""
+    src: _Side = prep["src"]
+    n_s = prep["n_s"]
+    emails = pd.Series(src.email, dtype=object)
+    has_email = _nonempty(src.email)
+    src_count = emails.map(src_email_count).fillna(0).to_numpy(dtype=np.int64)
+    tgt_count = emails.map(tgt_email_count).fillna(0).to_numpy(dtype=np.int64)
+    no_id = prep["id_count"] == 0
+    email_first = prep["email_first"]
+    crowded = np.zeros(n_s, dtype=bool)
+    crowded[list(prep["crowded_names"])] = True
+    quiet_email = ~has_email | ((src_count <= 1) & (tgt_count <= 1) & (email_first < 0))
+    create = (
+        no_id
+        & quiet_email
+        & (prep["named_first"] < 0)
+        & ~crowded
+        & (prep["doubt_first"] < 0)
+        & (prep["apart_first"] < 0)
+    )
+    by_email = no_id & has_email & (src_count == 1) & (tgt_count == 1) & (email_first >= 0)
+    at = np.flatnonzero(by_email)
+    k = email_first[at]
+    scored = prep["scored"]
+    birth, matricule = scored["birthdate_match"][k], scored["matricule_match"][k]
+    clean = (
+        (prep["name"][k] >= 100.0)
+        & (birth != "differ")
+        & (birth != "near")
+        & (matricule != "differ")
+        & (matricule != "near")
+    )
+    by_email[at[~clean]] = False
+    return create, by_email
+
+
 def _check_history(
     ledger: Any, ledger_values: Any, decisions: Any
 ) -> tuple[dict[str, str], Mapping[str, Mapping[str, str | None]], dict[str, Decision]]:
@@ -2517,9 +2566,19 @@ def match(
             generation = next(_GENERATIONS)
             prep["taken_generation"] = (generation, dict(taken))
     proposals: dict[str, list[tuple[int, _Verdict]]] = {}  # target -> [(source position, verdict)]
-    for i in range(n_s):
+    plain_create, by_email = _plain_verdicts(prep, src_email_count, tgt_email_count)
+    for i in np.flatnonzero(plain_create).tolist():
+        if out[i] is None:
+            out[i] = _PLAIN_CREATE
+    tgt_ids_list: list[str] = tgt.ids.tolist()
+    for i in np.flatnonzero(~plain_create).tolist():
         if out[i] is not None:
             continue
+        if by_email[i]:
+            tid = tgt_ids_list[t[email_first[i]]]
+            if taken.get(tid, src_ids[i]) == src_ids[i]:
+                proposals.setdefault(tid, []).append((i, _Verdict("new", "link", tid, 100.0, "email", "same email")))
+                continue
         kept = verdicts.get(i) if verdicts is not None else None
         if kept is not None and (
             kept[2] == generation or all((taken.get(tid, src_ids[i]) != src_ids[i]) == owned for tid, owned in kept[1])
