@@ -1296,10 +1296,12 @@ def _plain_verdicts(
     account). Every other record goes through the rules one by one."""
     src: _Side = prep["src"]
     n_s = prep["n_s"]
-    emails = pd.Series(src.email, dtype=object)
+    emails = src.email.tolist()
     has_email = _nonempty(src.email)
-    src_count = emails.map(src_email_count).fillna(0).to_numpy(dtype=np.int64)
-    tgt_count = emails.map(tgt_email_count).fillna(0).to_numpy(dtype=np.int64)
+    src_count, tgt_count = (
+        np.fromiter(map(counts.get, emails, itertools.repeat(0)), dtype=np.int64, count=n_s)
+        for counts in (src_email_count, tgt_email_count)
+    )
     no_id = prep["id_count"] == 0
     email_first = prep["email_first"]
     crowded = np.zeros(n_s, dtype=bool)
