@@ -931,8 +931,55 @@ def _both_sides(
             child.join()
 
 
+def _run_lengths(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array and how many times each appears."""
+    if not len(sorted_keys):
+        return sorted_keys, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    return sorted_keys[starts], np.diff(np.append(starts, len(sorted_keys)))
+
+
+def _crowded_keys(src_keys: pd.DataFrame, tgt_keys: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
+    """The keys too crowded to block on (:func:`_keys` frames): held by ``records`` records and
+    ``accounts`` accounts with ``records × accounts`` above ``settings.max_block_pairs`` (a loose
+    rule) or ``max_exact_block_pairs`` (an exact one). Columns ``kind`` (int8), ``key`` (int64),
+    ``accounts`` (int64), one row per key, sorted by key."""
+    s_keys, s_count = _run_lengths(np.sort(src_keys["key"].to_numpy(dtype=np.int64)))
+    t_keys, t_count = _run_lengths(np.sort(tgt_keys["key"].to_numpy(dtype=np.int64)))
+    at = np.minimum(np.searchsorted(t_keys, s_keys), max(len(t_keys) - 1, 0))
+    both = (t_keys[at] == s_keys) if len(t_keys) else np.zeros(len(s_keys), dtype=bool)
+    pairs = np.where(both, s_count * t_count[at] if len(t_keys) else 0, 0)
+    lowest = min(int(settings.max_block_pairs), int(settings.max_exact_block_pairs))
+    maybe = np.flatnonzero(pairs > lowest)  # few: their rules are looked up one by one
+    keys = s_keys[maybe]
+    rule_of = dict(
+        zip(
+            *(
+                tgt_keys.loc[tgt_keys["key"].isin(keys), ["key", "kind"]]
+                .drop_duplicates("key")
+                .to_numpy(dtype=np.int64)
+                .T.tolist()
+            ),
+            strict=True,
+        )
+    )
+    kinds = np.array([rule_of[k] for k in keys.tolist()], dtype=np.int64)
+    limit = np.full(len(BLOCKING_RULES), int(settings.max_exact_block_pairs), dtype=np.int64)
+    limit[_LOOSE] = int(settings.max_block_pairs)
+    over = pairs[maybe] > limit[kinds]
+    return pd.DataFrame(
+        {"kind": kinds[over].astype(np.int8), "key": keys[over], "accounts": t_count[at[maybe[over]]]},
+        columns=["kind", "key", "accounts"],
+    )
+
+
 def _block(
-    src_keys: pd.DataFrame, tgt_keys: pd.DataFrame, settings: MatchSettings, con: duckdb.DuckDBPyConnection
+    src_keys: pd.DataFrame,
+    tgt_keys: pd.DataFrame,
+    settings: MatchSettings,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    keep: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, dict[int, int]]:
     """Candidate pairs: the union of every rule's equi-join on both sides' keys
     (:func:`_keys`, :func:`_both_sides`) (DuckDB).
@@ -943,25 +990,25 @@ def _block(
     for, and how many crowded keys were dropped; and ``{source position: accounts}``
     for records whose whole name was crowded out (shared by too many on both sides).
 
-    Leaves the tables ``sk``, ``tk`` (both sides' keys) and ``crowded`` (the dropped keys)
-    in ``con``, for :func:`_reprepare`.
+    With ``keep``, leaves the tables ``sk``, ``tk`` (both sides' keys) and ``crowded`` (the
+    dropped keys) in ``con``, for :func:`_reprepare`; without, ``sk`` and ``tk`` are the key
+    frames themselves, registered (no copy), and ``con`` is closed after.
     """
-    loose = ", ".join(str(i) for i in _LOOSE)
-    cap, exact_cap = int(settings.max_block_pairs), int(settings.max_exact_block_pairs)
-    _key_table(con, "sk", src_keys)
-    _key_table(con, "tk", tgt_keys)
-    # A key holds its rule (_keys): one BIGINT joins. Only the keys both sides hold are counted
-    # on the record side (most of a record's keys meet no account).
+    if keep:
+        _key_table(con, "sk", src_keys)
+        _key_table(con, "tk", tgt_keys)
+    else:  # read in place: no copy of the keys when no later match needs the tables
+        con.register("sk", src_keys)
+        con.register("tk", tgt_keys)
+    # A key holds its rule (_keys): one BIGINT joins. The crowded keys, counted on sorted keys (numpy
+    # sorts 64-bit integers far faster than a hash table groups them, and few keys are crowded).
+    crowded = _crowded_keys(src_keys, tgt_keys, settings)
+    con.register("crowded_frame", crowded)
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE crowded AS
-        WITH b AS (SELECT key, any_value(kind) AS kind, count(*) AS n FROM tk GROUP BY key),
-        a AS (SELECT key, count(*) AS n FROM sk SEMI JOIN b USING (key) GROUP BY key)
-        SELECT b.kind, key, b.n AS accounts
-        FROM a JOIN b USING (key)
-        WHERE a.n * b.n > CASE WHEN b.kind IN ({loose}) THEN {cap} ELSE {exact_cap} END
-        """
+        "CREATE OR REPLACE TEMP TABLE crowded AS "
+        "SELECT kind::TINYINT AS kind, key::BIGINT AS key, accounts::BIGINT AS accounts FROM crowded_frame"
     )
+    con.unregister("crowded_frame")
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE produced AS
@@ -1678,7 +1725,7 @@ def _prepare(
     (src, src_keys), (tgt, tgt_keys) = _both_sides(src_frame, src_ids, target, tgt_ids, settings)
     con = duckdb.connect(":memory:")
     try:
-        s, t, kind, report, crowded_names = _block(src_keys, tgt_keys, settings, con)
+        s, t, kind, report, crowded_names = _block(src_keys, tgt_keys, settings, con, keep=keep)
         del src_keys, tgt_keys
     except BaseException:
         con.close()
