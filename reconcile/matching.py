@@ -33,6 +33,7 @@ seconds (``bench/match_scale.py``):
 
 from __future__ import annotations
 
+import collections
 import difflib
 import functools
 import gc
@@ -1736,10 +1737,10 @@ def _prepare(
     t_rank = np.empty(len(tgt), dtype=np.int64)
     t_rank[np.argsort(tgt.ids.astype(str), kind="stable")] = np.arange(len(tgt))
     prep = _finish(src, tgt, s, t, kind, scored, report, crowded_names, t_rank, settings, frozen=keep)
-    prep["src_email_count"] = pd.Series(src.email).value_counts().to_dict()
-    prep["src_matricule_count"] = pd.Series(src.matricule).value_counts().to_dict()
-    prep["tgt_pos"] = {tid: j for j, tid in enumerate(tgt.ids)}
-    prep["src_pos"] = {sid: i for i, sid in enumerate(src.ids.tolist())}
+    prep["src_email_count"] = _counts(src.email)
+    prep["src_matricule_count"] = _counts(src.matricule)
+    prep["tgt_pos"] = dict(zip(tgt.ids.tolist(), range(len(tgt)), strict=True))
+    prep["src_pos"] = dict(zip(src.ids.tolist(), range(len(src)), strict=True))
     if keep:
         # Copies: a caller may change its frames in place and match them again under a new key.
         prep.update(
@@ -1750,6 +1751,14 @@ def _prepare(
             text_columns=(_text_columns(src_frame), _text_columns(target)),
         )
     return prep
+
+
+def _counts(values: np.ndarray) -> dict[Any, int]:
+    """How many times each value of an object array appears, ``None`` left out (a ``Counter``:
+    counted in C, where ``value_counts().to_dict()`` built a Series first)."""
+    counts = collections.Counter(values.tolist())
+    counts.pop(None, None)
+    return counts
 
 
 def _finish(
@@ -1870,7 +1879,7 @@ def _finish(
         "tie_count": np.bincount(s[tie], minlength=n_s),
         "starts": np.searchsorted(s, np.arange(n_s), side="left"),
         "ends": np.searchsorted(s, np.arange(n_s), side="right"),
-        "tgt_email_count": pd.Series(tgt.email).value_counts().to_dict() if email_count is None else email_count,
+        "tgt_email_count": _counts(tgt.email) if email_count is None else email_count,
     }
 
 
