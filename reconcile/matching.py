@@ -718,6 +718,18 @@ def _side_and_keys(
     return side, _keys(side, target_side=target_side)
 
 
+def _may_fork() -> bool:
+    """Whether this process may share its work with a forked one: Linux, two or more cores, the
+    environment variable ``RECONCILE_PARALLEL`` not ``0``, and not itself a daemonic process (a
+    ``multiprocessing`` pool's worker may not have children)."""
+    return (
+        sys.platform == "linux"
+        and _cores() >= 2
+        and os.environ.get("RECONCILE_PARALLEL", "1") != "0"
+        and not multiprocessing.current_process().daemon
+    )
+
+
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -799,6 +811,8 @@ def _in_child(
 ) -> None:
     """The forked process: prepare the Equify side and the last rows of the Payfit side, and send
     them back (or what went wrong)."""
+    global _FORKED
+    _FORKED = True
     try:
         tgt = _packed(*_side_and_keys(target, tgt_ids, settings, None, True))
         rest = _packed(*_side_and_keys(src_rest, rest_ids, settings, "_hint", False)) if len(src_rest) else None
@@ -869,14 +883,7 @@ def _both_sides(
     killed and its part is prepared here instead; an :class:`InputError` it raises is
     raised here. A daemonic process (a ``multiprocessing`` pool's worker) never forks.
     """
-    parallel = (
-        sys.platform == "linux"
-        and min(len(src_frame), len(target)) >= PARALLEL_AT
-        and _cores() >= 2
-        and os.environ.get("RECONCILE_PARALLEL", "1") != "0"
-        and not multiprocessing.current_process().daemon  # a pool's worker may not have children
-    )
-    if not parallel:
+    if min(len(src_frame), len(target)) < PARALLEL_AT or not _may_fork():
         return (
             _side_and_keys(src_frame, src_ids, settings, "_hint", False),
             _side_and_keys(target, tgt_ids, settings, None, True),
@@ -1063,7 +1070,11 @@ def _similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(a) == 0:
         return np.zeros(0)
     return process.cpdist(
-        a.tolist(), b.tolist(), scorer=DamerauLevenshtein.normalized_similarity, dtype=np.float64, workers=-1
+        a.tolist(),
+        b.tolist(),
+        scorer=DamerauLevenshtein.normalized_similarity,
+        dtype=np.float64,
+        workers=1 if _FORKED else -1,  # no thread pool in a forked process: the parent has the other core
     )
 
 
@@ -1232,6 +1243,81 @@ def _score(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: Match
         "matricule_points": matricule_points.astype(float),
         "id_match": id_match.astype(bool),
     }
+
+
+#: From this many candidate pairs, a forked process scores the second half (:func:`_scored`).
+PARALLEL_PAIRS = 100_000
+#: True in a process forked by this module (it then starts no thread pool of its own).
+_FORKED = False
+
+
+def _score_in_child(conn: Any, src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: MatchSettings) -> None:
+    """The forked process of :func:`_scored`: score its pairs and send the scores back (the
+    ``relation`` placeholders are made again on the other side: they are one object)."""
+    global _FORKED
+    _FORKED = True
+    try:
+        scored = _score(src, tgt, s, t, settings)
+        del scored["relation"]
+        conn.send(("ok", scored))
+    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
+        conn.send(("error", err))
+    finally:
+        conn.close()
+
+
+def _scored(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: MatchSettings) -> dict[str, np.ndarray]:
+    """:func:`_score` of every pair. From :data:`PARALLEL_PAIRS` pairs, where the sides are prepared
+    in two processes too (:func:`_may_fork`), a forked process scores the second half of the pairs
+    while this one scores the first: the same scores (each pair is scored on its own,
+    ``tests/test_parallel_sides.py``). A child that fails or does not answer in time (30 s plus four
+    times this half's own time) is killed and its half scored here."""
+    n = len(s)
+    if n < PARALLEL_PAIRS or not _may_fork():
+        return _score(src, tgt, s, t, settings)
+    half = n // 2
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = None
+    try:
+        child = context.Process(
+            target=_score_in_child, args=(send, src, tgt, s[half:], t[half:], settings), daemon=True
+        )
+        child.start()
+    except Exception as err:  # cannot fork: score it all here
+        log.warning("matching: could not start a process (%s); scoring every pair here", _said(err))
+        child = None
+    finally:
+        send.close()
+    try:
+        started = time.monotonic()
+        first = _score(src, tgt, s[:half], t[:half], settings)
+        second: dict[str, np.ndarray] | None = None
+        if child is not None:
+            patience = _PATIENCE[0] + _PATIENCE[1] * (time.monotonic() - started)
+            try:
+                answered = receive.poll(patience)
+                status, value = receive.recv() if answered else ("late", None)
+            except (EOFError, OSError) as err:
+                log.warning("matching: the scoring process ended early (%s); scoring its pairs here", _said(err))
+            else:
+                if status == "ok":
+                    second = value
+                else:
+                    why = f"did not answer within {patience:.0f} s" if status == "late" else f"failed ({_said(value)})"
+                    log.warning("matching: the scoring process %s; scoring its pairs here", why)
+        if second is None:
+            second = _score(src, tgt, s[half:], t[half:], settings)
+        return {
+            k: np.full(n, _UNSET, dtype=object) if k == "relation" else np.concatenate([first[k], second[k]])
+            for k in first
+        }
+    finally:
+        receive.close()
+        if child is not None:
+            if child.is_alive():
+                child.kill()
+            child.join()
 
 
 def _ident(value: Any) -> str | None:
@@ -1733,7 +1819,7 @@ def _prepare(
         raise
     if not keep:
         con.close()
-    scored = _score(src, tgt, s, t, settings)
+    scored = _scored(src, tgt, s, t, settings)
     t_rank = np.empty(len(tgt), dtype=np.int64)
     t_rank[np.argsort(tgt.ids.astype(str), kind="stable")] = np.arange(len(tgt))
     prep = _finish(src, tgt, s, t, kind, scored, report, crowded_names, t_rank, settings, frozen=keep)

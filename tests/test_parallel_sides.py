@@ -283,3 +283,50 @@ def test_odd_columns_of_a_side_arrive_equal() -> None:
     )
     back, _keys = M._unpacked(M._packed(odd, keys))
     _assert_same_side(back, odd)
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_forked_scoring_gives_the_same_match(seed: int, forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """From PARALLEL_PAIRS candidate pairs a child scores the second half: the same records,
+    candidates, links and blocking report as one process."""
+    source, target, _truth = synth.generate(1200, seed=seed)
+    monkeypatch.setattr(M, "PARALLEL_PAIRS", 50)
+    parallel = match(source, target)
+    assert forks == [1]  # the sides stayed here (under PARALLEL_AT); the scoring forked
+    _same(parallel, _serial(source, target, monkeypatch))
+    assert forks == [1]
+
+
+@pytest.mark.parametrize("child", [_dies, _fails], ids=["dies", "fails"])
+def test_a_scoring_child_that_dies_or_fails_changes_nothing(
+    child: object, data: tuple[pd.DataFrame, pd.DataFrame], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = data
+    monkeypatch.setattr(M, "PARALLEL_PAIRS", 50)
+    monkeypatch.setattr(M, "_score_in_child", child)
+    _same(match(source, target), _serial(source, target, monkeypatch))
+    assert forks == [1]  # it was tried, and its pairs scored here instead
+
+
+def test_forked_scores_are_the_scores_of_one_process(
+    data: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Array by array, dtype by dtype; the relation placeholders are the one placeholder object
+    (``_finish`` tells a pair still to relate by identity)."""
+    source, target = data
+    settings = M.MatchSettings()
+    frame = M.canonical_source(source, None)
+    src_ids = np.asarray(M._clean_ids(M._check_frame(frame, "source")), dtype=object)
+    tgt_ids = np.asarray(M._clean_ids(M._check_frame(target, "target")), dtype=object)
+    (src, src_keys), (tgt, tgt_keys) = M._both_sides(frame, src_ids, target, tgt_ids, settings)
+    s, t, _kind, _report, _crowded = M._block(src_keys, tgt_keys, settings, M.duckdb.connect(), keep=False)
+    whole = M._score(src, tgt, s, t, settings)
+    monkeypatch.setattr(M, "PARALLEL_PAIRS", 10)
+    split = M._scored(src, tgt, s, t, settings)
+    assert list(split) == list(whole)
+    for name, arr in whole.items():
+        assert split[name].dtype == arr.dtype, name
+        if name == "relation":
+            assert all(r is M._UNSET for r in split[name].tolist())
+        else:
+            assert split[name].tolist() == arr.tolist() or np.array_equal(split[name], arr, equal_nan=True), name
