@@ -742,6 +742,61 @@ def _said(err: BaseException) -> str:
     return str(err) or type(err).__name__
 
 
+class _Forked:
+    """A function run in a forked process and its answer awaited (internal): ``target(conn,
+    *args)`` sends ``("ok", value)`` or ``("error", exception)`` through ``conn``. ``what`` names
+    the process in warnings ("preparing", "scoring") and ``fallback`` what is then done here
+    instead ("preparing its part here"). Use as a context manager: the child is killed if it
+    still runs at the end."""
+
+    def __init__(self, what: str, fallback: str, target: Callable[..., None], *args: Any) -> None:
+        self.what, self.fallback = what, fallback
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.child: Any = None
+        try:
+            self.child = context.Process(target=target, args=(send, *args), daemon=True)
+            self.child.start()
+        except Exception as err:  # cannot fork (memory, process limits): all of it is done here
+            log.warning("matching: could not start a process (%s); %s", _said(err), fallback)
+            self.child = None
+        finally:
+            send.close()
+
+    def answer(self, own_seconds: float) -> tuple[str, Any] | None:
+        """What the child sent, ``("ok", value)`` or ``("error", exception)``; ``None`` (with a
+        warning) when it could not start, ended without an answer, or did not answer in time. The
+        child does about as much as this process did in ``own_seconds``: past several times that
+        (and half a minute, :data:`_PATIENCE`), it is stuck (stopped, or deadlocked after the
+        fork) and replaced."""
+        if self.child is None:
+            return None
+        patience = _PATIENCE[0] + _PATIENCE[1] * own_seconds
+        try:
+            if not self.receive.poll(patience):
+                log.warning(
+                    "matching: the %s process did not answer within %.0f s; %s", self.what, patience, self.fallback
+                )
+                return None
+            status, value = self.receive.recv()
+        except (EOFError, OSError) as err:
+            log.warning("matching: the %s process ended early (%s); %s", self.what, _said(err), self.fallback)
+            return None
+        if status != "ok" and not isinstance(value, InputError):
+            log.warning("matching: the %s process failed (%s); %s", self.what, _said(value), self.fallback)
+        return status, value
+
+    def __enter__(self) -> _Forked:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.receive.close()
+        if self.child is not None:
+            if self.child.is_alive():
+                self.child.kill()
+            self.child.join()
+
+
 #: Joins the texts of one column for the pipe (:func:`_packed`); a column holding it is pickled as is.
 _SEP = "\x1e"
 
@@ -890,53 +945,22 @@ def _both_sides(
         )
     cut = _split_at(src_frame, target)
     src_head, src_rest = src_frame.iloc[:cut], src_frame.iloc[cut:]
-    child = None
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    try:
-        child = context.Process(
-            target=_in_child, args=(send, target, tgt_ids, src_rest, src_ids[cut:], settings), daemon=True
-        )
-        child.start()
-    except Exception as err:  # cannot fork (memory, process limits, a daemon): prepare it here
-        log.warning("matching: could not start a process (%s); preparing both sides here", _said(err))
-        child = None
-    finally:
-        send.close()
-    try:
+    with _Forked(
+        "preparing", "preparing its part here", _in_child, target, tgt_ids, src_rest, src_ids[cut:], settings
+    ) as child:
         started = time.monotonic()
         head = _side_and_keys(src_head, src_ids[:cut], settings, "_hint", False)
-        if child is not None:
-            # The child does about as much as this process did: past several times that (and
-            # half a minute), it is stuck (stopped, or deadlocked after the fork) and replaced.
-            patience = _PATIENCE[0] + _PATIENCE[1] * (time.monotonic() - started)
-            try:
-                answered = receive.poll(patience)
-                status, value = receive.recv() if answered else ("late", None)
-            except (EOFError, OSError) as err:
-                log.warning("matching: the preparing process ended early (%s); preparing its part here", _said(err))
-            else:
-                if status == "ok":
-                    tgt, rest = _unpacked(value[0]), None if value[1] is None else _unpacked(value[1])
-                    return (head if rest is None else _joined_sides(head, rest)), tgt
-                if isinstance(value, InputError):
-                    raise value
-                if status == "late":
-                    log.warning(
-                        "matching: the preparing process did not answer within %.0f s; preparing its part here",
-                        patience,
-                    )
-                else:
-                    log.warning("matching: the preparing process failed (%s); preparing its part here", _said(value))
+        answer = child.answer(time.monotonic() - started)
+        if answer is not None:
+            status, value = answer
+            if status == "ok":
+                tgt, rest = _unpacked(value[0]), None if value[1] is None else _unpacked(value[1])
+                return (head if rest is None else _joined_sides(head, rest)), tgt
+            if isinstance(value, InputError):
+                raise value
         if len(src_rest):
             head = _joined_sides(head, _side_and_keys(src_rest, src_ids[cut:], settings, "_hint", False))
         return head, _side_and_keys(target, tgt_ids, settings, None, True)
-    finally:
-        receive.close()
-        if child is not None:
-            if child.is_alive():
-                child.kill()
-            child.join()
 
 
 def _run_lengths(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1276,48 +1300,16 @@ def _scored(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: Matc
     if n < PARALLEL_PAIRS or not _may_fork():
         return _score(src, tgt, s, t, settings)
     half = n // 2
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = None
-    try:
-        child = context.Process(
-            target=_score_in_child, args=(send, src, tgt, s[half:], t[half:], settings), daemon=True
-        )
-        child.start()
-    except Exception as err:  # cannot fork: score it all here
-        log.warning("matching: could not start a process (%s); scoring every pair here", _said(err))
-        child = None
-    finally:
-        send.close()
-    try:
+    with _Forked("scoring", "scoring its pairs here", _score_in_child, src, tgt, s[half:], t[half:], settings) as child:
         started = time.monotonic()
         first = _score(src, tgt, s[:half], t[:half], settings)
-        second: dict[str, np.ndarray] | None = None
-        if child is not None:
-            patience = _PATIENCE[0] + _PATIENCE[1] * (time.monotonic() - started)
-            try:
-                answered = receive.poll(patience)
-                status, value = receive.recv() if answered else ("late", None)
-            except (EOFError, OSError) as err:
-                log.warning("matching: the scoring process ended early (%s); scoring its pairs here", _said(err))
-            else:
-                if status == "ok":
-                    second = value
-                else:
-                    why = f"did not answer within {patience:.0f} s" if status == "late" else f"failed ({_said(value)})"
-                    log.warning("matching: the scoring process %s; scoring its pairs here", why)
-        if second is None:
-            second = _score(src, tgt, s[half:], t[half:], settings)
-        return {
-            k: np.full(n, _UNSET, dtype=object) if k == "relation" else np.concatenate([first[k], second[k]])
-            for k in first
-        }
-    finally:
-        receive.close()
-        if child is not None:
-            if child.is_alive():
-                child.kill()
-            child.join()
+        answer = child.answer(time.monotonic() - started)
+        second = (
+            answer[1] if answer is not None and answer[0] == "ok" else _score(src, tgt, s[half:], t[half:], settings)
+        )
+    return {
+        k: np.full(n, _UNSET, dtype=object) if k == "relation" else np.concatenate([first[k], second[k]]) for k in first
+    }
 
 
 def _ident(value: Any) -> str | None:

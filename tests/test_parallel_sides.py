@@ -73,15 +73,26 @@ def _fails(conn: object, *_args: object) -> None:
     conn.send(("error", MemoryError("no room")))  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("stage", "size", "entry"),
+    [("sides", "PARALLEL_AT", "_in_child"), ("scoring", "PARALLEL_PAIRS", "_score_in_child")],
+)
 @pytest.mark.parametrize("child", [_dies, _fails], ids=["dies", "fails"])
 def test_a_child_that_dies_or_fails_changes_nothing(
-    child: object, data: tuple[pd.DataFrame, pd.DataFrame], forks: list[int], monkeypatch: pytest.MonkeyPatch
+    stage: str,
+    size: str,
+    entry: str,
+    child: object,
+    data: tuple[pd.DataFrame, pd.DataFrame],
+    forks: list[int],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The sides' child or the scoring child: its part is done here instead, with the same result."""
     source, target = data
-    monkeypatch.setattr(M, "PARALLEL_AT", 100)
-    monkeypatch.setattr(M, "_in_child", child)
+    monkeypatch.setattr(M, size, 100 if stage == "sides" else 50)
+    monkeypatch.setattr(M, entry, child)
     _same(match(source, target), _serial(source, target, monkeypatch))
-    assert forks == [1]  # it was tried, and the Equify side prepared here instead
+    assert forks == [1]  # it was tried, and its part done here instead
 
 
 def test_bad_input_found_in_the_child_is_the_same_clear_error(
@@ -295,17 +306,6 @@ def test_forked_scoring_gives_the_same_match(seed: int, forks: list[int], monkey
     assert forks == [1]  # the sides stayed here (under PARALLEL_AT); the scoring forked
     _same(parallel, _serial(source, target, monkeypatch))
     assert forks == [1]
-
-
-@pytest.mark.parametrize("child", [_dies, _fails], ids=["dies", "fails"])
-def test_a_scoring_child_that_dies_or_fails_changes_nothing(
-    child: object, data: tuple[pd.DataFrame, pd.DataFrame], forks: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    source, target = data
-    monkeypatch.setattr(M, "PARALLEL_PAIRS", 50)
-    monkeypatch.setattr(M, "_score_in_child", child)
-    _same(match(source, target), _serial(source, target, monkeypatch))
-    assert forks == [1]  # it was tried, and its pairs scored here instead
 
 
 def test_forked_scores_are_the_scores_of_one_process(
