@@ -743,25 +743,37 @@ def _said(err: BaseException) -> str:
 
 
 class _Forked:
-    """A function run in a forked process and its answer awaited (internal): ``target(conn,
-    *args)`` sends ``("ok", value)`` or ``("error", exception)`` through ``conn``. ``what`` names
-    the process in warnings ("preparing", "scoring") and ``fallback`` what is then done here
-    instead ("preparing its part here"). Use as a context manager: the child is killed if it
-    still runs at the end."""
+    """A function run in a forked process and its answer awaited (internal): the child sends
+    ``("ok", target(*args))``, or ``("error", exception)`` when it raises. ``what`` names the
+    process in warnings ("preparing", "scoring") and ``fallback`` what is then done here instead
+    ("preparing its part here"). Use as a context manager: the child is killed if it still runs
+    at the end."""
 
-    def __init__(self, what: str, fallback: str, target: Callable[..., None], *args: Any) -> None:
+    def __init__(self, what: str, fallback: str, target: Callable[..., Any], *args: Any) -> None:
         self.what, self.fallback = what, fallback
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
         self.child: Any = None
         try:
-            self.child = context.Process(target=target, args=(send, *args), daemon=True)
+            self.child = context.Process(target=_Forked._run, args=(send, target, args), daemon=True)
             self.child.start()
         except Exception as err:  # cannot fork (memory, process limits): all of it is done here
             log.warning("matching: could not start a process (%s); %s", _said(err), fallback)
             self.child = None
         finally:
             send.close()
+
+    @staticmethod
+    def _run(conn: Any, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """The forked process: run ``target`` and send back its value or what it raised."""
+        global _FORKED
+        _FORKED = True
+        try:
+            conn.send(("ok", target(*args)))
+        except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
+            conn.send(("error", err))
+        finally:
+            conn.close()
 
     def answer(self, own_seconds: float) -> tuple[str, Any] | None:
         """What the child sent, ``("ok", value)`` or ``("error", exception)``; ``None`` (with a
@@ -857,25 +869,17 @@ def _unpacked(packed: dict[str, Any]) -> tuple[_Side, pd.DataFrame]:
 
 
 def _in_child(
-    conn: Any,
     target: pd.DataFrame,
     tgt_ids: np.ndarray,
     src_rest: pd.DataFrame,
     rest_ids: np.ndarray,
     settings: MatchSettings,
-) -> None:
-    """The forked process: prepare the Equify side and the last rows of the Payfit side, and send
-    them back (or what went wrong)."""
-    global _FORKED
-    _FORKED = True
-    try:
-        tgt = _packed(*_side_and_keys(target, tgt_ids, settings, None, True))
-        rest = _packed(*_side_and_keys(src_rest, rest_ids, settings, "_hint", False)) if len(src_rest) else None
-        conn.send(("ok", (tgt, rest)))
-    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
-        conn.send(("error", err))
-    finally:
-        conn.close()
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The forked process's part (:func:`_both_sides`): the Equify side and the last rows of the
+    Payfit side, prepared and packed for the pipe (:func:`_packed`)."""
+    tgt = _packed(*_side_and_keys(target, tgt_ids, settings, None, True))
+    rest = _packed(*_side_and_keys(src_rest, rest_ids, settings, "_hint", False)) if len(src_rest) else None
+    return tgt, rest
 
 
 #: The relative cost of preparing a record (Payfit, Equify) and a phone number (parsed), measured
@@ -1275,19 +1279,14 @@ PARALLEL_PAIRS = 100_000
 _FORKED = False
 
 
-def _score_in_child(conn: Any, src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: MatchSettings) -> None:
-    """The forked process of :func:`_scored`: score its pairs and send the scores back (the
-    ``relation`` placeholders are made again on the other side: they are one object)."""
-    global _FORKED
-    _FORKED = True
-    try:
-        scored = _score(src, tgt, s, t, settings)
-        del scored["relation"]
-        conn.send(("ok", scored))
-    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
-        conn.send(("error", err))
-    finally:
-        conn.close()
+def _score_in_child(
+    src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: MatchSettings
+) -> dict[str, np.ndarray]:
+    """The forked process's part (:func:`_scored`): its pairs' scores, without the ``relation``
+    placeholders (they are one object, made again on the other side)."""
+    scored = _score(src, tgt, s, t, settings)
+    del scored["relation"]
+    return scored
 
 
 def _scored(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: MatchSettings) -> dict[str, np.ndarray]:
@@ -1404,13 +1403,16 @@ def _first_where(mask: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-#: The record of a create no rule speaks against (:func:`_plain_verdicts`).
-_PLAIN_CREATE = ("new", "create", None, None, "none", "no matching Equify account")
+#: The verdict of a record no rule points to any account for: created.
+_NO_MATCH = _Verdict("new", "create", None, None, "none", "no matching Equify account")
 
 
-def _plain_verdicts(
-    prep: Mapping[str, Any], src_email_count: Mapping[str, int], tgt_email_count: Mapping[str, int]
-) -> tuple[np.ndarray, np.ndarray]:
+def _same_email_link(tid: str, reason_more: str = "") -> _Verdict:
+    """The verdict of a record linked by its email to account ``tid``."""
+    return _Verdict("new", "link", tid, 100.0, "email", f"same {_RULE_WORDS['email']}{reason_more}")
+
+
+def _plain_verdicts(prep: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """The records whose verdict the automatic rules of :func:`match` give without reading them
     one by one, in one vectorised step (bool arrays, one value per record): ``create``, no
     identifier, email, name, doubt or set-aside namesake points to any account (the verdict
@@ -1423,8 +1425,8 @@ def _plain_verdicts(
     emails = src.email.tolist()
     has_email = _nonempty(src.email)
     src_count, tgt_count = (
-        np.fromiter(map(counts.get, emails, itertools.repeat(0)), dtype=np.int64, count=n_s)
-        for counts in (src_email_count, tgt_email_count)
+        np.fromiter(map(prep[counts].get, emails, itertools.repeat(0)), dtype=np.int64, count=n_s)
+        for counts in ("src_email_count", "tgt_email_count")
     )
     no_id = prep["id_count"] == 0
     email_first = prep["email_first"]
@@ -2571,7 +2573,7 @@ def match(
                 against = _contradictions(scored, k)
                 if against:
                     return _conflict(f"same email as {label(j)}, but {' and '.join(against)}", "email", tid, pair)
-                return _Verdict("new", "link", tid, 100.0, "email", "same email" + by_alternate(i, j, k))
+                return _same_email_link(tid, by_alternate(i, j, k))
         by_name = named_candidate(i, email)
         if by_name is not None:
             return by_name
@@ -2620,7 +2622,7 @@ def match(
                 "none",
                 f"no matching Equify account; {label(j)} has {named_as} but {why}: someone else",
             )
-        return _Verdict("new", "create", None, None, "none", "no matching Equify account")
+        return _NO_MATCH
 
     def doubtful_candidate(i: int) -> _Verdict | None:
         """The doubt conflict of record ``i``: its best-scoring plausible account (see
@@ -2700,10 +2702,10 @@ def match(
             generation = next(_GENERATIONS)
             prep["taken_generation"] = (generation, dict(taken))
     proposals: dict[str, list[tuple[int, _Verdict]]] = {}  # target -> [(source position, verdict)]
-    plain_create, by_email = _plain_verdicts(prep, src_email_count, tgt_email_count)
+    plain_create, by_email = _plain_verdicts(prep)
     for i in np.flatnonzero(plain_create).tolist():
         if out[i] is None:
-            out[i] = _PLAIN_CREATE
+            out[i] = _NO_MATCH
     tgt_ids_list: list[str] = tgt.ids.tolist()
     for i in np.flatnonzero(~plain_create).tolist():
         if out[i] is not None:
@@ -2711,7 +2713,7 @@ def match(
         if by_email[i]:
             tid = tgt_ids_list[t[email_first[i]]]
             if taken.get(tid, src_ids[i]) == src_ids[i]:
-                proposals.setdefault(tid, []).append((i, _Verdict("new", "link", tid, 100.0, "email", "same email")))
+                proposals.setdefault(tid, []).append((i, _same_email_link(tid)))
                 continue
         kept = verdicts.get(i) if verdicts is not None else None
         if kept is not None and (

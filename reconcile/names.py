@@ -220,7 +220,7 @@ def translit_key(word: str) -> str:
     key = word
     for guard, pattern, repl in _REWRITE_STEPS:
         if guard in key:
-            key = key.replace(pattern, repl) if pattern is guard else pattern.sub(repl, key)  # type: ignore[arg-type,union-attr]
+            key = key.replace(pattern, repl) if type(pattern) is str else pattern.sub(repl, key)  # type: ignore[arg-type,union-attr]
     key = _DOUBLED.sub(_first_group, key.lower())  # each run of one letter read once
     return key[:-1] + "t" if key.endswith("d") else key
 

@@ -27,7 +27,7 @@ def _frames(result: MatchResult) -> dict[str, pd.DataFrame]:
 def _one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """The reference path: no record is read in the vectorised step."""
 
-    def none_plain(prep: dict, *_counts: object) -> tuple[np.ndarray, np.ndarray]:
+    def none_plain(prep: dict) -> tuple[np.ndarray, np.ndarray]:
         n = prep["n_s"]
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
 
@@ -63,7 +63,7 @@ def test_the_vectorised_verdicts_are_the_rules_read_one_by_one(seed: int, monkey
         M._check_frame(target, "target"),
         M.MatchSettings(),
     )
-    plain_create, by_email = M._plain_verdicts(prep, prep["src_email_count"], prep["tgt_email_count"])
+    plain_create, by_email = M._plain_verdicts(prep)
     assert plain_create.sum() > 50 and by_email.sum() > 50  # the shortcut is really taken
     with monkeypatch.context() as m:
         _one_by_one(m)
