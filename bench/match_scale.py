@@ -41,7 +41,6 @@ import argparse
 import json
 import os
 import resource
-import sys
 import threading
 import time
 from pathlib import Path
@@ -49,7 +48,6 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import reconcile  # noqa: E402
 from bench import synth  # noqa: E402

@@ -13,10 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reconcile.payfit_api import PayfitClient  # noqa: E402
 from reconcile.payfit_server import PayfitServer, fake_collaborators  # noqa: E402

@@ -30,7 +30,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import sys
 import time
 import unicodedata
 from pathlib import Path
@@ -38,7 +37,6 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import reconcile  # noqa: E402
 from bench import synth  # noqa: E402

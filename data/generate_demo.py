@@ -1,6 +1,6 @@
 """Deterministic demo data generator for the Payfit -> Equify reconciliation workbench.
 
-Writes, under ``data/demo`` (or ``--out DIR``):
+Writes, under ``reconcile/demo`` (or ``--out DIR``):
 
 * ``payfit/collaborators-NNN.json``: pages of ``GET /companies/{id}/collaborators?maxResults=50``
   in the API's page shape ``{"collaborators": [...], "meta": {"nextPageToken": ...}}``;
@@ -1435,7 +1435,7 @@ coincidental.
 
 Regenerate (stdlib only, deterministic, byte-identical output):
 
-    python data/generate_demo.py            # writes data/demo/
+    python data/generate_demo.py            # writes reconcile/demo/
     python data/generate_demo.py --out DIR
 """
 
@@ -1483,7 +1483,7 @@ def write(d: Demo, out: Path) -> dict[str, tuple[int, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "demo")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "reconcile" / "demo")
     args = parser.parse_args()
     demo = Demo()
     build(demo)

@@ -10,11 +10,8 @@ public: ``reconcile.Workspace``, ``reconcile.workflow``, ``reconcile.audit``.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pandas as pd  # noqa: E402
 

@@ -23,7 +23,7 @@ the client gave up), slow answers, and *echo* (an error answer whose message rep
 request's headers, the bearer token included, as careless servers do).
 
 Run by hand: ``python -m reconcile.equify_server --port 8800 --token demo-token --seed
-data/demo/equify_accounts.csv`` (the demo's Equify accounts, so the demo's links succeed).
+reconcile/demo/equify_accounts.csv`` (the demo's Equify accounts, so the demo's links succeed).
 """
 
 from __future__ import annotations
@@ -263,6 +263,7 @@ class EquifyServer:
     def url(self) -> str:
         """``http://127.0.0.1:<port>``."""
         host, port = self._httpd.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server: (host, port), the host as text
         return f"http://{host}:{port}"
 
     def start(self) -> EquifyServer:
@@ -345,12 +346,12 @@ class EquifyServer:
         if path.startswith("/accounts/") and method == "PATCH":
             if not isinstance(payload, dict):
                 return 400, {"message": "the body must be a JSON object"}, {}, hang
-            account = self._store.update(
+            updated = self._store.update(
                 path.removeprefix("/accounts/"), {k: v for k, v in payload.items() if k != "id"}
             )
-            if account is None:
+            if updated is None:
                 return 404, {"message": "no such account"}, {}, hang
-            return 200, account, {}, hang
+            return 200, updated, {}, hang
         return 404, {"message": f"no route {method} {path}"}, {}, hang
 
 

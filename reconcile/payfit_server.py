@@ -30,7 +30,7 @@ paging that never ends (:meth:`Faults.endless_paging`: a fresh ``nextPageToken``
 same one again).
 Faults apply to every request, introspection included, in arrival order.
 
-Run by hand: ``python -m reconcile.payfit_server --port 8700 --data data/demo/payfit``.
+Run by hand: ``python -m reconcile.payfit_server --port 8700 --data reconcile/demo/payfit``.
 """
 
 from __future__ import annotations
@@ -432,7 +432,8 @@ class PayfitServer:
                 return 400, {"message": "invalid JSON body"}, {}
             token = data.get("token") if isinstance(data, dict) else None
         elif content_type == "application/x-www-form-urlencoded":
-            token = (parse_qs(body.decode("utf-8", "replace")).get("token") or [None])[0]
+            tokens = parse_qs(body.decode("utf-8", "replace")).get("token")
+            token = tokens[0] if tokens else None
         else:
             return 415, {"message": "Unsupported Media Type"}, {}
         if not token:
@@ -612,7 +613,7 @@ def _load_collaborators(path: Path) -> list[dict[str, Any]]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m reconcile.payfit_server``: serve a dump until Ctrl-C."""
-    default_data = Path(__file__).resolve().parent.parent / "data" / "demo" / "payfit"
+    default_data = Path(__file__).resolve().parent / "demo" / "payfit"
     parser = argparse.ArgumentParser(description="Serve Payfit collaborator pages as a Payfit-compatible API.")
     parser.add_argument("--port", type=int, default=8700)
     parser.add_argument("--data", type=Path, default=default_data, help="a page .json or a folder of pages")

@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 #: ``progress(collaborators received, total or None)`` while fetching from Payfit.
 FetchProgress = Callable[[int, int | None], None]
 
-#: The committed demo inputs (see ``data/demo/README.md``).
-DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+#: The demo inputs, shipped inside the package (``reconcile/demo``, see its ``README.md``; made by
+#: ``data/generate_demo.py``).
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 __all__ = [
     "DEMO_DIR",
@@ -224,7 +225,9 @@ def mapping_preview(ws: Workspace, mapping: FieldMapping, rows: int = 10) -> pd.
     from .mapping import MATCH_ONLY_FIELDS
 
     source = scoped_source(ws).head(rows)
-    usable = {f: c for f, c in mapping.mapped().items() if c in source.columns and f not in MATCH_ONLY_FIELDS}
+    usable: dict[str, str | None] = {
+        f: c for f, c in mapping.mapped().items() if c in source.columns and f not in MATCH_ONLY_FIELDS
+    }
     canon = canonical_source(source, FieldMapping.from_dict(usable, dict(mapping.transforms)))
     out = pd.DataFrame(index=canon.index)
     for f in usable:
@@ -272,11 +275,11 @@ def mapping_issues(ws: Workspace, mapping: FieldMapping) -> list[MappingIssue]:
             empty = source[col].map(clean_text).isna().mean()
             if empty > 0.5:
                 issues.append(MappingIssue("warning", f, f"{f} ← {col}: {empty:.0%} of the records have no value"))
-    col = mapping.mapped().get("birthDate")
-    if col in source.columns:
+    birth_col = mapping.mapped().get("birthDate")
+    if birth_col in source.columns:
         bad_dates = [
             f"{_name(r.firstName, r.lastName)} ({v})"
-            for r, v in zip(source.itertuples(), source[col], strict=True)
+            for r, v in zip(source.itertuples(), source[birth_col], strict=True)
             if clean_text(v) is not None and normalize_date(v) is None
         ]
         if bad_dates:
@@ -440,7 +443,8 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
         clean |= {"name", "email", "phone", "team"}
     a = ws.equify_accounts().drop_duplicates("id").set_index("id").reindex(rec["target_id"])
     has_account = a["firstName"].notna().to_numpy() | a["lastName"].notna().to_numpy()
-    account = np.where(has_account, _names(a["firstName"], a["lastName"], slot="review.account"), None)
+    # numpy's stubs leave None out of ArrayLike; np.where reads it as an object scalar.
+    account = np.where(has_account, _names(a["firstName"], a["lastName"], slot="review.account"), None)  # type: ignore[call-overload]
     columns = {
         "source_id": rec["source_id"],
         "category": rec["category"],

@@ -65,8 +65,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: (),  # push_claims (each run's plan digest and target identity) is made by its CREATE TABLE
     4: ('ALTER TABLE payfit_records ADD COLUMN IF NOT EXISTS "secondLastName" VARCHAR',),
 }
-#: Where the workspace lives unless ``RECONCILE_WORKSPACE`` or ``--workspace`` says otherwise.
-DEFAULT_WORKSPACE = Path(__file__).resolve().parent.parent / "data" / "workspace.duckdb"
+#: Where the workspace lives unless ``RECONCILE_WORKSPACE`` or ``--workspace`` says otherwise: in the
+#: current directory (relative, read when asked), never next to the installed code.
+DEFAULT_WORKSPACE = Path("workspace.duckdb")
+#: Where earlier versions kept it (``data/`` of a checkout): still used when it exists and the new
+#: default does not, so an upgrade loses no workspace.
+_LEGACY_WORKSPACE = Path("data") / "workspace.duckdb"
 
 _TEXT_PAYFIT = [c for c in PAYFIT_COLUMNS if c not in {"isLeaver", "isAdminWithoutContract"}]
 _SCHEMA = [
@@ -103,9 +107,15 @@ _TABLES_SINCE: dict[str, int] = {"approvals": 3, "push_claims": 3}
 
 
 def workspace_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """The workspace file: ``path``, else ``$RECONCILE_WORKSPACE``, else :data:`DEFAULT_WORKSPACE`."""
-    chosen = path or os.environ.get("RECONCILE_WORKSPACE") or DEFAULT_WORKSPACE
-    return Path(chosen).expanduser()
+    """The workspace file: ``path``, else ``$RECONCILE_WORKSPACE``, else :data:`DEFAULT_WORKSPACE`
+    (``workspace.duckdb`` in the current directory; ``data/workspace.duckdb`` there instead when
+    only that one exists, where earlier versions kept it)."""
+    chosen = path or os.environ.get("RECONCILE_WORKSPACE")
+    if chosen:
+        return Path(chosen).expanduser()
+    if not DEFAULT_WORKSPACE.exists() and _LEGACY_WORKSPACE.is_file():
+        return _LEGACY_WORKSPACE.absolute()
+    return DEFAULT_WORKSPACE.absolute()
 
 
 def _now() -> dt.datetime:
@@ -433,6 +443,12 @@ class Workspace:
         tables = ("payfit_records", "equify_accounts", "decisions", "ledger", "push_runs")
         return {t: int(self._scalar(f"SELECT count(*) FROM {t}")) for t in tables}
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the file and its row counts."""
+        from .display import counts_table
+
+        return "<div>" + counts_table(self.counts(), f"Workspace {self.path}") + "</div>"
+
     def is_empty(self) -> bool:
         """True when neither Payfit records nor Equify accounts are loaded."""
         c = self.counts()
@@ -527,7 +543,7 @@ class Workspace:
         frame = self.query("SELECT source_id, field, value FROM approvals")
         return {(str(a), str(b), str(c)) for a, b, c in frame.itertuples(index=False)}
 
-    def approve(self, changes: Iterable[tuple[str, ...]]) -> int:
+    def approve(self, changes: Iterable[tuple[str, str, str] | tuple[str, str, str, str | None]]) -> int:
         """Approve changes ``(source_id, field, new value[, value before])`` held by the plan (a
         name, the email, the birth date of a synced account), in one transaction, each logged
         with before → after; returns how many were new. An approval holds for that value only:

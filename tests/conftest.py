@@ -1,22 +1,19 @@
 """Shared fixtures, each building on the one before (sqlite-utils style).
 
 * ``repo_root``: the project folder (where ``python -m reconcile`` runs);
-* ``demo_dir``: the committed demo inputs, ``data/demo``;
+* ``demo_dir``: the committed demo inputs, ``reconcile/demo``;
 * ``workspace``: a fresh workspace in a real DuckDB file under ``tmp_path``, closed after;
 * ``demo_workspace``: ``workspace`` with the demo company loaded (:func:`reconcile.workflow.load_demo`).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # `pytest` run from elsewhere than the project folder
-    sys.path.insert(0, str(REPO_ROOT))
 
 from reconcile import Workspace, workflow  # noqa: E402
 
@@ -29,8 +26,8 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_dir(repo_root: Path) -> Path:
-    """``data/demo``: Payfit pages, Equify CSV, scenarios and ground truth."""
-    return repo_root / "data" / "demo"
+    """``reconcile/demo``: Payfit pages, Equify CSV, scenarios and ground truth."""
+    return repo_root / "reconcile" / "demo"
 
 
 @pytest.fixture

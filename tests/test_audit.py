@@ -124,7 +124,7 @@ def test_read_truth_files(tmp_path: Path) -> None:
 
 
 def test_the_demo_ground_truth_reads_and_no_automatic_link_is_wrong(demo_workspace, demo_dir: Path) -> None:
-    """data/demo/ground_truth.csv (payfit_id, equify_account_id) is a truth file as it is."""
+    """reconcile/demo/ground_truth.csv (payfit_id, equify_account_id) is a truth file as it is."""
     from reconcile import workflow
 
     truth = read_truth(demo_dir / "ground_truth.csv")

@@ -99,7 +99,7 @@ def test_approve_all_is_stored_only_when_the_push_goes_ahead(run) -> None:
 
 def test_the_demo_pushes_to_a_seeded_reference_server(run, repo_root: Path) -> None:
     """Seeded with the demo's Equify accounts, the server has the accounts the links point to."""
-    accounts = read_equify_file(repo_root / "data" / "demo" / "equify_accounts.csv").frame
+    accounts = read_equify_file(repo_root / "reconcile" / "demo" / "equify_accounts.csv").frame
     seed = [{k: v for k, v in row.items() if v is not None} for row in accounts.to_dict("records")]
     with EquifyServer(TOKEN, seed=seed) as server:
         code, out, err = run("push", "--yes", "--skip-conflicts", "--target", "http", "--url", server.url, "--json")
