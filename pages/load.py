@@ -57,6 +57,7 @@ st.write("Upload an Equify accounts export (CSV or XLSX). It replaces the Equify
 csv_up = st.file_uploader("Equify accounts (.csv, .xlsx)", type=["csv", "tsv", "txt", "xlsx", "xls"], key="load.equify")
 if st.button("Load Equify accounts", disabled=csv_up is None, key="load.equify_go"):
     with state.reported():
+        assert csv_up is not None  # the button is disabled without a file
         report = workflow.load_equify_file(ws, csv_up.getvalue(), csv_up.name)
         state.flash_report("Equify accounts", report)
         st.rerun()

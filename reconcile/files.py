@@ -587,7 +587,7 @@ def _sheet_rows(sheet: Any, label: str, formulas: list[str]) -> Iterator[tuple[i
     from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
-    class _Parser(WorkSheetParser):  # type: ignore[misc]
+    class _Parser(WorkSheetParser):
         def parse_cell(self, element: Any) -> dict[str, Any]:
             cell: dict[str, Any] = super().parse_cell(element)
             if element.find(FORMULA_TAG) is not None and len(formulas) < 1_000:

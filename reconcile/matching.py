@@ -200,8 +200,8 @@ def canonical_source(
         out[field_name] = source[col].astype(object)
     # The address country is the phone's country hint. Nationality is not: an
     # Italian living in Paris has a French number.
-    hint = out["country"] if "country" in out.columns else source["country"] if "country" in source.columns else None
-    out["_hint"] = hint if hint is not None else None
+    hints = out["country"] if "country" in out.columns else source["country"] if "country" in source.columns else None
+    out["_hint"] = hints if hints is not None else None
     if isinstance(mapping, FieldMapping) and mapping.transforms:
         out = transform_frame(out, mapping, default_region=default_region)
     return out
@@ -1563,8 +1563,8 @@ def _apart(
         claimer[t[sole]] = s[sole]
     claimed = loose & (claimer[t] >= 0) & (claimer[t] != s)
     undated = ~np.isin(birth, ["exact", "swapped", "near"])
-    for k in np.flatnonzero(claimed & ~undated).tolist():  # few: a claimed account's birth date shared
-        undated[k] = not _names_plausible(src, tgt, int(s[k]), int(t[k]), settings, last_too=True)
+    for x in np.flatnonzero(claimed & ~undated).tolist():  # few: a claimed account's birth date shared
+        undated[x] = not _names_plausible(src, tgt, int(s[x]), int(t[x]), settings, last_too=True)
     return loose & ((birth == "differ") | (claimed & undated)), claimer
 
 
@@ -2334,7 +2334,7 @@ def match(
     settings = MatchSettings() if settings is None else settings
     if not isinstance(settings, MatchSettings):
         raise InputError(f"settings must be a MatchSettings, not {type(settings).__name__}")
-    src_ids = _check_frame(source, "source", canonical=mapping is None)
+    checked_src_ids = _check_frame(source, "source", canonical=mapping is None)
     tgt_ids = _check_frame(target, "target")
     src_frame = canonical_source(source, mapping, default_region=settings.default_region)
     if len(src_frame) and not any(f in src_frame.columns for f in _NAME_OR_EMAIL):
@@ -2342,7 +2342,7 @@ def match(
             f"after mapping, the source records have none of the fields matching uses ({', '.join(_NAME_OR_EMAIL)})"
         )
     ledger, ledger_values, decided = _check_history(ledger, ledger_values, decisions)
-    prep = _prepared(src_frame, src_ids, target, tgt_ids, settings, prepared_key)
+    prep = _prepared(src_frame, checked_src_ids, target, tgt_ids, settings, prepared_key)
     (
         src,
         tgt,
@@ -2592,10 +2592,10 @@ def match(
             ns = float(name[k])
             named_as = "this name" if ns >= 100 else f"a similar name (name score {ns:g})"
             if alike[k] and owned_by_other(tgt.ids[j], src_ids[i]):  # domain.md §5: a conflict, whatever else
-                against = " and ".join(_contradictions(scored, k)) or "nothing else in common"
+                against_text = " and ".join(_contradictions(scored, k)) or "nothing else in common"
                 return _conflict(
                     f"{'same name as' if ns >= 100 else named_as + ' to'} {label(j)}, already linked to another "
-                    f"Payfit record; {against}",
+                    f"Payfit record; {against_text}",
                     "name",
                     tgt.ids[j],
                     float(score[k]),

@@ -195,7 +195,7 @@ _REWRITES: tuple[tuple[str | re.Pattern[str], str], ...] = tuple(
 # not run on a word without it).
 _REWRITE_GUARDS = {"h+$": "h", "c(?=[eiy])": "c", "gu(?=[eiy])": "gu"}
 _REWRITE_STEPS = tuple(
-    (pattern if type(pattern) is str else _REWRITE_GUARDS[pattern.pattern], pattern, repl)
+    (pattern if isinstance(pattern, str) else _REWRITE_GUARDS[pattern.pattern], pattern, repl)
     for pattern, repl in _REWRITES
 )
 # Then: doubled letters read once (Youssef / Yousef, Mohammed / Mohamed), and a final d sounds t
@@ -220,7 +220,7 @@ def translit_key(word: str) -> str:
     key = word
     for guard, pattern, repl in _REWRITE_STEPS:
         if guard in key:
-            key = key.replace(pattern, repl) if type(pattern) is str else pattern.sub(repl, key)  # type: ignore[arg-type,union-attr]
+            key = key.replace(pattern, repl) if isinstance(pattern, str) else pattern.sub(repl, key)
     key = _DOUBLED.sub(_first_group, key.lower())  # each run of one letter read once
     return key[:-1] + "t" if key.endswith("d") else key
 
@@ -686,7 +686,7 @@ def _readings(first: Any, last: Any, full: Any) -> list[tuple[str | None, str | 
     if f is not None or la is not None:
         return [(f, la)]
     tokens = name_tokens(full)
-    out = []
+    out: list[tuple[str | None, str | None]] = []
     for k in range(1, len(tokens)):
         head, tail = " ".join(tokens[:k]), " ".join(tokens[k:])
         out += [(head, tail), (tail, head)]

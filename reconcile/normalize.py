@@ -482,8 +482,9 @@ def _normalize_phone_hinted(value: Any, default_region: str = "FR", country_hint
     ``phonenumbers.parse``. Both give the same result as
     :func:`_normalize_phone_reference` (plus the status flags), which the tests check.
     """
+    raw: str | None
     if type(value) is str and _PLAIN_PHONE.fullmatch(value):
-        raw: str | None = value  # what clean_text returns for such text, without its cost
+        raw = value  # what clean_text returns for such text, without its cost
     else:
         raw = clean_text(value)
         if raw is None:
@@ -587,6 +588,8 @@ class _RegionRules:
 
     def __init__(self, region: str) -> None:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        # Only regions phonenumbers knows are built (its own country-code table, FR, the neighbours).
+        assert meta is not None and meta.country_code is not None and meta.general_desc is not None, region
         self.meta = meta
         self.region = region
         self.country_code: int = meta.country_code

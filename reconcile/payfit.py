@@ -201,7 +201,7 @@ def flatten_collaborator(c: dict[str, Any], *, today: dt.date) -> dict[str, Any]
     """
     email, email_type = _first_of_type(c.get("emails"), "email", ("personal", "professional"))
     phone, phone_type = _first_of_type(c.get("phoneNumbers"), "phoneNumber", ("personal", "professional"))
-    addresses = c.get("addresses") if isinstance(c.get("addresses"), list) else []
+    addresses = c["addresses"] if isinstance(c.get("addresses"), list) else []
     address: dict[str, Any] = next(
         (a for a in addresses if isinstance(a, dict) and a.get("type") == "personal"),
         next((a for a in addresses if isinstance(a, dict)), {}),
@@ -301,7 +301,7 @@ def parse_payfit_pages(documents: Iterable[tuple[str, bytes | str]]) -> list[dic
         for page in pages:
             if isinstance(page, dict) and isinstance(page.get("collaborators"), list):
                 page_count += 1
-                meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+                meta = page["meta"] if isinstance(page.get("meta"), dict) else {}
                 if not meta.get("nextPageToken"):
                     last_pages += 1
                 items = page["collaborators"]

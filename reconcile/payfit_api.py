@@ -192,11 +192,11 @@ def join_contracts(collaborators: list[dict[str, Any]], contracts: list[dict[str
         by_contract = {str(r["contractId"]): r for r in records if r.get("contractId") is not None}
         joined: set[str] = set()
         for contract in own:
-            record = by_contract.get(str(contract.get("id")))
-            if record is None:
+            found = by_contract.get(str(contract.get("id")))
+            if found is None:
                 continue
             joined.add(str(contract.get("id")))
-            for key, value in record.items():
+            for key, value in found.items():
                 if key not in ("contractId", "collaboratorId") and contract.get(key) is None:
                     contract[key] = value
         for record in records:
@@ -424,7 +424,7 @@ class PayfitClient:
         response = self._request("GET", self.api_url + path, what="the collaborator")
         self._raise_for_status(response, what="the collaborator", scope=SCOPE_COLLABORATORS, company_id=company_id)
         data = self._json(response, what="the collaborator")
-        inner = data.get("collaborator") if isinstance(data.get("collaborator"), dict) else data
+        inner = data["collaborator"] if isinstance(data.get("collaborator"), dict) else data
         return inner
 
     def fetch_company(

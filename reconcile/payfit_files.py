@@ -127,9 +127,9 @@ def _ids(read: FileRead, rows: list[dict[str, Any]], emails: list[str | None]) -
     where = read.where
     unit = "row" if read.format == "xlsx" else "line"
     if "id" in read.columns:
-        ids = [_text(row, "id") for row in rows]
-        check_unique(ids, read.lines, where=where, unit=unit, what="collaborator id")
-        return [str(i) for i in ids], []
+        given = [_text(row, "id") for row in rows]
+        check_unique(given, read.lines, where=where, unit=unit, what="collaborator id")
+        return [str(i) for i in given], []
     check_unique(
         [_text(row, "matricule") for row in rows],
         read.lines,
@@ -219,7 +219,7 @@ def read_payfit_file(source: Source, *, name: str | None = None, today: dt.date 
                 "the collaborator is counted as active"
             )
         is_leaver = bool(termination and termination < today.isoformat())
-        record = {c: _text(row, c) for c in PAYFIT_COLUMNS if c in read.columns}
+        record: dict[str, Any] = {c: _text(row, c) for c in PAYFIT_COLUMNS if c in read.columns}
         record.update(
             id=id_,
             firstName=None if full_name_only else _text(row, "firstName"),

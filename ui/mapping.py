@@ -9,6 +9,8 @@ show on the next run: a loaded profile or the suggestions) and ``mapping.profile
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -86,7 +88,7 @@ def field_table(stored: FieldMapping) -> FieldMapping:
         transform = row[2].selectbox(
             f"Transform of {md(field)}",
             TRANSFORMS,
-            format_func=TRANSFORM_WORDS.get,
+            format_func=TRANSFORM_WORDS.__getitem__,  # it words every transform
             key=transform_key,
             label_visibility="collapsed",
             **_default(transform_key, index=TRANSFORMS.index(stored.transform(field))),
@@ -98,7 +100,7 @@ def field_table(stored: FieldMapping) -> FieldMapping:
     return FieldMapping.from_dict(chosen, transforms)
 
 
-def _default(key: str, **default: object) -> dict[str, object]:
+def _default(key: str, **default: Any) -> dict[str, Any]:
     """A widget's default, unless its value is already in the session state (set by a loaded
     profile or the suggestions): Streamlit warns when a widget gets both."""
     return {} if key in st.session_state else default

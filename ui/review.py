@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -13,11 +14,14 @@ from reconcile.models import Move
 from . import state
 from .text import md
 
+if TYPE_CHECKING:
+    from streamlit.elements.lib.column_types import ColumnConfig
+
 # The review table's columns shown (ids, the set and the search text stay hidden).
 TABLE_COLUMNS = [
     c for c in workflow.REVIEW_COLUMNS if c not in {"source_id", "category", "target_id", "account", "search"}
 ]
-LABELS = {
+LABELS: dict[str, ColumnConfig | str] = {
     workflow.TICK_COLUMN: st.column_config.CheckboxColumn("✓", help="Tick for the bulk action below the table"),
     "name": "Payfit record",
     "email": "Payfit email",
@@ -54,7 +58,7 @@ def filters(rows: pd.DataFrame) -> workflow.ReviewFilter:
     rules = c3.multiselect(
         "Decided by",
         list(workflow.RULE_LABELS),
-        format_func=workflow.RULE_LABELS.get,
+        format_func=workflow.RULE_LABELS.__getitem__,  # the options are its keys
         key=f"{FILTER_KEY}.rules",
         placeholder="Any evidence",
     )
