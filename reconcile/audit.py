@@ -79,6 +79,12 @@ class Metrics:
             "f1": round(self.f1, 4),
         }
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the pair counts, precision, recall and F1."""
+        from .display import metrics_html
+
+        return metrics_html(self.as_dict())
+
 
 def _pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
     out = set()

@@ -363,6 +363,12 @@ class MatchResult:
         vc = self.records["category"].value_counts()
         return {c: int(vc.get(c, 0)) for c in CATEGORIES}
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the counts per set and the first conflicts with their reasons."""
+        from .display import match_result_html
+
+        return match_result_html(self.records, len(self.links))
+
 
 @dataclass(frozen=True)
 class Move:

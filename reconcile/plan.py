@@ -161,6 +161,12 @@ class Plan:
                 f"the plan's figures add up to {total} for {self.records} record(s) ({shown}): nothing was sent"
             )
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the totals and the first operations a push would send."""
+        from .display import plan_html
+
+        return plan_html(self.totals(), self.to_frame())
+
     def totals(self) -> dict[str, int]:
         """``create``, ``link``, ``update``, ``skip`` (all), ``skip_conflict``, ``skip_excluded``,
         ``skip_held`` (updates whose changes all wait for approval), ``skip_leaver``,
@@ -324,7 +330,7 @@ def _name_changes(
     ``lastName`` is no last name to propose)."""
     if clean_text(row.get("firstName")) is None:
         return []
-    out = []
+    out: list[tuple[str, str | None, str]] = []
     for f in _NAME_FIELDS:
         after, before = prepare_value(f, row.get(f)), clean_text(account.get(f))
         if f in fields and after is not None and before is not None and after != before:

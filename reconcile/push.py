@@ -119,6 +119,12 @@ class PushResult:
         """``{"created", "linked", "updated", "skipped", "failed"}`` (what the CLI prints)."""
         return {k: v for k, v in asdict(self).items() if k in ("created", "linked", "updated", "skipped", "failed")}
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the counts, the run id and the duration."""
+        from .display import push_result_html
+
+        return push_result_html(self.summary(), self.run_id, self.dry_run, self.seconds)
+
 
 @dataclass(frozen=True)
 class RunProgress:
@@ -543,9 +549,11 @@ def _apply(tx: Any, batch: Sequence[_Row], target: Target) -> list[Outcome]:
     skip or the error."""
     linked = _linked(tx, [r.source_id for r in batch])
     out: list[Outcome] = []
-    fast = type(target).create is EmbeddedTarget.create and isinstance(target, EmbeddedTarget)
     creates = [r for r in batch if r.op == "create" and not r.replaces and not _done_before(r, linked)]
-    made = target.create_many([(r.values, r.key, r.source_id) for r in creates], tx=tx) if fast and creates else {}
+    made: dict[str, str] = {}
+    # The embedded target (not a subclass with its own create) takes the batch's creates at once.
+    if isinstance(target, EmbeddedTarget) and type(target).create is EmbeddedTarget.create and creates:
+        made = target.create_many([(r.values, r.key, r.source_id) for r in creates], tx=tx)
     for row in batch:
         try:
             out.append(made[row.key] if row.key in made else _send(row, linked, target, tx))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from reconcile import MatchResult, ReconcileError, Workspace, audit
+from reconcile import MatchResult, ReconcileError, Workspace, audit, charts
 from reconcile.audit import Metrics
 
 from .text import md
@@ -20,17 +19,7 @@ def score_chart(result: MatchResult) -> None:
     if dist.empty:
         st.caption("No record has a score yet.")
         return
-    chart = (
-        alt.Chart(dist)
-        .mark_bar(opacity=0.8)
-        .encode(
-            x=alt.X("score:Q", bin=alt.Bin(step=5), title="Score"),
-            y=alt.Y("count():Q", title="Records", stack=True),
-            color=alt.Color("set:N", title="Set"),
-            tooltip=["set:N", "count():Q"],
-        )
-    )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(charts.score_chart(result), width="stretch")
 
 
 def threshold_panel(result: MatchResult) -> float:
@@ -43,25 +32,12 @@ def threshold_panel(result: MatchResult) -> float:
         int(result.settings.proposal_threshold),
         key="audit.threshold",
     )
-    sweep = audit.threshold_sweep(result)
     now = audit.threshold_sweep(result, [threshold]).iloc[0]
     c1, c2, c3 = st.columns(3)
     c1.metric("Linked automatically (evidence)", int(now["auto_links"]))
     c2.metric("Likely matches accepted", int(now["accepted"]))
     c3.metric("Left for review", int(now["review"]))
-    long = sweep.melt("threshold", ["accepted", "review"], var_name="outcome", value_name="records")
-    chart = (
-        alt.Chart(long)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("threshold:Q", title="Threshold"),
-            y="records:Q",
-            color="outcome:N",
-            tooltip=["threshold", "outcome", "records"],
-        )
-    )
-    rule = alt.Chart(pd.DataFrame({"threshold": [threshold]})).mark_rule(strokeDash=[4, 4]).encode(x="threshold:Q")
-    st.altair_chart(chart + rule, width="stretch")
+    st.altair_chart(charts.threshold_chart(result, threshold), width="stretch")
     return float(threshold)
 
 
@@ -128,20 +104,9 @@ def explain_panel(result: MatchResult) -> None:
     sid = st.selectbox("Payfit record", sources, key="audit.explain.source")
     theirs = cands[cands["source_id"] == sid]
     tid = st.selectbox("Candidate account", theirs["target_id"].tolist(), key=f"audit.explain.target.{sid}")
-    points = audit.explain_pair(result, sid, tid)
     score = float(theirs.loc[theirs["target_id"] == tid, "score"].iloc[0])
     st.caption(f"Score {score:g} = the sum of the points, clipped to 0-100.")
-    chart = (
-        alt.Chart(points)
-        .mark_bar()
-        .encode(
-            x=alt.X("points:Q", title="Points"),
-            y=alt.Y("field:N", sort=None, title=None),
-            color=alt.condition(alt.datum.points < 0, alt.value("#d62728"), alt.value("#2ca02c")),
-            tooltip=["field", "points"],
-        )
-    )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(charts.points_chart(result, sid, tid), width="stretch")
 
 
 def export_panel(ws: Workspace, truth: pd.DataFrame | None, threshold: float) -> None:
