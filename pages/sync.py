@@ -3,6 +3,7 @@
 import streamlit as st
 
 from reconcile import workflow
+from reconcile.gate import push_gate
 from ui import state
 from ui import sync as sync_ui
 from ui.text import md
@@ -44,19 +45,18 @@ with state.reported():
             f"{t['skip_conflict']:d} conflict(s) are unresolved. Resolve them on the Review page, or leave them out of this push."
         )
         skip = st.checkbox(f"Skip the {t['skip_conflict']:d} unresolved conflict(s) in this push", key="sync.skip")
-    expected = str(t["create"]) if t["create"] else "push"
-    prompt = (
-        f"Type the number of accounts to create ({expected}) and press Enter"
-        if t["create"]
-        else "Type push and press Enter"
-    )
+    # The gate (reconcile.gate.push_gate, as the CLI's): conflicts, then the typed confirmation.
+    asked = push_gate(plan, skip_conflicts=skip)
     # The plan's digest: what the click confirms; what was typed for another plan (before a
     # run, before an edit) is cleared, so it never confirms this one.
     digest = sync_ui.plan_digest(ws, plan)
-    typed = sync_ui.confirm_box(prompt, expected, digest)
+    typed = sync_ui.confirm_box(asked.prompt, asked.expected, digest)
+    gate = push_gate(plan, skip_conflicts=skip, typed=typed)
+    if typed.strip() and not gate.open:
+        st.caption(md("Push stays disabled: " + "; ".join(gate.reasons) + "."))
     running = workflow.push_runs(ws)
     live = not running.empty and workflow.run_progress(ws, str(running.iloc[0]["run_id"])).live
-    ready = typed.strip() == expected and (skip or not t["skip_conflict"]) and sendable > 0 and target is not None
+    ready = gate.open and not gate.nothing_to_send and target is not None
     if not sendable:
         st.info("Nothing to send: every in-scope record is synced and unchanged, excluded, or a skipped conflict.")
     sync_ui.push_button(ws, target, digest=digest, creates=t["create"], skip=skip, ready=ready and not live)

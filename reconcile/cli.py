@@ -1,6 +1,6 @@
-"""Command line: ``python -m reconcile [--workspace PATH] COMMAND``.
+"""Command line: ``reconcile [--workspace PATH] COMMAND`` (or ``python -m reconcile``).
 
-Commands: ``demo``, ``fetch payfit``, ``load payfit|equify PATH``, ``mapping show|save|load``, ``match``,
+Commands: ``app``, ``demo``, ``fetch payfit``, ``load payfit|equify PATH``, ``mapping show|save|load``, ``match``,
 ``review SET``, ``decide``, ``edit``, ``plan``, ``push``, ``export``, ``history``. Settings may come from a
 TOML file (``--config``). Reports go
 to stdout (with ``--json``: one JSON object on the last line); messages and
@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import json
 import logging
 import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -35,6 +37,7 @@ from typing import Any, NoReturn, TextIO
 from . import workflow
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
 from .files import parse_error_text
+from .gate import push_gate
 from .payfit_api import API_URL, OAUTH_URL, PayfitClient
 from .workspace import Workspace, workspace_path
 
@@ -50,7 +53,7 @@ EPILOG = """exit codes:
   5  input error (bad file, row, field or id); nothing was written
 
 The workspace is --workspace PATH, else the config file's "workspace", else $RECONCILE_WORKSPACE,
-else data/workspace.duckdb. --config FILE.toml may set: workspace = "...", [match] (MatchSettings
+else workspace.duckdb in the current directory. --config FILE.toml may set: workspace = "...", [match] (MatchSettings
 fields, e.g. proposal_threshold = 75, default_region = "BE"), [push] target, url, token_env,
 skip_conflicts. Command-line options win over the file."""
 
@@ -74,7 +77,7 @@ def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.Argume
     """The argument parser (also used to document the CLI); ``push_defaults`` come from a
     ``--config`` file's ``[push]`` table."""
     parser = _Parser(
-        prog="python -m reconcile",
+        prog="reconcile",
         description="Reconcile Payfit collaborators with Equify accounts, headless.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -83,6 +86,11 @@ def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.Argume
     parser.add_argument("--config", metavar="FILE", type=Path, help="settings from a TOML file (see below)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
+    app = sub.add_parser(
+        "app",
+        help="start the Streamlit app on 127.0.0.1 over this workspace (needs the app extra: pip install 'reconcile-workbench[app]')",
+    )
+    app.add_argument("--port", type=int, default=8501, help="the port on 127.0.0.1 (default 8501)")
     sub.add_parser("demo", help="replace the workspace's contents with the demo company")
 
     fetch = sub.add_parser(
@@ -211,6 +219,8 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     words = list(sys.argv[1:] if argv is None else argv)
     args.given = {w.split("=", 1)[0] for w in words if w.startswith("--")}
     path = workspace_path(args.workspace or config["workspace"])
+    if args.command == "app":  # the app opens the workspace itself
+        return _app(args, path)
     new_file = not path.exists()
     try:
         with Workspace.open(path, create=args.command in _CREATING) as ws:
@@ -344,6 +354,54 @@ class _PrintableFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return printable(super().format(record))
+
+
+def run() -> None:
+    """The ``reconcile`` command (``[project.scripts]``): :func:`main` with logging set up."""
+    configure_logging()
+    sys.exit(main())
+
+
+def app_entry() -> Path:
+    """The Streamlit entry script: ``app.py`` inside the installed ``ui`` package (where the wheel
+    puts it), else beside ``ui`` in a checkout.
+
+    Raises:
+        InputError: when the app is not installed (``pip install 'reconcile-workbench[app]'``).
+    """
+    spec = importlib.util.find_spec("ui")
+    streamlit = importlib.util.find_spec("streamlit")
+    if spec is not None and spec.origin and streamlit is not None:
+        ui_dir = Path(spec.origin).parent
+        for candidate in (ui_dir / "app.py", ui_dir.parent / "app.py"):
+            if candidate.is_file():
+                return candidate
+    raise InputError("the app is not installed: pip install 'reconcile-workbench[app]'")
+
+
+def _app(args: argparse.Namespace, path: Path) -> int:
+    """``reconcile app``: ``streamlit run`` on 127.0.0.1 over the workspace ``path``, until Ctrl-C.
+    The settings of the checkout's ``.streamlit/config.toml`` are given on the command line, so an
+    installed app listens on loopback only and shows no error details wherever it is started."""
+    try:
+        entry = app_entry()
+    except InputError as exc:
+        return _failed(args, exc)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(entry),
+        "--server.address", "127.0.0.1", "--server.port", str(args.port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--browser.serverAddress", "127.0.0.1",
+        "--client.toolbarMode", "minimal", "--client.showErrorDetails", "none",
+    ]  # fmt: skip
+    path = path.absolute()
+    env = {**os.environ, "RECONCILE_WORKSPACE": str(path)}
+    _err(f"reconcile app: http://127.0.0.1:{args.port} (workspace {path}); Ctrl-C stops it")
+    if os.name == "posix":  # this process becomes the app: a signal to it (Ctrl-C, kill) reaches the app
+        os.execve(sys.executable, command, env)
+    try:  # elsewhere, a child that ends with this process's Ctrl-C
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def configure_logging() -> None:
@@ -602,10 +660,11 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         dry = workflow.push(ws, plan, dry_run=True)
         _report(dry.summary(), args.json)
         return EXIT_OK
-    if totals["skip_conflict"] and not args.skip_conflicts:
-        raise ConflictsUnresolved(totals["skip_conflict"])
-    if not args.yes:
-        _confirm(totals, stdin)
+    gate = push_gate(plan, skip_conflicts=args.skip_conflicts, confirmed=args.yes)
+    if gate.blocked_by_conflicts:
+        raise ConflictsUnresolved(gate.conflicts)
+    if not gate.open:  # only the typed confirmation is missing
+        _confirm(plan, args.skip_conflicts, stdin)
     if args.approve_all and not held.empty:
         approved = workflow.approve_held(ws, held)
         _err(f"approved {approved} held change(s) to names, emails or birth dates")
@@ -698,16 +757,16 @@ def _cmd_history(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     return EXIT_OK
 
 
-def _confirm(totals: dict[str, int], stdin: TextIO) -> None:
-    """The terminal's confirmation gate: type the number of accounts to create (or ``push``)."""
+def _confirm(plan: Any, skip_conflicts: bool, stdin: TextIO) -> None:
+    """The terminal's side of the push gate (:func:`reconcile.gate.push_gate`): ask for the
+    number of accounts to create (or ``push``), and refuse unless the answer opens the gate."""
     if not stdin.isatty():
         raise ConfirmationRequired("no terminal to confirm on: pass --yes to push without a prompt")
-    expected = str(totals["create"]) if totals["create"] else "push"
-    what = f"the number of accounts to create ({expected})" if totals["create"] else "'push'"
-    _out(f"Type {what} to confirm: ", stream=sys.stderr, end="")
-    answer = stdin.readline().strip()
-    if answer != expected:
-        raise ConfirmationRequired(f"confirmation {answer!r} does not match {expected!r}; nothing was pushed")
+    asked = push_gate(plan, skip_conflicts=skip_conflicts)
+    _out(f"{asked.prompt.replace(' and press Enter', '')} to confirm: ", stream=sys.stderr, end="")
+    gate = push_gate(plan, skip_conflicts=skip_conflicts, typed=stdin.readline())
+    if not gate.open:
+        raise ConfirmationRequired(f"{gate.reasons[0]}; nothing was pushed")
 
 
 _CREATING = frozenset({"demo", "load", "fetch"})  # the commands that may create a new workspace file

@@ -1,0 +1,100 @@
+"""The push gate: whether a push of a plan may go ahead, and if not, why, in words. One function,
+:func:`push_gate`, that the app's Sync page, the CLI's ``push`` and the migration notebook all call.
+
+The rules, in order:
+
+1. **Unresolved conflicts** stop the push unless the person chose to skip them in this push.
+2. **The typed confirmation**: the person types the number of accounts the plan creates (or
+   ``push`` when it creates none); a headless run confirms up front (the CLI's ``--yes``).
+3. **Nothing to send** is no refusal (a push of nothing records an empty run), but the gate says
+   so, and the app keeps its button disabled.
+
+Changes waiting for approval are never sent by a push that was not asked to approve them: the
+gate counts them (``held``: one per field, as the Sync page and ``plan --csv`` list them) so
+every front end says the same number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .plan import Plan
+
+__all__ = ["PushGate", "push_gate"]
+
+
+@dataclass(frozen=True)
+class PushGate:
+    """What :func:`push_gate` decided for one plan.
+
+    ``expected`` is what the person types (the number of creates, or ``push``), ``prompt`` the
+    sentence asking for it; ``conflicts`` the plan's unresolved conflicts and ``skip_conflicts``
+    whether this push leaves them out; ``sendable`` the operations a push sends; ``held`` the
+    changes waiting for approval (one per field); ``reasons`` why the push may not go ahead, in
+    words (empty when it may).
+    """
+
+    creates: int
+    expected: str
+    prompt: str
+    conflicts: int
+    skip_conflicts: bool
+    sendable: int
+    held: int
+    reasons: tuple[str, ...]
+
+    @property
+    def open(self) -> bool:
+        """True when the push may go ahead."""
+        return not self.reasons
+
+    @property
+    def blocked_by_conflicts(self) -> bool:
+        """True when unresolved conflicts stop the push (rule 1)."""
+        return self.conflicts > 0 and not self.skip_conflicts
+
+    @property
+    def nothing_to_send(self) -> bool:
+        return self.sendable == 0
+
+
+def push_gate(
+    plan: Plan, *, skip_conflicts: bool = False, typed: str | None = None, confirmed: bool = False
+) -> PushGate:
+    """The gate for a push of ``plan``: ``typed`` is what the person typed to confirm (compared
+    once stripped of spaces), ``confirmed`` a confirmation given up front instead (``--yes``);
+    ``skip_conflicts`` leaves the unresolved conflicts out of the push. Never raises: the
+    :class:`PushGate` says what is missing."""
+    totals = plan.totals()
+    creates, conflicts = totals["create"], totals["skip_conflict"]
+    expected = str(creates) if creates else "push"
+    prompt = (
+        f"Type the number of accounts to create ({expected}) and press Enter"
+        if creates
+        else "Type push and press Enter"
+    )
+    reasons = []
+    if conflicts and not skip_conflicts:
+        reasons.append(
+            f"{conflicts} conflict(s) are unresolved: resolve them on the Review page, "
+            "or skip them (the app's checkbox, or --skip-conflicts) to push everything else"
+        )
+    answer = (typed or "").strip()
+    if not confirmed and answer != expected:
+        what = f"the number of accounts to create ({expected})" if creates else "push"
+        if not answer:
+            reasons.append(f"type {what} to confirm")
+        elif creates:
+            reasons.append(f"{answer!r} is not the number of accounts this push creates: type {expected} to confirm")
+        else:
+            reasons.append(f"{answer!r} does not confirm this push: type push (it creates no account)")
+    return PushGate(
+        creates=creates,
+        expected=expected,
+        prompt=prompt,
+        conflicts=conflicts,
+        skip_conflicts=skip_conflicts,
+        sendable=len(plan.actionable()),
+        held=len(plan.held()),
+        reasons=tuple(reasons),
+    )

@@ -1,0 +1,88 @@
+"""The push gate (reconcile.gate.push_gate): one set of rules for the app, the CLI and the notebook."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from reconcile import Workspace, cli, workflow
+from reconcile.gate import push_gate
+
+
+@pytest.fixture
+def plan_with_conflicts(demo_workspace: Workspace):  # type: ignore[no-untyped-def]
+    plan = workflow.plan_workspace(demo_workspace)
+    assert plan.totals()["skip_conflict"] > 0 and plan.totals()["create"] > 0
+    return plan
+
+
+def test_conflicts_stop_the_push_until_skipped(plan_with_conflicts) -> None:  # type: ignore[no-untyped-def]
+    creates = str(plan_with_conflicts.totals()["create"])
+    gate = push_gate(plan_with_conflicts, typed=creates)
+    assert not gate.open and gate.blocked_by_conflicts and "conflict(s) are unresolved" in gate.reasons[0]
+    gate = push_gate(plan_with_conflicts, typed=creates, skip_conflicts=True)
+    assert gate.open and not gate.blocked_by_conflicts and gate.reasons == ()
+
+
+@pytest.mark.parametrize("typed", [None, "", "   "])
+def test_nothing_typed_asks_for_the_number_of_creates(plan_with_conflicts, typed) -> None:  # type: ignore[no-untyped-def]
+    gate = push_gate(plan_with_conflicts, skip_conflicts=True, typed=typed)
+    creates = plan_with_conflicts.totals()["create"]
+    assert not gate.open and gate.expected == str(creates)
+    assert gate.reasons == (f"type the number of accounts to create ({creates}) to confirm",)
+    assert gate.prompt == f"Type the number of accounts to create ({creates}) and press Enter"
+
+
+def test_a_wrong_number_says_why_and_the_right_one_with_spaces_opens(plan_with_conflicts) -> None:  # type: ignore[no-untyped-def]
+    creates = plan_with_conflicts.totals()["create"]
+    gate = push_gate(plan_with_conflicts, skip_conflicts=True, typed=str(creates + 1))
+    assert (
+        not gate.open and f"type {creates} to confirm" in gate.reasons[0] and repr(str(creates + 1)) in gate.reasons[0]
+    )
+    assert push_gate(plan_with_conflicts, skip_conflicts=True, typed=f" {creates}\n").open
+
+
+def test_confirmed_up_front_needs_no_typing_but_conflicts_still_count(plan_with_conflicts) -> None:  # type: ignore[no-untyped-def]
+    assert push_gate(plan_with_conflicts, skip_conflicts=True, confirmed=True).open
+    assert not push_gate(plan_with_conflicts, confirmed=True).open
+
+
+def test_a_plan_creating_nobody_is_confirmed_with_push(demo_workspace: Workspace) -> None:
+    from reconcile.plan import Plan
+
+    empty = Plan(())
+    gate = push_gate(empty)
+    assert gate.expected == "push" and gate.nothing_to_send and gate.prompt == "Type push and press Enter"
+    assert push_gate(empty, typed="push").open
+    assert "type push" in push_gate(empty, typed="0").reasons[0]
+
+
+def test_held_changes_are_counted_one_per_field(plan_with_conflicts) -> None:  # type: ignore[no-untyped-def]
+    assert push_gate(plan_with_conflicts).held == len(plan_with_conflicts.held())
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_cli_asks_through_the_same_gate(
+    demo_workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(demo_workspace.path)
+    demo_workspace.close()
+    creates = None
+    with Workspace.open(path) as ws:
+        creates = workflow.plan_workspace(ws).totals()["create"]
+    code = cli.main(["--workspace", path, "push", "--skip-conflicts"], stdin=_Terminal(f"{creates + 1}\n"))
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_USAGE and f"type {creates} to confirm; nothing was pushed" in err
+    assert f"Type the number of accounts to create ({creates}) to confirm: " in err
+    with Workspace.open(path) as ws:
+        assert ws.push_runs().empty
+    code = cli.main(["--workspace", path, "push", "--skip-conflicts"], stdin=_Terminal(f"{creates}\n"))
+    assert code == cli.EXIT_OK
+    with Workspace.open(path) as ws:
+        assert len(ws.push_runs()) == 1
