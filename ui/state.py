@@ -1,7 +1,7 @@
 """The one place for Streamlit caching and session state.
 
 * :func:`workspace` - the workspace connection (``st.cache_resource``), opened at
-  ``$RECONCILE_WORKSPACE`` or ``data/workspace.duckdb``; an empty workspace gets
+  ``$RECONCILE_WORKSPACE`` or ``workspace.duckdb`` in the current directory; an empty workspace gets
   the demo company on first open.
 * :func:`match_result`, :func:`review_rows`, :func:`plan` - pure results cached
   with ``st.cache_resource`` (read-only, never copied) keyed by the workspace file's id
