@@ -2,8 +2,8 @@
 
 Writes the synthetic data of :func:`bench.synth.generate` (``N`` records per side, fictitious) as the
 two CSV files the app's upload and the CLI's ``load`` read, then reads each one in a fresh process
-(so each peak is its own) with :func:`reconcile.payfit_files.read_payfit_file` and
-:func:`reconcile.equify.read_equify_file`: every rule of the loaders applies (encoding sniffing,
+(so each peak is its own) with :func:`reconcile.sources.payfit_files.read_payfit_file` and
+:func:`reconcile.sources.equify.read_equify_file`: every rule of the loaders applies (encoding sniffing,
 text-only cells, line-numbered errors). Times only the read; ``peak_rss_mb`` is the reading
 process's peak resident size (the interpreter and its imports included, ``idle_rss_mb`` of them).
 
@@ -37,8 +37,8 @@ from bench import synth  # noqa: E402
 #: peak across fork and exec).
 _READER = """
 import resource, sys, time
-from reconcile.equify import read_equify_file
-from reconcile.payfit_files import read_payfit_file
+from reconcile.sources.equify import read_equify_file
+from reconcile.sources.payfit_files import read_payfit_file
 def peak_kb():
     try:
         with open("/proc/self/status") as status:

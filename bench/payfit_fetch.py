@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from reconcile.payfit_api import PayfitClient  # noqa: E402
-from reconcile.payfit_server import PayfitServer, fake_collaborators  # noqa: E402
+from reconcile.sources.payfit_api import PayfitClient  # noqa: E402
+from reconcile.testing.payfit_server import PayfitServer, fake_collaborators  # noqa: E402
 
 
 def main() -> None:

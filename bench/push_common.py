@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 from bench.synth import generate  # noqa: E402
 from reconcile import Workspace  # noqa: E402
-from reconcile.equify import ACCOUNT_COLUMNS  # noqa: E402
-from reconcile.payfit import PAYFIT_COLUMNS  # noqa: E402
+from reconcile.sources.equify import ACCOUNT_COLUMNS  # noqa: E402
+from reconcile.sources.payfit import PAYFIT_COLUMNS  # noqa: E402
 
 
 def creates_workspace(path: Path, n: int, *, seed: int = 5) -> Path:

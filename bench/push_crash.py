@@ -2,7 +2,7 @@
 duplicates nor loses an account (issue 6, case S1).
 
 Each trial writes a workspace with N records to create (``bench/push_common.py``), starts a
-worker *process* pushing them to the http target's reference server (``reconcile.equify_server``,
+worker *process* pushing them to the http target's reference server (``reconcile.testing.equify_server``,
 run by this process on 127.0.0.1, so it outlives the worker), kills the worker with SIGKILL
 after a random delay, then runs a second worker that pushes again (it resumes the run from
 its journal), and checks the server and the workspace:
@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 from bench.push_common import creates_workspace  # noqa: E402
 from reconcile import Workspace  # noqa: E402
-from reconcile.equify_server import EquifyServer  # noqa: E402
+from reconcile.testing.equify_server import EquifyServer  # noqa: E402
 
 TOKEN = "bench-crash-token-FICTITIOUS"
 
@@ -53,7 +53,7 @@ TOKEN = "bench-crash-token-FICTITIOUS"
 def worker(path: str, url: str) -> None:
     """Push the workspace at ``path`` to the http target at ``url`` (run in a child process)."""
     from reconcile import workflow
-    from reconcile.targets import HttpTarget
+    from reconcile.sync.targets import HttpTarget
 
     with Workspace.open(Path(path)) as ws, HttpTarget(url, TOKEN, timeout=0.5, backoff=0.01, max_attempts=8) as target:
         result = workflow.push_workspace(ws, target=target)

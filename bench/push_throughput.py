@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 from bench.push_common import creates_workspace  # noqa: E402
 from reconcile import Workspace, workflow  # noqa: E402
-from reconcile.equify_server import EquifyServer  # noqa: E402
-from reconcile.targets import HttpTarget  # noqa: E402
+from reconcile.sync.targets import HttpTarget  # noqa: E402
+from reconcile.testing.equify_server import EquifyServer  # noqa: E402
 
 TOKEN = "bench-throughput-token-FICTITIOUS"
 

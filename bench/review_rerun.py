@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 from bench.synth import generate  # noqa: E402
 from reconcile import Workspace, workflow  # noqa: E402
-from reconcile.equify import ACCOUNT_COLUMNS  # noqa: E402
-from reconcile.payfit import PAYFIT_COLUMNS  # noqa: E402
+from reconcile.sources.equify import ACCOUNT_COLUMNS  # noqa: E402
+from reconcile.sources.payfit import PAYFIT_COLUMNS  # noqa: E402
 
 TEAMS = ["Sales", "Engineering", "People", "Finance", "Marketing", "Operations"]
 

@@ -7,7 +7,7 @@ greedily by probability (best pair first, each record used once).
 
 Splink model (link_only, source vs target; every column prepared as Splink's docs advise, prepared in the timed
 section): first name and surname accent-free, lower case, hyphens as spaces; email through
-``reconcile.normalize.normalize_email``; phone as E.164 through ``reconcile.normalize.normalize_phone`` (the
+``reconcile.matching.normalize.normalize_email``; phone as E.164 through ``reconcile.matching.normalize.normalize_phone`` (the
 source's address country as hint); birth date as ISO (``dd/mm/yyyy`` read). Blocking rules for prediction:
 email; surname; first name + birth date; phone. Comparisons: ``NameComparison`` (Jaro-Winkler 0.92/0.88/0.7,
 term frequencies on the exact level) on first name and surname, exact email, exact phone,
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 import reconcile  # noqa: E402
 from bench import synth  # noqa: E402
 from bench.match_scale import pair_metrics, pairs, proposed_pairs  # noqa: E402
-from reconcile.normalize import normalize_email, normalize_phone  # noqa: E402
+from reconcile.matching.normalize import normalize_email, normalize_phone  # noqa: E402
 
 COLUMNS = ["unique_id", "first_name", "surname", "email", "phone", "dob"]
 

@@ -938,6 +938,12 @@ def build(d: Demo) -> None:
         [aid],
     )
 
+    _build_more(d)
+
+
+def _build_more(d: Demo) -> None:
+    """The rest of :func:`build`'s scenarios, in the same order (the random draws, hence the demo, are unchanged)."""
+    W, M = "woman", "man"
     pay, eq = [], []
     for first, last, g, ef, el, new_email in [
         ("Matthieu", "Roussel", M, "Mathieu", "Roussel", False),

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reconcile import workflow
-from reconcile.gate import push_gate
+from reconcile.sync.gate import push_gate
 from ui import state
 from ui import sync as sync_ui
 from ui.text import md
@@ -45,7 +45,7 @@ with state.reported():
             f"{t['skip_conflict']:d} conflict(s) are unresolved. Resolve them on the Review page, or leave them out of this push."
         )
         skip = st.checkbox(f"Skip the {t['skip_conflict']:d} unresolved conflict(s) in this push", key="sync.skip")
-    # The gate (reconcile.gate.push_gate, as the CLI's): conflicts, then the typed confirmation.
+    # The gate (reconcile.sync.gate.push_gate, as the CLI's): conflicts, then the typed confirmation.
     asked = push_gate(plan, skip_conflicts=skip)
     # The plan's digest: what the click confirms; what was typed for another plan (before a
     # run, before an edit) is cleared, so it never confirms this one.

@@ -16,9 +16,9 @@ from .exceptions import (
     ReconcileError,
     WorkspaceError,
 )
-from .matching import match
+from .matching.matcher import match
 from .models import CATEGORIES, Decision, FieldMapping, MatchResult, MatchSettings, Relation
-from .workspace import Workspace
+from .store.workspace import Workspace
 
 __all__ = [
     "CATEGORIES",

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import InputError
+from .matching.normalize import clean_text
 from .models import Decision, MatchResult
-from .normalize import clean_text
 
 __all__ = [
     "Metrics",
@@ -98,7 +98,7 @@ def _pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
 def read_truth(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
     """A ground truth from a CSV or XLSX file (a path, or the file's bytes with its ``name``)
     of two columns, ``source_id`` (the Payfit id) and ``target_id`` (the Equify account id;
-    empty: the record has no account). Read as text (:func:`reconcile.files.read_table`:
+    empty: the record has no account). Read as text (:func:`reconcile.sources.files.read_table`:
     encodings, separators and title lines handled).
 
     Columns: ``source_id``, ``target_id`` (object, ``None`` when empty); a record may come with
@@ -106,7 +106,7 @@ def read_truth(source: str | Path | bytes, *, name: str | None = None) -> pd.Dat
     Raises :class:`InputError` naming the file and the row for a missing column, an empty
     ``source_id``, or a record given both with and without an account.
     """
-    from .files import read_table
+    from .sources.files import read_table
 
     read = read_table(
         source,

@@ -36,10 +36,10 @@ from typing import Any, NoReturn, TextIO
 
 from . import workflow
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
-from .files import parse_error_text
-from .gate import push_gate
-from .payfit_api import API_URL, OAUTH_URL, PayfitClient
-from .workspace import Workspace, workspace_path
+from .sources.files import parse_error_text
+from .sources.payfit_api import API_URL, OAUTH_URL, PayfitClient
+from .store.workspace import Workspace, workspace_path
+from .sync.gate import push_gate
 
 LOG = logging.getLogger(__name__)
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BLOCKED, EXIT_FAILED_ROWS, EXIT_INPUT = 0, 1, 2, 3, 4, 5
@@ -252,21 +252,10 @@ _TARGETS = ("embedded", "http", "file")
 def _config(path: Path | None) -> dict[str, Any]:
     """``{"workspace", "settings", "push"}`` from a TOML file (see the epilog); empty without one.
     Raises :class:`InputError` naming the file and the key for anything it does not know."""
-    import tomllib
-
-    from .models import MatchSettings
-
     out: dict[str, Any] = {"workspace": None, "settings": None, "push": {}}
     if path is None:
         return out
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
-    except RecursionError as exc:
-        raise InputError(f"{path}: not valid TOML (nested too deeply)") from exc
-    except ValueError as exc:  # TOMLDecodeError, not UTF-8, an integer of over 4,300 digits
-        raise InputError(f"{path}: not valid TOML ({parse_error_text(exc)})") from exc
+    data = _toml(path)
     unknown = set(data) - {"workspace", "match", "push"}
     if unknown:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(unknown))} (workspace, [match], [push])")
@@ -276,26 +265,54 @@ def _config(path: Path | None) -> dict[str, Any]:
         if table in data and not isinstance(data[table], dict):
             raise InputError(f"{path}: {table} must be a table ([{table}] with its keys)")
     out["workspace"] = data.get("workspace")
-    match_keys = data.get("match", {})
-    if match_keys:
-        known = {f.name for f in dataclasses.fields(MatchSettings)}
-        unknown_keys = sorted(set(match_keys) - known)
-        if unknown_keys:
-            raise InputError(
-                f"{path} [match]: unknown key(s) {', '.join(unknown_keys)} (known: {', '.join(sorted(known))})"
-            )
-        try:
-            out["settings"] = MatchSettings(**match_keys)
-        except (TypeError, ValueError, InputError) as exc:
-            raise InputError(f"{path} [match]: {exc}") from exc
-    for key, value in data.get("push", {}).items():
+    out["settings"] = _match_settings(path, data.get("match", {}))
+    out["push"] = _push_defaults(path, data.get("push", {}))
+    return out
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    """The TOML file ``path`` as a dict; :class:`InputError` naming it when it cannot be read or parsed."""
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    except RecursionError as exc:
+        raise InputError(f"{path}: not valid TOML (nested too deeply)") from exc
+    except ValueError as exc:  # TOMLDecodeError, not UTF-8, an integer of over 4,300 digits
+        raise InputError(f"{path}: not valid TOML ({parse_error_text(exc)})") from exc
+
+
+def _match_settings(path: Path, keys: dict[str, Any]) -> Any:
+    """The ``[match]`` table as :class:`MatchSettings` (``None`` when empty)."""
+    from .models import MatchSettings
+
+    if not keys:
+        return None
+    known = {f.name for f in dataclasses.fields(MatchSettings)}
+    unknown_keys = sorted(set(keys) - known)
+    if unknown_keys:
+        raise InputError(
+            f"{path} [match]: unknown key(s) {', '.join(unknown_keys)} (known: {', '.join(sorted(known))})"
+        )
+    try:
+        return MatchSettings(**keys)
+    except (TypeError, ValueError, InputError) as exc:
+        raise InputError(f"{path} [match]: {exc}") from exc
+
+
+def _push_defaults(path: Path, table: dict[str, Any]) -> dict[str, Any]:
+    """The ``[push]`` table, each key known and of its type."""
+    out = {}
+    for key, value in table.items():
         if key not in _PUSH_KEYS:
             raise InputError(f"{path} [push]: unknown key {key!r} ({', '.join(_PUSH_KEYS)})")
         if not isinstance(value, _PUSH_KEYS[key]):
             raise InputError(f"{path} [push] {key}: expected {_PUSH_KEYS[key].__name__}")
         if key == "target" and value not in _TARGETS:
             raise InputError(f"{path} [push] target: {value!r} is not a target ({', '.join(_TARGETS)})")
-        out["push"][key] = value
+        out[key] = value
     return out
 
 
@@ -479,7 +496,7 @@ def _cmd_match(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _cmd_mapping(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
-    from .mapping import profile_json, read_profile
+    from .sources.mapping import profile_json, read_profile
 
     if args.action == "show":
         if args.file is not None:
@@ -716,7 +733,7 @@ def _target(args: argparse.Namespace) -> Any:
     """The push target of ``--target`` (the http one needs ``--url`` and the token variable)."""
     if args.target == "embedded":
         return None
-    from .targets import FileTarget, HttpTarget
+    from .sync.targets import FileTarget, HttpTarget
 
     if args.target == "file":
         if not args.out:
@@ -758,7 +775,7 @@ def _cmd_history(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _confirm(plan: Any, skip_conflicts: bool, stdin: TextIO) -> None:
-    """The terminal's side of the push gate (:func:`reconcile.gate.push_gate`): ask for the
+    """The terminal's side of the push gate (:func:`reconcile.sync.gate.push_gate`): ask for the
     number of accounts to create (or ``push``), and refuse unless the answer opens the gate."""
     if not stdin.isatty():
         raise ConfirmationRequired("no terminal to confirm on: pass --yes to push without a prompt")

@@ -1,6 +1,6 @@
 """Rich display in Jupyter: the HTML behind ``_repr_html_`` of :class:`~reconcile.models.MatchResult`,
-:class:`~reconcile.plan.Plan`, :class:`~reconcile.workspace.Workspace`,
-:class:`~reconcile.push.PushResult` and :class:`~reconcile.audit.Metrics`.
+:class:`~reconcile.sync.plan.Plan`, :class:`~reconcile.store.workspace.Workspace`,
+:class:`~reconcile.sync.push.PushResult` and :class:`~reconcile.audit.Metrics`.
 
 Every value that comes from the data (names, reasons, ids, paths) is escaped (:func:`html.escape`):
 a name such as ``<script>`` shows as text. Each function returns one ``<div>`` of plain HTML (a

@@ -2,7 +2,7 @@
 
 Field names are Equify's canonical names (``shared/domain.md`` §5). Payfit
 column names are those of the flattened collaborator table
-(:data:`reconcile.payfit.PAYFIT_COLUMNS`).
+(:data:`reconcile.sources.payfit.PAYFIT_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class MappingIssue:
     message: str
 
 
-#: Transforms a mapped value goes through before matching and the push (see :mod:`reconcile.mapping`).
+#: Transforms a mapped value goes through before matching and the push (see :mod:`reconcile.sources.mapping`).
 TRANSFORMS: tuple[str, ...] = ("none", "trim", "upper", "lower", "title", "phone_e164", "date_iso")
 
 
@@ -200,13 +200,13 @@ class MatchSettings:
 
     Only clearly different values lose points: a *near* birth date or matricule (one digit
     changed, two adjacent digits swapped, other case or separators, leading zeros; see
-    :func:`reconcile.normalize.near_date`) gives 0 points, like a missing one.
+    :func:`reconcile.matching.normalize.near_date`) gives 0 points, like a missing one.
 
     ``doubt`` (bool): the plausibility floor: a record is created only when no account is a
     plausible candidate; a record with one is a *conflict* (rule ``doubt``) whose reason says
     why in words ("possible match: given name shortened"). A pair below ``name_threshold`` is
-    plausible when the names may be one person's (:func:`reconcile.names.name_relation`), the
-    emails are near-identical (:func:`reconcile.normalize.email_near`), or its name score is at
+    plausible when the names may be one person's (:func:`reconcile.matching.names.name_relation`), the
+    emails are near-identical (:func:`reconcile.matching.normalize.email_near`), or its name score is at
     least ``doubt_name_score`` (0-100) and it has the same or a near birth date, the same usable
     phone or a near-identical matricule. ``False`` gives the policy without the floor (for
     comparisons).
@@ -309,12 +309,12 @@ class MatchResult:
       None), ``matricule_equal`` (True/False/None), ``matricule_match`` (exact, near, differ
       or None), ``email_near`` (why two different emails reach one mailbox, or None),
       ``name_relation`` (how the names may be one person's: a kind of
-      :data:`reconcile.names.NAME_RELATION_KINDS`, or None; computed only for the pairs
+      :data:`reconcile.matching.names.NAME_RELATION_KINDS`, or None; computed only for the pairs
       below ``name_threshold`` of records no stronger rule speaks for), ``doubt`` (the words
       that make the pair a plausible candidate, or None), then what each field added to the
       score (float): ``name_points``, ``birthdate_points``, ``phone_points``,
       ``matricule_points``; ``rule`` (the strongest blocking rule that found the pair, see
-      :data:`reconcile.matching.BLOCKING_RULES`).
+      :data:`reconcile.matching.matcher.BLOCKING_RULES`).
     * ``blocking``: one row per blocking rule: ``rule``, ``description``,
       ``pairs`` (int: distinct pairs the rule produced), ``strongest`` (int: pairs
       it was the strongest rule for; they sum to ``len(candidates)``) and

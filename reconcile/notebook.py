@@ -19,7 +19,7 @@ from . import workflow
 from .display import frame_table
 from .exceptions import InputError
 from .models import Decision, DecisionAction, MatchResult, MatchSettings, Move
-from .workspace import Workspace
+from .store.workspace import Workspace
 
 __all__ = ["ConflictReviewer", "Step"]
 

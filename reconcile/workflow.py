@@ -1,7 +1,7 @@
 """The workbench's steps over a workspace: the functions the app, the CLI and a notebook call.
 
-Each function reads what it needs from a :class:`~reconcile.workspace.Workspace`,
-calls the pure logic (:mod:`reconcile.matching`, :mod:`reconcile.plan`) and, for
+Each function reads what it needs from a :class:`~reconcile.store.workspace.Workspace`,
+calls the pure logic (:mod:`reconcile.matching.matcher`, :mod:`reconcile.sync.plan`) and, for
 writes, stores the outcome back. Nothing here imports streamlit.
 """
 
@@ -17,20 +17,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .equify import read_equify_accounts, read_equify_file
 from .exceptions import ConfirmationRequired, InputError, ScopeError
-from .matching import canonical_source, match
+from .matching.matcher import canonical_source, match
+from .matching.normalize import clean_text, normalize_date, remembered_phone
+from .matching.values import phone_doubt, prepare_value
 from .models import CATEGORIES, Decision, FieldMapping, MappingIssue, MatchResult, MatchSettings, Move, Relation
-from .normalize import clean_text, normalize_date, remembered_phone
-from .payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
-from .payfit_api import PayfitClient
-from .payfit_files import read_payfit_file
-from .plan import Plan, build_plan
-from .push import Progress, PushResult, RunProgress, push, push_basis, push_runs, run_progress, start_push
-from .push import plan_digest as _plan_digest
-from .targets import Target
-from .values import phone_doubt, prepare_value
-from .workspace import Workspace
+from .sources.equify import read_equify_accounts, read_equify_file
+from .sources.payfit import MAPPABLE_COLUMNS, flatten_collaborators, parse_payfit_pages, read_payfit_dump
+from .sources.payfit_api import PayfitClient
+from .sources.payfit_files import read_payfit_file
+from .store.workspace import Workspace
+from .sync.plan import Plan, build_plan
+from .sync.push import Progress, PushResult, RunProgress, push, push_basis, push_runs, run_progress, start_push
+from .sync.push import plan_digest as _plan_digest
+from .sync.targets import Target
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def mapping_preview(ws: Workspace, mapping: FieldMapping, rows: int = 10) -> pd.
     as a push would write them (emails normalised, phones in E.164, dates ISO). Unknown
     columns and the match-only fields (never sent: ``birthName``, ``secondLastName``) are skipped.
     """
-    from .mapping import MATCH_ONLY_FIELDS
+    from .sources.mapping import MATCH_ONLY_FIELDS
 
     source = scoped_source(ws).head(rows)
     usable: dict[str, str | None] = {
@@ -935,7 +935,7 @@ def plan_workspace(
     that would *replace* an account the space still holds: the mark of a match older than the
     ledger), it is matched and built again (up to :data:`PLAN_ATTEMPTS` times). A create that
     replaces an account is still sent only once the target confirms the account is gone
-    (:mod:`reconcile.push`)."""
+    (:mod:`reconcile.sync.push`)."""
     for _attempt in range(PLAN_ATTEMPTS):
         revision = ws.revision
         plan, accounts = _plan_once(ws, result or run_match(ws), also_approved)
@@ -973,13 +973,13 @@ def _plan_once(ws: Workspace, result: MatchResult, also_approved: pd.DataFrame |
 
 
 def plan_digest(ws: Workspace, plan: Plan) -> str:
-    """The digest a person confirms with ``plan`` (:func:`reconcile.push.plan_digest` with the
-    workspace's :func:`~reconcile.push.push_basis` now): pass it as ``confirmed`` to
+    """The digest a person confirms with ``plan`` (:func:`reconcile.sync.push.plan_digest` with the
+    workspace's :func:`~reconcile.sync.push.push_basis` now): pass it as ``confirmed`` to
     :func:`start_push_workspace` / :func:`push_workspace`, which push only that plan, once."""
     return _plan_digest(plan, push_basis(ws))
 
 
-#: :func:`reconcile.push.plan_digest` (``plan``, ``basis``), for a caller that keeps digests.
+#: :func:`reconcile.sync.push.plan_digest` (``plan``, ``basis``), for a caller that keeps digests.
 plan_digest_with = _plan_digest
 
 
@@ -1013,7 +1013,7 @@ def push_workspace(
     progress: Progress | None = None,
     confirmed: str | None = None,
 ) -> PushResult:
-    """Plan from the workspace as it is now and push (see :func:`reconcile.push.push`); the plan
+    """Plan from the workspace as it is now and push (see :func:`reconcile.sync.push.push`); the plan
     is computed once the push holds the workspace.
 
     ``expected_creates`` is the number of creates the person confirmed: when the
@@ -1056,7 +1056,7 @@ def start_push_workspace(
     confirmed: str | None = None,
     resume: str | None = None,
 ) -> str:
-    """:func:`push_workspace` in a worker thread (:func:`reconcile.push.start_push`): returns the
+    """:func:`push_workspace` in a worker thread (:func:`reconcile.sync.push.start_push`): returns the
     run's id once the run holds its plan; follow it with :func:`run_progress`. Raises what
     :func:`push_workspace` raises before anything is sent (``confirmed`` included); a refused
     start leaves no run. ``owns_target``: the target is closed when the run ends (or when the

@@ -56,8 +56,8 @@ def payfit_server(demo_dir: Path) -> Iterator[object]:
 
     Key :data:`PAYFIT_TEST_KEY`, company ``demo-company``, 50 requests/s.
     """
-    from reconcile.payfit import parse_payfit_pages
-    from reconcile.payfit_server import PayfitServer
+    from reconcile.sources.payfit import parse_payfit_pages
+    from reconcile.testing.payfit_server import PayfitServer
 
     pages = sorted((demo_dir / "payfit").glob("*.json"))
     collaborators = parse_payfit_pages([(p.name, p.read_bytes()) for p in pages])
@@ -104,7 +104,7 @@ def app_at(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 def failing_target() -> type:
     """``failing_target(fail_at, error)``: the embedded target whose create calls numbered in
     ``fail_at`` (1-based) raise ``error`` (a row failure, or a crash: ``KeyboardInterrupt``)."""
-    from reconcile.targets import EmbeddedTarget
+    from reconcile.sync.targets import EmbeddedTarget
 
     class FailingTarget(EmbeddedTarget):
         def __init__(self, fail_at: set[int], error: BaseException) -> None:

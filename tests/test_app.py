@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from reconcile import Decision, FieldMapping, InputError, Relation, Workspace, workflow
-from reconcile.mapping import profile_json
+from reconcile.sources.mapping import profile_json
 from ui.text import plain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -362,7 +362,7 @@ def test_s1_a_push_goes_on_when_the_page_is_left_or_closed(app_workspace: Path) 
     from collections import Counter
 
     from bench.push_common import creates_workspace
-    from reconcile.equify_server import EquifyServer
+    from reconcile.testing.equify_server import EquifyServer
 
     creates_workspace(app_workspace, 200)
     with EquifyServer("s1-token-FICTITIOUS") as server:
@@ -473,7 +473,7 @@ def test_sync_page_finishes_a_run_cut_short(
     app_workspace: Path, monkeypatch: pytest.MonkeyPatch, failing_target: type
 ) -> None:
     """A run the server left unfinished is offered first, and finished as it was confirmed."""
-    from reconcile import push as push_module
+    from reconcile.sync import push as push_module
 
     at = _open_app("pages/sync.py")
     ws = _ws()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from reconcile import InputError, Workspace, WorkspaceError, cli, workflow
-from reconcile.equify import read_equify_accounts
-from reconcile.payfit import parse_payfit_pages
-from reconcile.values import prepare_value
+from reconcile.matching.values import prepare_value
+from reconcile.sources.equify import read_equify_accounts
+from reconcile.sources.payfit import parse_payfit_pages
 
 
 def _page(collaborators: list[dict], token: str | None = None) -> bytes:

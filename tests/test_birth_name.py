@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 from reconcile import FieldMapping, InputError, Workspace, match, workflow
-from reconcile.mapping import MATCH_ONLY_FIELDS, profile_json, read_profile, suggest_mapping
-from reconcile.matching import MAPPABLE_FIELDS, canonical_source
+from reconcile.matching.matcher import MAPPABLE_FIELDS, canonical_source
 from reconcile.models import EQUIFY_FIELDS, Relation
-from reconcile.payfit import PAYFIT_COLUMNS, flatten_collaborators, parse_payfit_pages
-from reconcile.payfit_files import read_payfit_file
-from reconcile.plan import build_plan
+from reconcile.sources.mapping import MATCH_ONLY_FIELDS, profile_json, read_profile, suggest_mapping
+from reconcile.sources.payfit import PAYFIT_COLUMNS, flatten_collaborators, parse_payfit_pages
+from reconcile.sources.payfit_files import read_payfit_file
+from reconcile.sync.plan import build_plan
 
 COLLABORATOR: dict[str, Any] = {
     "id": "c1",
@@ -86,7 +86,7 @@ def test_a_version_3_workspace_gains_the_second_last_name(tmp_path: Path) -> Non
     """Version 3 files have no ``secondLastName`` column: opening one adds it and keeps the rows."""
     import duckdb
 
-    from reconcile.workspace import _SCHEMA
+    from reconcile.store.workspace import _SCHEMA
 
     path = tmp_path / "v3.duckdb"
     con = duckdb.connect(str(path))
@@ -181,7 +181,7 @@ def test_suggestions_name_them(columns: list[str], expected: dict[str, str]) -> 
 
 
 def test_the_payfit_fields_are_suggested_for_themselves() -> None:
-    from reconcile.payfit import MAPPABLE_COLUMNS
+    from reconcile.sources.payfit import MAPPABLE_COLUMNS
 
     mapped = suggest_mapping(list(MAPPABLE_COLUMNS)).mapped()
     assert mapped["birthName"] == "birthName" and mapped["secondLastName"] == "secondLastName"

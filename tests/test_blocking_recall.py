@@ -15,7 +15,7 @@ import pytest
 
 from reconcile import match
 from reconcile.audit import blocking_recall, blocking_recall_rate
-from reconcile.matching import BLOCKING_COLUMNS, BLOCKING_RULES
+from reconcile.matching.matcher import BLOCKING_COLUMNS, BLOCKING_RULES
 from reconcile.models import MatchResult, MatchSettings
 
 

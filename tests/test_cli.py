@@ -120,7 +120,7 @@ def test_push_to_the_http_target_then_history(repo_root: Path, tmp_path: Path):
     """``push --target http`` reads the token from a variable (never an argument); ``history``
     lists the run and shows its journal; errors name what is missing."""
     from bench.push_common import creates_workspace
-    from reconcile.equify_server import EquifyServer
+    from reconcile.testing.equify_server import EquifyServer
 
     workspace = creates_workspace(tmp_path / "w.duckdb", 12)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from reconcile import Workspace, workflow
-from reconcile.equify import read_equify_file
-from reconcile.equify_server import EquifyServer
+from reconcile.sources.equify import read_equify_file
+from reconcile.testing.equify_server import EquifyServer
 
 TOKEN = "cli-push-token-FICTITIOUS"
 
@@ -50,7 +50,7 @@ def test_a_wrong_token_or_url_refuses_the_push_before_anything(run, monkeypatch:
 def test_a_cut_short_run_resumes_without_asking_again(run, failing_target: type) -> None:
     """The run was confirmed with --skip-conflicts; the resume needs neither that nor a new plan."""
 
-    from reconcile import push as push_module
+    from reconcile.sync import push as push_module
 
     with Workspace.open(run.path) as ws:
         old = push_module.BATCH_IN_WORKSPACE

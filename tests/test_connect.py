@@ -122,7 +122,7 @@ def test_a_key_set_on_the_server_is_used_but_never_sent_to_the_browser(
 
 def test_a_url_without_scheme_is_refused_at_once() -> None:
     from reconcile import InputError
-    from reconcile.payfit_api import PayfitClient
+    from reconcile.sources.payfit_api import PayfitClient
 
     with pytest.raises(InputError, match="not an http"):
         PayfitClient("k", api_url="127.0.0.1:8700")

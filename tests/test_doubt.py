@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from reconcile import InputError, MatchResult, MatchSettings, match
-from reconcile.matching import BLOCKING_RULES
+from reconcile.matching.matcher import BLOCKING_RULES
 
 _RULES = {r[0] for r in BLOCKING_RULES}
 

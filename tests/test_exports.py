@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from reconcile import Workspace, workflow
 from reconcile.export import FORMULA_STARTS, csv_text, safe_cell, table_bytes, write_table, write_tables
-from reconcile.targets import FileTarget
+from reconcile.sync.targets import FileTarget
 
 ROOT = Path(__file__).resolve().parent.parent
 #: What no cell of an export may hold (XLSX refuses them; they act on a terminal or reorder text).

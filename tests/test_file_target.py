@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from bench.push_common import creates_workspace
 from reconcile import InputError, Workspace, workflow
 from reconcile.export import safe_cell, write_table
-from reconcile.targets import FILE_COLUMNS, FileTarget
+from reconcile.sync.targets import FILE_COLUMNS, FileTarget
 
 DANGEROUS = ['=HYPERLINK("http://x","y")', "+33612345678", "-2+3", "@SUM(A1)", "\tTab", "\rCR"]
 

@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 
 from reconcile import FieldMapping, InputError, Workspace, match, workflow
-from reconcile.equify import ACCOUNT_COLUMNS, EQUIFY_HEADERS, read_equify_accounts, read_equify_file
-from reconcile.files import header_key, mojibake_guess, read_table
-from reconcile.normalize import clean_text, normalize_date, normalize_phone
-from reconcile.payfit import PAYFIT_COLUMNS
-from reconcile.payfit_files import PAYFIT_HEADERS, read_payfit_export, read_payfit_file
+from reconcile.matching.normalize import clean_text, normalize_date, normalize_phone
+from reconcile.sources.equify import ACCOUNT_COLUMNS, EQUIFY_HEADERS, read_equify_accounts, read_equify_file
+from reconcile.sources.files import header_key, mojibake_guess, read_table
+from reconcile.sources.payfit import PAYFIT_COLUMNS
+from reconcile.sources.payfit_files import PAYFIT_HEADERS, read_payfit_export, read_payfit_file
 
 TODAY = dt.date(2025, 3, 2)
 L1_TEXT = "nom;prénom;email\nLEFÈVRE;Hélène;h.lefevre@example.fr\n"
@@ -680,7 +680,7 @@ def _timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     ],
 )
 def test_repeated_column_names_are_made_unique(names, unique):
-    from reconcile.files import _unique
+    from reconcile.sources.files import _unique
 
     assert _unique(names) == unique
 
@@ -698,7 +698,7 @@ def test_a_header_repeating_one_name_4000_times_is_refused_at_once():
 
 def test_a_50_mb_single_line_is_refused_at_once():
     """Did not finish in 180 s: the line bound refuses it before decoding."""
-    from reconcile.files import MAX_LINE_BYTES
+    from reconcile.sources.files import MAX_LINE_BYTES
 
     data = b"nom,prenom," * 4_600_000  # 50.6 MB, no newline
     error, seconds = _timed(read_payfit_file, data, name="one-line.csv")
@@ -707,7 +707,7 @@ def test_a_50_mb_single_line_is_refused_at_once():
 
 
 def test_a_line_just_under_the_bound_is_read():
-    from reconcile.files import MAX_CELL_CHARS, MAX_LINE_BYTES
+    from reconcile.sources.files import MAX_CELL_CHARS, MAX_LINE_BYTES
 
     cells = ["x" * 100_000] * 10  # 1,000,009 bytes on one line: under the line bound, each cell under the cell bound
     data = (
@@ -732,7 +732,7 @@ def test_a_huge_cell_is_refused_with_its_line(cell, message):
 
 
 def test_thousand_columns_is_the_limit_for_csv_and_xlsx():
-    from reconcile.files import MAX_COLUMNS
+    from reconcile.sources.files import MAX_COLUMNS
 
     header = ["id", "nom", "prénom", *(f"c{i}" for i in range(MAX_COLUMNS - 3))]
     row = ["1", "Dupont", "Jean", *(["x"] * (MAX_COLUMNS - 3))]

@@ -1,4 +1,4 @@
-"""The push gate (reconcile.gate.push_gate): one set of rules for the app, the CLI and the notebook."""
+"""The push gate (reconcile.sync.gate.push_gate): one set of rules for the app, the CLI and the notebook."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconcile import Workspace, cli, workflow
-from reconcile.gate import push_gate
+from reconcile.sync.gate import push_gate
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_confirmed_up_front_needs_no_typing_but_conflicts_still_count(plan_with_
 
 
 def test_a_plan_creating_nobody_is_confirmed_with_push(demo_workspace: Workspace) -> None:
-    from reconcile.plan import Plan
+    from reconcile.sync.plan import Plan
 
     empty = Plan(())
     gate = push_gate(empty)

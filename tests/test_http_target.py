@@ -14,11 +14,11 @@ import pytest
 
 from bench.push_common import creates_workspace
 from reconcile import Workspace, workflow
-from reconcile.equify_server import EquifyServer
 from reconcile.exceptions import ApiError, AuthError, InputError, RateLimited, RunTargetMismatch
-from reconcile.matching import canonical_source
-from reconcile.plan import Plan, build_plan
-from reconcile.targets import HttpTarget
+from reconcile.matching.matcher import canonical_source
+from reconcile.sync.plan import Plan, build_plan
+from reconcile.sync.targets import HttpTarget
+from reconcile.testing.equify_server import EquifyServer
 
 TOKEN = "eq_test_token-FICTITIOUS-41c2"
 
@@ -126,7 +126,7 @@ def test_s3_retry_after_as_an_http_date_is_waited_and_capped(server: EquifyServe
 
 def test_s3_retry_after_date_parsing_matches_the_header() -> None:
     """The wait read from a date header is the distance to that date (the server sends whole seconds)."""
-    from reconcile.payfit_api import parse_retry_after
+    from reconcile.sources.payfit_api import parse_retry_after
 
     now = time.time()
     header = email.utils.formatdate(now + 30, usegmt=True)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from reconcile import Decision, Workspace, match, workflow
-from reconcile.matching import canonical_source
-from reconcile.plan import NEEDS_APPROVAL, build_plan
+from reconcile.matching.matcher import canonical_source
+from reconcile.sync.plan import NEEDS_APPROVAL, build_plan
 
 EMAIL = "c.martin@example.fr"
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from reconcile import FieldMapping, InputError, Relation, Workspace, match, workflow
-from reconcile.mapping import apply_transform, profile_json, read_profile, suggest_mapping, transform_frame
+from reconcile.sources.mapping import apply_transform, profile_json, read_profile, suggest_mapping, transform_frame
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from reconcile import Workspace, match
-from reconcile.equify import read_equify_file
-from reconcile.matching import canonical_source
-from reconcile.payfit import flatten_collaborators, parse_payfit_pages
-from reconcile.payfit_files import read_payfit_file
-from reconcile.plan import build_plan
+from reconcile.matching.matcher import canonical_source
+from reconcile.sources.equify import read_equify_file
+from reconcile.sources.payfit import flatten_collaborators, parse_payfit_pages
+from reconcile.sources.payfit_files import read_payfit_file
+from reconcile.sync.plan import build_plan
 
 MARKERS = ["Null", "NULL", "None", "NA", "Nan", "nan", "NaN", "N/A", "n/a"]
 

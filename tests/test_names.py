@@ -2,7 +2,7 @@
 
 Each row is ``(left, right, expected)`` run through one helper, in both directions:
 a person is ``(first, last)`` or ``(first, last, alternates)``; ``expected`` is the
-:class:`~reconcile.names.NameRelation` kind, or ``None`` when the names are not plausibly
+:class:`~reconcile.matching.names.NameRelation` kind, or ``None`` when the names are not plausibly
 one person's. Adding a case is adding one line.
 """
 
@@ -13,7 +13,7 @@ import math
 import pandas as pd
 import pytest
 
-from reconcile.names import (
+from reconcile.matching.names import (
     NAME_RELATION_KINDS,
     NameRelation,
     given_keys,
@@ -23,7 +23,7 @@ from reconcile.names import (
     surname_keys,
     translit_key,
 )
-from reconcile.normalize import (
+from reconcile.matching.normalize import (
     clearly_different,
     email_mailbox,
     email_near,

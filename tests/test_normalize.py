@@ -16,8 +16,8 @@ import pandas as pd
 import phonenumbers
 import pytest
 
-from reconcile import normalize
-from reconcile.normalize import (
+from reconcile.matching import normalize
+from reconcile.matching.normalize import (
     PhoneResult,
     clean_text,
     compare_dates,
@@ -332,6 +332,50 @@ def _grouped(digits, sep, sizes=(2, 2, 2, 2, 2)):
     return sep.join(part for part in out if part)
 
 
+def _phone_of_kind(rng, kind, nine, mobile, landline, sep, odd):
+    """One raw phone of sample ``kind`` (0-15) for :func:`_phone_sample`: French shapes below 8."""
+    if kind >= 8:
+        return _other_phone(rng, kind, mobile, sep, odd)
+    if kind == 0:
+        return _grouped("0" + mobile, sep)
+    elif kind == 1:
+        return "+33 " + _grouped(rng.choice([mobile, landline]), sep, (1, 2, 2, 2, 2))
+    elif kind == 2:
+        return "+33 (0)" + _grouped(mobile, sep, (1, 2, 2, 2, 2))
+    elif kind == 3:
+        return rng.choice(["+330", "+33", "+33 0 ", "0033", "0033 ", "00 33 "]) + rng.choice([mobile, nine])
+    elif kind == 4:
+        return rng.choice([nine, mobile, nine + ".0"])  # spreadsheet cells
+    elif kind in (5, 6):
+        return _grouped("0" + landline, sep)  # landlines 01-05 and 09
+    elif kind == 7:
+        return _grouped("08" + _digits(rng, 8), sep)
+
+
+def _other_phone(rng, kind, mobile, sep, odd):
+    """Sample kinds 8-15: foreign numbers, odd lengths, garbage, cells as spreadsheets write them."""
+    if kind == 8:
+        cc = rng.choice(["32", "41", "44", "49", "39", "1", "352", "34", "31", "351"])
+        return rng.choice(["+", "00", "+ ", ""]) + cc + rng.choice([" ", "", " (0)"]) + _digits(rng, rng.randint(6, 11))
+    elif kind == 9:
+        return _grouped("0" + rng.choice("4789") + _digits(rng, rng.randint(7, 9)), sep, (3, 2, 2, 2))  # BE/CH shapes
+    elif kind == 10:
+        return _grouped(_digits(rng, rng.randint(1, 14)), sep, (rng.randint(1, 4),) * 6)  # short and long
+    elif kind == 11:
+        return "".join(rng.choice("0123456789 +-().,/eExt#;abc" + NBSP + ZWSP) for _ in range(rng.randint(0, 18)))
+    elif kind == 12:
+        return rng.choice(odd)
+    elif kind == 13:  # separators anywhere
+        chars = list(rng.choice(["0", "+33", "0033", "+33 0", "(0)", "33"]) + mobile)
+        for _ in range(rng.randint(0, 3)):
+            chars.insert(rng.randint(0, len(chars)), rng.choice(" ().-/"))
+        return "".join(chars)
+    elif kind == 14:
+        return rng.choice(["00", "000", "0800", "089", "07", "3", "33", "0 033"]) + _digits(rng, rng.randint(5, 10))
+    else:
+        return _grouped("0" + _digits(rng, 9), sep)
+
+
 def _phone_sample(rng, n):
     """Seeded (raw, hint) pairs in every format the matcher meets, French first."""
     hints = ["FR", "BE", "be", None, "", "XX", "CH", "LU", "fr", "France", float("nan")]
@@ -377,48 +421,7 @@ def _phone_sample(rng, n):
         mobile = rng.choice("67") + _digits(rng, 8)
         landline = rng.choice("123459") + _digits(rng, 8)
         sep = rng.choice([" ", ".", "-", "", "/"])
-        kind = rng.randrange(16)
-        if kind == 0:
-            raw = _grouped("0" + mobile, sep)
-        elif kind == 1:
-            raw = "+33 " + _grouped(rng.choice([mobile, landline]), sep, (1, 2, 2, 2, 2))
-        elif kind == 2:
-            raw = "+33 (0)" + _grouped(mobile, sep, (1, 2, 2, 2, 2))
-        elif kind == 3:
-            raw = rng.choice(["+330", "+33", "+33 0 ", "0033", "0033 ", "00 33 "]) + rng.choice([mobile, nine])
-        elif kind == 4:
-            raw = rng.choice([nine, mobile, nine + ".0"])  # spreadsheet cells
-        elif kind in (5, 6):
-            raw = _grouped("0" + landline, sep)  # landlines 01-05 and 09
-        elif kind == 7:
-            raw = _grouped("08" + _digits(rng, 8), sep)
-        elif kind == 8:
-            cc = rng.choice(["32", "41", "44", "49", "39", "1", "352", "34", "31", "351"])
-            raw = (
-                rng.choice(["+", "00", "+ ", ""])
-                + cc
-                + rng.choice([" ", "", " (0)"])
-                + _digits(rng, rng.randint(6, 11))
-            )
-        elif kind == 9:
-            raw = _grouped(
-                "0" + rng.choice("4789") + _digits(rng, rng.randint(7, 9)), sep, (3, 2, 2, 2)
-            )  # BE/CH shapes
-        elif kind == 10:
-            raw = _grouped(_digits(rng, rng.randint(1, 14)), sep, (rng.randint(1, 4),) * 6)  # short and long
-        elif kind == 11:
-            raw = "".join(rng.choice("0123456789 +-().,/eExt#;abc" + NBSP + ZWSP) for _ in range(rng.randint(0, 18)))
-        elif kind == 12:
-            raw = rng.choice(odd)
-        elif kind == 13:  # separators anywhere
-            chars = list(rng.choice(["0", "+33", "0033", "+33 0", "(0)", "33"]) + mobile)
-            for _ in range(rng.randint(0, 3)):
-                chars.insert(rng.randint(0, len(chars)), rng.choice(" ().-/"))
-            raw = "".join(chars)
-        elif kind == 14:
-            raw = rng.choice(["00", "000", "0800", "089", "07", "3", "33", "0 033"]) + _digits(rng, rng.randint(5, 10))
-        else:
-            raw = _grouped("0" + _digits(rng, 9), sep)
+        raw = _phone_of_kind(rng, rng.randrange(16), nine, mobile, landline, sep, odd)
         pairs.append((raw, rng.choice(hints)))
     return pairs
 
@@ -437,7 +440,7 @@ def test_fast_path_equals_the_reference(seed):
 def test_many_phones_at_once_equal_one_by_one(seed):
     """remembered_phones (the matcher's bulk reading) = remembered_phone of each pair: on the
     sample above, on the separator-free shapes its quick path reads, and with every kind of hint."""
-    from reconcile.matching import _phone_digits
+    from reconcile.matching.matcher import _phone_digits
 
     rng = random.Random(seed)
     values, hints = [], []

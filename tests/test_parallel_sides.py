@@ -13,7 +13,7 @@ import pytest
 
 from bench import synth
 from reconcile import InputError, MatchResult, match
-from reconcile import matching as M
+from reconcile.matching import matcher as M
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux" or M._cores() < 2, reason="forks only on Linux, 2+ cores")
 
@@ -211,7 +211,7 @@ def test_blocking_keys_are_the_same_in_every_process(tmp_path: object) -> None:
     data.write_bytes(pickle.dumps((frame, ids)))
     script = (
         "import pickle, sys\n"
-        "from reconcile import matching as M\n"
+        "from reconcile.matching import matcher as M\n"
         f"frame, ids = pickle.loads(open({str(data)!r}, 'rb').read())\n"
         "_side, keys = M._side_and_keys(frame, ids, M.MatchSettings(), '_hint', False)\n"
         "sys.stdout.buffer.write(pickle.dumps(keys))\n"

@@ -24,9 +24,9 @@ import httpx
 import pytest
 
 from reconcile.exceptions import ApiError, AuthError, InputError, RateLimited, ScopeError
-from reconcile.payfit import PAYFIT_COLUMNS
-from reconcile.payfit_api import FetchState, PayfitClient, join_contracts, parse_retry_after
-from reconcile.payfit_server import PayfitServer, fake_collaborators
+from reconcile.sources.payfit import PAYFIT_COLUMNS
+from reconcile.sources.payfit_api import FetchState, PayfitClient, join_contracts, parse_retry_after
+from reconcile.testing.payfit_server import PayfitServer, fake_collaborators
 
 KEY = "pk_test_5f3a9c0d1e2b-FICTITIOUS"  # distinctive, so a leak is easy to spot
 COMPANY = "acme-demo"
@@ -415,7 +415,7 @@ def test_a_repeated_page_token_stops_the_paging():
 
 def test_the_server_runs_from_the_command_line(repo_root, demo_dir):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reconcile.payfit_server", "--port", "0", "--data", str(demo_dir / "payfit")],
+        [sys.executable, "-m", "reconcile.testing.payfit_server", "--port", "0", "--data", str(demo_dir / "payfit")],
         cwd=repo_root,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -465,7 +465,7 @@ def test_s3_a_wait_past_the_cap_is_cut_and_attempts_are_bounded(server: PayfitSe
 
 
 def test_max_pages_default_and_bad_value():
-    from reconcile.payfit_api import MAX_PAGES
+    from reconcile.sources.payfit_api import MAX_PAGES
 
     assert MAX_PAGES == 10_000 and PayfitClient(KEY).max_pages == MAX_PAGES
     with pytest.raises(InputError, match="max_pages"):

@@ -12,11 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from reconcile import FieldMapping, Workspace, match
-from reconcile.mapping import apply_transform
-from reconcile.matching import canonical_source
-from reconcile.normalize import normalize_phone
-from reconcile.plan import build_plan
-from reconcile.values import flagged_phones, phone_doubt, prepare_value, sendable_phone, unsendable_reason
+from reconcile.matching.matcher import canonical_source
+from reconcile.matching.normalize import normalize_phone
+from reconcile.matching.values import flagged_phones, phone_doubt, prepare_value, sendable_phone, unsendable_reason
+from reconcile.sources.mapping import apply_transform
+from reconcile.sync.plan import build_plan
 from ui.text import plain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +113,7 @@ def test_creates_and_link_fills_send_the_phone_as_the_table_says(phone: str, cou
 
 
 def test_an_account_edit_keeps_an_uncertain_number_as_typed(workspace: Workspace) -> None:
-    from reconcile.equify import read_equify_accounts
+    from reconcile.sources.equify import read_equify_accounts
 
     csv = b"id,firstName,lastName,country\na1,Lotte,Peeters,BE\na2,Jean,Roux,FR\n"
     workspace.load_equify(read_equify_accounts(csv, name="accounts.csv"))

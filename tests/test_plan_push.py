@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from reconcile import ConflictsUnresolved, Decision, InputError, PushBlocked, Workspace, workflow
-from reconcile import push as push_module
 from reconcile.exceptions import (
     PlanAlreadyPushed,
     PlanChanged,
@@ -20,10 +19,11 @@ from reconcile.exceptions import (
     TargetError,
     UnfinishedRun,
 )
-from reconcile.matching import canonical_source
-from reconcile.plan import Plan, build_plan
-from reconcile.push import PushResult
-from reconcile.targets import EmbeddedTarget, FileTarget
+from reconcile.matching.matcher import canonical_source
+from reconcile.sync import push as push_module
+from reconcile.sync.plan import Plan, build_plan
+from reconcile.sync.push import PushResult
+from reconcile.sync.targets import EmbeddedTarget, FileTarget
 
 OVERLAYS = {"phone_no_country_code", "belgian_phone"}
 
@@ -440,7 +440,7 @@ def test_a_run_cut_short_shows_as_interrupted_and_the_next_push_finishes_it(
 ):
     """S1 in the embedded target: a push stopped mid-way (page closed, process killed) loses
     nothing: it shows as interrupted, and the next push resumes the same run."""
-    from reconcile.push import push_runs
+    from reconcile.sync.push import push_runs
 
     monkeypatch.setattr(push_module, "BATCH_IN_WORKSPACE", 1)
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reconcile import Decision, Relation, Workspace, workflow
 from reconcile.exceptions import InternalError
 from reconcile.models import MatchResult
-from reconcile.plan import SUMMARY, Operation, Plan, build_plan
+from reconcile.sync.plan import SUMMARY, Operation, Plan, build_plan
 
 
 def _adds_up(plan: Plan, records: int) -> None:

@@ -2,9 +2,9 @@
 clean result or an :class:`~reconcile.exceptions.InputError` naming the file, never another
 exception (issue #13).
 
-Loaders: Payfit CSV/XLSX exports (:func:`reconcile.payfit_files.read_payfit_file`), Payfit JSON
-pages (:func:`reconcile.payfit.parse_payfit_pages` then :func:`~reconcile.payfit.flatten_collaborators`)
-and Equify CSV/XLSX files (:func:`reconcile.equify.read_equify_file`). A clean result keeps the
+Loaders: Payfit CSV/XLSX exports (:func:`reconcile.sources.payfit_files.read_payfit_file`), Payfit JSON
+pages (:func:`reconcile.sources.payfit.parse_payfit_pages` then :func:`~reconcile.sources.payfit.flatten_collaborators`)
+and Equify CSV/XLSX files (:func:`reconcile.sources.equify.read_equify_file`). A clean result keeps the
 rules of the loaders: every cell is text or ``None``, and there are no more rows than given.
 Runs are derandomized (the same examples every run) and bounded, for CI on 2 cores.
 """
@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from reconcile.equify import read_equify_file
 from reconcile.exceptions import InputError
-from reconcile.files import FileRead
-from reconcile.payfit import flatten_collaborators, parse_payfit_pages
-from reconcile.payfit_files import read_payfit_file
+from reconcile.sources.equify import read_equify_file
+from reconcile.sources.files import FileRead
+from reconcile.sources.payfit import flatten_collaborators, parse_payfit_pages
+from reconcile.sources.payfit_files import read_payfit_file
 
 SETTINGS = settings(
     max_examples=120,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench import push_crash
-from reconcile.equify_server import EquifyServer, _Store
+from reconcile.testing.equify_server import EquifyServer, _Store
 
 
 def test_killed_push_resumes_without_duplicates_or_losses(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from bench import synth
 from reconcile import Decision, MatchResult, match
-from reconcile import matching as M
+from reconcile.matching import matcher as M
 
 
 def _frames(result: MatchResult) -> dict[str, pd.DataFrame]:

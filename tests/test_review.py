@@ -306,7 +306,7 @@ def test_data_version_changes_with_the_data_not_with_decisions(demo_workspace: W
 
 
 def test_a_decision_reuses_the_prepared_pairs_and_an_edit_does_not(demo_workspace: Workspace):
-    from reconcile import matching
+    from reconcile.matching import matcher as matching
 
     first = workflow.run_match(demo_workspace)
     prepared = dict(matching._PREPARED)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from reconcile import MatchSettings, match
-from reconcile.normalize import birth_date_evidence, clearly_different
+from reconcile.matching.normalize import birth_date_evidence, clearly_different
 
 CREATE = ("new", "create")
 CONFLICT = ("conflict", "none")

@@ -39,7 +39,7 @@ def test_pages_are_thin_adapters() -> None:
         code = [line for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
         assert len(code) <= 120, f"{path.name} has {len(code)} lines of code"
         assert "duckdb" not in source and "SELECT " not in source, f"{path.name} talks to the database"
-        assert "import reconcile.matching" not in source and "rapidfuzz" not in source, path.name
+        assert "reconcile.matching" not in source and "rapidfuzz" not in source, path.name
 
 
 def test_app_listens_on_loopback_by_default() -> None:
@@ -97,3 +97,44 @@ def test_the_browser_suite_says_why_it_is_skipped_without_chromium(tmp_path: Pat
     assert (
         "SKIPPED" in done.stdout and "Chromium is not installed" in done.stdout and ".ci/run installs it" in done.stdout
     )
+
+
+def _imports_of(path: Path) -> set[str]:
+    """The reconcile modules a library file imports (relative imports resolved), at any depth."""
+    import ast
+
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[: len(base) - node.level + 1]
+                name = ".".join([*base, node.module] if node.module else base)
+            else:
+                name = node.module or ""
+            found.add(name)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {f for f in found if f.startswith("reconcile")}
+
+
+def test_the_layers_only_depend_downwards() -> None:
+    """sources and matching never reach the store or the sync; the store never reaches the sync;
+    nothing in the library (but the CLI's help and the servers themselves) reaches reconcile.testing."""
+    lower = {"reconcile.store", "reconcile.sync", "reconcile.testing", "reconcile.workflow", "reconcile.cli"}
+    rules = {
+        "sources": lower,
+        "matching": lower,
+        "store": {"reconcile.sync", "reconcile.testing", "reconcile.workflow", "reconcile.cli"},
+        "sync": {"reconcile.testing", "reconcile.workflow", "reconcile.cli"},
+    }
+    for layer, forbidden in rules.items():
+        for path in (ROOT / "reconcile" / layer).rglob("*.py"):
+            bad = {m for m in _imports_of(path) if any(m == f or m.startswith(f + ".") for f in forbidden)}
+            assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_the_layer_check_sees_relative_imports() -> None:
+    found = _imports_of(ROOT / "reconcile" / "sync" / "push.py")
+    assert "reconcile.store.workspace" in found and "reconcile.sync.plan" in found

@@ -15,8 +15,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reconcile import Decision, Workspace, workflow
-from reconcile.normalize import email_is_valid
-from reconcile.values import _valid_syntax, prepare_value, sendable_email, unsendable_reason
+from reconcile.matching.normalize import email_is_valid
+from reconcile.matching.values import _valid_syntax, prepare_value, sendable_email, unsendable_reason
 
 BAD_EMAILS = ["n/a", "N/A", "null", "NULL", "-", "not an email", "none@none.com", "noreply@example.fr", "a b@c.fr"]
 BAD_EMAILS += ["jean@exemple", "jean@@example.fr", "jean@example.test", "0", "?", "pas.de.mail@example.fr"]

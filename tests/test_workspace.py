@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from reconcile import Decision, FieldMapping, InputError, Relation, Workspace, WorkspaceError, workflow
-from reconcile.equify import ACCOUNT_COLUMNS, read_equify_accounts
-from reconcile.payfit import PAYFIT_COLUMNS
-from reconcile.workspace import _SCHEMA, SCHEMA_VERSION, _table_names
+from reconcile.sources.equify import ACCOUNT_COLUMNS, read_equify_accounts
+from reconcile.sources.payfit import PAYFIT_COLUMNS
+from reconcile.store.workspace import _SCHEMA, SCHEMA_VERSION, _table_names
 
 NBSP, ZWSP = "\u00a0", "\u200b"
 
@@ -282,7 +282,7 @@ def test_edit_and_rematch_turns_a_conflict_into_a_link(demo_workspace: Workspace
 
 
 def test_decide_refuses_a_second_link_to_one_account(workspace: Workspace):
-    from reconcile.payfit import flatten_collaborators
+    from reconcile.sources.payfit import flatten_collaborators
 
     workspace.load_payfit(flatten_collaborators([{"id": "p1", "contracts": []}, {"id": "p2", "contracts": []}]))
     workspace.load_equify(read_equify_accounts(b"id,firstName,lastName\na1,Jean,Dupont\n", name="a.csv"))

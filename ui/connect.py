@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from reconcile import Workspace, workflow
-from reconcile.payfit_api import API_URL, OAUTH_URL, PayfitClient
+from reconcile.sources.payfit_api import API_URL, OAUTH_URL, PayfitClient
 
 from . import state
 from .text import md

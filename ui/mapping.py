@@ -15,9 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from reconcile import FieldMapping, InputError, Relation
-from reconcile.mapping import MATCH_ONLY_FIELDS, profile_json, read_profile, suggest_mapping
 from reconcile.models import TRANSFORMS
-from reconcile.payfit import MAPPABLE_COLUMNS
+from reconcile.sources.mapping import MATCH_ONLY_FIELDS, profile_json, read_profile, suggest_mapping
+from reconcile.sources.payfit import MAPPABLE_COLUMNS
 
 from .text import md
 
@@ -148,7 +148,7 @@ def load_profile(data: bytes | str, name: str) -> tuple[FieldMapping, Relation]:
 
 
 def phone_notice(flagged: pd.DataFrame, key: str, *, shown: int = 10) -> None:
-    """Name the people whose phone is not sent in E.164 (:func:`reconcile.values.flagged_phones`):
+    """Name the people whose phone is not sent in E.164 (:func:`reconcile.matching.values.flagged_phones`):
     a warning naming those written as typed (only possible, another country than the address,
     ambiguous), and every flagged phone in an expander with the reason. ``key`` keys the table."""
     if flagged.empty:

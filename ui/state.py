@@ -26,8 +26,8 @@ import pandas as pd
 import streamlit as st
 
 from reconcile import FieldMapping, MatchResult, ReconcileError, Workspace, workflow
-from reconcile.plan import Plan
-from reconcile.workspace import workspace_path
+from reconcile.store.workspace import workspace_path
+from reconcile.sync.plan import Plan
 
 from .text import md
 
@@ -129,13 +129,13 @@ def phone_summary(ws: Workspace) -> dict | None:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _flagged_phones(path: str, key: str, column: str | None) -> pd.DataFrame:
-    from reconcile.values import flagged_phones as flagged
+    from reconcile.matching.values import flagged_phones as flagged
 
     return flagged(workflow.scoped_source(_open(path)), column or "")
 
 
 def flagged_phones(ws: Workspace, mapping: FieldMapping | None = None) -> pd.DataFrame:
-    """:func:`reconcile.values.flagged_phones` of the in-scope records' mapped phone column
+    """:func:`reconcile.matching.values.flagged_phones` of the in-scope records' mapped phone column
     (``mapping``, default the stored one): the people whose phone is not sent in E.164. Cached
     per Payfit records, relation and phone column."""
     column = (ws.mapping() if mapping is None else mapping).mapped().get("phoneNumber")

@@ -10,8 +10,8 @@ import streamlit as st
 
 from reconcile import ReconcileError, Workspace, workflow
 from reconcile.exceptions import ConfirmationRequired
-from reconcile.plan import Plan
-from reconcile.targets import EmbeddedTarget, HttpTarget, Target
+from reconcile.sync.plan import Plan
+from reconcile.sync.targets import EmbeddedTarget, HttpTarget, Target
 
 from .text import code, md
 

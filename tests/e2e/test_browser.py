@@ -297,7 +297,7 @@ def test_a_reload_mid_push_does_not_stop_it(browser_page: object, tmp_path: Path
     from collections import Counter
 
     from bench.push_common import creates_workspace
-    from reconcile.equify_server import EquifyServer
+    from reconcile.testing.equify_server import EquifyServer
 
     page = browser_page
     step = Steps(page, "reload")

@@ -26,11 +26,11 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import fuzz
 
-from .exceptions import InputError
+from ..exceptions import InputError
+from ..matching.normalize import clean_text, normalize_date
+from ..matching.values import sendable_phone
+from ..models import EQUIFY_FIELDS, MATCH_ONLY_FIELDS, TRANSFORMS, FieldMapping, Relation
 from .files import parse_error_text
-from .models import EQUIFY_FIELDS, MATCH_ONLY_FIELDS, TRANSFORMS, FieldMapping, Relation
-from .normalize import clean_text, normalize_date
-from .values import sendable_phone
 
 __all__ = [
     "MAPPING_FIELDS",
@@ -121,7 +121,7 @@ def apply_transform(transform: str, value: Any, *, default_region: str = "FR", h
     trimmed, then the case changed (``jean-pierre le gall`` → ``Jean-Pierre Le Gall``);
     ``phone_e164``: E.164 (default region, or the record's country ``hint``) when the number is
     valid there, unchanged when it is only possible, valid only in another country, ambiguous
-    or cannot be read (:func:`reconcile.values.sendable_phone`; the mapping step names those); ``date_iso``: ``YYYY-MM-DD``,
+    or cannot be read (:func:`reconcile.matching.values.sendable_phone`; the mapping step names those); ``date_iso``: ``YYYY-MM-DD``,
     unchanged when it cannot be read. ``none`` returns ``value`` as it is.
     Raises :class:`InputError` for an unknown transform.
     """

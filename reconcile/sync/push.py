@@ -44,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import (
+from ..exceptions import (
     AuthError,
     ConflictsUnresolved,
     PlanAlreadyPushed,
@@ -57,9 +57,9 @@ from .exceptions import (
     UnfinishedRun,
     WorkspaceError,
 )
+from ..store.workspace import Workspace
 from .plan import Operation, Plan
 from .targets import EmbeddedTarget, Target, mirror, target_identity
-from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class PushResult:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the counts, the run id and the duration."""
-        from .display import push_result_html
+        from ..display import push_result_html
 
         return push_result_html(self.summary(), self.run_id, self.dry_run, self.seconds)
 
@@ -133,7 +133,7 @@ class RunProgress:
     (running, done, done_with_failures, interrupted, failed); ``live`` is true while a thread of
     this process executes it; ``error`` the run's error, if it stopped on one; ``skipped`` rows
     not sent on purpose (a create whose old account still exists); ``identity`` the target the
-    run is bound to (:func:`reconcile.targets.target_identity`; ``None`` for runs older than it)."""
+    run is bound to (:func:`reconcile.sync.targets.target_identity`; ``None`` for runs older than it)."""
 
     run_id: str
     status: str

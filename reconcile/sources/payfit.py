@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import InputError
+from ..exceptions import InputError
+from ..matching.normalize import clean_text, normalize_date
 from .files import parse_error_text
-from .normalize import clean_text, normalize_date
 
 __all__ = [
     "MAX_JSON_DEPTH",

@@ -56,9 +56,9 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from .exceptions import InputError
-from .mapping import MATCH_ONLY_FIELDS, transform_frame
-from .models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSettings
+from ..exceptions import InputError
+from ..models import EQUIFY_FIELDS, Decision, FieldMapping, MatchResult, MatchSettings
+from ..sources.mapping import MATCH_ONLY_FIELDS, transform_frame
 from .names import NameRelation, given_keys, name_relation, name_relations, surname_keys
 from .normalize import (
     NameKey,
@@ -76,7 +76,6 @@ from .normalize import (
     remembered_phones,
     score_names,
 )
-from .values import changed_since
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +162,7 @@ def canonical_source(
     default_region: str = "FR",
 ) -> pd.DataFrame:
     """Rename the source's columns to Equify's canonical fields, then apply the mapping's
-    transforms (a :class:`FieldMapping` may carry them; see :mod:`reconcile.mapping`).
+    transforms (a :class:`FieldMapping` may carry them; see :mod:`reconcile.sources.mapping`).
 
     Returns a DataFrame with ``id`` (str), one object column per mapped Equify
     field, and ``_hint`` (the per-record country hint for phones: the mapped
@@ -313,7 +312,7 @@ class _Side:
     for most).
     ``first_text``/``last_text``/``full_text`` keep the cleaned name texts and ``alternates``
     each record's other last names (``birthName``, ``secondLastName``), for
-    :func:`reconcile.names.name_relation`.
+    :func:`reconcile.matching.names.name_relation`.
     """
 
     ids: np.ndarray
@@ -521,7 +520,7 @@ def _paired(
 @functools.lru_cache(maxsize=1 << 17)
 def _surname_forms(value: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The blocking keys of a last name, ``value`` a text or a tuple ``(last, *alternates)``:
-    ``(edited, forms)``. ``forms``: :func:`reconcile.names.surname_keys` without edits (the name
+    ``(edited, forms)``. ``forms``: :func:`reconcile.matching.names.surname_keys` without edits (the name
     as written, without particles, ``St`` expanded, its alternates, ``s:`` and its consonants).
     ``edited``: ``d:`` and each whole form (3+ letters), and ``d:`` and each one-letter deletion
     of a form (4+ letters): a letter changed, added or removed leaves one key in common. For the
@@ -651,7 +650,7 @@ def _keys(side: _Side, *, target_side: bool) -> pd.DataFrame:
     # side.mailbox: computed only for the emails a +tag, Gmail or punycode rule changes (_mailboxes).
     scalar("mailbox", side.mailbox)
     # surname_forms, surname_birthdate: the keys of each distinct last name computed once
-    # (reconcile.names), paired per record. surname_forms reads the written order only: swapped
+    # (reconcile.matching.names), paired per record. surname_forms reads the written order only: swapped
     # first and last names are found by last_name, name_prefix, name_suffix and initials_birthdate,
     # which read both orders (the given-name keys of every distinct last name would cost ~1 s at
     # 100,000 records); with the birth date the record also reads its first name as a last name.
@@ -1151,7 +1150,7 @@ _UNSET = object()
 
 
 def _near_dates(a: np.ndarray, b: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """:func:`~reconcile.normalize.near_date` of each pair of ISO dates ``a[k]``, ``b[k]`` where
+    """:func:`~reconcile.matching.normalize.near_date` of each pair of ISO dates ``a[k]``, ``b[k]`` where
     ``where`` holds (object array: the reason or None). Only dates that differ in at most two of
     their ten characters can be near: the others are set aside in one vectorised step."""
     out = np.full(len(a), None, dtype=object)
@@ -1168,7 +1167,7 @@ _MAILBOX_MARKS = re.compile(r"\+|@(?:gmail|googlemail)\.com$|xn--")
 
 
 def _mailboxes(emails: np.ndarray) -> np.ndarray:
-    """:func:`~reconcile.normalize.email_mailbox` of each email (object array of evidence or None),
+    """:func:`~reconcile.matching.normalize.email_mailbox` of each email (object array of evidence or None),
     computed only for the emails it can change (a ``+tag``, a Gmail address, a punycode domain):
     any other email is its own mailbox."""
     out = emails.copy()
@@ -1181,9 +1180,9 @@ def _mailboxes(emails: np.ndarray) -> np.ndarray:
 
 
 def _near_emails(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, email_equal: np.ndarray) -> np.ndarray:
-    """:func:`~reconcile.normalize.email_near` of each pair whose emails are both evidence and
+    """:func:`~reconcile.matching.normalize.email_near` of each pair whose emails are both evidence and
     differ (object array: the reason or None); only emails reaching one mailbox
-    (:func:`~reconcile.normalize.email_mailbox`, computed once per distinct email) can be near."""
+    (:func:`~reconcile.matching.normalize.email_mailbox`, computed once per distinct email) can be near."""
     out = np.full(len(s), None, dtype=object)
     idx = np.flatnonzero(email_equal == False)  # noqa: E712
     if len(idx):
@@ -1580,7 +1579,7 @@ def _detail(reason: str) -> str:
 
 
 def _relations(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray) -> list[NameRelation | None]:
-    """:func:`reconcile.names.name_relation` of each pair (``s[k]``, ``t[k]``), with both records'
+    """:func:`reconcile.matching.names.name_relation` of each pair (``s[k]``, ``t[k]``), with both records'
     alternates (birth or married names); records named by a full-name column are read one by one."""
     if not len(s):
         return []
@@ -1600,7 +1599,7 @@ def _relations(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray) -> list[Nam
 
 
 def _pair_relation(src: _Side, tgt: _Side, i: int, j: int) -> NameRelation | None:
-    """:func:`reconcile.names.name_relation` of record ``i`` and account ``j`` (one pair)."""
+    """:func:`reconcile.matching.names.name_relation` of record ``i`` and account ``j`` (one pair)."""
     return name_relation(
         src.first_text[i],
         src.last_text[i],
@@ -1616,7 +1615,7 @@ def _pair_relation(src: _Side, tgt: _Side, i: int, j: int) -> NameRelation | Non
 def _given_agree(a: str | None, b: str | None, settings: MatchSettings) -> bool:
     """Two given names may be one person's: they do not clearly disagree
     (:func:`_first_names_disagree`: ``Jean``/``Jeanne``, ``Paul``/``Pierre``) or are related
-    (:func:`reconcile.names.name_relation`: ``Youssef``/``Youcef``). False when either is empty."""
+    (:func:`reconcile.matching.names.name_relation`: ``Youssef``/``Youcef``). False when either is empty."""
     if not a or not b:
         return False
     if not _first_names_disagree(name_tokens(a), name_tokens(b), settings):
@@ -2343,405 +2342,12 @@ def match(
         )
     ledger, ledger_values, decided = _check_history(ledger, ledger_values, decisions)
     prep = _prepared(src_frame, checked_src_ids, target, tgt_ids, settings, prepared_key)
-    (
-        src,
-        tgt,
-        n_s,
-        s,
-        t,
-        kind,
-        report,
-        crowded_names,
-        scored,
-        candidates,
-        score,
-        name,
-        id_match,
-        id_count,
-        id_first,
-        email_first,
-        named,
-        named_first,
-        best,
-        tie,
-        tie_count,
-        starts,
-        ends,
-        src_email_count,
-        tgt_email_count,
-        src_matricule_count,
-        tgt_pos,
-        doubt_first,
-        doubt_count,
-        doubt_of,
-        apart_first,
-        claimer,
-        claim_only,
-        alike,
-    ) = (prep[k] for k in _PREPARED_NAMES)
+    # The policy (reconcile/matching/policy.py) classifies every record, its rules in domain.md §5's order.
+    from .policy import Policy  # policy.py builds on this module's helpers
 
-    def label(j: int) -> str:
-        return f"{tgt.label(j)} ({tgt.ids[j]})"
-
-    def pair_score(i: int, j: int) -> float | None:
-        for k in range(starts[i], ends[i]):
-            if t[k] == j:
-                return float(score[k])
-        return None
-
-    # --- classification, strongest evidence first, one-to-one.
-    out: list[tuple[str, str, str | None, float | None, str, str] | None] = [None] * n_s
-    taken: dict[str, str] = {}  # target_id -> source_id
-
-    def setrec(i: int, category: str, action: str, tid: str | None, sc: float | None, rule: str, reason: str) -> None:
-        out[i] = (category, action, tid, sc, rule, reason)
-
-    def conflict(i: int, tid: str | None, rule: str, reason: str) -> None:
-        setrec(i, "conflict", "none", tid, None, rule, reason)
-
-    fields = [f for f in src_frame.columns if f in EQUIFY_FIELDS]
-    # Every account in the ledger belongs to its Payfit record, even when that record
-    # is excluded or out of scope now: no one else may link to it.
-    # So does an account that carries another record's Payfit id (written by an earlier sync).
-    taken.update({tid: str(pid) for tid, pid in zip(tgt.ids, tgt.payfit_id, strict=True) if pid})
-    ledger_claims: dict[str, int] = {}
-    for tid in ledger.values():
-        ledger_claims[tid] = ledger_claims.get(tid, 0) + 1
-    taken.update({tid: sid for sid, tid in ledger.items() if tid in tgt_pos and ledger_claims[tid] == 1})
-    taken.update({tid: _DISPUTED for tid, n in ledger_claims.items() if n > 1})
-    src_ids: list[str] = src.ids.tolist()
-
-    consulted: list[tuple[str, bool]] = []  # what owned_by_other answered for the record being classified
-
-    def owned_by_other(tid: str, sid: str) -> bool:
-        """True when the account belongs to another Payfit record (ledger, Payfit id, a decision)."""
-        owned = taken.get(tid, sid) != sid
-        consulted.append((tid, owned))
-        return owned
-
-    # The records a decision or the ledger speaks for, in the records' order.
-    src_pos: dict[str, int] = prep["src_pos"]
-    with_decision = [(i, src_ids[i]) for i in sorted(src_pos[sid] for sid in decided if sid in src_pos)]
-    with_ledger = [(i, src_ids[i]) for i in sorted(src_pos[sid] for sid in ledger if sid in src_pos)]
-    for i, sid in with_decision:
-        if decided[sid].action == "exclude":
-            setrec(i, "excluded", "none", None, None, "decision", "on the exclusion list")
-    synced: list[tuple[int, str]] = []  # (source position, account) of the records the ledger links
-    for i, sid in with_ledger:
-        if out[i] is not None:
-            continue
-        tid = ledger[sid]
-        if ledger_claims[tid] > 1:
-            conflict(
-                i,
-                tid,
-                "ledger",
-                f"the sync ledger links {ledger_claims[tid]} Payfit records to account {tid}: keep one, create the others",
-            )
-            continue
-        if tid not in tgt_pos:
-            if sid in decided:  # a person chose to link elsewhere or create again
-                continue
-            conflict(
-                i,
-                tid,
-                "ledger",
-                f"linked by an earlier sync to account {tid}, which no longer exists: link it to another account or create it again",
-            )
-            continue
-        taken[tid] = sid
-        synced.append((i, tid))
-    # Rows as dicts, read in bulk (one .iloc per record costs ~100 µs).
-    src_rows = src_frame.iloc[[i for i, _ in synced]].to_dict("records")
-    tgt_rows = target.iloc[[tgt_pos[tid] for _, tid in synced]].to_dict("records")
-    for (i, tid), src_row, tgt_row in zip(synced, src_rows, tgt_rows, strict=True):
-        changes = changed_since(
-            src_row,
-            (ledger_values or {}).get(src_ids[i], {}),
-            tgt_row,
-            fields,
-            default_region=settings.default_region,
-            hint=src_row.get("_hint"),
-        )
-        action = "update" if changes else "none"
-        reason = ("changed: " + ", ".join(c[0] for c in changes)) if changes else ""
-        setrec(i, "synced", action, tid, 100.0, "ledger", reason)
-    chosen: dict[str, int] = {}
-    for i, sid in with_decision:
-        d = decided[sid]
-        if out[i] is None and d.action == "link" and d.target_id:
-            chosen[d.target_id] = chosen.get(d.target_id, 0) + 1
-    # An account two people's decisions both claim stays out of the automatic rules until resolved.
-    taken.update({tid: _DISPUTED for tid, n in chosen.items() if n > 1})
-    for i, sid in with_decision:
-        d = decided[sid]
-        if out[i] is not None:
-            continue
-        if d.action == "link" and chosen.get(d.target_id or "", 0) > 1:
-            conflict(
-                i,
-                d.target_id,
-                "decision",
-                f"{chosen[d.target_id or '']} Payfit records were linked by a person to the same account {d.target_id}",
-            )
-        elif d.action == "create":
-            setrec(i, "new", "create", None, None, "decision", "create decided by a person")
-        elif d.action == "link":
-            tid = d.target_id or ""
-            if tid not in tgt_pos:
-                conflict(i, None, "decision", f"the chosen account {tid} no longer exists")
-            elif owned_by_other(tid, sid):
-                conflict(
-                    i,
-                    tid,
-                    "decision",
-                    f"the chosen account {label(tgt_pos[tid])} is already linked to another Payfit record",
-                )
-            else:
-                taken[tid] = sid
-                setrec(i, "new", "link", tid, pair_score(i, tgt_pos[tid]), "decision", "link decided by a person")
-
-    def by_alternate(i: int, j: int, k: int) -> str:
-        """What to add to a link's reason when the names agree only through the record's birth or
-        married name: ``"; the account holds the birth or married name Quéré"`` (else ``""``)."""
-        if not src.alternates[i] or _names_agree_as_written(src, tgt, i, j, float(name[k]), settings):
-            return ""
-        alternate = _alternate_agreeing(src, tgt, i, j, settings)
-        return f"; the account holds the birth or married name {alternate}" if alternate else ""
-
-    def names_disagree(i: int, j: int, k: int) -> bool:
-        return _names_disagree(src, tgt, i, j, float(name[k]), settings)
-
-    def automatic(i: int) -> _Verdict:
-        """The verdict of the automatic rules for one record still undecided (identifier, email, names)."""
-        sid = src_ids[i]
-        email = src.email[i]
-        # Exact identifier.
-        if id_count[i] > 1:
-            return _conflict(f"{id_count[i]} Equify accounts carry this record's Payfit ID or matricule", "matricule")
-        if id_count[i] == 1:
-            k = id_first[i]
-            j = int(t[k])
-            tid = tgt.ids[j]
-            rule = "payfit_id" if tgt.payfit_id[j] == src.ids[i] else "matricule"
-            shared = src_matricule_count.get(src.matricule[i] or "", 0)
-            if rule == "matricule" and shared > 1:
-                return _conflict(f"the matricule {src.matricule[i]} is shared by {shared} Payfit records", rule)
-            if owned_by_other(tid, sid):
-                return _conflict(
-                    f"shares its {_RULE_WORDS[rule]} with {label(j)}, already linked to another Payfit record",
-                    rule,
-                    tid,
-                    float(score[k]),
-                )
-            if rule == "matricule" and names_disagree(i, j, k):
-                return _conflict(
-                    f"same matricule as {label(j)}, but the names clearly disagree ({src.label(i)} vs {tgt.label(j)})",
-                    rule,
-                    tid,
-                    float(score[k]),
-                )
-            return _Verdict("new", "link", tid, 100.0, rule, f"same {_RULE_WORDS[rule]}" + by_alternate(i, j, k))
-        if email and src_email_count.get(email, 0) > 1:
-            # A shared mailbox is no evidence; the names may still point to the account.
-            shared = f"the email {email} is shared by {src_email_count[email]} Payfit records"
-            by_name = named_candidate(i, email)
-            if by_name is None:
-                return _conflict(shared, "email")
-            return _conflict(f"{shared}; {by_name.reason}", "name", by_name.target_id, by_name.score)
-        # Exact email.
-        if email:
-            n = tgt_email_count.get(email, 0)
-            if n > 1:
-                return _conflict(f"the email {email} appears on {n} Equify accounts", "email")
-            k = email_first[i]
-            if k >= 0:
-                j = int(t[k])
-                tid = tgt.ids[j]
-                pair = float(score[k])
-                if owned_by_other(tid, sid):
-                    return _conflict(
-                        f"same email as {label(j)}, already linked to another Payfit record", "email", tid, pair
-                    )
-                if names_disagree(i, j, k):
-                    return _conflict(
-                        f"the emails match but the names clearly disagree ({src.label(i)} vs {tgt.label(j)}): a shared or recycled mailbox?",
-                        "email",
-                        tid,
-                        pair,
-                    )
-                against = _contradictions(scored, k)
-                if against:
-                    return _conflict(f"same email as {label(j)}, but {' and '.join(against)}", "email", tid, pair)
-                return _same_email_link(tid, by_alternate(i, j, k))
-        by_name = named_candidate(i, email)
-        if by_name is not None:
-            return by_name
-        if i in crowded_names:
-            return _conflict(
-                f"{crowded_names[i]} Equify accounts have this exact name, too many to compare one by one: "
-                "add an email or a matricule, or decide by hand",
-                "name",
-            )
-        doubtful = doubtful_candidate(i)
-        if doubtful is not None:
-            return doubtful
-        k = int(apart_first[i])
-        if k >= 0:  # say which namesake was set aside, and why: never a silent create
-            j = int(t[k])
-            ns = float(name[k])
-            named_as = "this name" if ns >= 100 else f"a similar name (name score {ns:g})"
-            if alike[k] and owned_by_other(tgt.ids[j], src_ids[i]):  # domain.md §5: a conflict, whatever else
-                against_text = " and ".join(_contradictions(scored, k)) or "nothing else in common"
-                return _conflict(
-                    f"{'same name as' if ns >= 100 else named_as + ' to'} {label(j)}, already linked to another "
-                    f"Payfit record; {against_text}",
-                    "name",
-                    tgt.ids[j],
-                    float(score[k]),
-                )
-            if claim_only[k]:
-                c = int(claimer[j])
-                by = f"{src.label(c)} ({src_ids[c]})"
-                if src_ids[c] in decided or src_ids[c] in ledger:  # the claim no longer stands
-                    return _conflict(
-                        f"{label(j)} has {named_as}; {by}, who shares its email or identifier, is decided otherwise "
-                        "or synced elsewhere, so it may be this person's",
-                        "name",
-                        tgt.ids[j],
-                        float(score[k]),
-                    )
-                why = f"is matched to {by} by stronger evidence"
-            else:
-                why = f"another birth date ({tgt.birth[j]}, this record {src.birth[i]})"
-            return _Verdict(
-                "new",
-                "create",
-                None,
-                None,
-                "none",
-                f"no matching Equify account; {label(j)} has {named_as} but {why}: someone else",
-            )
-        return _NO_MATCH
-
-    def doubtful_candidate(i: int) -> _Verdict | None:
-        """The doubt conflict of record ``i``: its best-scoring plausible account (see
-        :func:`_doubts`), or ``None`` when no account is plausible (then it is created)."""
-        k = int(doubt_first[i])
-        if k < 0:
-            return None
-        j = int(t[k])
-        tid = tgt.ids[j]
-        words, note = doubt_of[k]
-        reason = f"{words}: {label(j)}{note}"
-        if owned_by_other(tid, src_ids[i]):
-            reason += "; already linked to another Payfit record"
-        if doubt_count[i] > 1:
-            others = [int(t[x]) for x in range(starts[i], ends[i]) if x in doubt_of and x != k]
-            shown = ", ".join(label(x) for x in others[:5]) + (
-                f" and {len(others) - 5} more" if len(others) > 5 else ""
-            )
-            reason += f" (and {len(others)} other possible account{'s' if len(others) > 1 else ''}: {shown})"
-        return _conflict(reason, "doubt", tid, float(score[k]))
-
-    def named_candidate(i: int, email: str | None) -> _Verdict | None:
-        """The name conflict of record ``i`` with its best candidate, or ``None`` without one.
-
-        Names make candidates for review, never a link. The name alone decides who is a
-        candidate (the documented rule: same first and last name → conflict); birth date,
-        phone and matricule only rank the candidates.
-        """
-        k = named_first[i]
-        if k < 0:
-            return None
-        j = int(t[k])
-        tid = tgt.ids[j]
-        ns = float(name[k])
-        same = "same first and last name as" if ns >= 100 else f"a similar name (name score {ns:g}) to"
-        if ns < 100:  # say how the names differ when the library can tell
-            relation = _pair_relation(src, tgt, int(s[k]), j)
-            if relation is not None and not relation.exact:
-                same = f"{relation.text} (name score {ns:g}):"
-        if tie_count[i] > 1:
-            ties = [int(t[x]) for x in range(starts[i], ends[i]) if tie[x]]
-            shown = ", ".join(label(x) for x in ties[:5]) + (f" and {len(ties) - 5} more" if len(ties) > 5 else "")
-            reason = f"{len(ties)} Equify accounts tie for the best name match ({shown})"
-        elif owned_by_other(tid, src_ids[i]):
-            reason = f"{same} {label(j)}, already linked to another Payfit record"
-        elif tgt.email[j] is None:
-            reason = f"{same} {label(j)}, which has no email"
-        elif email is None:
-            reason = f"{same} {label(j)}; this Payfit record has no email"
-        elif tgt.email[j] == email:
-            reason = f"{same} {label(j)}, which has the same email"
-        elif scored["email_near"][k] is not None:
-            how = _detail(scored["email_near"][k])[1:-1]
-            reason = (
-                f"{same} {label(j)}, whose email is near-identical ({how}: {tgt.email[j]} in Equify, {email} in Payfit)"
-            )
-        else:
-            reason = f"{same} {label(j)}, whose email differs ({tgt.email[j]} in Equify, {email} in Payfit)"
-        against = _contradictions(scored, k)
-        if against:
-            reason += "; " + " and ".join(against)
-        elif scored["birthdate_match"][k] == "swapped":
-            reason += "; the birth dates differ by a day/month swap"
-        return _conflict(reason, "name", tid, float(score[k]))
-
-    # A verdict depends on the prepared data and on who owns the accounts it asked about:
-    # kept with the prepared data, it stands while those answers stand (see _reprepare).
-    # Each distinct state of ``taken`` gets a generation number: a verdict of the current
-    # generation stands without asking again.
-    verdicts: dict[int, tuple[_Verdict, tuple[tuple[str, bool], ...], int]] | None = prep.get("verdicts")
-    generation = -1
-    if verdicts is not None:
-        last_gen, last_taken = prep.get("taken_generation", (-1, None))
-        if last_taken == taken:
-            generation = last_gen
-        else:
-            generation = next(_GENERATIONS)
-            prep["taken_generation"] = (generation, dict(taken))
-    proposals: dict[str, list[tuple[int, _Verdict]]] = {}  # target -> [(source position, verdict)]
-    plain_create, by_email = _plain_verdicts(prep)
-    for i in np.flatnonzero(plain_create).tolist():
-        if out[i] is None:
-            out[i] = _NO_MATCH
-    tgt_ids_list: list[str] = tgt.ids.tolist()
-    for i in np.flatnonzero(~plain_create).tolist():
-        if out[i] is not None:
-            continue
-        if by_email[i]:
-            tid = tgt_ids_list[t[email_first[i]]]
-            if taken.get(tid, src_ids[i]) == src_ids[i]:
-                proposals.setdefault(tid, []).append((i, _same_email_link(tid)))
-                continue
-        kept = verdicts.get(i) if verdicts is not None else None
-        if kept is not None and (
-            kept[2] == generation or all((taken.get(tid, src_ids[i]) != src_ids[i]) == owned for tid, owned in kept[1])
-        ):
-            verdict = kept[0]
-        else:
-            consulted.clear()
-            verdict = automatic(i)
-            # A namesake set aside for another record's claim depends on that record's decision
-            # and ledger entry, which the kept verdicts do not follow: asked afresh each time.
-            claim_based = apart_first[i] >= 0 and claim_only[apart_first[i]]
-            if verdicts is not None and not claim_based:
-                verdicts[i] = (verdict, tuple(consulted), generation)
-        if verdict.action == "link" and verdict.target_id is not None:
-            proposals.setdefault(verdict.target_id, []).append((i, verdict))
-        else:
-            setrec(i, verdict.category, verdict.action, verdict.target_id, verdict.score, verdict.rule, verdict.reason)
-    for tid, claims in proposals.items():
-        if len(claims) == 1:
-            i, v = claims[0]
-            taken[tid] = src_ids[i]
-            setrec(i, v.category, v.action, tid, v.score, v.rule, v.reason)
-        else:
-            for i, v in claims:
-                reason = f"{len(claims)} Payfit records point to the same Equify account {label(tgt_pos[tid])}"
-                setrec(i, "conflict", "none", tid, v.score, v.rule, reason)
-
+    out = Policy(prep, src_frame, target, settings, ledger, ledger_values, decided).classify()
+    src_ids: list[str] = prep["src"].ids.tolist()
+    candidates, report = prep["candidates"], prep["report"]
     cols = [[row[c] for row in out] for c in range(6)]  # type: ignore[index]
     records = pd.DataFrame(
         {

@@ -1,9 +1,9 @@
 """Payfit exports as flat files (CSV or XLSX): one collaborator a row.
 
-The API dump (:mod:`reconcile.payfit`) is the primary source; this reads the
+The API dump (:mod:`reconcile.sources.payfit`) is the primary source; this reads the
 spreadsheet a payroll admin exports instead, into the same table
-(:data:`~reconcile.payfit.PAYFIT_COLUMNS`), so matching and the workspace
-treat both alike. Files are read by :func:`reconcile.files.read_table`
+(:data:`~reconcile.sources.payfit.PAYFIT_COLUMNS`), so matching and the workspace
+treat both alike. Files are read by :func:`reconcile.sources.files.read_table`
 (encodings, delimiters, title lines, French and English headers, text only).
 
 What a flat file cannot say, and what is done about it:
@@ -39,8 +39,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..matching.normalize import clean_text, normalize_date, normalize_email
 from .files import FileRead, Source, check_unique, read_table
-from .normalize import clean_text, normalize_date, normalize_email
 from .payfit import PAYFIT_COLUMNS
 
 __all__ = ["PAYFIT_HEADERS", "read_payfit_export", "read_payfit_file"]
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 _EMAILS = ("e-mail", "mail", "courriel", "adresse email", "adresse e-mail", "email address")
 _PHONES = ("téléphone", "tel", "phone", "phone number", "portable", "mobile", "numéro de téléphone")
 #: Header aliases of each field of a flat Payfit export (its own name always matches), compared by
-#: :func:`reconcile.files.header_key`. ``fullName`` is read into ``lastName`` (see the module docstring).
+#: :func:`reconcile.sources.files.header_key`. ``fullName`` is read into ``lastName`` (see the module docstring).
 PAYFIT_HEADERS: dict[str, tuple[str, ...]] = {
     "id": ("id", "payfit id", "id payfit", "collaborator id", "id collaborateur"),
     "matricule": ("matricule", "employee id", "employee number", "numéro de matricule", "n° matricule"),

@@ -9,7 +9,7 @@ decides a link.
 
 What counts as the same person's name (each a ``kind``, weakest last):
 
-* ``same``: equal after :func:`~reconcile.normalize.name_tokens` (accents, case, hyphens,
+* ``same``: equal after :func:`~reconcile.matching.normalize.name_tokens` (accents, case, hyphens,
   word order; ``Anne Laure`` = ``Anne-Laure`` = ``Annelaure``; ``Le Gall`` = ``Legall``);
 * ``swapped``: first and last name exchanged;
 * ``given_name_shortened``: a compound given name against some of its parts, either way
@@ -482,32 +482,39 @@ def _given_kind(a: _Given, b: _Given) -> str | None:
         if a.skeleton == b.skeleton and same_sound(a.compact, b.compact):
             return "transliteration"
         return "typo" if _one_edit(a.compact, b.compact, 5) else None
-    for x, y in ((a, b), (b, a)):
-        if x.initials is not None and len(x.initials) <= len(y.tokens) and len(y.tokens) >= 2:
-            if x.initials_exact and len(x.initials) != len(y.tokens):
-                continue
-            if tuple(w[0] for w in y.tokens[: len(x.initials)]) == x.initials:
-                return "given_name_initials"
+    if _initials_of(a, b) or _initials_of(b, a):
+        return "given_name_initials"
     short, long = sorted((a, b), key=lambda g: len(g.tokens))
     found = _match_tokens(short.tokens, long.tokens, long.positions)
     if found is None and len(short.tokens) == len(long.tokens):
         found = _match_tokens(long.tokens, short.tokens, short.positions)
     if found is not None:
-        initial, sound, typo, whole = found
-        if initial:
-            return "given_name_initials"
-        if not whole:
-            return "given_name_shortened"
-        if sound:
-            return "transliteration"
-        if typo:
-            return "typo"
-        return "same"
+        return _word_match_kind(*found)
     if same_sound(a.compact, b.compact):  # Abdelkader / Abd El Kadir
         return "transliteration"
     if _one_edit(a.compact, b.compact, 5):
         return "typo"
     return None
+
+
+def _initials_of(x: _Given, y: _Given) -> bool:
+    """True when ``x`` is written as initials (``J.-P.``, ``JP``) of ``y``'s first words (two or more)."""
+    if x.initials is None or len(x.initials) > len(y.tokens) or len(y.tokens) < 2:
+        return False
+    if x.initials_exact and len(x.initials) != len(y.tokens):
+        return False
+    return tuple(w[0] for w in y.tokens[: len(x.initials)]) == x.initials
+
+
+def _word_match_kind(initial: bool, sound: bool, typo: bool, whole: bool) -> str:
+    """The kind of a word-by-word match of two given names (:func:`_match_tokens`'s flags)."""
+    if initial:
+        return "given_name_initials"
+    if not whole:
+        return "given_name_shortened"
+    if sound:
+        return "transliteration"
+    return "typo" if typo else "same"
 
 
 def _within(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
@@ -710,7 +717,7 @@ def name_relation(
     ``birthName``, ``secondLastName``), one value or an iterable; missing values are ignored.
     ``full_a`` / ``full_b``: a full-name value used when both parts are empty, read at every
     split of its words (word order in a full name is no swap). Any value
-    :func:`~reconcile.normalize.clean_text` reads is accepted; an empty given or last name on
+    :func:`~reconcile.matching.normalize.clean_text` reads is accepted; an empty given or last name on
     either side gives ``None`` (no evidence). Symmetric: swapping A and B gives the same
     relation. Part relations are memoised per distinct pair of values.
 

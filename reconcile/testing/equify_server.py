@@ -22,7 +22,7 @@ HTTP date, ``5xx``, a *timeout after commit* (a create is stored, then the answe
 the client gave up), slow answers, and *echo* (an error answer whose message repeats the
 request's headers, the bearer token included, as careless servers do).
 
-Run by hand: ``python -m reconcile.equify_server --port 8800 --token demo-token --seed
+Run by hand: ``python -m reconcile.testing.equify_server --port 8800 --token demo-token --seed
 reconcile/demo/equify_accounts.csv`` (the demo's Equify accounts, so the demo's links succeed).
 """
 
@@ -306,15 +306,16 @@ class EquifyServer:
         fault, delay = self.faults.next()
         if delay:
             time.sleep(delay)
-        if fault is not None and fault.kind == "429":
-            extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-            return 429, {"message": "too many requests"}, extra, 0.0
-        if fault is not None and fault.kind == "5xx":
-            return fault.status, {"message": "internal error"}, {}, 0.0
-        if fault is not None and fault.kind == "echo":
-            echoed = "; ".join(f"{name}: {value}" for name, value in headers.items())
-            return fault.status, {"message": f"cannot handle {method} {target} (headers: {echoed})"}, {}, 0.0
+        answered = _fault_answer(fault, method, target, headers)
+        if answered is not None:
+            return answered
         hang = fault.hang if fault is not None and fault.kind == "timeout" else 0.0
+        return self._route(method, target, headers, body, hang)
+
+    def _route(
+        self, method: str, target: str, headers: Any, body: bytes, hang: float
+    ) -> tuple[int, dict[str, Any], dict[str, str], float]:
+        """The REST contract's answer to one request (no fault)."""
         parts = urlsplit(target)
         path = parts.path.rstrip("/")
         try:
@@ -353,6 +354,24 @@ class EquifyServer:
                 return 404, {"message": "no such account"}, {}, hang
             return 200, updated, {}, hang
         return 404, {"message": f"no route {method} {path}"}, {}, hang
+
+
+def _fault_answer(
+    fault: Any, method: str, target: str, headers: Any
+) -> tuple[int, dict[str, Any], dict[str, str], float] | None:
+    """The answer a planted fault gives instead of the contract's (429, 5xx, an echo of the
+    headers), or ``None`` when there is no such fault."""
+    if fault is None:
+        return None
+    if fault.kind == "429":
+        extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+        return 429, {"message": "too many requests"}, extra, 0.0
+    if fault.kind == "5xx":
+        return fault.status, {"message": "internal error"}, {}, 0.0
+    if fault.kind == "echo":
+        echoed = "; ".join(f"{name}: {value}" for name, value in headers.items())
+        return fault.status, {"message": f"cannot handle {method} {target} (headers: {echoed})"}, {}, 0.0
+    return None
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -404,7 +423,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m reconcile.equify_server --port 8800 --token T [--db accounts.sqlite] [--seed accounts.csv] [--fault-rate 0.2]``."""
+    """``python -m reconcile.testing.equify_server --port 8800 --token T [--db accounts.sqlite] [--seed accounts.csv] [--fault-rate 0.2]``."""
     parser = argparse.ArgumentParser(description="The http target's reference server on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8800)
     parser.add_argument("--token", required=True, help="the bearer token to accept")
@@ -418,7 +437,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     seed = None
     if args.seed:
-        from .equify import read_equify_file
+        from ..sources.equify import read_equify_file
 
         frame = read_equify_file(args.seed).frame
         seed = [{k: v for k, v in row.items() if v is not None} for row in frame.to_dict("records")]

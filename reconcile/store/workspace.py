@@ -3,8 +3,8 @@
 This is the only module that talks to DuckDB. Tables (schema version
 :data:`SCHEMA_VERSION`, stored in ``meta``):
 
-* ``payfit_records``: flattened collaborators (:data:`reconcile.payfit.PAYFIT_COLUMNS`);
-* ``equify_accounts``: the Equify space (:data:`reconcile.equify.ACCOUNT_COLUMNS`
+* ``payfit_records``: flattened collaborators (:data:`reconcile.sources.payfit.PAYFIT_COLUMNS`);
+* ``equify_accounts``: the Equify space (:data:`reconcile.sources.equify.ACCOUNT_COLUMNS`
   plus ``origin``, ``created_at``, ``updated_at``); the *embedded* target writes here;
 * ``settings``: the field mapping and the relation (JSON values);
 * ``decisions``: a person's link / create / exclude per Payfit id;
@@ -45,12 +45,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .equify import ACCOUNT_COLUMNS
-from .exceptions import InputError, WorkspaceError
-from .models import EQUIFY_FIELDS, Decision, FieldMapping, Relation
-from .normalize import clean_text, email_is_valid, normalize_date, normalize_email, normalize_phone
-from .payfit import PAYFIT_COLUMNS
-from .values import sendable_phone
+from ..exceptions import InputError, WorkspaceError
+from ..matching.normalize import clean_text, email_is_valid, normalize_date, normalize_email, normalize_phone
+from ..matching.values import sendable_phone
+from ..models import EQUIFY_FIELDS, Decision, FieldMapping, Relation
+from ..sources.equify import ACCOUNT_COLUMNS
+from ..sources.payfit import PAYFIT_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -445,7 +445,7 @@ class Workspace:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the file and its row counts."""
-        from .display import counts_table
+        from ..display import counts_table
 
         return "<div>" + counts_table(self.counts(), f"Workspace {self.path}") + "</div>"
 
@@ -498,7 +498,7 @@ class Workspace:
 
     def set_mapping(self, mapping: FieldMapping) -> None:
         """Store ``mapping``. Raises :class:`InputError` listing its errors (nothing stored then)."""
-        from .payfit import MAPPABLE_COLUMNS
+        from ..sources.payfit import MAPPABLE_COLUMNS
 
         errors = [i.message for i in mapping.issues(MAPPABLE_COLUMNS) if i.level == "error"]
         if errors:

@@ -13,7 +13,7 @@ Pure: no database. Operations:
 Synced records whose values did not change produce no operation (``unchanged``).
 
 What is never sent: an email that is a placeholder or not valid syntax (``n/a``, ``null``, ``-``,
-``none@none.com``), a phone or a date that cannot be read (:func:`reconcile.values.prepare_value`):
+``none@none.com``), a phone or a date that cannot be read (:func:`reconcile.matching.values.prepare_value`):
 the operation goes without that field, and it never overwrites a value in Equify. A record that
 would be created with no usable name (no letter or digit in either name part) and no usable email
 is not created: a skip of kind ``incomplete``. :meth:`Plan.unsendable` names both to the user.
@@ -42,10 +42,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .exceptions import InternalError
-from .models import EQUIFY_FIELDS, MatchResult
-from .normalize import clean_text
-from .values import changed_since, diff_values, prepare_value, snapshot, unsendable_reason
+from ..exceptions import InternalError
+from ..matching.normalize import clean_text
+from ..matching.values import changed_since, diff_values, prepare_value, snapshot, unsendable_reason
+from ..models import EQUIFY_FIELDS, MatchResult
 
 __all__ = ["NEEDS_APPROVAL", "SUMMARY", "Figure", "Operation", "Plan", "build_plan"]
 
@@ -163,7 +163,7 @@ class Plan:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the totals and the first operations a push would send."""
-        from .display import plan_html
+        from ..display import plan_html
 
         return plan_html(self.totals(), self.to_frame())
 
@@ -265,7 +265,7 @@ def build_plan(
 ) -> Plan:
     """Turn a match result into a plan.
 
-    ``source`` is the canonical source frame (:func:`reconcile.matching.canonical_source`:
+    ``source`` is the canonical source frame (:func:`reconcile.matching.matcher.canonical_source`:
     ``id``, mapped Equify fields, ``_hint``); ``target`` the Equify accounts (``id`` + fields);
     ``ledger_values`` the ledger's snapshots of earlier syncs (for updates), ``ledger``
     the sync ledger (a create for a record already in it replaces a deleted account);
@@ -489,7 +489,7 @@ def _dropped(
     row: Mapping[str, Any], fields: list[str], prepared: Mapping[str, str | None], region: str
 ) -> tuple[tuple[str, str, str], ...]:
     """``(field, value as written, why)`` for each of ``fields`` whose non-empty value is not sent
-    (``prepared``: the values as sent, :func:`~reconcile.values.snapshot`)."""
+    (``prepared``: the values as sent, :func:`~reconcile.matching.values.snapshot`)."""
     hint = row.get("_hint")
     out = []
     for f in fields:

@@ -2,7 +2,7 @@
 
 Equify has no documented public API (``shared/domain.md`` §4); accounts come
 from an export or a paste of the contact grid. Files are read by
-:func:`reconcile.files.read_table`: encoding detected (UTF-8, BOM,
+:func:`reconcile.sources.files.read_table`: encoding detected (UTF-8, BOM,
 Windows-1252), delimiter sniffed, title lines skipped, French and English
 headers, and every column kept as text so that phones, matricules and
 postcodes keep their leading zeros (cases L1-L5).
@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from .exceptions import InputError
+from ..exceptions import InputError
+from ..matching.normalize import clean_text
+from ..models import EQUIFY_FIELDS
 from .files import FileRead, Source, check_unique, header_key, read_table, shown
-from .models import EQUIFY_FIELDS
-from .normalize import clean_text
 
 __all__ = ["ACCOUNT_COLUMNS", "EQUIFY_HEADERS", "accounts_from_frame", "read_equify_accounts", "read_equify_file"]
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 #: ``kind`` (person|legal_entity), the Equify fields, ``payfitId`` (set by a sync).
 ACCOUNT_COLUMNS: tuple[str, ...] = ("id", "relation", "kind", *EQUIFY_FIELDS, "payfitId")
 #: Header aliases of each account column (its own name always matches), compared by
-#: :func:`reconcile.files.header_key`: case, accents, spaces and punctuation ignored.
+#: :func:`reconcile.sources.files.header_key`: case, accents, spaces and punctuation ignored.
 EQUIFY_HEADERS: dict[str, tuple[str, ...]] = {
     "id": ("id", "account id", "identifiant", "id compte"),
     "relation": ("relation",),

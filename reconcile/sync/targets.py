@@ -2,7 +2,7 @@
 
 One interface, :class:`Target`, and its implementations: *embedded* (the Equify space kept
 in the workspace, the default) and *http* (the REST contract of domain.md §4, served for
-tests and demos by :mod:`reconcile.equify_server`). An operation is applied exactly once per
+tests and demos by :mod:`reconcile.testing.equify_server`). An operation is applied exactly once per
 idempotency key: a create retried with the same key returns the account the first attempt
 made and never makes a second one.
 """
@@ -23,9 +23,9 @@ import httpx
 import pandas as pd
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from .equify import ACCOUNT_COLUMNS
-from .exceptions import ApiError, AuthError, InputError, RateLimited, TargetError
-from .payfit_api import _Secret, parse_retry_after
+from ..exceptions import ApiError, AuthError, InputError, RateLimited, TargetError
+from ..sources.equify import ACCOUNT_COLUMNS
+from ..sources.payfit_api import _Secret, parse_retry_after
 
 __all__ = ["FILE_COLUMNS", "EmbeddedTarget", "FileTarget", "HttpTarget", "Target", "mirror", "target_identity"]
 
@@ -204,7 +204,7 @@ class FileTarget:
 
     def write(self, rows: list[dict[str, Any]]) -> Path:
         """Write ``rows`` (journal payloads: ``op``, ``source_id``, ``target_id``, ``changes``)."""
-        from .export import write_table
+        from ..export import write_table
 
         records = []
         for row in rows:

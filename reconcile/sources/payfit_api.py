@@ -51,7 +51,7 @@ import httpx
 import pandas as pd
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from .exceptions import ApiError, AuthError, InputError, RateLimited, ScopeError
+from ..exceptions import ApiError, AuthError, InputError, RateLimited, ScopeError
 from .payfit import collaborator_problem, flatten_collaborators, load_json
 
 __all__ = [
@@ -214,8 +214,11 @@ class _Pacer:
     never bunch; :meth:`defer` pushes every later slot back (after a 429, all threads wait).
     """
 
-    def __init__(self, max_rps: float, margin: float = PACING_MARGIN) -> None:
+    def __init__(
+        self, max_rps: float, margin: float = PACING_MARGIN, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.interval = 1.0 / (max_rps * (1.0 - margin))
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._next = 0.0  # time.monotonic() of the next free slot
 
@@ -227,7 +230,7 @@ class _Pacer:
             self._next = slot + self.interval
         wait = slot - now
         if wait > 0:
-            time.sleep(wait)
+            self._sleep(wait)
         return max(0.0, wait)
 
     def defer(self, until: float) -> None:
@@ -282,7 +285,7 @@ class PayfitClient:
     """A synchronous client of Payfit's partner API for one customer API key.
 
     ``api_url`` / ``oauth_url``: base URLs (tests point them at
-    :class:`reconcile.payfit_server.PayfitServer`). ``transport`` or ``client``: an injected
+    :class:`reconcile.testing.payfit_server.PayfitServer`). ``transport`` or ``client``: an injected
     :class:`httpx.BaseTransport` or :class:`httpx.Client` (an injected client is not closed by
     :meth:`close`). ``max_rps``: requests/s the client stays under (request starts are at least
     ``1 / (0.95 * max_rps)`` s apart, shared by all threads using this client). ``timeout``:
@@ -291,6 +294,8 @@ class PayfitClient:
     ``backoff``: first window in seconds of the exponential backoff with full jitter used when
     the server gives no wait hint. ``max_pages``: most pages one listing may take (default
     :data:`MAX_PAGES`); paging past it, or a ``nextPageToken`` seen before, is an :class:`ApiError`.
+    ``sleep``: how the client waits, in seconds, for pacing and between attempts (default
+    :func:`time.sleep`; tests pass a recorder, so a 30-second ``Retry-After`` costs them nothing).
 
     Use as a context manager, or call :meth:`close`. Raises :class:`InputError` for bad arguments.
     """
@@ -309,6 +314,7 @@ class PayfitClient:
         max_wait: float = 60.0,
         backoff: float = 0.5,
         max_pages: int = MAX_PAGES,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not isinstance(api_key, str) or not api_key.strip():
             raise InputError("no Payfit API key given: create one in Payfit (Integrations → API access)")
@@ -333,7 +339,8 @@ class PayfitClient:
         self._backoff = wait_random_exponential(multiplier=backoff, max=max(max_wait, 0.0))
         self._owns_http = client is None
         self._http = client if client is not None else httpx.Client(transport=transport, timeout=self.timeout)
-        self._pacer = _Pacer(self.max_rps)
+        self._sleep = sleep
+        self._pacer = _Pacer(self.max_rps, sleep=sleep)
         self._lock = threading.Lock()
         self._requests = 0
         self._throttled = 0
@@ -405,7 +412,7 @@ class PayfitClient:
     def iter_collaborators(self, company_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
         """Every collaborator of ``company_id``, paging ``GET /companies/{id}/collaborators`` [doc].
 
-        Yields the API's objects as they come (see ``reconcile.payfit`` for their fields);
+        Yields the API's objects as they come (see ``reconcile.sources.payfit`` for their fields);
         ``page_size`` is ``maxResults`` (1..50). Raises like :meth:`fetch_company`.
         """
         for items, _token in self._pages(company_id, "collaborators", page_size, None):
@@ -506,9 +513,9 @@ class PayfitClient:
         state: FetchState | None = None,
         today: dt.date | None = None,
     ) -> pd.DataFrame:
-        """:meth:`fetch_company` flattened by :func:`reconcile.payfit.flatten_collaborators`.
+        """:meth:`fetch_company` flattened by :func:`reconcile.sources.payfit.flatten_collaborators`.
 
-        Columns: :data:`reconcile.payfit.PAYFIT_COLUMNS`, whose ``jobName`` is the job title of the
+        Columns: :data:`reconcile.sources.payfit.PAYFIT_COLUMNS`, whose ``jobName`` is the job title of the
         current contract (the one ``contractStatus`` describes; ``None`` without contracts).
         Raises like :meth:`fetch_company`, and :class:`InputError` for a missing or repeated id.
         """
@@ -580,6 +587,7 @@ class PayfitClient:
             stop=stop_after_attempt(self.max_attempts),
             wait=self._wait,
             retry=retry_if_exception_type(_Retry),
+            sleep=self._sleep,
             before_sleep=self._before_sleep,
             reraise=True,
         )

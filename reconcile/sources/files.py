@@ -1,7 +1,7 @@
 """Reading CSV and XLSX exports as tables of text (cases L1-L5).
 
 One generic reader, :func:`read_table`, serves both sides (Equify accounts in
-:mod:`reconcile.equify`, Payfit exports in :mod:`reconcile.payfit_files`). It
+:mod:`reconcile.sources.equify`, Payfit exports in :mod:`reconcile.sources.payfit_files`). It
 only reads: it returns a :class:`FileRead` or raises :class:`InputError`, so a
 failure never leaves partial data anywhere.
 
@@ -32,7 +32,7 @@ What it does, in order:
   ``612345678.0``), zero-padded when the cell's number format is ``00000``;
   other numbers are written positionally (never in scientific notation);
   dates become ISO ``YYYY-MM-DD``; text cells such as ``3.36123E+10`` stay as
-  they are, so :func:`~reconcile.normalize.normalize_phone` flags them.
+  they are, so :func:`~reconcile.matching.normalize.normalize_phone` flags them.
 * **Bad rows**: a CSV row with more non-empty cells than the header is an
   error naming its line (a value probably holds an unquoted delimiter); so is
   an unclosed quote. Blank rows are skipped.
@@ -66,8 +66,8 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import InputError
-from .normalize import clean_text, strip_accents
+from ..exceptions import InputError
+from ..matching.normalize import clean_text, strip_accents
 
 __all__ = [
     "DELIMITERS",
@@ -732,6 +732,37 @@ def _unique(names: Sequence[str]) -> list[str]:
     return out
 
 
+def _data_rows(
+    rows: Sequence[tuple[int, Sequence[str | None]]],
+    width: int,
+    header_line: int,
+    fmt: str,
+    delimiter: str | None,
+    where: Callable[[int], str],
+) -> tuple[list[list[str | None]], list[int], list[int]]:
+    """The rows below the header, each cut or padded to the header's ``width``: ``(cells, line
+    numbers, lines whose extra cells were ignored)``. Blank rows are left out; a CSV row with
+    values right of the header is an :class:`InputError` (an unquoted delimiter), an XLSX row's
+    are ignored (and listed)."""
+    data: list[list[str | None]] = []
+    lines: list[int] = []
+    ignored: list[int] = []
+    for line, cells in rows:
+        if not any(c is not None and c.strip() for c in cells):
+            continue  # a blank row (also ";;;;" from a spreadsheet)
+        if len(cells) > width and any(c is not None and c.strip() for c in cells[width:]):
+            if fmt == "csv":
+                raise InputError(
+                    f"{where(line)}: {len(cells)} cells where the header (line {header_line}) has {width}; "
+                    f"a value probably holds an unquoted {_DELIMITER_NAMES.get(delimiter or '', 'delimiter')}: "
+                    "quote it or fix the row"
+                )
+            ignored.append(line)
+        data.append(list(cells[:width]) + [None] * (width - len(cells)))
+        lines.append(line)
+    return data, lines, ignored
+
+
 def _table(
     rows: Sequence[tuple[int, Sequence[str | None]]],
     *,
@@ -774,22 +805,7 @@ def _table(
     by_index = {i: name for name, i in found.items()}
     columns = _unique([by_index.get(i, written[i]) for i in range(width)])
 
-    data: list[list[str | None]] = []
-    lines: list[int] = []
-    ignored: list[int] = []
-    for line, cells in rows[position + 1 :]:
-        if not any(c is not None and c.strip() for c in cells):
-            continue  # a blank row (also ";;;;" from a spreadsheet)
-        if len(cells) > width and any(c is not None and c.strip() for c in cells[width:]):
-            if fmt == "csv":
-                raise InputError(
-                    f"{where(line)}: {len(cells)} cells where the header (line {header_line}) has {width}; "
-                    f"a value probably holds an unquoted {_DELIMITER_NAMES.get(delimiter or '', 'delimiter')}: "
-                    "quote it or fix the row"
-                )
-            ignored.append(line)
-        data.append(list(cells[:width]) + [None] * (width - len(cells)))
-        lines.append(line)
+    data, lines, ignored = _data_rows(rows[position + 1 :], width, header_line, fmt, delimiter, where)
     if ignored:
         warnings.append(
             f"{label}, sheet {sheet!r}: values right of the header ignored on row(s) {_lines_text(ignored)}"

@@ -35,8 +35,8 @@ _SPECIAL_USE_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion",
 
 def sendable_email(value: Any) -> str | None:
     """The normalised email when it may be written to Equify: not a placeholder (``n/a``,
-    ``null``, ``-``, ``none@none.com``, ``noreply@…``: :func:`~reconcile.normalize.email_evidence`)
-    and valid syntax (:func:`~reconcile.normalize.email_is_valid`); else ``None``."""
+    ``null``, ``-``, ``none@none.com``, ``noreply@…``: :func:`~reconcile.matching.normalize.email_evidence`)
+    and valid syntax (:func:`~reconcile.matching.normalize.email_is_valid`); else ``None``."""
     email = email_evidence(value)
     if email is None or not _valid_syntax(email):
         return None

@@ -30,7 +30,7 @@ paging that never ends (:meth:`Faults.endless_paging`: a fresh ``nextPageToken``
 same one again).
 Faults apply to every request, introspection included, in arrival order.
 
-Run by hand: ``python -m reconcile.payfit_server --port 8700 --data reconcile/demo/payfit``.
+Run by hand: ``python -m reconcile.testing.payfit_server --port 8700 --data reconcile/demo/payfit``.
 """
 
 from __future__ import annotations
@@ -605,15 +605,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _load_collaborators(path: Path) -> list[dict[str, Any]]:
-    from .payfit import parse_payfit_pages  # the library reader: same checks as a loaded dump
+    from ..sources.payfit import parse_payfit_pages  # the library reader: same checks as a loaded dump
 
     files = sorted(path.glob("*.json")) if path.is_dir() else [path]
     return parse_payfit_pages([(str(f), f.read_bytes()) for f in files])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m reconcile.payfit_server``: serve a dump until Ctrl-C."""
-    default_data = Path(__file__).resolve().parent / "demo" / "payfit"
+    """``python -m reconcile.testing.payfit_server``: serve a dump until Ctrl-C."""
+    default_data = Path(__file__).resolve().parent.parent / "demo" / "payfit"
     parser = argparse.ArgumentParser(description="Serve Payfit collaborator pages as a Payfit-compatible API.")
     parser.add_argument("--port", type=int, default=8700)
     parser.add_argument("--data", type=Path, default=default_data, help="a page .json or a folder of pages")
