@@ -30,8 +30,8 @@ import tempfile
 from pathlib import Path
 
 from reconcile import Workspace, workflow
-from reconcile.gate import push_gate
 from reconcile.notebook import ConflictReviewer
+from reconcile.sync.gate import push_gate
 
 path = os.environ.get("RECONCILE_WORKSPACE") or str(Path(tempfile.mkdtemp()) / "migration.duckdb")
 ws = Workspace.open(path)
@@ -46,7 +46,7 @@ CONFIRMED_UP_FRONT = False
 # The demo's Payfit pages and Equify export. For a real company:
 #
 # ```python
-# from reconcile.payfit_api import PayfitClient
+# from reconcile.sources.payfit_api import PayfitClient
 # client = PayfitClient(os.environ["PAYFIT_API_KEY"])           # never typed into the notebook
 # workflow.check_payfit_connection(client)                     # the company the key opens
 # workflow.fetch_payfit(ws, client)
@@ -116,7 +116,7 @@ plan.unsendable()
 
 # %% [markdown]
 # ## 6. Push, through the gate
-# The same gate as the app's Sync page and `reconcile push` (`reconcile.gate.push_gate`): unresolved
+# The same gate as the app's Sync page and `reconcile push` (`reconcile.sync.gate.push_gate`): unresolved
 # conflicts are skipped only when asked; the person types the number of accounts to create; the
 # push consumes exactly the plan confirmed (its digest), once: running the notebook again pushes
 # nothing twice.
