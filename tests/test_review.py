@@ -324,7 +324,7 @@ def test_a_decision_reuses_the_prepared_pairs_and_an_edit_does_not(demo_workspac
 def test_names_kept_between_calls_follow_every_change():
     """review_table formats only the account names that changed since its last call: the
     result must equal formatting them all, whatever changed (a value, a gap, a NaN)."""
-    from reconcile.workflow import _names
+    from reconcile.steps.review import _names
 
     first = pd.Series(["Ana", " Luc ", None, "Éva", float("nan"), "Jo"], dtype=object)
     last = pd.Series(["Diaz", "Roy", "Seul", None, None, "Ng"], dtype=object)

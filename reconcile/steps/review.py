@@ -1,0 +1,636 @@
+"""Review: the review table and its filters, a record's candidates side by side, decisions, edits, undo and the bulk *accept likely matches* (the Review page; ``reconcile review``, ``decide``, ``edit``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InputError
+from ..matching.normalize import clean_text, remembered_phone
+from ..matching.values import phone_doubt
+from ..models import Decision, MatchResult, MatchSettings, Move
+from ..store.workspace import Workspace
+from .match import run_match, scoped_source
+
+log = logging.getLogger(__name__)
+
+
+REVIEW_COLUMNS = [
+    "source_id",
+    "category",
+    "action",
+    "name",
+    "email",
+    "phone",
+    "team",
+    "target_id",
+    "account",
+    "account_first",
+    "account_last",
+    "account_email",
+    "account_phone",
+    "score",
+    "reason",
+    "search",
+]
+
+
+#: Review-table columns a person can edit inline, and the Equify field each one sets.
+EDITABLE_REVIEW_COLUMNS = {
+    "account_first": "firstName",
+    "account_last": "lastName",
+    "account_email": "email",
+    "account_phone": "phoneNumber",
+}
+
+
+def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
+    """One row per in-scope Payfit record for the Review page, in the records' order.
+
+    Columns (all text but ``score``, float): ``source_id``, ``category``,
+    ``action``, ``name``, ``email``, ``phone`` (E.164 when it parses),
+    ``team``, ``target_id``, ``account`` (Equify name), the account's ``account_first``,
+    ``account_last``, ``account_email`` and ``account_phone`` (editable in the table, see
+    :data:`EDITABLE_REVIEW_COLUMNS`), ``score``, ``reason``, and ``search`` (the text
+    :func:`filter_review` searches: names, emails, ids and reason, accents and case folded).
+    """
+    region = result.settings.default_region
+    rec = result.records
+    part = _source_part(ws, region)
+    src = part.reindex(rec["source_id"])
+    # Columns that hold None already (match() writes None; the Payfit part too) skip the NaN
+    # scan; only a reindex that found no row brings NaN in.
+    clean = {"source_id", "category", "action", "target_id", "reason"}
+    if bool(rec["source_id"].isin(part.index).all()):
+        clean |= {"name", "email", "phone", "team"}
+    a = ws.equify_accounts().drop_duplicates("id").set_index("id").reindex(rec["target_id"])
+    has_account = a["firstName"].notna().to_numpy() | a["lastName"].notna().to_numpy()
+    # numpy's stubs leave None out of ArrayLike; np.where reads it as an object scalar.
+    account = np.where(has_account, _names(a["firstName"], a["lastName"], slot="review.account"), None)  # type: ignore[call-overload]
+    columns = {
+        "source_id": rec["source_id"],
+        "category": rec["category"],
+        "action": rec["action"],
+        "name": src["name"],
+        "email": src["email"],
+        "phone": src["phone"],
+        "team": src["team"],
+        "target_id": rec["target_id"],
+        "account": account,
+        "account_first": a["firstName"],
+        "account_last": a["lastName"],
+        "account_email": a["email"],
+        "account_phone": a["phoneNumber"],
+        "reason": rec["reason"],
+    }
+    out = pd.DataFrame(
+        {
+            name: np.asarray(columns[name], dtype=object) if name in clean else _text(columns[name])
+            for name in REVIEW_COLUMNS
+            if name in columns
+        },
+        columns=REVIEW_COLUMNS,
+        copy=False,
+    )
+    out["score"] = rec["score"].to_numpy(dtype=float)
+    if len(out):
+        theirs = [
+            f"{n or ''} {e or ''} {t or ''}"
+            for n, e, t in zip(account, out["account_email"], out["target_id"], strict=True)
+        ]
+        reasons = [r or "" for r in out["reason"]]
+        out["search"] = _obj_array(
+            [
+                f"{x} {y} {z}"
+                for x, y, z in zip(src["search"].fillna(""), _folded_memo(theirs), _folded_memo(reasons), strict=True)
+            ]
+        )
+    else:
+        out["search"] = np.array([], dtype=object)
+    return out
+
+
+def _text(values: Any) -> np.ndarray:
+    """An object array with ``None`` for every missing value (NaN from a reindex included)."""
+    arr = np.asarray(values, dtype=object)
+    missing = pd.isna(arr)
+    if missing.any():
+        arr = arr.copy()
+        arr[missing] = None
+    return arr
+
+
+def _obj_array(values: list[Any]) -> np.ndarray:
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _source_part(ws: Workspace, region: str) -> pd.DataFrame:
+    """The review table's Payfit columns, indexed by record id: ``name``, ``email``, ``phone``
+    (E.164 when it parses), ``team``, and ``search`` (name, email and id, folded). Kept per
+    records' version, relation and region: an edit or a decision does not rebuild it."""
+    key = (ws.identity, ws.table_version("payfit_records"), ws.relation(), region)
+    if _SOURCE_PART[0] != key:
+        src = scoped_source(ws).drop_duplicates("id")
+        phones = [  # E.164 only when certain (values.phone_doubt): else as typed
+            (p.raw if phone_doubt(p) else p.e164 or p.raw)
+            for p in (remembered_phone(v, region, h) for v, h in zip(src["phoneNumber"], src["country"], strict=True))
+        ]
+        name = _names(src["firstName"], src["lastName"])
+        part = pd.DataFrame(
+            {"name": name, "email": src["email"].to_numpy(), "phone": phones, "team": src["teamName"].to_numpy()},
+            index=pd.Index(src["id"].to_numpy(), name="id"),
+        )
+        mine = (
+            pd.Series(name, dtype=object)
+            + " "
+            + src["email"].fillna("").to_numpy()
+            + " "
+            + src["id"].fillna("").to_numpy()
+        )
+        part["search"] = _folded(mine).to_numpy() if len(part) else []
+        _SOURCE_PART[:] = [key, part]
+    return _SOURCE_PART[1]
+
+
+_SOURCE_PART: list[Any] = [None, None]
+
+
+def _names(first: pd.Series, last: pd.Series, *, slot: str | None = None) -> np.ndarray:
+    """``"First Last"`` of each row (:func:`_name`, vectorised: each distinct value cleaned once,
+    remembered across calls; the memo is emptied past 1,000,000 values). With ``slot``, the
+    last call's input and output under that name are kept, and only the rows whose names
+    differ from it are formatted again (a review table after one edit)."""
+    if not len(first):
+        return np.array([], dtype=object)
+    f_arr, l_arr = first.to_numpy(dtype=object), last.to_numpy(dtype=object)
+    kept = _NAMES_KEPT.get(slot) if slot else None
+    if kept is not None and len(kept[0]) == len(f_arr):
+        same = _same_values(kept[0], f_arr) & _same_values(kept[1], l_arr)
+        out = kept[2].copy()
+        todo = np.flatnonzero(~same)
+    else:
+        out = np.empty(len(f_arr), dtype=object)
+        todo = np.arange(len(f_arr))
+    if len(todo):
+        fs, ls = f_arr[todo].tolist(), l_arr[todo].tolist()
+        fresh = [v for v in dict.fromkeys(fs + ls) if isinstance(v, str) and v not in _CLEANED]
+        if len(_CLEANED) + len(fresh) > 1_000_000:
+            _CLEANED.clear()
+            fresh = [v for v in dict.fromkeys(fs + ls) if isinstance(v, str)]
+        _CLEANED.update((v, clean_text(v) or "") for v in fresh)
+        get = _CLEANED.get
+        out[todo] = [f"{get(f, '')} {get(la, '')}".strip() or "(no name)" for f, la in zip(fs, ls, strict=True)]
+    if slot:
+        _NAMES_KEPT[slot] = (f_arr, l_arr, out)
+    return out
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise equality of two object arrays where missing equals missing (None, NaN)."""
+    same = np.asarray(a == b, dtype=bool)
+    differ = np.flatnonzero(~same)
+    if len(differ):
+        same[differ] = pd.isna(a[differ]) & pd.isna(b[differ])
+    return same
+
+
+_NAMES_KEPT: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+_CLEANED: dict[str, str] = {}
+
+
+def _folded(text: pd.Series) -> pd.Series:
+    """Text without accents, lower-cased, separators as spaces (vectorised)."""
+    plain = text.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.lower()
+    return plain.str.replace(r"[-'’._,;()/]+", " ", regex=True)
+
+
+def _folded_memo(texts: list[str]) -> list[str]:
+    """:func:`_folded` of each text, each text folded once across calls (the accounts' and
+    reasons' texts barely change between two matches); the memo is emptied past 1,000,000 texts."""
+    distinct = dict.fromkeys(texts)
+    fresh = [v for v in distinct if v not in _FOLDED]
+    if len(_FOLDED) + len(fresh) > 1_000_000:
+        _FOLDED.clear()
+        fresh = list(distinct)
+    if fresh:
+        _FOLDED.update(zip(fresh, _folded(pd.Series(fresh, dtype=object)).tolist(), strict=True))
+    values = texts
+    return [_FOLDED[v] for v in values]
+
+
+_FOLDED: dict[str, str] = {}
+
+
+#: What the Review page can filter on: the evidence that decided each record (``records.rule``).
+RULE_LABELS = {
+    "email": "email",
+    "name": "name",
+    "matricule": "matricule",
+    "payfit_id": "Payfit ID",
+    "ledger": "earlier sync",
+    "decision": "a person's decision",
+    "none": "nothing found",
+}
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """What the Review table shows: ``search`` (words found in the name, emails, account or
+    reason, case- and accent-free), ``teams`` and ``rules`` (empty: all), ``score`` (an
+    inclusive ``(low, high)`` range; records without a score pass only when ``low`` is 0)."""
+
+    search: str = ""
+    teams: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    score: tuple[float, float] = (0.0, 100.0)
+
+
+def filter_review(rows: pd.DataFrame, result: MatchResult, view: ReviewFilter) -> pd.DataFrame:
+    """The rows of :func:`review_table` that ``view`` keeps, in their order (index kept)."""
+    keep = pd.Series(True, index=rows.index)
+    if view.search.strip():
+        haystack = rows["search"].fillna("")
+        for word in _folded(pd.Series([view.search])).iloc[0].split():
+            keep &= haystack.str.contains(word, regex=False)
+    if view.teams:
+        keep &= rows["team"].isin(view.teams)
+    if view.rules:
+        rules = result.records.set_index("source_id")["rule"].reindex(rows["source_id"]).to_numpy()
+        keep &= pd.Series(rules, index=rows.index).isin(view.rules)
+    low, high = view.score
+    if (low, high) != (0.0, 100.0):
+        score = rows["score"]
+        keep &= score.between(low, high) | (score.isna() & (low <= 0))
+    return rows[keep]
+
+
+def page_of(rows: pd.DataFrame, page: int, size: int = 100) -> tuple[pd.DataFrame, int]:
+    """Page ``page`` (1-based, clamped) of ``size`` rows, and the number of pages (at least 1)."""
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(1, int(page)), pages)
+    return rows.iloc[(page - 1) * size : page * size], pages
+
+
+def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_name_score: float = 60.0) -> pd.DataFrame:
+    """The candidate accounts of one record worth showing, best first, with the account's fields.
+
+    A pair is shown when its name score is at least ``min_name_score`` or the
+    email, phone, Payfit id or matricule agree.
+
+    Columns: the account's ``firstName``, ``lastName``, ``email``, ``phoneNumber``,
+    ``birthDate``, ``relation``, then the pair's ``score``, ``name_score``,
+    ``email_equal``, ``phone_agree``, ``birthdate_equal``, ``rule`` and ``target_id``.
+    """
+    cands = result.candidates[result.candidates["source_id"] == source_id].drop(columns="source_id")
+    # Blocking also pairs look-alike names (same prefix or suffix); show only pairs with real evidence.
+    evidence = (
+        (cands["name_score"].fillna(0) >= min_name_score)
+        | cands["email_equal"].eq(True)
+        | cands["phone_agree"].eq(True)
+        | cands["rule"].isin(["payfit_id", "matricule"])
+    )
+    cands = cands[evidence]
+    accounts = ws.equify_accounts(cands["target_id"])[
+        ["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "relation"]
+    ]
+    merged = cands.merge(accounts, left_on="target_id", right_on="id", how="left").drop(columns="id")
+    order = ["firstName", "lastName", "email", "phoneNumber", "birthDate", "relation", "score", "name_score"]
+    order += ["email_equal", "phone_agree", "birthdate_equal", "rule", "target_id"]
+    merged = merged.sort_values(["score", "target_id"], ascending=[False, True]).reset_index(drop=True)
+    return merged[order]
+
+
+def edit_and_rematch(
+    ws: Workspace, account_id: str, field: str, value: str | None, settings: MatchSettings | None = None
+) -> list[Move]:
+    """Edit one Equify field, match again, and return who moved to which set.
+
+    Raises :class:`InputError` for an invalid value (nothing is written then).
+    """
+    return _rematched(ws, lambda: ws.edit_account(account_id, field, value), settings)
+
+
+def decide_and_rematch(ws: Workspace, decisions: list[Decision], settings: MatchSettings | None = None) -> list[Move]:
+    """Record decisions, match again, and return who moved to which set."""
+    return _rematched(ws, lambda: ws.decide(decisions), settings)
+
+
+def undecide_and_rematch(ws: Workspace, source_ids: list[str], settings: MatchSettings | None = None) -> list[Move]:
+    """Remove decisions (e.g. *remove from excluded*), match again, return who moved."""
+    return _rematched(ws, lambda: ws.undecide(source_ids), settings)
+
+
+def table_edits(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]]) -> list[tuple[str, str, str | None]]:
+    """The account edits typed in a review table: ``(account_id, field, value)`` per edited cell.
+
+    ``shown`` is the frame exactly as it was displayed (after filtering and paging);
+    ``edited_rows`` maps a row's position in it to ``{column: new value}`` (the
+    ``st.data_editor`` state, whose positions are those of the data it was given, whatever
+    the sorting on screen). Each row is identified by its ``target_id``, so an edit never
+    lands on another account. Raises :class:`InputError` for a column that cannot be edited,
+    a position outside ``shown`` or a row without an Equify account.
+    """
+    edits: list[tuple[str, str, str | None]] = []
+    for position, changes in edited_rows.items():
+        k = int(position)
+        if not 0 <= k < len(shown):
+            raise InputError(f"row {k + 1} is not in the table any more: edit it again")
+        row = shown.iloc[k]
+        for column, value in changes.items():
+            if column == TICK_COLUMN:
+                continue  # a tick is no edit (see table_ticks)
+            field = EDITABLE_REVIEW_COLUMNS.get(column)
+            if field is None:
+                raise InputError(f"the column {column!r} cannot be edited")
+            if not clean_text(row["target_id"]):
+                raise InputError(f"{row['name']} has no Equify account to edit")
+            edits.append((str(row["target_id"]), field, None if value is None else str(value)))
+    return edits
+
+
+#: The review table's tick box column: ticked rows are what the bulk actions act on.
+TICK_COLUMN = "tick"
+
+
+def table_ticks(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]], ticked: Iterable[str]) -> list[str]:
+    """The source ids ticked once the tick boxes changed in a review table were applied.
+
+    ``shown`` and ``edited_rows`` are as for :func:`table_edits` (positions in ``shown``,
+    whatever the sorting on screen); ``ticked`` the ids ticked before. Returns the ticked
+    ids in ``shown``'s order (a tick outside ``shown`` is dropped: ticks belong to the rows
+    on screen). Raises :class:`InputError` for a position outside ``shown``.
+    """
+    ids = shown["source_id"].astype(str).tolist()
+    now = set(ticked) & set(ids)
+    for position, changes in edited_rows.items():
+        k = int(position)
+        if not 0 <= k < len(shown):
+            raise InputError(f"row {k + 1} is not in the table any more: tick it again")
+        if TICK_COLUMN in changes:
+            (now.add if changes[TICK_COLUMN] else now.discard)(ids[k])
+    return [i for i in ids if i in now]
+
+
+def edit_table_and_rematch(
+    ws: Workspace,
+    shown: pd.DataFrame,
+    edited_rows: Mapping[Any, Mapping[str, Any]],
+    settings: MatchSettings | None = None,
+) -> list[Move]:
+    """Apply the edits typed in a review table (:func:`table_edits`), all or nothing, match
+    again and return who moved. Raises :class:`InputError` naming the bad edit (nothing written)."""
+    edits = table_edits(shown, edited_rows)
+    return _rematched(ws, lambda: ws.edit_accounts(edits), settings)
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo did: ``said`` (what is back as it was in the workspace, words), ``moves``
+    (who changed set), ``kept`` (one sentence per operation a push already sent for the decision
+    undone: the target keeps it, nothing is deleted or reverted there)."""
+
+    said: str
+    moves: list[Move]
+    kept: tuple[str, ...] = ()
+
+
+_ALREADY = {
+    "create": "was already created in Equify by push run {run} ({target} target) and is not deleted",
+    "link": "was already linked by push run {run} ({target} target): the link and the fields it filled stay",
+    "update": "was already updated by push run {run} ({target} target): the values it sent stay",
+}
+
+
+def undo_and_rematch(ws: Workspace, seq: int, settings: MatchSettings | None = None) -> Undone:
+    """Undo one decision or edit of the activity log (:meth:`Workspace.undo`), match again,
+    and say what was undone, who moved, and what a push already sent for that decision
+    (:attr:`Undone.kept`: an undo never reaches Equify). Raises :class:`InputError` when it
+    cannot be undone."""
+    kept = _sent_since(ws, seq)
+    said: list[str] = []
+    moves = _rematched(ws, lambda: said.append(ws.undo(seq)), settings)
+    return Undone(said[0], moves, kept)
+
+
+def _sent_since(ws: Workspace, seq: int) -> tuple[str, ...]:
+    """For a decision of the activity log: the operations pushed for its record since it was
+    made (journal rows done), as sentences; ``()`` for anything else."""
+    entry = ws.query('SELECT kind, subject, "at" FROM activity WHERE seq = ?', [int(seq)])
+    if entry.empty or entry["kind"].iloc[0] != "decision":
+        return ()
+    sid, at = str(entry["subject"].iloc[0]), entry["at"].iloc[0]
+    sent = ws.query(
+        "SELECT j.run_id, j.op, j.account_id, r.target FROM push_journal j JOIN push_runs r USING (run_id)"
+        " WHERE j.source_id = ? AND j.status = 'done' AND j.updated_at >= ? ORDER BY j.updated_at, j.seq",
+        [sid, at],
+    )
+    record = ws.payfit_records([sid])
+    name = _name(record["firstName"].iloc[0], record["lastName"].iloc[0]) if not record.empty else ""
+    who = f"{name} ({sid})" if name else sid
+    return tuple(
+        f"{who}: account {r.account_id or '(not known)'} " + _ALREADY[r.op].format(run=r.run_id, target=r.target)
+        for r in sent.itertuples(index=False)
+        if r.op in _ALREADY
+    )
+
+
+def likely_matches(ws: Workspace, result: MatchResult, threshold: float) -> pd.DataFrame:
+    """The name conflicts whose likely match (``MatchResult.proposals``, kind ``review``) scores
+    at least ``threshold``: what *accept all above a score* would link.
+
+    Columns: ``source_id``, ``name``, ``target_id``, ``account``, ``score`` (float), ``reason``.
+    """
+    proposals = result.proposals(threshold)
+    review = proposals[proposals["kind"] == "review"]
+    if review.empty:
+        return pd.DataFrame(columns=["source_id", "name", "target_id", "account", "score", "reason"])
+    names = _source_part(ws, result.settings.default_region)["name"].reindex(review["source_id"])
+    accounts = ws.equify_accounts(review["target_id"]).set_index("id").reindex(review["target_id"])
+    reasons = result.records.set_index("source_id")["reason"].reindex(review["source_id"])
+    return pd.DataFrame(
+        {
+            "source_id": review["source_id"].to_numpy(dtype=object),
+            "name": names.to_numpy(dtype=object),
+            "target_id": review["target_id"].to_numpy(dtype=object),
+            "account": _names(accounts["firstName"], accounts["lastName"]),
+            "score": review["score"].to_numpy(dtype=float),
+            "reason": reasons.to_numpy(dtype=object),
+        }
+    )
+
+
+def accept_likely_matches(
+    ws: Workspace, result: MatchResult, threshold: float, expected: int, settings: MatchSettings | None = None
+) -> list[Move]:
+    """Link every conflict whose likely match scores at least ``threshold`` (one decision each,
+    all or nothing), match again, return who moved.
+
+    ``expected`` is how many the person saw and confirmed; raises :class:`InputError` when
+    the list changed since (nothing is written then).
+    """
+    chosen = likely_matches(ws, result, threshold)
+    if len(chosen) != expected:
+        raise InputError(f"the list changed: {len(chosen)} likely matches now, {expected} confirmed; check it again")
+    decisions = [Decision(s, "link", t) for s, t in zip(chosen["source_id"], chosen["target_id"], strict=True)]
+    return _rematched(ws, lambda: ws.decide(decisions), settings)
+
+
+ACTIVITY_COLUMNS = ["seq", "at", "what", "subject", "field", "before", "after", "undoable"]
+
+
+def activity_table(ws: Workspace, limit: int = 200) -> pd.DataFrame:
+    """The newest ``limit`` entries of the activity log for the activity panel.
+
+    Columns: ``seq`` (int), ``at`` (timestamp), ``what`` (decision, edit, undo, mapping,
+    load, ...), ``subject`` (the Payfit record or Equify account, with its name when
+    known), ``field``, ``before`` → ``after`` (text), ``undoable`` (bool: a decision or
+    edit not undone yet and not changed again since).
+    """
+    log = ws.activity()
+    undone = set(log.loc[log["kind"] == "undo", "subject"].astype(str))
+    shown = set(log.head(limit)["subject"].dropna())
+    names = {}
+    for frame in (ws.payfit_records(shown), ws.equify_accounts(shown)):
+        names.update({r.id: _name(r.firstName, r.lastName) for r in frame.itertuples()})
+    # The latest entry per record or field: only it can be undone (earlier ones first need it undone).
+    latest: dict[tuple[str, str, str | None], int] = {}
+    for row in log.itertuples():
+        if row.kind in ("decision", "edit"):
+            latest.setdefault((row.kind, row.subject, row.field if row.kind == "edit" else None), int(row.seq))
+    rows = []
+    for row in log.head(limit).itertuples():
+        key = (row.kind, row.subject, row.field if row.kind == "edit" else None)
+        subject = row.subject
+        if subject in names:
+            subject = f"{names[subject]} ({subject})"
+        rows.append(
+            {
+                "seq": int(row.seq),
+                "at": row.at,
+                "what": row.kind,
+                "subject": f"undid #{row.subject}" if row.kind == "undo" else subject,
+                "field": row.field,
+                "before": row.before,
+                "after": row.after,
+                "undoable": row.kind in ("decision", "edit")
+                and str(row.seq) not in undone
+                and latest.get(key) == int(row.seq),
+            }
+        )
+    return pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
+
+
+def _rematched(ws: Workspace, write: Callable[[], object], settings: MatchSettings | None) -> list[Move]:
+    """Match, ``write``, match again: the records whose set or action changed."""
+    before = run_match(ws, settings).records.set_index("source_id")[["category", "action"]]
+    write()
+    after = run_match(ws, settings).records.set_index("source_id")[["category", "action"]]
+    old = before.reindex(after.index)
+    changed = after[(old["category"] != after["category"]) | (old["action"] != after["action"])]
+    if changed.empty:
+        return []
+    names = _source_part(ws, (settings or MatchSettings()).default_region)["name"]
+    return [
+        Move(
+            str(sid),
+            str(names.get(sid, sid)),
+            _set_label(old.loc[sid, "category"], old.loc[sid, "action"]),
+            _set_label(row.category, row.action),
+        )
+        for sid, row in zip(changed.index, changed.itertuples(), strict=True)
+    ]
+
+
+def _set_label(category: object, action: object) -> str:
+    """``new (link)`` for the new set, whose action matters; the set's name otherwise."""
+    return f"{category} ({action})" if category == "new" else str(category)
+
+
+def source_card(ws: Workspace, source_id: str) -> pd.DataFrame:
+    """One Payfit record as ``field`` / ``value`` rows (the mapped fields, then team and status)."""
+    records = ws.payfit_records([source_id]).set_index("id")
+    if source_id not in records.index:
+        raise InputError(f"unknown Payfit record {source_id!r}")
+    row = records.loc[source_id]
+    fields = [(f, row[c]) for f, c in ws.mapping().mapped().items() if c in records.columns]
+    fields += [("team", row["teamName"]), ("status", row["status"]), ("Payfit id", source_id)]
+    return pd.DataFrame({"field": [f for f, _ in fields], "value": [clean_text(v) for _, v in fields]})
+
+
+COMPARISON_COLUMNS = ["field", "payfit", "equify", "agreement", "points"]
+
+
+def side_by_side(ws: Workspace, result: MatchResult, source_id: str, target_id: str) -> pd.DataFrame:
+    """One Payfit record and one Equify account field by field, with what the matcher saw.
+
+    Columns: ``field`` (Equify field), ``payfit`` and ``equify`` (the values as stored),
+    ``agreement`` (words: ``same``, ``similar (name score 90)``, ``differ``, ``day/month
+    swapped``, ``no evidence``), ``points`` (float, what the field added to the pair's score;
+    NaN where it adds nothing). Raises :class:`InputError` for an unknown record or account.
+    """
+    records = ws.payfit_records([source_id]).set_index("id")
+    accounts = ws.equify_accounts([target_id]).set_index("id")
+    if source_id not in records.index:
+        raise InputError(f"unknown Payfit record {source_id!r}")
+    if target_id not in accounts.index:
+        raise InputError(f"unknown Equify account {target_id!r}")
+    src, acc = records.loc[source_id], accounts.loc[target_id]
+    cands = result.candidates
+    pair = cands[(cands["source_id"] == source_id) & (cands["target_id"] == target_id)]
+    p = pair.iloc[0] if not pair.empty else None
+
+    def said(value: Any, words: dict[Any, str]) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return "no evidence"
+        return words.get(value, str(value))
+
+    mapped = ws.mapping().mapped()
+    rows = []
+    for field in ("firstName", "lastName", "email", "phoneNumber", "birthDate", "matricule"):
+        col = mapped.get(field)
+        left = clean_text(src[col]) if col in records.columns else None
+        right = clean_text(acc[field]) if field in accounts.columns else None
+        agreement, points = "", float("nan")
+        if p is not None:
+            if field in ("firstName", "lastName"):
+                ns = p["name_score"]
+                agreement = "no evidence" if ns != ns else ("same" if ns >= 100 else f"similar (name score {ns:g})")
+                relation = p.get("name_relation")
+                if isinstance(relation, str) and relation != "same" and ns == ns:
+                    agreement += f", related: {relation.replace('_', ' ')}"
+                points = float(p["name_points"]) if field == "lastName" else float("nan")
+            elif field == "email":
+                near = p.get("email_near")
+                agreement = (
+                    f"near-identical {near[near.find('(') :]}"
+                    if isinstance(near, str) and "(" in near
+                    else said(p["email_equal"], {True: "same", False: "differ"})
+                )
+            elif field == "phoneNumber":
+                agreement = said(p["phone_agree"], {True: "same", False: "differ"})
+                points = float(p["phone_points"])
+            elif field == "birthDate":
+                agreement = said(
+                    p["birthdate_match"],
+                    {"exact": "same", "swapped": "day/month swapped", "near": "near (a typo?)", "differ": "differ"},
+                )
+                points = float(p["birthdate_points"])
+            elif field == "matricule":
+                agreement = said(
+                    p.get("matricule_match", p["matricule_equal"]),
+                    {"exact": "same", "near": "near-identical (a typo?)", True: "same", False: "differ"},
+                )
+                points = float(p["matricule_points"])
+        rows.append({"field": field, "payfit": left, "equify": right, "agreement": agreement, "points": points})
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def _name(first: object, last: object) -> str:
+    return " ".join(x for x in (clean_text(first), clean_text(last)) if x) or "(no name)"
