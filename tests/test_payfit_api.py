@@ -434,14 +434,25 @@ def test_the_server_runs_from_the_command_line(repo_root, demo_dir):
 
 
 def test_s3_retry_after_half_a_second_then_an_http_date_30_seconds_ahead(server: PayfitServer):
-    """cases.md S3: wait at least 0.5 s, then about 30 s; nothing fetched is dropped."""
+    """cases.md S3: wait at least 0.5 s, then about 30 s; nothing fetched is dropped. The client's
+    injected sleep records the waits (and sleeps the short ones), so the test takes no 30 s."""
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if seconds < 1.0:
+            time.sleep(seconds)
+
     server.faults.throttle(1, retry_after="0.5", ratelimit_headers=False)
     server.faults.throttle(1, date_in=30.0, ratelimit_headers=False, after=1)
-    with make_client(server) as client:
+    with make_client(server, sleep=sleep) as client:
         got, seconds = timed(lambda: list(client.iter_collaborators(COMPANY)))
     assert [c["id"] for c in got] == [c["id"] for c in server._collaborators]  # every row, once, in order
     assert client.throttled == 2 and server.throttled == 2
-    assert 30.0 <= seconds <= 33.0  # 0.5 s + ~30 s (the HTTP date has whole seconds), not more
+    waits = [w for w in slept if w >= 0.1]  # the pacing's few milliseconds left out
+    assert 0.5 <= waits[0] <= 0.6  # Retry-After: 0.5
+    assert 29.0 <= waits[1] <= 31.0  # the HTTP date ~30 s ahead (whole seconds), waited once it came
+    assert seconds < 10.0  # recorded, not slept
 
 
 def test_s3_a_wait_past_the_cap_is_cut_and_attempts_are_bounded(server: PayfitServer):
