@@ -6,7 +6,7 @@ times each, medians in seconds):
 
 * ``rerun``: the page's rerun after a filter change (a search typed, then cleared);
 * ``edit``: one inline edit of an Equify account's email in the conflict table, done as the
-  table's on_change does (``workflow.edit_table_and_rematch`` on the rows shown), plus the
+  table's on_change does (``ui.table.edit_table_and_rematch`` on the rows shown), plus the
   page's rerun that draws the result. AppTest cannot type into ``st.data_editor``, so the
   edit is applied through the same library call the editor's callback makes.
 
@@ -33,9 +33,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 
 from bench.synth import generate  # noqa: E402
-from reconcile import Workspace, workflow  # noqa: E402
+from reconcile import Workspace  # noqa: E402
 from reconcile.sources.equify import ACCOUNT_COLUMNS  # noqa: E402
 from reconcile.sources.payfit import PAYFIT_COLUMNS  # noqa: E402
+from ui import table as view  # noqa: E402
 
 TEAMS = ["Sales", "Engineering", "People", "Finance", "Marketing", "Operations"]
 
@@ -102,7 +103,7 @@ def main() -> None:
             rows = state.review_rows(ws)
             shown = rows[(rows["category"] == "conflict") & rows["target_id"].notna()].head(100).reset_index(drop=True)
             t = time.perf_counter()
-            workflow.edit_table_and_rematch(ws, shown, {k: {"account_email": f"bench.edit{k}@example.fr"}})
+            view.edit_table_and_rematch(ws, shown, {k: {"account_email": f"bench.edit{k}@example.fr"}})
             at.run()
             edits.append(time.perf_counter() - t)
             assert not at.exception, [e.value for e in at.exception]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from reconcile import Decision, InputError, Relation, Workspace, workflow
+from ui import table as review_view
 
 
 def _conflicts(ws: Workspace) -> list[str]:
@@ -170,7 +171,7 @@ def test_pages(page, first, size, pages):
     import pandas as pd
 
     rows = pd.DataFrame({"n": range(250)})
-    shown, count = workflow.page_of(rows, page, 100)
+    shown, count = review_view.page_of(rows, page, 100)
     assert (count, shown["n"].iloc[0], len(shown)) == (pages, first, size)
 
 
@@ -192,10 +193,10 @@ def test_u1_every_edit_is_kept(demo_workspace: Workspace):
     """U1: the user fixes row 1's email in the review table, then row 2's last name: both kept."""
     shown = _shown(demo_workspace)
     first, second = shown.loc[0, "target_id"], shown.loc[1, "target_id"]
-    workflow.edit_table_and_rematch(demo_workspace, shown, {0: {"account_email": "fixed.one@example.fr"}})
+    review_view.edit_table_and_rematch(demo_workspace, shown, {0: {"account_email": "fixed.one@example.fr"}})
     shown = _shown(demo_workspace)  # the table as the page draws it after the first edit
     position = shown.index[shown["target_id"] == second][0]
-    workflow.edit_table_and_rematch(demo_workspace, shown, {int(position): {"account_last": "Nouveau-Nom"}})
+    review_view.edit_table_and_rematch(demo_workspace, shown, {int(position): {"account_last": "Nouveau-Nom"}})
     assert _account(demo_workspace, first)["email"] == "fixed.one@example.fr"
     assert _account(demo_workspace, second)["lastName"] == "Nouveau-Nom"
     edits = demo_workspace.activity().query("kind == 'edit'")
@@ -210,7 +211,7 @@ def test_u1_an_edit_after_sorting_and_filtering_lands_on_its_row(demo_workspace:
     assert target != everything.loc[0, "target_id"]  # position 0 is another row in the unsorted table
     untouched = everything.loc[0, "target_id"]
     before = _account(demo_workspace, untouched)["phoneNumber"]
-    workflow.edit_table_and_rematch(demo_workspace, shown, {0: {"account_phone": "06 12 34 77 66"}})
+    review_view.edit_table_and_rematch(demo_workspace, shown, {0: {"account_phone": "06 12 34 77 66"}})
     assert _account(demo_workspace, target)["phoneNumber"] == "+33612347766"
     assert _account(demo_workspace, untouched)["phoneNumber"] == before
 
@@ -219,7 +220,7 @@ def test_u1_an_email_edit_that_resolves_a_conflict_moves_the_person(demo_workspa
     shown = _shown(demo_workspace)
     row = shown[shown["reason"].str.contains("which has no email") & shown["email"].notna()].iloc[0]
     position = int(shown.index[shown["source_id"] == row["source_id"]][0])
-    moves = workflow.edit_table_and_rematch(demo_workspace, shown, {position: {"account_email": row["email"]}})
+    moves = review_view.edit_table_and_rematch(demo_workspace, shown, {position: {"account_email": row["email"]}})
     assert [(m.source_id, m.after) for m in moves] == [(row["source_id"], "new (link)")]
 
 
@@ -236,7 +237,7 @@ def test_bad_table_edits_write_nothing(demo_workspace: Workspace, edited, messag
     shown = _shown(demo_workspace)
     revision = demo_workspace.revision
     with pytest.raises(InputError, match=message):
-        workflow.edit_table_and_rematch(demo_workspace, shown, edited)
+        review_view.edit_table_and_rematch(demo_workspace, shown, edited)
     assert demo_workspace.revision == revision
     assert _account(demo_workspace, shown.loc[0, "target_id"])["email"] == shown.loc[0, "account_email"]
 
@@ -245,7 +246,7 @@ def test_a_row_without_an_account_cannot_be_edited(demo_workspace: Workspace):
     shown = _shown(demo_workspace, category="new")
     row = int(shown.index[shown["target_id"].isna()][0])
     with pytest.raises(InputError, match="has no Equify account"):
-        workflow.edit_table_and_rematch(demo_workspace, shown, {row: {"account_email": "a@b.fr"}})
+        review_view.edit_table_and_rematch(demo_workspace, shown, {row: {"account_email": "a@b.fr"}})
 
 
 def test_side_by_side_explains_a_pair(demo_workspace: Workspace):
@@ -348,13 +349,13 @@ def test_ticks_in_the_table_follow_the_rows_given(demo_workspace: Workspace):
     on screen); ticks of rows no longer shown are dropped; a tick is not an account edit."""
     shown = _shown(demo_workspace).iloc[::-1].reset_index(drop=True)  # another order than the set's
     ids = shown["source_id"].tolist()
-    assert workflow.table_ticks(shown, {0: {"tick": True}, 2: {"tick": True}}, []) == [ids[0], ids[2]]
-    assert workflow.table_ticks(shown, {2: {"tick": False}}, [ids[2], ids[1]]) == [ids[1]]
-    assert workflow.table_ticks(shown, {1: {"tick": True}}, ["not-on-screen"]) == [ids[1]]
-    assert workflow.table_ticks(shown, {0: {"account_email": "x@y.fr"}}, [ids[3]]) == [ids[3]]
+    assert review_view.table_ticks(shown, {0: {"tick": True}, 2: {"tick": True}}, []) == [ids[0], ids[2]]
+    assert review_view.table_ticks(shown, {2: {"tick": False}}, [ids[2], ids[1]]) == [ids[1]]
+    assert review_view.table_ticks(shown, {1: {"tick": True}}, ["not-on-screen"]) == [ids[1]]
+    assert review_view.table_ticks(shown, {0: {"account_email": "x@y.fr"}}, [ids[3]]) == [ids[3]]
     with pytest.raises(InputError, match="not in the table any more"):
-        workflow.table_ticks(shown, {len(shown): {"tick": True}}, [])
+        review_view.table_ticks(shown, {len(shown): {"tick": True}}, [])
     revision = demo_workspace.revision
-    assert workflow.table_edits(shown, {0: {"tick": True}}) == []
-    assert workflow.edit_table_and_rematch(demo_workspace, shown, {0: {"tick": True}}) == []
+    assert review_view.table_edits(shown, {0: {"tick": True}}) == []
+    assert review_view.edit_table_and_rematch(demo_workspace, shown, {0: {"tick": True}}) == []
     assert demo_workspace.revision == revision

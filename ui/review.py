@@ -12,6 +12,7 @@ from reconcile import Decision, MatchResult, ReconcileError, Workspace, workflow
 from reconcile.models import Move
 
 from . import state
+from . import table as view
 from .text import md
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ TABLE_COLUMNS = [
     c for c in workflow.REVIEW_COLUMNS if c not in {"source_id", "category", "target_id", "account", "search"}
 ]
 LABELS: dict[str, ColumnConfig | str] = {
-    workflow.TICK_COLUMN: st.column_config.CheckboxColumn("✓", help="Tick for the bulk action below the table"),
+    view.TICK_COLUMN: st.column_config.CheckboxColumn("✓", help="Tick for the bulk action below the table"),
     "name": "Payfit record",
     "email": "Payfit email",
     "phone": "Phone (E.164)",
@@ -68,13 +69,13 @@ def filters(rows: pd.DataFrame) -> workflow.ReviewFilter:
 
 def paged(rows: pd.DataFrame, category: str) -> pd.DataFrame:
     """The page of ``rows`` chosen with the page number (its key: ``review.page.<category>``)."""
-    _, pages = workflow.page_of(rows, 1, PAGE_SIZE)
+    _, pages = view.page_of(rows, 1, PAGE_SIZE)
     if pages == 1:
         return rows
     page = st.number_input(
         f"Page (of {pages:d})", min_value=1, max_value=pages, value=1, step=1, key=f"review.page.{category}"
     )
-    shown, _ = workflow.page_of(rows, int(page), PAGE_SIZE)
+    shown, _ = view.page_of(rows, int(page), PAGE_SIZE)
     first = (int(page) - 1) * PAGE_SIZE + 1
     st.caption(f"Rows {first:d}–{first + len(shown) - 1:d} of {len(rows)}")
     return shown
@@ -124,7 +125,7 @@ def edit_table(rows: pd.DataFrame, category: str, labels: dict[str, str]) -> Non
     by_id = {sid: label for label, sid in labels.items()}
     ticked = {labels[t] for t in st.session_state.get(tick_key(category), []) if t in labels}
     table = shown[TABLE_COLUMNS].copy()
-    table.insert(0, workflow.TICK_COLUMN, shown["source_id"].isin(ticked).to_numpy())
+    table.insert(0, view.TICK_COLUMN, shown["source_id"].isin(ticked).to_numpy())
     fingerprint = hash((tuple(shown["source_id"]), tuple(sorted(ticked))))
     key = f"{EDIT_KEY}.{category}.{ws.revision}.{fingerprint}"
     st.data_editor(
@@ -143,16 +144,16 @@ def _apply_edits(shown: pd.DataFrame, key: str, category: str, by_id: dict[str, 
     """The editor's on_change: ticks go to the set's ticked people; what was typed goes to
     the accounts of the rows the editor was given."""
     edited = st.session_state.get(key, {}).get("edited_rows", {})
-    if any(workflow.TICK_COLUMN in changes for changes in edited.values()):
+    if any(view.TICK_COLUMN in changes for changes in edited.values()):
         labels = {label: sid for sid, label in by_id.items()}
         before = [labels[t] for t in st.session_state.get(tick_key(category), []) if t in labels]
-        ticked = workflow.table_ticks(shown, edited, before)
+        ticked = view.table_ticks(shown, edited, before)
         st.session_state[tick_key(category)] = [by_id[i] for i in ticked]
-    edited = {k: v for k, v in edited.items() if set(v) - {workflow.TICK_COLUMN}}
+    edited = {k: v for k, v in edited.items() if set(v) - {view.TICK_COLUMN}}
     if not edited:
         return
     try:
-        moves = workflow.edit_table_and_rematch(state.workspace(), shown, edited)
+        moves = view.edit_table_and_rematch(state.workspace(), shown, edited)
     except ReconcileError as exc:
         state.flash("error", f"Not saved: {exc}")
         st.toast(md(f"Not saved: {exc}"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,13 +271,6 @@ def filter_review(rows: pd.DataFrame, result: MatchResult, view: ReviewFilter) -
     return rows[keep]
 
 
-def page_of(rows: pd.DataFrame, page: int, size: int = 100) -> tuple[pd.DataFrame, int]:
-    """Page ``page`` (1-based, clamped) of ``size`` rows, and the number of pages (at least 1)."""
-    pages = max(1, -(-len(rows) // size))
-    page = min(max(1, int(page)), pages)
-    return rows.iloc[(page - 1) * size : page * size], pages
-
-
 def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_name_score: float = 60.0) -> pd.DataFrame:
     """The candidate accounts of one record worth showing, best first, with the account's fields.
 
@@ -327,66 +320,11 @@ def undecide_and_rematch(ws: Workspace, source_ids: list[str], settings: MatchSe
     return _rematched(ws, lambda: ws.undecide(source_ids), settings)
 
 
-def table_edits(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]]) -> list[tuple[str, str, str | None]]:
-    """The account edits typed in a review table: ``(account_id, field, value)`` per edited cell.
-
-    ``shown`` is the frame exactly as it was displayed (after filtering and paging);
-    ``edited_rows`` maps a row's position in it to ``{column: new value}`` (the
-    ``st.data_editor`` state, whose positions are those of the data it was given, whatever
-    the sorting on screen). Each row is identified by its ``target_id``, so an edit never
-    lands on another account. Raises :class:`InputError` for a column that cannot be edited,
-    a position outside ``shown`` or a row without an Equify account.
-    """
-    edits: list[tuple[str, str, str | None]] = []
-    for position, changes in edited_rows.items():
-        k = int(position)
-        if not 0 <= k < len(shown):
-            raise InputError(f"row {k + 1} is not in the table any more: edit it again")
-        row = shown.iloc[k]
-        for column, value in changes.items():
-            if column == TICK_COLUMN:
-                continue  # a tick is no edit (see table_ticks)
-            field = EDITABLE_REVIEW_COLUMNS.get(column)
-            if field is None:
-                raise InputError(f"the column {column!r} cannot be edited")
-            if not clean_text(row["target_id"]):
-                raise InputError(f"{row['name']} has no Equify account to edit")
-            edits.append((str(row["target_id"]), field, None if value is None else str(value)))
-    return edits
-
-
-#: The review table's tick box column: ticked rows are what the bulk actions act on.
-TICK_COLUMN = "tick"
-
-
-def table_ticks(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]], ticked: Iterable[str]) -> list[str]:
-    """The source ids ticked once the tick boxes changed in a review table were applied.
-
-    ``shown`` and ``edited_rows`` are as for :func:`table_edits` (positions in ``shown``,
-    whatever the sorting on screen); ``ticked`` the ids ticked before. Returns the ticked
-    ids in ``shown``'s order (a tick outside ``shown`` is dropped: ticks belong to the rows
-    on screen). Raises :class:`InputError` for a position outside ``shown``.
-    """
-    ids = shown["source_id"].astype(str).tolist()
-    now = set(ticked) & set(ids)
-    for position, changes in edited_rows.items():
-        k = int(position)
-        if not 0 <= k < len(shown):
-            raise InputError(f"row {k + 1} is not in the table any more: tick it again")
-        if TICK_COLUMN in changes:
-            (now.add if changes[TICK_COLUMN] else now.discard)(ids[k])
-    return [i for i in ids if i in now]
-
-
-def edit_table_and_rematch(
-    ws: Workspace,
-    shown: pd.DataFrame,
-    edited_rows: Mapping[Any, Mapping[str, Any]],
-    settings: MatchSettings | None = None,
+def edit_accounts_and_rematch(
+    ws: Workspace, edits: list[tuple[str, str, str | None]], settings: MatchSettings | None = None
 ) -> list[Move]:
-    """Apply the edits typed in a review table (:func:`table_edits`), all or nothing, match
-    again and return who moved. Raises :class:`InputError` naming the bad edit (nothing written)."""
-    edits = table_edits(shown, edited_rows)
+    """Apply several edits ``(account_id, field, value)`` all or nothing, match again and return
+    who moved. Raises :class:`InputError` naming the bad edit (nothing written)."""
     return _rematched(ws, lambda: ws.edit_accounts(edits), settings)
 
 
