@@ -34,6 +34,7 @@ seconds (``bench/match_scale.py``):
 from __future__ import annotations
 
 import collections
+import contextlib
 import difflib
 import functools
 import gc
@@ -2203,7 +2204,8 @@ def _prepared(
         if last is not None:
             prev = _PREPARED.pop(last)
             try:
-                prep = _reprepare(prev, src_frame, src_ids, target, tgt_ids, settings)
+                with prev["lock"]:  # no classification reads it while it is followed
+                    prep = _reprepare(prev, src_frame, src_ids, target, tgt_ids, settings)
             except Exception:  # noqa: BLE001 - following failed: prepare from scratch instead
                 log.exception("following the last prepared match failed; matching from scratch")
                 prep = None
@@ -2211,6 +2213,7 @@ def _prepared(
                 _close(prev)
         if prep is None:
             prep = _prepare(src_frame, src_ids, target, tgt_ids, settings, keep=True)
+        prep.setdefault("lock", threading.RLock())
         while len(_PREPARED) >= 2:
             _close(_PREPARED.pop(next(iter(_PREPARED))))
         _PREPARED[full_key] = prep
@@ -2345,7 +2348,10 @@ def match(
     # The policy (reconcile/matching/policy.py) classifies every record, its rules in domain.md §5's order.
     from .policy import Policy  # policy.py builds on this module's helpers
 
-    out = Policy(prep, src_frame, target, settings, ledger, ledger_values, decided).classify()
+    # A kept preparation is shared by every caller with its key (the app's sessions): its verdict
+    # memo is read and written by one classification at a time.
+    with prep.get("lock") or contextlib.nullcontext():
+        out = Policy(prep, src_frame, target, settings, ledger, ledger_values, decided).classify()
     src_ids: list[str] = prep["src"].ids.tolist()
     candidates, report = prep["candidates"], prep["report"]
     cols = [[row[c] for row in out] for c in range(6)]  # type: ignore[index]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import pandas as pd
 
@@ -18,23 +17,18 @@ log = logging.getLogger(__name__)
 def scoped_source(ws: Workspace, records: pd.DataFrame | None = None) -> pd.DataFrame:
     """The Payfit records inside the chosen relation (active employees by default).
 
-    Without ``records``, the workspace's, kept per records' version and relation (each call
-    returns its own copy)."""
+    Without ``records``, the workspace's, kept in the workspace's cache per records' version and relation (each
+    call returns its own copy)."""
     statuses = ws.relation().statuses()
     if records is not None:
         return records[records["status"].isin(statuses)].reset_index(drop=True)
     key = (ws.identity, ws.table_version("payfit_records"), tuple(statuses))
-    kept = _SCOPED.get(key)
+    kept = ws.cache.get("scoped", key)
     if kept is None:
         records = ws.payfit_records()
         kept = records[records["status"].isin(statuses)].reset_index(drop=True)
-        while len(_SCOPED) >= 2:
-            _SCOPED.pop(next(iter(_SCOPED)))
-        _SCOPED[key] = kept
+        ws.cache.put("scoped", key, kept)
     return kept.copy()
-
-
-_SCOPED: dict[tuple[Any, ...], pd.DataFrame] = {}
 
 
 def run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResult:
@@ -46,19 +40,14 @@ def run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResu
     Raises :class:`InputError` when the mapping is invalid. Callers must not modify the result.
     """
     key = (ws.identity, ws.revision, settings or MatchSettings())
-    cached = _MATCHES.get(key)
+    cached = ws.cache.get("matches", key)
     if cached is not None:
         return cached
     result = _run_match(ws, settings)
     if ws.revision != key[1]:  # a write (a push's batch) landed while matching: do not keep a mixed read
         return result
-    if len(_MATCHES) >= 4:
-        _MATCHES.pop(next(iter(_MATCHES)))
-    _MATCHES[key] = result
+    ws.cache.put("matches", key, result)
     return result
-
-
-_MATCHES: dict[tuple[str, int, MatchSettings], MatchResult] = {}
 
 
 def _run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResult:

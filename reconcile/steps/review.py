@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from cachetools import LRUCache
 
 from ..exceptions import InputError
 from ..matching.normalize import clean_text, remembered_phone
 from ..matching.values import phone_doubt
 from ..models import Decision, MatchResult, MatchSettings, Move
+from ..store.cache import WorkspaceCache
 from ..store.workspace import Workspace
 from .match import run_match, scoped_source
 
@@ -71,7 +74,7 @@ def review_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     a = ws.equify_accounts().drop_duplicates("id").set_index("id").reindex(rec["target_id"])
     has_account = a["firstName"].notna().to_numpy() | a["lastName"].notna().to_numpy()
     # numpy's stubs leave None out of ArrayLike; np.where reads it as an object scalar.
-    account = np.where(has_account, _names(a["firstName"], a["lastName"], slot="review.account"), None)  # type: ignore[call-overload]
+    account = np.where(has_account, _names(a["firstName"], a["lastName"], slot="review.account", cache=ws.cache), None)  # type: ignore[call-overload]
     columns = {
         "source_id": rec["source_id"],
         "category": rec["category"],
@@ -134,7 +137,8 @@ def _source_part(ws: Workspace, region: str) -> pd.DataFrame:
     (E.164 when it parses), ``team``, and ``search`` (name, email and id, folded). Kept per
     records' version, relation and region: an edit or a decision does not rebuild it."""
     key = (ws.identity, ws.table_version("payfit_records"), ws.relation(), region)
-    if _SOURCE_PART[0] != key:
+    kept = ws.cache.get("source_part", key)
+    if kept is None:
         src = scoped_source(ws).drop_duplicates("id")
         phones = [  # E.164 only when certain (values.phone_doubt): else as typed
             (p.raw if phone_doubt(p) else p.e164 or p.raw)
@@ -153,22 +157,24 @@ def _source_part(ws: Workspace, region: str) -> pd.DataFrame:
             + src["id"].fillna("").to_numpy()
         )
         part["search"] = _folded(mine).to_numpy() if len(part) else []
-        _SOURCE_PART[:] = [key, part]
-    return _SOURCE_PART[1]
+        ws.cache.put("source_part", key, part)
+        kept = part
+    return kept
 
 
-_SOURCE_PART: list[Any] = [None, None]
-
-
-def _names(first: pd.Series, last: pd.Series, *, slot: str | None = None) -> np.ndarray:
+def _names(
+    first: pd.Series, last: pd.Series, *, slot: str | None = None, cache: WorkspaceCache | None = None
+) -> np.ndarray:
     """``"First Last"`` of each row (:func:`_name`, vectorised: each distinct value cleaned once,
-    remembered across calls; the memo is emptied past 1,000,000 values). With ``slot``, the
-    last call's input and output under that name are kept, and only the rows whose names
-    differ from it are formatted again (a review table after one edit)."""
+    remembered across calls, the 1,000,000 most recent). With ``slot`` (and a workspace's
+    ``cache``; a cache of its own without one), the last call's input and output under that name
+    are kept, and only the rows whose names differ from it are formatted again (a review table
+    after one edit)."""
     if not len(first):
         return np.array([], dtype=object)
     f_arr, l_arr = first.to_numpy(dtype=object), last.to_numpy(dtype=object)
-    kept = _NAMES_KEPT.get(slot) if slot else None
+    memo = cache if cache is not None else _OWN_NAMES
+    kept = memo.get("names", slot) if slot else None
     if kept is not None and len(kept[0]) == len(f_arr):
         same = _same_values(kept[0], f_arr) & _same_values(kept[1], l_arr)
         out = kept[2].copy()
@@ -178,15 +184,11 @@ def _names(first: pd.Series, last: pd.Series, *, slot: str | None = None) -> np.
         todo = np.arange(len(f_arr))
     if len(todo):
         fs, ls = f_arr[todo].tolist(), l_arr[todo].tolist()
-        fresh = [v for v in dict.fromkeys(fs + ls) if isinstance(v, str) and v not in _CLEANED]
-        if len(_CLEANED) + len(fresh) > 1_000_000:
-            _CLEANED.clear()
-            fresh = [v for v in dict.fromkeys(fs + ls) if isinstance(v, str)]
-        _CLEANED.update((v, clean_text(v) or "") for v in fresh)
-        get = _CLEANED.get
+        cleaned = _memo(_CLEANED, [v for v in dict.fromkeys(fs + ls) if isinstance(v, str)], _clean_texts)
+        get = cleaned.get
         out[todo] = [f"{get(f, '')} {get(la, '')}".strip() or "(no name)" for f, la in zip(fs, ls, strict=True)]
     if slot:
-        _NAMES_KEPT[slot] = (f_arr, l_arr, out)
+        memo.put("names", slot, (f_arr, l_arr, out))
     return out
 
 
@@ -199,10 +201,35 @@ def _same_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return same
 
 
-_NAMES_KEPT: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+#: The name columns' slots when no workspace cache is given.
+_OWN_NAMES = WorkspaceCache()
+#: Text memos shared by every workspace (a text's cleaned or folded form never changes): the
+#: 1,000,000 most recent of each, read and written under one lock.
+_CLEANED: LRUCache[str, str] = LRUCache(maxsize=1_000_000)
+_FOLDED: LRUCache[str, str] = LRUCache(maxsize=1_000_000)
+_MEMO_LOCK = threading.Lock()
 
 
-_CLEANED: dict[str, str] = {}
+def _memo(memo: LRUCache[str, str], texts: list[str], compute: Callable[[list[str]], list[str]]) -> dict[str, str]:
+    """``{text: compute(text)}`` for the distinct ``texts``, each computed once across calls
+    (kept in ``memo``); the computing runs outside the lock."""
+    with _MEMO_LOCK:
+        known = {v: memo[v] for v in texts if v in memo}
+    fresh = [v for v in texts if v not in known]
+    if fresh:
+        done = dict(zip(fresh, compute(fresh), strict=True))
+        with _MEMO_LOCK:
+            memo.update(done)
+        known.update(done)
+    return known
+
+
+def _clean_texts(texts: list[str]) -> list[str]:
+    return [clean_text(v) or "" for v in texts]
+
+
+def _fold_texts(texts: list[str]) -> list[str]:
+    return list(_folded(pd.Series(texts, dtype=object)).tolist())
 
 
 def _folded(text: pd.Series) -> pd.Series:
@@ -213,19 +240,9 @@ def _folded(text: pd.Series) -> pd.Series:
 
 def _folded_memo(texts: list[str]) -> list[str]:
     """:func:`_folded` of each text, each text folded once across calls (the accounts' and
-    reasons' texts barely change between two matches); the memo is emptied past 1,000,000 texts."""
-    distinct = dict.fromkeys(texts)
-    fresh = [v for v in distinct if v not in _FOLDED]
-    if len(_FOLDED) + len(fresh) > 1_000_000:
-        _FOLDED.clear()
-        fresh = list(distinct)
-    if fresh:
-        _FOLDED.update(zip(fresh, _folded(pd.Series(fresh, dtype=object)).tolist(), strict=True))
-    values = texts
-    return [_FOLDED[v] for v in values]
-
-
-_FOLDED: dict[str, str] = {}
+    reasons' texts barely change between two matches; the 1,000,000 most recent are kept)."""
+    folded = _memo(_FOLDED, list(dict.fromkeys(texts)), _fold_texts)
+    return [folded[v] for v in texts]
 
 
 #: What the Review page can filter on: the evidence that decided each record (``records.rule``).

@@ -51,6 +51,7 @@ from ..matching.values import sendable_phone
 from ..models import EQUIFY_FIELDS, Decision, FieldMapping, Relation
 from ..sources.equify import ACCOUNT_COLUMNS
 from ..sources.payfit import PAYFIT_COLUMNS
+from .cache import WorkspaceCache
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,8 @@ class Workspace:
         self._con = con
         self.path = path
         self._frames: dict[str, tuple[str, pd.DataFrame]] = {}  # table -> (data version, frame)
+        #: What the steps keep between calls on this workspace (thread-safe; see :mod:`.cache`).
+        self.cache = WorkspaceCache()
         self._migrate()
 
     # ------------------------------------------------------------------ plumbing
@@ -171,7 +174,8 @@ class Workspace:
         return cls(con, str(target))
 
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connection (idempotent) and forget what the cache kept."""
+        self.cache.clear()
         try:
             self._con.close()
         except duckdb.Error:  # pragma: no cover - already closed
