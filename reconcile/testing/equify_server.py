@@ -29,21 +29,20 @@ reconcile/demo/equify_accounts.csv`` (the demo's Equify accounts, so the demo's 
 from __future__ import annotations
 
 import argparse
-import email.utils
 import json
 import logging
-import random
 import sqlite3
 import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .faults import FaultHarness
 
 __all__ = ["EquifyFaults", "EquifyServer"]
 
@@ -53,62 +52,13 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
-@dataclass
-class _Planned:
-    kind: str  # "429", "5xx", "timeout", "slow", "echo"
-    count: int
-    after: int
-    status: int = 500
-    retry_after: str | None = None
-    date_in: float | None = None
+class EquifyFaults(FaultHarness):
+    """Switchable faults of an :class:`EquifyServer` (:class:`~reconcile.testing.faults.FaultHarness`:
+    :meth:`throttle`, :meth:`fail`, :meth:`slow`, :meth:`random`, planned in arrival order), plus
+    the Equify side's own: a create stored but answered after the client gave up, and an answer
+    that echoes the request's headers. A :meth:`throttle` sends ``Retry-After: 1`` unless told."""
 
-
-@dataclass(frozen=True)
-class Fault:
-    """What one request meets: ``kind`` is ``429``, ``5xx``, ``timeout`` (a create is stored,
-    then answered after ``hang`` seconds) or ``echo`` (answered ``status`` with the request's
-    headers in the message), with the status and ``Retry-After`` to send."""
-
-    kind: str
-    status: int = 500
-    retry_after: str | None = None
-    hang: float = 0.0
-
-
-class EquifyFaults:
-    """Switchable faults of an :class:`EquifyServer` (every method is thread-safe).
-
-    Planned faults apply in arrival order to every request; with ``after=k`` a fault starts
-    after ``k`` more requests went by. :meth:`random` adds faults at a rate instead.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        """No planned or random fault, no delay."""
-        with self._lock:
-            self._planned: list[_Planned] = []
-            self._rate = 0.0
-            self._kinds: tuple[str, ...] = ()
-            self._rng = random.Random(0)
-            self._delay = 0.0
-            self.hang = 2.0
-            self.served: dict[str, int] = {}
-
-    def throttle(
-        self, count: int = 1, *, retry_after: str | None = "1", date_in: float | None = None, after: int = 0
-    ) -> None:
-        """The next ``count`` requests answer ``429``; ``Retry-After`` is ``retry_after`` as is, or
-        an HTTP date ``date_in`` seconds ahead when given (whole seconds, rounded up)."""
-        with self._lock:
-            self._planned.append(_Planned("429", count, after, 429, retry_after, date_in))
-
-    def fail(self, count: int = 1, *, status: int = 500, after: int = 0) -> None:
-        """The next ``count`` requests answer ``status`` (default 500)."""
-        with self._lock:
-            self._planned.append(_Planned("5xx", count, after, status))
+    default_retry_after = "1"
 
     def timeout_after_commit(self, count: int = 1, *, hang: float | None = None, after: int = 0) -> None:
         """The next ``count`` requests are carried out (a create is stored), then answered only
@@ -116,47 +66,12 @@ class EquifyFaults:
         with self._lock:
             if hang is not None:
                 self.hang = float(hang)
-            self._planned.append(_Planned("timeout", count, after))
+            self.plan("timeout", count, after=after, status=200)
 
     def echo_headers(self, count: int = 1, *, status: int = 400, after: int = 0) -> None:
         """The next ``count`` requests answer ``status`` (default 400; 5xx ones are retried) with a
         message that repeats the request's method, path and headers, ``Authorization`` included."""
-        with self._lock:
-            self._planned.append(_Planned("echo", count, after, status))
-
-    def random(self, rate: float, kinds: tuple[str, ...] = ("429", "5xx", "timeout"), *, seed: int = 0) -> None:
-        """Each request meets one of ``kinds`` with probability ``rate`` (0-1), at random (seeded)."""
-        with self._lock:
-            self._rate, self._kinds, self._rng = float(rate), tuple(kinds), random.Random(seed)
-
-    def slow(self, seconds: float) -> None:
-        """Delay every answer by ``seconds``."""
-        with self._lock:
-            self._delay = float(seconds)
-
-    def next(self) -> tuple[Fault | None, float]:
-        """The fault the request arriving now meets, and the delay before answering (internal)."""
-        with self._lock:
-            fault = None
-            for p in self._planned:
-                if p.after > 0:
-                    p.after -= 1
-                    continue
-                if p.count > 0:
-                    p.count -= 1
-                    fault = Fault(p.kind, p.status, p.retry_after, self.hang)
-                    if p.kind == "429" and p.date_in is not None:
-                        fault = Fault("429", 429, email.utils.formatdate(time.time() + p.date_in, usegmt=True))
-                    break
-            self._planned = [p for p in self._planned if p.count > 0]
-            if fault is None and self._rate and self._rng.random() < self._rate:
-                kind = self._rng.choice(self._kinds)
-                fault = Fault(
-                    kind, 429 if kind == "429" else 500 if kind in ("5xx", "echo") else 200, "0.01", self.hang
-                )
-            if fault is not None:
-                self.served[fault.kind] = self.served.get(fault.kind, 0) + 1
-            return fault, self._delay
+        self.plan("echo", count, after=after, status=status)
 
 
 class _Store:
@@ -303,7 +218,7 @@ class EquifyServer:
         self.requests += 1
         if headers.get("Authorization") != f"Bearer {self.token}":
             return 401, {"message": "invalid or missing bearer token"}, {}, 0.0
-        fault, delay = self.faults.next()
+        delay, fault = self.faults.take()
         if delay:
             time.sleep(delay)
         answered = _fault_answer(fault, method, target, headers)

@@ -36,11 +36,9 @@ Run by hand: ``python -m reconcile.testing.payfit_server --port 8700 --data reco
 from __future__ import annotations
 
 import argparse
-import email.utils
 import hashlib
 import json
 import logging
-import math
 import random
 import re
 import secrets
@@ -49,12 +47,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from .faults import Fault, FaultHarness
 
 __all__ = ["ALL_SCOPES", "Faults", "PayfitServer", "fake_collaborators"]
 
@@ -85,74 +84,24 @@ _JOBS = (
 _ROUTE = re.compile(r"^/companies/(?P<company>[^/]+)/(?P<resource>collaborators|contracts)(?:/(?P<item>[^/]+))?/?$")
 
 
-@dataclass
-class _Planned:
-    """One scheduled fault: after ``skip`` requests, the next ``count`` answer ``status``."""
+class Faults(FaultHarness):
+    """Switchable faults of a :class:`PayfitServer` (:class:`~reconcile.testing.faults.FaultHarness`:
+    :meth:`throttle`, :meth:`fail`, :meth:`slow`, :meth:`random`, planned in arrival order, every
+    request counted, introspection included), plus Payfit's own: a revoked key, a dropped scope,
+    introspection refusing JSON, endless paging. A :meth:`throttle` sends no ``Retry-After``
+    unless told, and the ``X-RateLimit-*`` headers unless told not to."""
 
-    status: int
-    count: int
-    skip: int
-    retry_after: str | None = None
-    date_in: float | None = None
-    ratelimit_headers: bool = True
-
-
-class Faults:
-    """Switchable faults of a :class:`PayfitServer` (every method is thread-safe).
-
-    Scheduled faults apply in arrival order to every request (introspection included):
-    :meth:`throttle` and :meth:`fail` add one each; with ``after=k`` a fault starts after
-    ``k`` more requests went by.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.reset()
+    default_retry_after = None
+    default_ratelimit_headers = True
 
     def reset(self) -> None:
         """Clear every fault: no planned answers, no delay, key valid, all scopes."""
         with self._lock:
-            self._planned: list[_Planned] = []
-            self._delay = 0.0
-            self._delay_left: int | None = None
+            super().reset()
             self.revoked = False
             self.dropped_scopes: set[str] = set()
             self.reject_json_introspection = False
             self.endless: str | None = None
-
-    def throttle(
-        self,
-        count: int = 1,
-        *,
-        retry_after: str | None = None,
-        date_in: float | None = None,
-        ratelimit_headers: bool = True,
-        after: int = 0,
-    ) -> None:
-        """The next ``count`` requests answer 429 ``{"message": "API rate limit exceeded"}``.
-
-        ``retry_after``: the ``Retry-After`` value sent as is (``"1"``, ``"0.2"``, any text);
-        ``date_in``: send instead an HTTP date that many seconds from the answer's time (negative:
-        in the past; HTTP dates have whole seconds, the value is rounded up); neither: no
-        ``Retry-After``. ``ratelimit_headers``: also send ``X-RateLimit-Limit-Second`` and
-        ``X-RateLimit-Remaining-Second: 0``.
-        """
-        with self._lock:
-            self._planned.append(
-                _Planned(
-                    429, count, after, retry_after=retry_after, date_in=date_in, ratelimit_headers=ratelimit_headers
-                )
-            )
-
-    def fail(self, count: int = 1, *, status: int = 500, retry_after: str | None = None, after: int = 0) -> None:
-        """The next ``count`` requests answer ``status`` (default 500) ``{"message": "..."}``."""
-        with self._lock:
-            self._planned.append(_Planned(status, count, after, retry_after=retry_after, ratelimit_headers=False))
-
-    def slow(self, seconds: float, count: int | None = None) -> None:
-        """Delay the next ``count`` answers (every answer when ``None``) by ``seconds``."""
-        with self._lock:
-            self._delay, self._delay_left = float(seconds), count
 
     def revoke_key(self) -> None:
         """The key becomes invalid: API answers 401, introspection ``{"active": false}``."""
@@ -177,24 +126,6 @@ class Faults:
             raise ValueError(f"unknown paging fault {mode!r}: fresh, repeat or None")
         with self._lock:
             self.endless = mode
-
-    def _take(self) -> tuple[float, _Planned | None]:
-        """For one arriving request: (delay in s, the fault to answer with or ``None``)."""
-        with self._lock:
-            delay = 0.0
-            if self._delay > 0 and (self._delay_left is None or self._delay_left > 0):
-                delay = self._delay
-                if self._delay_left is not None:
-                    self._delay_left -= 1
-            chosen = None
-            for planned in self._planned:
-                if planned.skip > 0:
-                    planned.skip -= 1
-                elif chosen is None and planned.count > 0:
-                    chosen = planned
-                    planned.count -= 1
-            self._planned = [p for p in self._planned if p.count > 0]
-            return delay, chosen
 
 
 class PayfitServer:
@@ -304,7 +235,7 @@ class PayfitServer:
         """Answer one request: ``(status, JSON body, extra headers)``."""
         with self._lock:
             self.requests += 1
-        delay, fault = self.faults._take()
+        delay, fault = self.faults.take()
         if delay > 0:
             self._stopping.wait(delay)
         if fault is not None:
@@ -331,12 +262,10 @@ class PayfitServer:
         )
         return status, payload, rate_headers
 
-    def _fault_answer(self, fault: _Planned) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _fault_answer(self, fault: Fault) -> tuple[int, dict[str, Any], dict[str, str]]:
         headers: dict[str, str] = {}
         if fault.retry_after is not None:
             headers["Retry-After"] = fault.retry_after
-        elif fault.date_in is not None:
-            headers["Retry-After"] = email.utils.formatdate(math.ceil(time.time() + fault.date_in), usegmt=True)
         if fault.status == 429:
             if fault.ratelimit_headers:
                 headers["X-RateLimit-Limit-Second"] = str(int(self.rate_limit_rps or 50))
