@@ -937,7 +937,7 @@ def _both_sides(
     the work) while this one prepares the first Payfit records. The child shares the input
     by copy-on-write (nothing imported again, no script run twice) and sends its result back
     through a pipe: the same functions over the same records, so the same result
-    (``tests/test_parallel_sides.py``). If the child fails (killed, out of memory) or does not
+    (``tests/matching/test_parallel_sides.py``). If the child fails (killed, out of memory) or does not
     answer in time (30 s plus four times this side's own time: stopped, deadlocked), it is
     killed and its part is prepared here instead; an :class:`InputError` it raises is
     raised here. A daemonic process (a ``multiprocessing`` pool's worker) never forks.
@@ -1293,7 +1293,7 @@ def _scored(src: _Side, tgt: _Side, s: np.ndarray, t: np.ndarray, settings: Matc
     """:func:`_score` of every pair. From :data:`PARALLEL_PAIRS` pairs, where the sides are prepared
     in two processes too (:func:`_may_fork`), a forked process scores the second half of the pairs
     while this one scores the first: the same scores (each pair is scored on its own,
-    ``tests/test_parallel_sides.py``). A child that fails or does not answer in time (30 s plus four
+    ``tests/matching/test_parallel_sides.py``). A child that fails or does not answer in time (30 s plus four
     times this half's own time) is killed and its half scored here."""
     n = len(s)
     if n < PARALLEL_PAIRS or not _may_fork():

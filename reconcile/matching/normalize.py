@@ -423,7 +423,7 @@ def remembered_phones(values: list[Any], hints: list[Any], default_region: str =
     numbers most records hold: a French number written ``+33612345678``, ``0033612345678``
     (where ``00`` dials abroad) or ``0612345678`` (read in France) goes straight to the French
     fast path's reading of its national number (:func:`_french_number`); every other value goes
-    through :func:`remembered_phone`. ``tests/test_normalize.py`` compares the two on random
+    through :func:`remembered_phone`. ``tests/matching/test_normalize.py`` compares the two on random
     numbers, the separator-free shapes and every kind of hint.
     """
     default = default_region.upper()
@@ -515,7 +515,7 @@ def _normalize_phone_reference(value: Any, default_region: str = "FR", country_h
 
     :func:`normalize_phone` must give the same result, with ``invalid`` or
     ``possible_not_valid`` added to the flags of an invalid or possible number;
-    ``tests/test_normalize.py`` compares the two on thousands of numbers.
+    ``tests/matching/test_normalize.py`` compares the two on thousands of numbers.
     """
     raw = clean_text(value)
     if raw is None:

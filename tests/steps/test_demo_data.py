@@ -18,7 +18,7 @@ import pytest
 
 from reconcile import MatchResult, Relation, Workspace, match, workflow
 
-SCENARIOS = json.loads((Path(__file__).resolve().parent.parent / "reconcile" / "demo" / "scenarios.json").read_text())
+SCENARIOS = json.loads((Path(__file__).resolve().parents[2] / "reconcile" / "demo" / "scenarios.json").read_text())
 BY_NAME = {s["scenario"]: s for s in SCENARIOS}
 IN_SCOPE = [s for s in SCENARIOS if s["payfit_ids"] and s["expected_category"] != "out_of_scope"]
 OUT_OF_SCOPE = [s for s in SCENARIOS if s["expected_category"] == "out_of_scope"]
@@ -35,7 +35,7 @@ def demo_result(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Mat
 
 @pytest.fixture(scope="module")
 def ground_truth() -> set[tuple[str, str]]:
-    path = Path(__file__).resolve().parent.parent / "reconcile" / "demo" / "ground_truth.csv"
+    path = Path(__file__).resolve().parents[2] / "reconcile" / "demo" / "ground_truth.csv"
     with path.open(newline="", encoding="utf-8") as f:
         return {(r["payfit_id"], r["equify_account_id"]) for r in csv.DictReader(f)}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _readme_commands() -> list[str]:
@@ -65,7 +65,7 @@ def test_the_worked_example_runs_and_its_output_is_the_one_shown() -> None:
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [sys.executable, str(root / "docs" / "worked_example.py")],
         capture_output=True,
@@ -138,3 +138,11 @@ def test_the_layers_only_depend_downwards() -> None:
 def test_the_layer_check_sees_relative_imports() -> None:
     found = _imports_of(ROOT / "reconcile" / "sync" / "push.py")
     assert "reconcile.store.workspace" in found and "reconcile.sync.plan" in found
+
+
+def test_tests_are_grouped_by_layer() -> None:
+    """Every test module sits in the folder of the layer it tests (none loose in tests/)."""
+    loose = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
+    assert not loose, f"tests not in a layer folder: {loose}"
+    layers = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert {"sources", "matching", "store", "sync", "steps", "cli", "app", "e2e", "notebooks", "project"} <= layers

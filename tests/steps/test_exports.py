@@ -16,7 +16,7 @@ from reconcile import Workspace, workflow
 from reconcile.export import FORMULA_STARTS, csv_text, safe_cell, table_bytes, write_table, write_tables
 from reconcile.sync.targets import FileTarget
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: What no cell of an export may hold (XLSX refuses them; they act on a terminal or reorder text).
 UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 

@@ -12,7 +12,7 @@ import pytest
 
 from ui.text import WORD_JOINER, md, plain
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 HOSTILE = [
     "![x](http://127.0.0.2/beacon.png)",

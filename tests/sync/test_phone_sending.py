@@ -19,7 +19,7 @@ from reconcile.sources.mapping import apply_transform
 from reconcile.sync.plan import build_plan
 from ui.text import plain
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # (phone as typed, address country, what is written to Equify, a piece of the flag's words or None)
 ROWS = [

@@ -44,7 +44,7 @@ def _in_scope(ws: Workspace) -> int:
 @pytest.fixture
 def pushed(demo_workspace: Workspace) -> Workspace:
     """The demo after a first push (conflicts skipped), the links' name changes approved (#14:
-    else they wait as held updates; tests/test_link_names.py follows them)."""
+    else they wait as held updates; tests/steps/test_link_names.py follows them)."""
     workflow.approve_held(demo_workspace)
     workflow.push_workspace(demo_workspace, skip_conflicts=True)
     return demo_workspace

@@ -216,7 +216,7 @@ def test_blocking_keys_are_the_same_in_every_process(tmp_path: object) -> None:
         "_side, keys = M._side_and_keys(frame, ids, M.MatchSettings(), '_hint', False)\n"
         "sys.stdout.buffer.write(pickle.dumps(keys))\n"
     )
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     for seed in ("1", "12345"):
         out = subprocess.run(
             [sys.executable, "-c", script],

@@ -1151,7 +1151,7 @@ def test_very_long_names_are_cut_before_comparison():
     assert len(result.records) == 10
 
 
-# (#14) "None", "NULL", "N/A" are names like any other (tests/test_missing_markers.py); punctuation is no name.
+# (#14) "None", "NULL", "N/A" are names like any other (tests/sources/test_missing_markers.py); punctuation is no name.
 @pytest.mark.parametrize("name", [("?", "?"), ("de", "la"), ("-", "-")])
 def test_placeholder_and_particle_only_names_never_pair(name):
     result = run([P("p1", *name)], [A("a1", *name)])

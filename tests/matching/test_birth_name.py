@@ -214,7 +214,7 @@ def test_the_mapping_page_shows_them_and_suggests_them(tmp_path: Path, monkeypat
     st.cache_data.clear()
     st.cache_resource.clear()
     try:
-        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+        at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60)
         at.run()
         at.switch_page("pages/mapping.py")
         at.run()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from reconcile.cli import build_parser
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _synopsis() -> dict[str, set[str]]:

@@ -16,7 +16,7 @@ from reconcile import Workspace, charts, workflow
 from reconcile.exceptions import InputError
 from reconcile.notebook import ConflictReviewer
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def _execute(name: str, workspace: Path, **parameters: object) -> object:

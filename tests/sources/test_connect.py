@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from reconcile import Workspace
 from ui.text import plain
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

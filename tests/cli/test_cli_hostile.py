@@ -14,7 +14,7 @@ from hostile import CONTROL_NAMES, make_hostile
 from reconcile import Workspace, workflow
 from reconcile.cli import main, printable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: What must never be printed: ESC (CSI, OSC), BEL, NUL, CR, the RTL override, C1 CSI.
 FORBIDDEN = ["\x1b", "\x07", "\x00", "\r", "\u202e", "\x9b"]
 EVIL = "Evil\x1b[31mRED\x1b]0;title\x07\u202e\x00\r\x9bX"

@@ -12,7 +12,7 @@ from reconcile import Decision, FieldMapping, InputError, Relation, Workspace, w
 from reconcile.sources.mapping import profile_json
 from ui.text import plain
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 

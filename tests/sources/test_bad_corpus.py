@@ -39,7 +39,7 @@ from tests.bad_inputs.corpus import Case, cases
 
 CASES = cases()
 HANG_S = 60
-OUTPUT = Path(__file__).resolve().parent.parent / "test-output" / "bad_corpus.json"
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "bad_corpus.json"
 
 
 class _Hang(Exception):

@@ -17,7 +17,7 @@ from reconcile import Decision, Workspace, workflow
 from ui import sync as sync_ui
 from ui.text import plain
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _sync_page() -> tuple[AppTest, Workspace]:
