@@ -35,10 +35,7 @@ Errors raised (all :class:`~reconcile.exceptions.ReconcileError`)::
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
-import math
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -49,9 +46,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pandas as pd
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from ..exceptions import ApiError, AuthError, InputError, RateLimited, ScopeError
+from ..http import Pacer, Retry, RetryingSender, Secret, body_message
 from .payfit import collaborator_problem, flatten_collaborators, load_json
 
 __all__ = [
@@ -62,7 +59,6 @@ __all__ = [
     "Introspection",
     "PayfitClient",
     "join_contracts",
-    "parse_retry_after",
 ]
 
 logger = logging.getLogger(__name__)
@@ -77,11 +73,6 @@ MAX_PAGES = 10_000
 #: Scope needed per endpoint [doc: domain.md §3, scopes].
 SCOPE_COLLABORATORS = "collaborators:read"
 SCOPE_CONTRACTS = "contracts:read"
-#: Fraction of ``max_rps`` kept free: requests start at least ``1 / (max_rps * (1 - margin))`` s apart.
-PACING_MARGIN = 0.05
-#: Wait (s) after a 429 carrying ``X-RateLimit-Remaining-Second: 0`` and no ``Retry-After``: one
-#: whole rate window, enough whether the server counts fixed or sliding 1-second windows.
-RATE_WINDOW_S = 1.0
 
 Progress = Callable[[int, int | None], None]
 
@@ -143,31 +134,6 @@ class FetchState:
 # --------------------------------------------------------------------------- helpers
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header value, or ``None`` when absent or unreadable.
-
-    Accepts delay-seconds, integer or fractional (``"2"``, ``"0.5"``), and an HTTP date
-    (``"Wed, 21 Oct 2015 07:28:00 GMT"``, compared with ``now``, a Unix time, default
-    :func:`time.time`). A date in the past or a negative delay means ``0.0`` (retry now).
-    """
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # an HTTP date is always GMT
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
 def join_contracts(collaborators: list[dict[str, Any]], contracts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Collaborators (copies) whose ``contracts`` are enriched from ``/contracts`` records.
 
@@ -205,77 +171,6 @@ def join_contracts(collaborators: list[dict[str, Any]], contracts: list[dict[str
                 own.append({"id": record.get("contractId"), **extra})
         out.append({**collaborator, "contracts": own})
     return out
-
-
-class _Pacer:
-    """Spaces request starts at least ``interval`` seconds apart, across threads.
-
-    Each caller reserves the next free slot under a lock and sleeps outside it, so starts
-    never bunch; :meth:`defer` pushes every later slot back (after a 429, all threads wait).
-    """
-
-    def __init__(
-        self, max_rps: float, margin: float = PACING_MARGIN, sleep: Callable[[float], None] = time.sleep
-    ) -> None:
-        self.interval = 1.0 / (max_rps * (1.0 - margin))
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next = 0.0  # time.monotonic() of the next free slot
-
-    def acquire(self) -> float:
-        """Wait for a slot; return the seconds waited."""
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        wait = slot - now
-        if wait > 0:
-            self._sleep(wait)
-        return max(0.0, wait)
-
-    def defer(self, until: float) -> None:
-        """No request starts before ``until`` (a :func:`time.monotonic` time)."""
-        with self._lock:
-            self._next = max(self._next, until)
-
-
-class _Secret:
-    """Holds the API key; its repr is ``'***'`` so ``vars(client)`` or a traceback's locals hide it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "'***'"
-
-
-class _Retry(Exception):
-    """Internal: a retryable answer (429, 5xx) or transport failure, with the server's wait hint."""
-
-    def __init__(self, description: str, *, status: int | None, hint: float | None) -> None:
-        super().__init__(description)
-        self.description = description
-        self.status = status
-        self.hint = hint
-
-
-def _body_message(response: httpx.Response) -> str | None:
-    """The ``message`` of a ``{"message": ...}`` error body, else a short piece of the text."""
-    try:
-        data = response.json()
-    except (ValueError, RecursionError):
-        text = response.text.strip()
-        return text[:200] or None
-    if isinstance(data, dict):
-        for key in ("message", "error_description", "error"):
-            if isinstance(data.get(key), str) and data[key].strip():
-                return data[key].strip()
-    return None
 
 
 # --------------------------------------------------------------------------- client
@@ -328,7 +223,7 @@ class PayfitClient:
             parts = urlsplit(str(url))
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise InputError(f"the Payfit {label} {url!r} is not an http(s) address such as {API_URL}")
-        self._key = _Secret(api_key.strip())
+        self._key = Secret(api_key.strip())
         self.api_url = api_url.rstrip("/")
         self.oauth_url = oauth_url.rstrip("/")
         self.max_rps = float(max_rps)
@@ -336,14 +231,20 @@ class PayfitClient:
         self.max_attempts = int(max_attempts)
         self.max_wait = float(max_wait)
         self.max_pages = int(max_pages)
-        self._backoff = wait_random_exponential(multiplier=backoff, max=max(max_wait, 0.0))
         self._owns_http = client is None
         self._http = client if client is not None else httpx.Client(transport=transport, timeout=self.timeout)
-        self._sleep = sleep
-        self._pacer = _Pacer(self.max_rps, sleep=sleep)
-        self._lock = threading.Lock()
-        self._requests = 0
-        self._throttled = 0
+        self._sender = RetryingSender(
+            self._http,
+            self._key,
+            timeout=self.timeout,
+            max_attempts=self.max_attempts,
+            max_wait=self.max_wait,
+            backoff=float(backoff),
+            sleep=sleep,
+            pacer=Pacer(self.max_rps, sleep=sleep),
+            rate_headers=True,
+            name="payfit",
+        )
 
     # ---- lifecycle
 
@@ -368,12 +269,12 @@ class PayfitClient:
     @property
     def requests_sent(self) -> int:
         """HTTP requests sent by this client so far (retries included)."""
-        return self._requests
+        return self._sender.requests
 
     @property
     def throttled(self) -> int:
         """429 answers this client has received so far."""
-        return self._throttled
+        return self._sender.throttled
 
     # ---- API
 
@@ -458,7 +359,7 @@ class PayfitClient:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise InputError(f"page_size must be between 1 and {MAX_PAGE_SIZE} (got {page_size})")
         state = state if state is not None else FetchState()
-        started, requests0, throttled0 = time.monotonic(), self._requests, self._throttled
+        started, requests0, throttled0 = time.monotonic(), self._sender.requests, self._sender.throttled
         try:
             if state.company_id is None:
                 state.company_id = company_id or self.introspect().company_id
@@ -490,8 +391,8 @@ class PayfitClient:
         result = FetchResult(
             company_id=str(state.company_id),
             collaborators=joined,
-            requests=self._requests - requests0,
-            throttled=self._throttled - throttled0,
+            requests=self._sender.requests - requests0,
+            throttled=self._sender.throttled - throttled0,
             seconds=seconds,
         )
         logger.info(
@@ -582,18 +483,11 @@ class PayfitClient:
                 return
 
     def _request(self, method: str, url: str, *, what: str, **kwargs: Any) -> httpx.Response:
-        """Send with pacing and bounded retries; return the final non-retryable response."""
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Retry),
-            sleep=self._sleep,
-            before_sleep=self._before_sleep,
-            reraise=True,
-        )
+        """Send with pacing and bounded retries (:class:`reconcile.http.RetryingSender`); return the
+        final non-retryable response."""
         try:
-            return retrying(self._send_once, method, url, **kwargs)
-        except _Retry as exc:
+            return self._sender.send(method, url, **kwargs)
+        except Retry as exc:
             attempts = f"after {self.max_attempts} attempt(s)"
             if exc.status == 429:
                 raise RateLimited(
@@ -603,68 +497,14 @@ class PayfitClient:
                 ) from None
             if exc.status is not None:
                 raise ApiError(
-                    f"Payfit answered {exc.status} (server error) for {what} {attempts}: "
-                    f"{self._redact(exc.description)}",
+                    f"Payfit answered {exc.status} (server error) for {what} {attempts}: {exc.description}",
                     status=exc.status,
                 ) from None
             host = urlsplit(url).netloc
             raise ApiError(
-                f"Payfit could not be reached at {host} for {what} {attempts}: {self._redact(exc.description)}; "
+                f"Payfit could not be reached at {host} for {what} {attempts}: {exc.description}; "
                 "check the address and the network"
             ) from exc.__cause__  # the httpx error, for the traceback (it holds no header)
-
-    def _send_once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        waited = self._pacer.acquire()
-        path = urlsplit(url).path
-        headers = {"Authorization": f"Bearer {self._key.reveal()}", "Accept": "application/json"}
-        with self._lock:
-            self._requests += 1
-        started = time.monotonic()
-        try:
-            response = self._http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
-        except httpx.TimeoutException as exc:
-            logger.debug("%s %s → timeout after %.1f s (paced %.3f s)", method, path, self.timeout, waited)
-            raise _Retry(f"no answer within {self.timeout:g} s ({type(exc).__name__})", status=None, hint=None) from exc
-        except httpx.TransportError as exc:
-            logger.debug("%s %s → %s (paced %.3f s)", method, path, type(exc).__name__, waited)
-            raise _Retry(f"{type(exc).__name__}: {self._redact(str(exc))}", status=None, hint=None) from exc
-        elapsed = time.monotonic() - started
-        status = response.status_code
-        logger.debug("%s %s → %d in %.3f s (paced %.3f s)", method, path, status, elapsed, waited)
-        if status == 429 or status >= 500:
-            if status == 429:
-                with self._lock:
-                    self._throttled += 1
-            hint = parse_retry_after(response.headers.get("Retry-After"))
-            if (
-                hint is None
-                and status == 429
-                and response.headers.get("X-RateLimit-Remaining-Second", "").strip() == "0"
-            ):
-                hint = RATE_WINDOW_S
-            message = _body_message(response) or response.reason_phrase
-            raise _Retry(f"{status} {message}", status=status, hint=hint)
-        return response
-
-    def _wait(self, state: RetryCallState) -> float:
-        """Seconds before the next attempt: the server's hint, else backoff with full jitter; capped."""
-        exc = state.outcome.exception() if state.outcome is not None else None
-        hint = exc.hint if isinstance(exc, _Retry) else None
-        wait = hint if hint is not None else self._backoff(state)
-        return min(max(0.0, wait), self.max_wait)
-
-    def _before_sleep(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        wait = state.next_action.sleep if state.next_action is not None else 0.0
-        self._pacer.defer(time.monotonic() + wait)  # every thread of this client waits too
-        description = self._redact(exc.description) if isinstance(exc, _Retry) else type(exc).__name__
-        logger.debug(
-            "retrying in %.3f s (attempt %d of %d failed: %s)",
-            wait,
-            state.attempt_number,
-            self.max_attempts,
-            description,
-        )
 
     def _raise_for_status(
         self, response: httpx.Response, *, what: str, scope: str | None, company_id: str | None
@@ -673,7 +513,7 @@ class PayfitClient:
         status = response.status_code
         if status < 400:
             return
-        message = self._redact(_body_message(response) or response.reason_phrase)
+        message = self._redact(body_message(response) or response.reason_phrase)
         if status == 401:
             raise AuthError("the API key is invalid or revoked", status=401)
         if status == 403:

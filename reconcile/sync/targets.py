@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -21,11 +20,10 @@ from typing import Any, Protocol
 import duckdb
 import httpx
 import pandas as pd
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from ..exceptions import ApiError, AuthError, InputError, RateLimited, TargetError
+from ..http import Retry, RetryingSender, Secret, body_message
 from ..sources.equify import ACCOUNT_COLUMNS
-from ..sources.payfit_api import _Secret, parse_retry_after
 
 __all__ = ["FILE_COLUMNS", "EmbeddedTarget", "FileTarget", "HttpTarget", "Target", "mirror", "target_identity"]
 
@@ -271,11 +269,24 @@ class HttpTarget:
             raise InputError("the http target needs a bearer token")
         self.base_url = base_url.rstrip("/")
         self.identity = self.identity_for(base_url)
-        self._token = _Secret(token)
+        self._token = Secret(token)
         self.timeout, self.max_attempts, self.max_wait, self.backoff = timeout, max_attempts, max_wait, backoff
-        self._sleep = sleep
         self._http = httpx.Client(transport=transport, timeout=timeout)
-        self.waits: list[float] = []  # every wait before a retry (s), for reports and tests
+        self._sender = RetryingSender(
+            self._http,
+            self._token,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            max_wait=max_wait,
+            backoff=backoff,
+            sleep=sleep,
+            name="target",
+        )
+
+    @property
+    def waits(self) -> list[float]:
+        """Every wait before a retry (s), for reports and tests."""
+        return self._sender.waits
 
     def __repr__(self) -> str:
         return f"HttpTarget({self.base_url!r})"  # never the token
@@ -346,17 +357,11 @@ class HttpTarget:
         return out
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Retry),
-            sleep=self._sleep,
-            before_sleep=self._before_sleep,
-            reraise=True,
-        )
+        """One request through the shared HTTP layer (:class:`reconcile.http.RetryingSender`): the
+        answer's JSON object. Raises :class:`RateLimited`, :class:`AuthError` or :class:`ApiError`."""
         try:
-            response = retrying(self._send_once, method, path, **kwargs)
-        except _Retry as exc:
+            response = self._sender.send(method, self.base_url + path, **kwargs)
+        except Retry as exc:
             attempts = f"after {self.max_attempts} attempt(s)"
             if exc.status == 429:
                 raise RateLimited(f"the target kept answering 429 to {method} {path} {attempts}", status=429) from None
@@ -364,7 +369,7 @@ class HttpTarget:
         if response.status_code == 401:
             raise AuthError("the target refused the bearer token (401)", status=401)
         if response.status_code >= 400:
-            message = self._redact(_message(response))
+            message = self._token.redact(body_message(response) or response.reason_phrase)
             raise ApiError(f"{method} {path} answered {response.status_code}: {message}", status=response.status_code)
         try:
             data = response.json()
@@ -373,55 +378,3 @@ class HttpTarget:
         if not isinstance(data, dict):
             raise ApiError(f"{method} {path} answered JSON that is not an object")
         return data
-
-    def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {
-            "Authorization": f"Bearer {self._token.reveal()}",
-            "Accept": "application/json",
-            **kwargs.pop("headers", {}),
-        }
-        try:
-            response = self._http.request(method, self.base_url + path, headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise _Retry(f"no answer within {self.timeout:g} s", status=None, hint=None) from exc
-        except httpx.TransportError as exc:
-            raise _Retry(type(exc).__name__, status=None, hint=None) from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            hint = parse_retry_after(response.headers.get("Retry-After"))
-            message = self._redact(_message(response))
-            raise _Retry(f"{response.status_code} {message}", status=response.status_code, hint=hint)
-        return response
-
-    def _redact(self, text: str) -> str:
-        """``text`` with the bearer token (and so its ``Authorization`` value) replaced by ``***``:
-        a server that echoes the request must not put the token in a journal row, a log or an error."""
-        token = self._token.reveal()
-        return text.replace(token, "***") if text and token else text
-
-    def _wait(self, state: RetryCallState) -> float:
-        """The server's ``Retry-After``, else exponential backoff with full jitter; capped at ``max_wait``."""
-        exc = state.outcome.exception() if state.outcome is not None else None
-        hint = exc.hint if isinstance(exc, _Retry) else None
-        if hint is None:
-            hint = random.uniform(0, self.backoff * 2 ** (state.attempt_number - 1))
-        return min(max(0.0, hint), self.max_wait)
-
-    def _before_sleep(self, state: RetryCallState) -> None:
-        wait = state.next_action.sleep if state.next_action is not None else 0.0
-        self.waits.append(wait)
-        exc = state.outcome.exception() if state.outcome is not None else None
-        logger.info(
-            "target: retrying in %.2f s (attempt %d of %d: %s)",
-            wait,
-            state.attempt_number,
-            self.max_attempts,
-            exc.description if isinstance(exc, _Retry) else type(exc).__name__,
-        )
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason_phrase
-    return str(body.get("message")) if isinstance(body, dict) and body.get("message") else response.reason_phrase

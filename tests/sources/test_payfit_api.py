@@ -24,8 +24,9 @@ import httpx
 import pytest
 
 from reconcile.exceptions import ApiError, AuthError, InputError, RateLimited, ScopeError
+from reconcile.http import parse_retry_after
 from reconcile.sources.payfit import PAYFIT_COLUMNS
-from reconcile.sources.payfit_api import FetchState, PayfitClient, join_contracts, parse_retry_after
+from reconcile.sources.payfit_api import FetchState, PayfitClient, join_contracts
 from reconcile.testing.payfit_server import PayfitServer, fake_collaborators
 
 KEY = "pk_test_5f3a9c0d1e2b-FICTITIOUS"  # distinctive, so a leak is easy to spot

@@ -126,7 +126,7 @@ def test_s3_retry_after_as_an_http_date_is_waited_and_capped(server: EquifyServe
 
 def test_s3_retry_after_date_parsing_matches_the_header() -> None:
     """The wait read from a date header is the distance to that date (the server sends whole seconds)."""
-    from reconcile.sources.payfit_api import parse_retry_after
+    from reconcile.http import parse_retry_after
 
     now = time.time()
     header = email.utils.formatdate(now + 30, usegmt=True)
