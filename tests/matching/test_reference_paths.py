@@ -24,14 +24,18 @@ def _frames(result: MatchResult) -> dict[str, pd.DataFrame]:
     return {"records": result.records, "links": result.links, "candidates": result.candidates}
 
 
-def _one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reference path: no record is read in the vectorised step."""
+def _one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The reference path: no record is read in the vectorised step. Returns the list each call
+    of the replacement notes itself in (a test checks the reference path was really taken)."""
+    calls: list[int] = []
 
     def none_plain(prep: dict) -> tuple[np.ndarray, np.ndarray]:
         n = prep["n_s"]
+        calls.append(n)
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
 
     monkeypatch.setattr(M, "_plain_verdicts", none_plain)
+    return calls
 
 
 def _history(
@@ -66,8 +70,9 @@ def test_the_vectorised_verdicts_are_the_rules_read_one_by_one(seed: int, monkey
     plain_create, by_email = M._plain_verdicts(prep)
     assert plain_create.sum() > 50 and by_email.sum() > 50  # the shortcut is really taken
     with monkeypatch.context() as m:
-        _one_by_one(m)
+        calls = _one_by_one(m)
         slow = match(source, target, ledger=ledger, decisions=decisions)
+    assert calls, "the one-by-one path was not taken"
     for name, frame in _frames(fast).items():
         pd.testing.assert_frame_equal(frame, _frames(slow)[name], check_exact=True, obj=name)
 
@@ -83,8 +88,9 @@ def test_kept_matches_agree_with_the_one_by_one_path(seed: int, monkeypatch: pyt
     for step in range(3):
         kept = match(source, target, ledger=ledger, decisions=decisions, prepared_key=key)
         with monkeypatch.context() as m:
-            _one_by_one(m)
+            calls = _one_by_one(m)
             slow = match(source, target, ledger=ledger, decisions=decisions)
+        assert calls, "the one-by-one path was not taken"
         for name, frame in _frames(kept).items():
             pd.testing.assert_frame_equal(frame, _frames(slow)[name], check_exact=True, obj=f"{name} at step {step}")
         # The next rerun: some decisions and ledger entries change, as a person reviews.
