@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import components
+from ui import components, state
 
 # The page icon is an emoji, which Streamlit draws in the page itself: a ":material/...:" icon
 # would be fetched from fonts.gstatic.com, and the app makes no request outside 127.0.0.1.
@@ -18,5 +18,8 @@ navigation = st.navigation(
         st.Page("pages/accounts.py", title="Accounts", icon=":material/group:"),
     ]
 )
-components.sidebar_status()
-navigation.run()
+# The page run holds the workspace file only while it runs: a command or a notebook can use the
+# same workspace between two runs (ui.state.leased).
+with state.leased():
+    components.sidebar_status()
+    navigation.run()

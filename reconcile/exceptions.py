@@ -5,6 +5,7 @@ The tree (pages and the CLI catch :class:`ReconcileError` and show its message):
     ReconcileError
     ├── InputError          bad file, row, field or argument; nothing was written
     ├── WorkspaceError      the DuckDB workspace could not be opened, read or written
+    │   └── WorkspaceBusy   another process holds the file now: try again
     ├── ApiError            a remote system answered with an error
     │   ├── AuthError       401: the key or token is invalid or revoked
     │   ├── ScopeError      403: a scope is missing (never retried)
@@ -41,6 +42,10 @@ class WorkspaceError(ReconcileError):
     def __init__(self, message: str, *, sql: str | None = None) -> None:
         super().__init__(message)
         self.sql = sql
+
+
+class WorkspaceBusy(WorkspaceError):
+    """Another process holds the workspace file now (DuckDB lets one process write a file): try again."""
 
 
 class ApiError(ReconcileError):

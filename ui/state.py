@@ -26,6 +26,7 @@ import pandas as pd
 import streamlit as st
 
 from reconcile import FieldMapping, MatchResult, ReconcileError, Workspace, workflow
+from reconcile.exceptions import WorkspaceBusy
 from reconcile.store.workspace import workspace_path
 from reconcile.sync.plan import Plan
 
@@ -65,6 +66,23 @@ def workspace() -> Workspace:
         opened["seeded"] = False
         flash("info", "The workspace was empty: it now holds the demo company (fictitious people).")
     return opened["ws"]
+
+
+@contextmanager
+def leased() -> Iterator[None]:
+    """Hold the workspace file open for this page run only (:meth:`Workspace.lease` with
+    ``release_when_idle``): between runs the file is closed, so a command or a notebook can work
+    on the same workspace. When another process holds it now, the page says so, offers *Try
+    again*, and stops (nothing is lost)."""
+    ws = workspace()
+    ws.release_when_idle = True
+    try:
+        with ws.lease():
+            yield
+    except WorkspaceBusy as exc:
+        st.warning(md(exc))
+        st.button("Try again", key="workspace.busy.retry")
+        st.stop()
 
 
 # Results are kept with st.cache_resource, not st.cache_data: at 100,000 records copying a

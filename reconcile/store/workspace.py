@@ -34,6 +34,7 @@ import datetime as dt
 import json
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -45,7 +46,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ..exceptions import InputError, WorkspaceError
+from ..exceptions import InputError, WorkspaceBusy, WorkspaceError
 from ..matching.normalize import clean_text, email_is_valid, normalize_date, normalize_email, normalize_phone
 from ..matching.values import sendable_phone
 from ..models import EQUIFY_FIELDS, Decision, FieldMapping, Relation
@@ -119,6 +120,24 @@ def workspace_path(path: str | os.PathLike[str] | None = None) -> Path:
     return DEFAULT_WORKSPACE.absolute()
 
 
+def _connect(target: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to the workspace file ``target``.
+
+    Raises:
+        WorkspaceBusy: another process holds the file (DuckDB lets one process write a file).
+        WorkspaceError: the file cannot be opened otherwise.
+    """
+    try:
+        return duckdb.connect(str(target))
+    except (duckdb.Error, OSError) as exc:
+        if "lock" in str(exc).lower():
+            raise WorkspaceBusy(
+                f"the workspace {target} is in use by another process (the app while it works, a command or "
+                "a notebook): try again in a moment, or use another workspace file"
+            ) from exc
+        raise WorkspaceError(f"cannot open the workspace {target}: {exc}") from exc
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -133,8 +152,14 @@ class Workspace:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
-        self._con = con
+        self._open_con: duckdb.DuckDBPyConnection | None = con
         self.path = path
+        self._closed = False
+        self._leases = 0
+        self._lease_lock = threading.RLock()
+        #: Close the file whenever no :meth:`lease` is held (the app sets it, so that a command or
+        #: a notebook can use the workspace between the app's runs); reopened on the next use.
+        self.release_when_idle = False
         self._frames: dict[str, tuple[str, pd.DataFrame]] = {}  # table -> (data version, frame)
         #: What the steps keep between calls on this workspace (thread-safe; see :mod:`.cache`).
         self.cache = WorkspaceCache()
@@ -165,21 +190,57 @@ class Workspace:
             raise WorkspaceError(f"there is no workspace at {target}: load data first (the `demo` or `load` command)")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(target))
-        except (duckdb.Error, OSError) as exc:
-            hint = ""
-            if "lock" in str(exc).lower():
-                hint = " (another process has it open: the app or a command; close it, or use another workspace file)"
-            raise WorkspaceError(f"cannot open the workspace {target}{hint}: {exc}") from exc
-        return cls(con, str(target))
+        except OSError as exc:
+            raise WorkspaceError(f"cannot open the workspace {target}: {exc}") from exc
+        return cls(_connect(target), str(target))
 
     def close(self) -> None:
         """Close the connection (idempotent) and forget what the cache kept."""
         self.cache.clear()
+        with self._lease_lock:
+            self._closed = True
+            con, self._open_con = self._open_con, None
+        if con is not None:
+            try:
+                con.close()
+            except duckdb.Error:  # pragma: no cover - already closed
+                pass
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        """The connection, opened again when the file was released (:attr:`release_when_idle`).
+
+        Raises:
+            WorkspaceBusy: another process holds the file now.
+            WorkspaceError: the workspace was closed.
+        """
+        with self._lease_lock:
+            if self._open_con is None:
+                if self._closed:
+                    raise WorkspaceError(f"the workspace {self.path} is closed")
+                self._open_con = _connect(Path(self.path))
+            return self._open_con
+
+    @contextmanager
+    def lease(self) -> Iterator[Workspace]:
+        """Hold the file open for a piece of work (a page's run, a push): with
+        :attr:`release_when_idle`, the file is closed once no lease is held, so that other
+        processes can open it in between. The file is opened on entry.
+
+        Raises:
+            WorkspaceBusy: another process holds the file (a command, a notebook): try again.
+        """
+        with self._lease_lock:
+            self._leases += 1
         try:
-            self._con.close()
-        except duckdb.Error:  # pragma: no cover - already closed
-            pass
+            self._con  # noqa: B018 - open now, not in the middle of the work
+            yield self
+        finally:
+            with self._lease_lock:
+                self._leases -= 1
+                if self._leases == 0 and self.release_when_idle and self._open_con is not None:
+                    con, self._open_con = self._open_con, None
+                    con.close()
 
     def __enter__(self) -> Workspace:
         return self

@@ -256,6 +256,9 @@ def start_push(
         release_target()
         raise
     started = time.monotonic()
+    # The run keeps the workspace file open until it ends, whoever's page run started it.
+    held = ws.lease()
+    held.__enter__()
 
     def work() -> None:
         outcome: PushResult | BaseException
@@ -277,6 +280,7 @@ def start_push(
             _LIVE.pop(str(ws.path), None)
             lock.release()
             release_target()
+            held.__exit__(None, None, None)
         if on_done is not None:
             on_done(outcome)
 

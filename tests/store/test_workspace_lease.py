@@ -1,0 +1,79 @@
+"""Workspace.lease: the file held only while work runs, when the app asks (issue 15)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconcile import Workspace, workflow
+from reconcile.exceptions import WorkspaceBusy, WorkspaceError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _other_process(path: Path, code: str) -> subprocess.CompletedProcess[str]:
+    script = (
+        f"import sys\nfrom reconcile import Workspace, workflow\nws = Workspace.open(sys.argv[1])\n{code}\nws.close()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_without_release_the_file_stays_open(tmp_path: Path) -> None:
+    with Workspace.open(tmp_path / "w.duckdb") as ws:
+        with ws.lease():
+            pass
+        assert ws._open_con is not None
+        done = _other_process(tmp_path / "w.duckdb", "pass")
+        assert done.returncode != 0 and "in use by another process" in done.stderr
+
+
+def test_released_when_idle_another_process_writes_and_this_one_reads_it(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with Workspace.open(path) as ws:
+        workflow.load_demo(ws)
+        ws.release_when_idle = True
+        with ws.lease(), ws.lease():  # nested leases: the file stays open until the last ends
+            before = ws.revision
+        assert ws._open_con is None
+        done = _other_process(path, "workflow.load_demo(ws)")
+        assert done.returncode == 0, done.stderr
+        with ws.lease():
+            assert ws.revision > before  # opened again, and sees the other process's write
+
+
+def test_a_lease_while_another_process_holds_the_file_is_busy(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    Workspace.open(path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from reconcile import Workspace; w = Workspace.open(sys.argv[1]); print('held', flush=True); time.sleep(30)",
+            str(path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(WorkspaceBusy, match="in use by another process.*try again"):
+            Workspace.open(path)
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    Workspace.open(path).close()  # free again
+
+
+def test_a_closed_workspace_is_not_reopened(tmp_path: Path) -> None:
+    ws = Workspace.open(tmp_path / "w.duckdb")
+    ws.close()
+    with pytest.raises(WorkspaceError, match="is closed"):
+        _ = ws.revision
