@@ -40,6 +40,10 @@ ws = Workspace.open(path)
 # True only for an unattended run (as `reconcile push --yes`): the push then asks for no typed
 # confirmation. Left False, step 6 asks you to type the number of accounts to create.
 CONFIRMED_UP_FRONT = False
+# True only on the demo company: step 4 then links, by code, up to three conflicts whose best
+# candidate alone scores 90 or more (to show the reviewer's methods). On a customer's data a person
+# decides, with the buttons.
+DEMO_RULE_OF_THUMB = False
 
 # %% [markdown]
 # ## 1. Fetch or load
@@ -83,8 +87,8 @@ result
 # One conflict at a time, with its candidates side by side. In Jupyter, `reviewer` shows the
 # buttons *Link* / *Create* / *Exclude* / *Skip* / *Previous*; each click records the same decision
 # the app's Review page records (it shows in the app's Activity, and can be undone there).
-# Run headless (as CI does), the cell below decides a few conflicts by code, through the same
-# methods the buttons call.
+# With `DEMO_RULE_OF_THUMB = True` (the demo only; see the parameters cell), the cell below also
+# decides a few conflicts by code, through the same methods the buttons call.
 
 # %%
 reviewer = ConflictReviewer(ws)
@@ -93,7 +97,7 @@ reviewer
 
 # %%
 decided = 0
-while reviewer.current is not None and decided < 3:
+while DEMO_RULE_OF_THUMB and reviewer.current is not None and decided < 3:
     candidates = reviewer.candidates()
     # A demo rule of thumb: link when one candidate alone scores 90 or more; leave the rest for a person.
     clear = not candidates.empty and candidates.iloc[0]["score"] >= 90 and (candidates["score"] >= 80).sum() == 1
@@ -126,7 +130,15 @@ totals = plan.totals()
 digest = workflow.plan_digest(ws, plan)  # the push consumes this very plan, once
 asked = push_gate(plan, skip_conflicts=True)  # the conflicts left unresolved stay out of this push
 print(f"{totals['create']} to create, {totals['link']} to link, {totals['skip_conflict']} conflicts skipped")
-typed = None if CONFIRMED_UP_FRONT else input(asked.prompt + ": ")
+typed = None
+if not CONFIRMED_UP_FRONT:
+    try:
+        typed = input(asked.prompt + ": ")
+    except Exception as exc:  # a kernel no one can type into (nbclient, papermill)
+        raise SystemExit(
+            "nobody can type the confirmation here: set CONFIRMED_UP_FRONT = True in the parameters cell "
+            "for an unattended run"
+        ) from exc
 gate = push_gate(plan, skip_conflicts=True, typed=typed, confirmed=CONFIRMED_UP_FRONT)
 if not gate.open:
     raise SystemExit("; ".join(gate.reasons))

@@ -46,7 +46,9 @@ with state.reported():
         )
         skip = st.checkbox(f"Skip the {t['skip_conflict']:d} unresolved conflict(s) in this push", key="sync.skip")
     # The gate (reconcile.sync.gate.push_gate, as the CLI's): conflicts, then the typed confirmation.
-    asked = push_gate(plan, skip_conflicts=skip)
+    asked = push_gate(plan, skip_conflicts=skip, accounts=ws.counts()["equify_accounts"])
+    for warning in asked.warnings:
+        st.warning(md(warning[:1].upper() + warning[1:] + "."))
     # The plan's digest: what the click confirms; what was typed for another plan (before a
     # run, before an edit) is cleared, so it never confirms this one.
     digest = sync_ui.plan_digest(ws, plan)

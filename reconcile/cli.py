@@ -608,6 +608,8 @@ def _unsendable(plan: Any, shown: int = 50) -> None:
 def _cmd_plan(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     plan = workflow.plan_workspace(ws, workflow.run_match(ws, args.settings))
     _unsendable(plan)
+    for warning in push_gate(plan, accounts=ws.counts()["equify_accounts"]).warnings:
+        _err(f"warning: {warning}")
     if args.csv:
         from .export import csv_text
 
@@ -657,13 +659,15 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     _err(
         f"plan: {totals['create']} create, {totals['link']} link, {totals['update']} update, "
         f"{totals['skip_excluded']} excluded, {totals['skip_conflict']} conflicts skipped, "
-        f"{totals['skip_held']} waiting for approval, {totals['skip_leaver']} leavers kept, "
+        f"{totals['skip_held']} held for approval (no change sendable), {totals['skip_leaver']} leavers kept, "
         f"{totals['skip_incomplete']} incomplete (not created), {totals['unchanged']} unchanged"
     )
     _unsendable(plan)
+    for warning in push_gate(plan, accounts=ws.counts()["equify_accounts"]).warnings:
+        _err(f"warning: {warning}")
     if not held.empty and not args.approve_all:
         _err(
-            f"{len(held)} change(s) to names, emails or birth dates wait for approval: see them with "
+            f"{push_gate(plan).held_sentence()}: see them with "
             "`plan --csv` (column held), approve them with --approve-all or on the Sync page"
         )
     if totals["skip_leaver"]:

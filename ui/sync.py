@@ -10,6 +10,7 @@ import streamlit as st
 
 from reconcile import ReconcileError, Workspace, workflow
 from reconcile.exceptions import ConfirmationRequired
+from reconcile.sync.gate import push_gate
 from reconcile.sync.plan import Plan
 from reconcile.sync.targets import EmbeddedTarget, HttpTarget, Target
 
@@ -112,7 +113,7 @@ def approvals_panel(ws: Workspace, plan: Plan) -> None:
     held = plan.held()
     if held.empty:
         return
-    with st.expander(f"{len(held)} change(s) to names, emails or birth dates wait for approval", expanded=True):
+    with st.expander(push_gate(plan).held_sentence(), expanded=True):
         st.dataframe(held, hide_index=True)
         labels = {
             f"{r.name} · {r.field}: {r.before or '∅'} → {r.after}": i

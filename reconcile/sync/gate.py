@@ -41,7 +41,9 @@ class PushGate:
     skip_conflicts: bool
     sendable: int
     held: int
+    held_people: int
     reasons: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def open(self) -> bool:
@@ -57,15 +59,35 @@ class PushGate:
     def nothing_to_send(self) -> bool:
         return self.sendable == 0
 
+    def held_sentence(self) -> str:
+        """The changes waiting for approval in words, the same for the app and the CLI: ``"15
+        change(s) to names, emails or birth dates of 9 synced people wait for approval"``
+        (``""`` when none). The plan's *held for approval* figure counts something else: the
+        synced people none of whose changes can be sent before approval."""
+        if not self.held:
+            return ""
+        return (
+            f"{self.held} change(s) to names, emails or birth dates of {self.held_people} synced "
+            f"{'person' if self.held_people == 1 else 'people'} wait for approval"
+        )
+
 
 def push_gate(
-    plan: Plan, *, skip_conflicts: bool = False, typed: str | None = None, confirmed: bool = False
+    plan: Plan,
+    *,
+    skip_conflicts: bool = False,
+    typed: str | None = None,
+    confirmed: bool = False,
+    accounts: int | None = None,
 ) -> PushGate:
     """The gate for a push of ``plan``: ``typed`` is what the person typed to confirm (compared
     once stripped of spaces), ``confirmed`` a confirmation given up front instead (``--yes``);
-    ``skip_conflicts`` leaves the unresolved conflicts out of the push. Never raises: the
-    :class:`PushGate` says what is missing."""
+    ``skip_conflicts`` leaves the unresolved conflicts out of the push; ``accounts``: how many
+    Equify accounts the workspace holds (with ``0`` and creates planned, a warning says that a
+    customer who has accounts would get a duplicate of each: the Equify export was not loaded).
+    Never raises: the :class:`PushGate` says what is missing and what to check."""
     totals = plan.totals()
+    held = plan.held()
     creates, conflicts = totals["create"], totals["skip_conflict"]
     expected = str(creates) if creates else "push"
     prompt = (
@@ -88,13 +110,21 @@ def push_gate(
             reasons.append(f"{answer!r} is not the number of accounts this push creates: type {expected} to confirm")
         else:
             reasons.append(f"{answer!r} does not confirm this push: type push (it creates no account)")
+    warnings = []
+    if accounts == 0 and creates:
+        warnings.append(
+            f"no Equify account is loaded: all {creates} record(s) would be created; if this customer already has "
+            "accounts in Equify, load its Equify export first, or each of them gets a duplicate"
+        )
     return PushGate(
+        warnings=tuple(warnings),
         creates=creates,
         expected=expected,
         prompt=prompt,
         conflicts=conflicts,
         skip_conflicts=skip_conflicts,
         sendable=len(plan.actionable()),
-        held=len(plan.held()),
+        held=len(held),
+        held_people=int(held["source_id"].nunique()) if len(held) else 0,
         reasons=tuple(reasons),
     )

@@ -22,7 +22,7 @@ The summary (:meth:`Plan.summary`) counts every record the plan covers in exactl
 in-scope records it was built from, plus the synced leavers outside the relation that it flags
 (:attr:`Plan.records`). A synced leaver in scope counts once: as *Leavers (kept)* when nothing
 changed, as an update when something did. An update with some changes waiting for approval counts
-as an update (its held changes are listed by :meth:`Plan.held`); *Waiting for approval* counts the
+as an update (its held changes are listed by :meth:`Plan.held`); *Held for approval* counts the
 records whose every change waits. Every :class:`Plan` checks this when built
 (:class:`~reconcile.exceptions.InternalError` otherwise).
 
@@ -62,7 +62,7 @@ SUMMARY: tuple[tuple[str, str, str], ...] = (
     ("link", "Links", "existing Equify accounts paired with a Payfit record (their empty fields filled)"),
     ("update", "Updates", "synced accounts with changed values (some changes may still wait for approval)"),
     ("unchanged", "Unchanged", "synced accounts with nothing to send"),
-    ("skip_held", "Waiting for approval", "synced accounts whose every change waits for a person's approval"),
+    ("skip_held", "Held for approval", "synced people none of whose changes can be sent before a person approves them"),
     ("skip_conflict", "Unresolved conflicts", "records to resolve on the Review page"),
     ("skip_excluded", "Excluded", "records on the exclusion list"),
     ("skip_incomplete", "Incomplete", "records with no usable name and no usable email: not created"),

@@ -421,14 +421,14 @@ def test_sync_page_approves_held_changes(app_workspace: Path) -> None:
     records.loc[records["id"] == sid, "email"] = "changed.later@example.fr"
     ws.load_payfit(records)
     at.run()
-    assert {m.label: m.value for m in at.metric}["Waiting for approval"] == "1"
+    assert {m.label: m.value for m in at.metric}["Held for approval"] == "1"
     pick = at.multiselect(key="sync.approve.pick")
     assert len(pick.options) == 1 and "changed.later@example.fr" in pick.options[0]
     pick.set_value(pick.options).run()
     at.button(key="sync.approve.some").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert (sid, "email", "changed.later@example.fr") in ws.approvals()
-    assert {m.label: m.value for m in at.metric}["Waiting for approval"] == "0"
+    assert {m.label: m.value for m in at.metric}["Held for approval"] == "0"
     assert any("Approved 1" in plain(s.value) for s in at.success)
 
 

@@ -47,7 +47,7 @@ def _outputs(notebook: object) -> list[dict]:
 
 @pytest.mark.parametrize("name", ["audit_match_quality.py", "one_off_migration.py"])
 def test_the_notebook_runs_from_a_clean_kernel_on_the_demo_workspace(name: str, tmp_path: Path) -> None:
-    unattended = {"CONFIRMED_UP_FRONT": True} if name == "one_off_migration.py" else {}
+    unattended = {"CONFIRMED_UP_FRONT": True, "DEMO_RULE_OF_THUMB": True} if name == "one_off_migration.py" else {}
     notebook = _execute(name, tmp_path / "ws.duckdb", **unattended)  # nbclient raises CellExecutionError on any error
     outputs = _outputs(notebook)
     assert not [o for o in outputs if o.get("output_type") == "error"]
@@ -69,22 +69,23 @@ def test_the_audit_notebook_shows_charts_and_quality(tmp_path: Path) -> None:
 def test_left_as_it_is_the_migration_notebook_asks_for_the_typed_confirmation(tmp_path: Path) -> None:
     from nbclient.exceptions import CellExecutionError
 
-    with pytest.raises(CellExecutionError, match="input"):  # a headless kernel cannot be typed into
+    with pytest.raises(CellExecutionError, match="CONFIRMED_UP_FRONT = True"):  # a headless kernel cannot be typed into
         _execute("one_off_migration.py", tmp_path / "ws.duckdb")
     with Workspace.open(tmp_path / "ws.duckdb", create=False) as ws:
         assert ws.push_runs().empty  # nothing pushed without the confirmation
+        assert ws.decisions() == {}  # and no decision taken by code unless asked (DEMO_RULE_OF_THUMB)
 
 
 def test_the_migration_notebook_pushes_once_and_a_second_run_creates_nothing_twice(tmp_path: Path) -> None:
     ws_path = tmp_path / "ws.duckdb"
-    _execute("one_off_migration.py", ws_path, CONFIRMED_UP_FRONT=True)
+    _execute("one_off_migration.py", ws_path, CONFIRMED_UP_FRONT=True, DEMO_RULE_OF_THUMB=True)
     with Workspace.open(ws_path, create=False) as ws:
         runs = ws.push_runs()
         accounts_after_first = ws.counts()["equify_accounts"]
         assert len(runs) == 1 and runs.iloc[0]["status"] == "done"
         decided = ws.decisions()
     assert decided, "the reviewer cells recorded no decision"
-    _execute("one_off_migration.py", ws_path, CONFIRMED_UP_FRONT=True)  # again, on the same workspace
+    _execute("one_off_migration.py", ws_path, CONFIRMED_UP_FRONT=True)  # again: no decision by code this time
     with Workspace.open(ws_path, create=False) as ws:
         assert ws.counts()["equify_accounts"] == accounts_after_first
 

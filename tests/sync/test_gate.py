@@ -86,3 +86,34 @@ def test_the_cli_asks_through_the_same_gate(
     assert code == cli.EXIT_OK
     with Workspace.open(path) as ws:
         assert len(ws.push_runs()) == 1
+
+
+def test_creates_with_no_equify_account_loaded_are_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Payfit loaded, the Equify export forgotten: every record would be created; the gate warns (the
+    CLI's plan and push, the Sync page), and says nothing once the accounts are there."""
+    from reconcile.sources.payfit import read_payfit_dump
+
+    path = tmp_path / "only-payfit.duckdb"
+    with Workspace.open(path) as ws:
+        ws.load_payfit(read_payfit_dump(workflow.DEMO_DIR / "payfit"))
+        plan = workflow.plan_workspace(ws)
+        gate = push_gate(plan, accounts=ws.counts()["equify_accounts"])
+    assert plan.totals()["create"] > 0 and len(gate.warnings) == 1
+    assert "no Equify account is loaded" in gate.warnings[0] and "duplicate" in gate.warnings[0]
+    assert cli.main(["--workspace", str(path), "plan"]) == cli.EXIT_OK
+    assert "warning: no Equify account is loaded" in capsys.readouterr().err
+    with Workspace.open(path) as ws:
+        workflow.load_demo(ws)
+        assert push_gate(workflow.plan_workspace(ws), accounts=ws.counts()["equify_accounts"]).warnings == ()
+
+
+def test_the_held_changes_are_said_the_same_way_everywhere(plan_with_conflicts) -> None:  # type: ignore[no-untyped-def]
+    gate = push_gate(plan_with_conflicts)
+    held = plan_with_conflicts.held()
+    if held.empty:
+        assert gate.held_sentence() == ""
+    else:
+        sentence = gate.held_sentence()
+        assert sentence.startswith(f"{len(held)} change(s)") and f"of {held['source_id'].nunique()} synced" in sentence
