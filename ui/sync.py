@@ -113,7 +113,7 @@ def approvals_panel(ws: Workspace, plan: Plan) -> None:
     held = plan.held()
     if held.empty:
         return
-    with st.expander(push_gate(plan).held_sentence(), expanded=True):
+    with st.expander(md(push_gate(plan).held_sentence()), expanded=True):
         st.dataframe(held, hide_index=True)
         labels = {
             f"{r.name} · {r.field}: {r.before or '∅'} → {r.after}": i
