@@ -26,7 +26,7 @@ from .steps.load import (
     load_payfit_files,
 )
 from .steps.mapping import mapping_issues, mapping_preview, phone_summary, scope_counts
-from .steps.match import run_match, scoped_source
+from .steps.match import match_is_kept, run_match, scoped_source
 from .steps.review import (
     ACTIVITY_COLUMNS,
     COMPARISON_COLUMNS,
@@ -106,6 +106,7 @@ __all__ = [
     "push_workspace",
     "review_table",
     "run_journal",
+    "match_is_kept",
     "run_match",
     "run_progress",
     "scope_counts",

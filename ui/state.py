@@ -85,11 +85,18 @@ def leased() -> Iterator[None]:
         st.stop()
 
 
-# Results are kept with st.cache_resource, not st.cache_data: at 100,000 records copying a
-# match result out of the cache on every rerun costs seconds. Callers only read them.
-@st.cache_resource(show_spinner="Matching…", max_entries=4)
 def _match(path: str, revision: str) -> MatchResult:
-    return workflow.run_match(_open(path))
+    """The match of the workspace at ``path``: kept by the workspace itself (``ws.cache``, per
+    revision: the one match cache), so it is not cached again here."""
+    ws = _open(path)
+    if workflow.match_is_kept(ws):
+        return workflow.run_match(ws)
+    with st.spinner("Matching…"):
+        return workflow.run_match(ws)
+
+
+# View-models are kept with st.cache_resource, not st.cache_data: at 100,000 records copying
+# one out of the cache on every rerun costs seconds. Callers only read them.
 
 
 def _version(ws: Workspace) -> str:

@@ -2177,9 +2177,67 @@ def _reprepare(
     return prep
 
 
-_PREPARED: dict[tuple[Any, ...], dict[str, Any]] = {}
-_PREPARED_LOCK = threading.Lock()
 _GENERATIONS = itertools.count()  # numbers the states of account ownership seen by match()
+
+
+class PreparedCache:
+    """The prepared matches kept for reruns (see ``prepared_key`` of :func:`match`): the last
+    ``size`` keys, safe across threads. A workspace holds its own
+    (:attr:`reconcile.store.cache.WorkspaceCache.prepared`), next to its match results: one match
+    cache per workspace; :func:`match` without one uses the module's (:data:`DEFAULT_PREPARED`)."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self.entries: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def prepared(
+        self,
+        src_frame: pd.DataFrame,
+        src_ids: np.ndarray,
+        target: pd.DataFrame,
+        tgt_ids: np.ndarray,
+        settings: MatchSettings,
+        key: Hashable,
+    ) -> dict[str, Any]:
+        """:func:`_prepare` for ``key``, kept. A new key whose data differs from the last one's by
+        a few edited accounts is followed from it (:func:`_reprepare`) instead of prepared from
+        scratch."""
+        full_key = (key, settings)
+        with self._lock:
+            if full_key in self.entries:
+                return self.entries[full_key]
+            prep = None
+            last = next((k for k in reversed(self.entries) if k[1] == settings), None)
+            if last is not None:
+                prev = self.entries.pop(last)
+                try:
+                    with prev["lock"]:  # no classification reads it while it is followed
+                        prep = _reprepare(prev, src_frame, src_ids, target, tgt_ids, settings)
+                except Exception:  # noqa: BLE001 - following failed: prepare from scratch instead
+                    log.exception("following the last prepared match failed; matching from scratch")
+                    prep = None
+                if prep is None:
+                    _close(prev)
+            if prep is None:
+                prep = _prepare(src_frame, src_ids, target, tgt_ids, settings, keep=True)
+            prep.setdefault("lock", threading.RLock())
+            while len(self.entries) >= self.size:
+                _close(self.entries.pop(next(iter(self.entries))))
+            self.entries[full_key] = prep
+            return prep
+
+    def clear(self) -> None:
+        """Forget every prepared match (and free its DuckDB tables)."""
+        with self._lock:
+            for prep in self.entries.values():
+                _close(prep)
+            self.entries.clear()
+
+
+#: The prepared matches of :func:`match` calls that name no cache of their own.
+DEFAULT_PREPARED = PreparedCache()
+_PREPARED = DEFAULT_PREPARED.entries  # the default cache's entries (read by tests)
 
 
 def _prepared(
@@ -2189,35 +2247,12 @@ def _prepared(
     tgt_ids: np.ndarray,
     settings: MatchSettings,
     key: Hashable | None,
+    cache: PreparedCache | None = None,
 ) -> dict[str, Any]:
-    """:func:`_prepare`, kept for the last two ``key`` values (see ``prepared_key`` of
-    :func:`match`). A new key whose data differs from the last one's by a few edited
-    accounts is followed from it (:func:`_reprepare`) instead of prepared from scratch."""
+    """:func:`_prepare`, kept in ``cache`` (default :data:`DEFAULT_PREPARED`) when ``key`` is given."""
     if key is None:
         return _prepare(src_frame, src_ids, target, tgt_ids, settings)
-    full_key = (key, settings)
-    with _PREPARED_LOCK:
-        if full_key in _PREPARED:
-            return _PREPARED[full_key]
-        prep = None
-        last = next((k for k in reversed(_PREPARED) if k[1] == settings), None)
-        if last is not None:
-            prev = _PREPARED.pop(last)
-            try:
-                with prev["lock"]:  # no classification reads it while it is followed
-                    prep = _reprepare(prev, src_frame, src_ids, target, tgt_ids, settings)
-            except Exception:  # noqa: BLE001 - following failed: prepare from scratch instead
-                log.exception("following the last prepared match failed; matching from scratch")
-                prep = None
-            if prep is None:
-                _close(prev)
-        if prep is None:
-            prep = _prepare(src_frame, src_ids, target, tgt_ids, settings, keep=True)
-        prep.setdefault("lock", threading.RLock())
-        while len(_PREPARED) >= 2:
-            _close(_PREPARED.pop(next(iter(_PREPARED))))
-        _PREPARED[full_key] = prep
-        return prep
+    return (cache or DEFAULT_PREPARED).prepared(src_frame, src_ids, target, tgt_ids, settings, key)
 
 
 def _close(prep: dict[str, Any]) -> None:
@@ -2300,6 +2335,7 @@ def match(
     ledger_values: Mapping[str, Mapping[str, str | None]] | None = None,
     decisions: Mapping[str, Decision] | Iterable[Decision] | None = None,
     prepared_key: Hashable | None = None,
+    prepared_cache: PreparedCache | None = None,
 ) -> MatchResult:
     """Match source records (Payfit) to target accounts (Equify).
 
@@ -2321,7 +2357,8 @@ def match(
     2 % of them) is followed from it: only those accounts are normalised, blocked and scored
     again, and only the records that met them are classified again (same result as from
     scratch). With a key, ``candidates`` is shared by the results of the same data: its
-    arrays are read-only (copy the frame to change it).
+    arrays are read-only (copy the frame to change it). ``prepared_cache``: where the prepared
+    data is kept (a workspace's own, :class:`PreparedCache`; default: the module's).
 
     Ids are compared as cleaned text everywhere (``" P1"`` is ``P1``, ``42.0`` is ``42``),
     in the records, the ledger and the decisions; ``records.source_id`` holds the cleaned id.
@@ -2344,7 +2381,7 @@ def match(
             f"after mapping, the source records have none of the fields matching uses ({', '.join(_NAME_OR_EMAIL)})"
         )
     ledger, ledger_values, decided = _check_history(ledger, ledger_values, decisions)
-    prep = _prepared(src_frame, checked_src_ids, target, tgt_ids, settings, prepared_key)
+    prep = _prepared(src_frame, checked_src_ids, target, tgt_ids, settings, prepared_key, prepared_cache)
     # The policy (reconcile/matching/policy.py) classifies every record, its rules in domain.md §5's order.
     from .policy import Policy  # policy.py builds on this module's helpers
 

@@ -31,6 +31,12 @@ def scoped_source(ws: Workspace, records: pd.DataFrame | None = None) -> pd.Data
     return kept.copy()
 
 
+def match_is_kept(ws: Workspace, settings: MatchSettings | None = None) -> bool:
+    """Whether :func:`run_match` has the workspace's match at its current revision kept (it will
+    answer at once)."""
+    return ws.cache.get("matches", (ws.identity, ws.revision, settings or MatchSettings())) is not None
+
+
 def run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchResult:
     """Match the workspace's in-scope Payfit records to its Equify accounts.
 
@@ -64,4 +70,5 @@ def _run_match(ws: Workspace, settings: MatchSettings | None = None) -> MatchRes
         ledger_values=ws.ledger_values(),
         decisions=ws.decisions(),
         prepared_key=(ws.identity, ws.data_version),
+        prepared_cache=ws.cache.prepared,
     )

@@ -1,5 +1,6 @@
 """A workspace's own caches: what the steps keep between two calls on the same workspace (the
-in-scope records, the last match results, the review table's name columns), one set per
+in-scope records, the match: its prepared data and its last results, the review table's name
+columns), one set per
 :class:`~reconcile.store.workspace.Workspace` object, safe across threads (the app's sessions
 share one workspace object).
 
@@ -16,6 +17,8 @@ from collections.abc import Hashable
 from typing import Any
 
 from cachetools import LRUCache
+
+from ..matching.matcher import PreparedCache
 
 __all__ = ["WorkspaceCache"]
 
@@ -34,6 +37,9 @@ class WorkspaceCache:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._caches: dict[str, LRUCache[Hashable, Any]] = {name: LRUCache(maxsize=n) for name, n in SIZES.items()}
+        #: The match's prepared data (normalised sides, candidate pairs, scores), per data version:
+        #: with ``matches``, this workspace's one match cache.
+        self.prepared = PreparedCache()
 
     def get(self, cache: str, key: Hashable) -> Any:
         """The value kept under ``key`` in ``cache``, or ``None``.
@@ -54,6 +60,7 @@ class WorkspaceCache:
         with self._lock:
             for cache in self._caches.values():
                 cache.clear()
+        self.prepared.clear()
 
     def __len__(self) -> int:
         with self._lock:

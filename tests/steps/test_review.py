@@ -307,19 +307,28 @@ def test_data_version_changes_with_the_data_not_with_decisions(demo_workspace: W
 
 
 def test_a_decision_reuses_the_prepared_pairs_and_an_edit_does_not(demo_workspace: Workspace):
-    from reconcile.matching import matcher as matching
+    """The workspace's one match cache (``ws.cache``: the prepared data and the results) serves a
+    decision's rerun without preparing again; an edit prepares again. The module's default cache is
+    not used for a workspace's matches."""
+    from reconcile.matching import matcher
 
+    default_before = dict(matcher.DEFAULT_PREPARED.entries)
+    kept = demo_workspace.cache.prepared.entries
     first = workflow.run_match(demo_workspace)
-    prepared = dict(matching._PREPARED)
+    prepared = dict(kept)
+    assert len(prepared) == 1
     sid = first.records.loc[first.records["category"] == "conflict", "source_id"].iloc[0]
     workflow.decide_and_rematch(demo_workspace, [Decision(sid, "create")])
-    assert matching._PREPARED == prepared  # same data: nothing prepared again
+    assert kept == prepared  # same data: nothing prepared again
     account = workflow.run_match(demo_workspace).records.set_index("source_id")
     assert account.loc[sid, "action"] == "create"
     accounts = demo_workspace.equify_accounts()
     demo_workspace.edit_account(accounts["id"].iloc[0], "lastName", "Changé")
     workflow.run_match(demo_workspace)
-    assert set(matching._PREPARED) != set(prepared)
+    assert set(kept) != set(prepared)
+    assert matcher.DEFAULT_PREPARED.entries == default_before
+    demo_workspace.cache.clear()
+    assert not kept  # closing the workspace (or clearing its cache) frees the prepared matches
 
 
 def test_names_kept_between_calls_follow_every_change():
