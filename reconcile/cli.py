@@ -663,11 +663,15 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         f"{totals['skip_incomplete']} incomplete (not created), {totals['unchanged']} unchanged"
     )
     _unsendable(plan)
-    for warning in push_gate(plan, accounts=ws.counts()["equify_accounts"]).warnings:
+    # One gate for this plan: its warnings, its held changes in words, then its rules below.
+    gate = push_gate(
+        plan, skip_conflicts=args.skip_conflicts, confirmed=args.yes, accounts=ws.counts()["equify_accounts"]
+    )
+    for warning in gate.warnings:
         _err(f"warning: {warning}")
     if not held.empty and not args.approve_all:
         _err(
-            f"{push_gate(plan).held_sentence()}: see them with "
+            f"{gate.held_sentence()}: see them with "
             "`plan --csv` (column held), approve them with --approve-all or on the Sync page"
         )
     if totals["skip_leaver"]:
@@ -681,7 +685,6 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         dry = workflow.push(ws, plan, dry_run=True)
         _report(dry.summary(), args.json)
         return EXIT_OK
-    gate = push_gate(plan, skip_conflicts=args.skip_conflicts, confirmed=args.yes)
     if gate.blocked_by_conflicts:
         raise ConflictsUnresolved(gate.conflicts)
     if not gate.open:  # only the typed confirmation is missing

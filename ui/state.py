@@ -85,10 +85,9 @@ def leased() -> Iterator[None]:
         st.stop()
 
 
-def _match(path: str, revision: str) -> MatchResult:
-    """The match of the workspace at ``path``: kept by the workspace itself (``ws.cache``, per
+def _match(ws: Workspace) -> MatchResult:
+    """The workspace's match as it is now: kept by the workspace itself (``ws.cache``, per
     revision: the one match cache), so it is not cached again here."""
-    ws = _open(path)
     if workflow.match_is_kept(ws):
         return workflow.run_match(ws)
     with st.spinner("Matching…"):
@@ -106,13 +105,13 @@ def _version(ws: Workspace) -> str:
 
 def match_result(ws: Workspace) -> MatchResult:
     """The match result for the workspace as it is now (cached by revision)."""
-    return _match(ws.path, _version(ws))
+    return _match(ws)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _review_rows(path: str, revision: str) -> pd.DataFrame:
     ws = _open(path)
-    return workflow.review_table(ws, _match(path, revision))
+    return workflow.review_table(ws, _match(ws))
 
 
 def review_rows(ws: Workspace) -> pd.DataFrame:
@@ -122,7 +121,8 @@ def review_rows(ws: Workspace) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _likely(path: str, revision: str, threshold: float) -> pd.DataFrame:
-    return workflow.likely_matches(_open(path), _match(path, revision), threshold)
+    ws = _open(path)
+    return workflow.likely_matches(ws, _match(ws), threshold)
 
 
 def likely_matches(ws: Workspace, threshold: float) -> pd.DataFrame:
@@ -132,7 +132,8 @@ def likely_matches(ws: Workspace, threshold: float) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Planning…", max_entries=4)
 def _plan(path: str, revision: str) -> Plan:
-    return workflow.plan_workspace(_open(path), _match(path, revision))
+    ws = _open(path)
+    return workflow.plan_workspace(ws, _match(ws))
 
 
 def plan(ws: Workspace) -> Plan:
