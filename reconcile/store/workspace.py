@@ -242,6 +242,17 @@ class Workspace:
                     con, self._open_con = self._open_con, None
                     con.close()
 
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own, used under a :meth:`lease`: a released file is never closed
+        under a cursor still at work in another thread (a page's query while a push ends)."""
+        with self.lease():
+            cur = self._con.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
     def __enter__(self) -> Workspace:
         return self
 
@@ -254,44 +265,38 @@ class Workspace:
 
         The revision is bumped in the same transaction.
         """
-        cur = self._con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            yield cur
-            cur.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('revision', "
-                "CAST(COALESCE((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'revision'), 0) + 1 AS VARCHAR))"
-            )
-            cur.execute("COMMIT")
-        except BaseException as exc:
+        with self._cursor() as cur:
             try:
-                cur.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
-            if isinstance(exc, duckdb.Error):
-                raise WorkspaceError(f"workspace write failed: {exc}") from exc
-            raise
-        finally:
-            cur.close()
+                cur.execute("BEGIN TRANSACTION")
+                yield cur
+                cur.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('revision', "
+                    "CAST(COALESCE((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'revision'), 0) + 1 AS VARCHAR))"
+                )
+                cur.execute("COMMIT")
+            except BaseException as exc:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                if isinstance(exc, duckdb.Error):
+                    raise WorkspaceError(f"workspace write failed: {exc}") from exc
+                raise
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run a read query and return a DataFrame; wraps DuckDB errors with the SQL."""
-        cur = self._con.cursor()
-        try:
-            return cur.execute(sql, params or []).df()
-        except duckdb.Error as exc:
-            raise WorkspaceError(f"workspace query failed: {exc}", sql=sql) from exc
-        finally:
-            cur.close()
+        with self._cursor() as cur:
+            try:
+                return cur.execute(sql, params or []).df()
+            except duckdb.Error as exc:
+                raise WorkspaceError(f"workspace query failed: {exc}", sql=sql) from exc
 
     def _scalar(self, sql: str, params: list[Any] | None = None) -> Any:
-        cur = self._con.cursor()
-        try:
-            row = cur.execute(sql, params or []).fetchone()
-        except duckdb.Error as exc:
-            raise WorkspaceError(f"workspace query failed: {exc}", sql=sql) from exc
-        finally:
-            cur.close()
+        with self._cursor() as cur:
+            try:
+                row = cur.execute(sql, params or []).fetchone()
+            except duckdb.Error as exc:
+                raise WorkspaceError(f"workspace query failed: {exc}", sql=sql) from exc
         return None if row is None else row[0]
 
     def _migrate(self) -> None:
@@ -392,15 +397,12 @@ class Workspace:
     def data_version(self) -> str:
         """Changes whenever the records, accounts, mapping or relation change (not with
         decisions, the ledger or push runs): a key for results that depend only on the data."""
-        row = (
-            self._con.cursor()
-            .execute(
+        with self._cursor() as cur:
+            row = cur.execute(
                 "SELECT (SELECT max(seq) FROM activity WHERE kind IN ('load', 'mapping', 'transform', 'relation', 'edit')),"
                 " (SELECT count(*) FROM equify_accounts), (SELECT max(updated_at) FROM equify_accounts),"
                 " (SELECT count(*) FROM payfit_records)"
-            )
-            .fetchone()
-        )
+            ).fetchone()
         return "/".join(map(str, row or ()))
 
     @property
@@ -472,7 +474,8 @@ class Workspace:
     def table_version(self, table: str) -> str:
         """Changes whenever ``table`` (``payfit_records`` or ``equify_accounts``) changes: a
         narrower key than :attr:`data_version` (an edited account leaves the records' version)."""
-        row = self._con.cursor().execute(self._table_version_sql(table)).fetchone()
+        with self._cursor() as cur:
+            row = cur.execute(self._table_version_sql(table)).fetchone()
         return "/".join(map(str, row or ()))
 
     @staticmethod

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,48 @@ def test_a_closed_workspace_is_not_reopened(tmp_path: Path) -> None:
     ws.close()
     with pytest.raises(WorkspaceError, match="is closed"):
         _ = ws.revision
+
+
+def test_a_query_outside_any_lease_keeps_the_file_open_while_a_lease_ends(tmp_path: Path) -> None:
+    """A page's query (no lease of its own) in one thread while a push's lease ends in another:
+    the file is closed only after the query, never under it (it broke with DuckDB's bad_weak_ptr)."""
+    path = tmp_path / "w.duckdb"
+    with Workspace.open(path) as ws:
+        workflow.load_demo(ws)
+        ws.release_when_idle = True
+        failures: list[BaseException] = []
+        results: list[int] = []
+        stop = threading.Event()
+
+        def page() -> None:
+            try:
+                while not stop.is_set():
+                    frame = ws.query("SELECT count(*) AS n FROM range(3000000) t(i), payfit_records p WHERE i < 2")
+                    results.append(int(frame["n"].iloc[0]))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+
+        worker = threading.Thread(target=page)
+        worker.start()
+        try:
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and not failures:
+                with ws.lease():
+                    pass
+        finally:
+            stop.set()
+            worker.join(timeout=60)
+        assert not failures, failures
+        assert results and set(results) == {2 * ws.counts()["payfit_records"]}
+        assert ws._open_con is None  # released once both were done
+
+
+def test_a_nested_cursor_holds_the_file_like_a_lease(tmp_path: Path) -> None:
+    with Workspace.open(tmp_path / "w.duckdb") as ws:
+        ws.release_when_idle = True
+        with ws._cursor() as cur:
+            with ws.lease():
+                pass
+            assert ws._open_con is not None
+            assert cur.execute("SELECT 1").fetchone() == (1,)
+        assert ws._open_con is None
