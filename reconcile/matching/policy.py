@@ -1,7 +1,7 @@
 """The matching policy: which set each Payfit record goes to, and why (``../shared/domain.md`` §5).
 
-:func:`reconcile.match` prepares the data (normalising both sides, blocking, scoring: see
-:mod:`.matcher`); :class:`Policy` then classifies every record, the rules going top to bottom in
+:func:`reconcile.match` prepares the data (normalising both sides, blocking, scoring,
+aggregating: see :mod:`.matcher`); :class:`Policy` then classifies every record, the rules going top to bottom in
 the domain's order:
 
 1. **Claims of earlier syncs**: an account the ledger gives to one Payfit record, or that carries
@@ -21,7 +21,7 @@ the domain's order:
 6. **One to one**: an account two records would link to is a conflict for both.
 
 A verdict depends on the prepared data and on who owns the accounts it asked about: kept with the
-prepared data, it stands while those answers stand (see :func:`.matcher._reprepare`).
+prepared data, it stands while those answers stand (see :func:`.rematch._reprepare`).
 """
 
 from __future__ import annotations
@@ -33,12 +33,13 @@ import numpy as np
 import pandas as pd
 
 from ..models import EQUIFY_FIELDS, Decision, MatchSettings
-from . import matcher
-from .matcher import (
+from . import verdicts as evidence
+from .prepare import _PREPARED_NAMES
+from .values import changed_since
+from .verdicts import (
     _DISPUTED,
     _GENERATIONS,
     _NO_MATCH,
-    _PREPARED_NAMES,
     _RULE_WORDS,
     _alternate_agreeing,
     _conflict,
@@ -50,7 +51,6 @@ from .matcher import (
     _same_email_link,
     _Verdict,
 )
-from .values import changed_since
 
 __all__ = ["Policy", "Row"]
 
@@ -61,7 +61,7 @@ Row = tuple[str, str, str | None, float | None, str, str]
 class Policy:
     """The classification of one match (internal to :func:`reconcile.match`).
 
-    ``prep`` is the prepared data (:func:`.matcher._prepared`: the sides, the candidate pairs and
+    ``prep`` is the prepared data (:func:`.rematch._prepared`: the sides, the candidate pairs and
     their scores, per-record summaries); ``src_frame`` and ``target`` the canonical frames;
     ``ledger`` ``{source_id: account_id}``, ``ledger_values`` the values each sync sent, ``decided``
     ``{source_id: Decision}``. :meth:`classify` returns one :data:`Row` per record, in order.
@@ -206,7 +206,7 @@ class Policy:
         """Rule 5 for every record still undecided: links are proposed (``{account: [(record,
         verdict)]}``, settled by :meth:`one_to_one`), every other verdict is set. The clear
         creates and clean same-email links are found in one vectorised step
-        (:func:`.matcher._plain_verdicts`); a verdict kept from an earlier match of the same data
+        (:func:`.verdicts._plain_verdicts`); a verdict kept from an earlier match of the same data
         is reused while the ownership answers it depended on stand."""
         prep, taken, src_ids = self.prep, self.taken, self.src_ids
         verdicts: dict[int, tuple[_Verdict, tuple[tuple[str, bool], ...], int]] | None = prep.get("verdicts")
@@ -222,7 +222,7 @@ class Policy:
                 prep["taken_generation"] = (generation, dict(taken))
         proposals: dict[str, list[tuple[int, _Verdict]]] = {}
         # Through the module: the reference-path tests replace it to read every record one by one.
-        plain_create, by_email = matcher._plain_verdicts(prep)
+        plain_create, by_email = evidence._plain_verdicts(prep)
         for i in np.flatnonzero(plain_create).tolist():
             if self.out[i] is None:
                 self.out[i] = _NO_MATCH
@@ -416,7 +416,7 @@ class Policy:
 
     def doubtful_candidate(self, i: int) -> _Verdict | None:
         """The doubt conflict of record ``i``: its best-scoring plausible account (see
-        :func:`.matcher._doubts`), or ``None`` when no account is plausible (then it is created)."""
+        :func:`.verdicts._doubts`), or ``None`` when no account is plausible (then it is created)."""
         k = int(self.doubt_first[i])
         if k < 0:
             return None
@@ -517,7 +517,7 @@ class Policy:
         alternate = _alternate_agreeing(src, tgt, i, j, self.settings)
         return f"; the account holds the birth or married name {alternate}" if alternate else ""
 
-    # Attributes set from the prepared data (:data:`.matcher._PREPARED_NAMES`), for the type checker.
+    # Attributes set from the prepared data (:data:`.prepare._PREPARED_NAMES`), for the type checker.
     src: Any
     tgt: Any
     t: Any

@@ -81,7 +81,7 @@ def test_matching_again_after_edits_equals_matching_from_scratch(data, settings,
         tids = target["id"].astype(str).tolist()
         decisions.append(Decision(ids[int(rng.integers(0, len(ids)))], "link", tids[int(rng.integers(0, len(tids)))]))
         caplog.clear()
-        with caplog.at_level(logging.INFO, logger="reconcile.matching.matcher"):
+        with caplog.at_level(logging.INFO, logger="reconcile.matching"):
             again = match(source, target, settings=settings, decisions=decisions, prepared_key=(key, step))
         followed += any("edited accounts again" in r.getMessage() for r in caplog.records)
         _same(again, match(source, target, settings=settings, decisions=decisions))
@@ -129,14 +129,14 @@ def test_other_source_or_many_edits_start_over(data, caplog) -> None:
     match(source, target, prepared_key=(key, 0))
     many = target.copy()
     many["email"] = None  # every account edited: matched from scratch
-    with caplog.at_level(logging.INFO, logger="reconcile.matching.matcher"):
+    with caplog.at_level(logging.INFO, logger="reconcile.matching"):
         result = match(source, many, prepared_key=(key, 1))
     assert not any("edited accounts again" in r.getMessage() for r in caplog.records)
     _same(result, match(source, many))
     other = source.copy()
     other.loc[0, "lastName"] = "Autre"
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="reconcile.matching.matcher"):
+    with caplog.at_level(logging.INFO, logger="reconcile.matching"):
         result = match(other, many, prepared_key=(key, 2))
     assert not any("edited accounts again" in r.getMessage() for r in caplog.records)
     _same(result, match(other, many))
@@ -190,7 +190,7 @@ def test_values_equal_under_eq_but_of_other_types_are_changes(before, after) -> 
 def test_following_copies_the_verdicts_another_thread_may_be_writing(data, caplog) -> None:
     """Found by fuzzing (a thread race): following a prepared match must not iterate over its
     verdicts while another thread adds to them. Simulated by verdicts that grow while iterated."""
-    from reconcile.matching import matcher as matching
+    from reconcile.matching import rematch
 
     class Growing(dict):
         def items(self):  # what another thread's writes do to an iteration in progress
@@ -201,11 +201,11 @@ def test_following_copies_the_verdicts_another_thread_may_be_writing(data, caplo
     source, target = data
     key = object()
     match(source, target, prepared_key=(key, 0))
-    prep = matching._PREPARED[((key, 0), MatchSettings())]
+    prep = rematch._PREPARED[((key, 0), MatchSettings())]
     prep["verdicts"] = Growing(prep["verdicts"])
     edited = target.copy()
     edited.loc[3, "lastName"] = "Autrenom"
-    with caplog.at_level(logging.INFO, logger="reconcile.matching.matcher"):
+    with caplog.at_level(logging.INFO, logger="reconcile.matching"):
         again = match(source, edited, prepared_key=(key, 1))
     messages = [r.getMessage() for r in caplog.records]
     assert any("edited accounts again" in m for m in messages), messages

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from reconcile import Decision, InputError, MatchResult, MatchSettings, match
-from reconcile.matching.matcher import _ident
+from reconcile.matching.sides import _ident
 
 NBSP, ZWSP, BOM = "\u00a0", "\u200b", "\ufeff"
 
@@ -794,7 +794,7 @@ def test_look_alike_names_still_meet_in_blocking(payfit, equify):
 
 def test_values_are_normalised_once_per_distinct_value_and_pair():
     """The per-value caches give exactly what calling the function on every cell gives."""
-    from reconcile.matching.matcher import _by_pair, _by_value
+    from reconcile.matching.sides import _by_pair, _by_value
 
     nan = float("nan")
     phones = ["0612345678", None, nan, "0612345678", "0470 12 34 56", None, "0470 12 34 56", nan]
@@ -1170,8 +1170,8 @@ def test_phone_separators_removed_before_parsing_give_the_same_reading():
     and usability must be those of the number as written (P1 formats and neighbours)."""
     import random
 
-    from reconcile.matching.matcher import _phone_digits
     from reconcile.matching.normalize import normalize_phone
+    from reconcile.matching.sides import _phone_digits
 
     rng = random.Random(5)
     written = ["06 12 34 56 78", "06.12.34.56.78", "06-12-34-56-78", "+33 (0)6 12 34 56 78", "0033 6 12 34 56 78"]

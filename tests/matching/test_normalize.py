@@ -440,7 +440,7 @@ def test_fast_path_equals_the_reference(seed):
 def test_many_phones_at_once_equal_one_by_one(seed):
     """remembered_phones (the matcher's bulk reading) = remembered_phone of each pair: on the
     sample above, on the separator-free shapes its quick path reads, and with every kind of hint."""
-    from reconcile.matching.matcher import _phone_digits
+    from reconcile.matching.sides import _phone_digits
 
     rng = random.Random(seed)
     values, hints = [], []

@@ -4,18 +4,24 @@ here (``matching._both_sides``), and a child that dies or fails never changes th
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 import sys
+from dataclasses import fields as dataclass_fields
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from bench import synth
 from reconcile import InputError, MatchResult, match
-from reconcile.matching import matcher as M
+from reconcile.matching import blocking, parallel, scoring, sides
+from reconcile.models import MatchSettings
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux" or M._cores() < 2, reason="forks only on Linux, 2+ cores")
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux" or parallel._cores() < 2, reason="forks only on Linux, 2+ cores"
+)
 
 
 def _frames(table: MatchResult) -> dict[str, pd.DataFrame]:
@@ -43,7 +49,7 @@ def _serial(source: pd.DataFrame, target: pd.DataFrame, monkeypatch: pytest.Monk
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the processes the matcher starts (the fork context's ``Process.start``)."""
     started: list[int] = []
-    context = M.multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("fork")
     base = context.Process
 
     class Counting(base):  # type: ignore[misc, valid-type]
@@ -58,10 +64,10 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 @pytest.mark.parametrize("seed", [3, 11])
 def test_forked_preparation_gives_the_same_match(seed: int, forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     source, target, _truth = synth.generate(1200, seed=seed)
-    monkeypatch.setattr(M, "PARALLEL_AT", 100)
-    parallel = match(source, target)
+    monkeypatch.setattr(blocking, "PARALLEL_AT", 100)
+    forked = match(source, target)
     assert forks == [1]  # the Equify side was prepared in a child
-    _same(parallel, _serial(source, target, monkeypatch))
+    _same(forked, _serial(source, target, monkeypatch))
     assert forks == [1]  # and not with RECONCILE_PARALLEL=0
 
 
@@ -75,7 +81,7 @@ def _fails(*_args: object) -> None:
 
 @pytest.mark.parametrize(
     ("stage", "size", "entry"),
-    [("sides", "PARALLEL_AT", "_in_child"), ("scoring", "PARALLEL_PAIRS", "_score_in_child")],
+    [("sides", "PARALLEL_AT", "_in_child"), ("scoring", "PARALLEL_PAIRS", "_score_in_child")],  # of blocking, scoring
 )
 @pytest.mark.parametrize("child", [_dies, _fails], ids=["dies", "fails"])
 def test_a_child_that_dies_or_fails_changes_nothing(
@@ -89,8 +95,9 @@ def test_a_child_that_dies_or_fails_changes_nothing(
 ) -> None:
     """The sides' child or the scoring child: its part is done here instead, with the same result."""
     source, target = data
-    monkeypatch.setattr(M, size, 100 if stage == "sides" else 50)
-    monkeypatch.setattr(M, entry, child)
+    module = blocking if stage == "sides" else scoring
+    monkeypatch.setattr(module, size, 100 if stage == "sides" else 50)
+    monkeypatch.setattr(module, entry, child)
     _same(match(source, target), _serial(source, target, monkeypatch))
     assert forks == [1]  # it was tried, and its part done here instead
 
@@ -99,15 +106,15 @@ def test_bad_input_found_in_the_child_is_the_same_clear_error(
     data: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source, target = data
-    real = M._side_and_keys
+    real = blocking._side_and_keys
 
     def refuses(frame: pd.DataFrame, ids: np.ndarray, settings: object, hint: object, target_side: bool) -> object:
         if target_side:
             raise InputError("Equify accounts: row 7: the id is blank")
         return real(frame, ids, settings, hint, target_side)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(M, "PARALLEL_AT", 100)
-    monkeypatch.setattr(M, "_side_and_keys", refuses)
+    monkeypatch.setattr(blocking, "PARALLEL_AT", 100)
+    monkeypatch.setattr(blocking, "_side_and_keys", refuses)
     with pytest.raises(InputError, match="row 7: the id is blank"):
         match(source, target)
 
@@ -117,7 +124,7 @@ def test_small_inputs_and_the_switch_stay_in_process(
 ) -> None:
     source, target = data
     match(source, target)  # 1,500 rows: under PARALLEL_AT
-    monkeypatch.setattr(M, "PARALLEL_AT", 100)
+    monkeypatch.setattr(blocking, "PARALLEL_AT", 100)
     monkeypatch.setenv("RECONCILE_PARALLEL", "0")
     match(source, target)
     assert forks == []
@@ -127,7 +134,7 @@ def test_small_inputs_and_the_switch_stay_in_process(
 
 
 def _match_in_a_pool_worker(frames: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
-    M.PARALLEL_AT = 100  # the worker is a fork of this test process: set there, not here
+    blocking.PARALLEL_AT = 100  # the worker is a fork of this test process: set there, not here
     return match(*frames).records
 
 
@@ -151,9 +158,9 @@ def test_a_child_that_never_answers_is_replaced(
     def hangs(*_args: object) -> None:
         time.sleep(600)
 
-    monkeypatch.setattr(M, "PARALLEL_AT", 100)
-    monkeypatch.setattr(M, "_in_child", hangs)
-    monkeypatch.setattr(M, "_PATIENCE", (0.5, 0.0))
+    monkeypatch.setattr(blocking, "PARALLEL_AT", 100)
+    monkeypatch.setattr(blocking, "_in_child", hangs)
+    monkeypatch.setattr(parallel, "_PATIENCE", (0.5, 0.0))
     started = time.perf_counter()
     _same(match(source, target), _serial(source, target, monkeypatch))
     assert forks == [1] and time.perf_counter() - started < 60
@@ -167,15 +174,15 @@ def _sorted_keys(keys: pd.DataFrame) -> pd.DataFrame:
 def test_a_side_prepared_in_two_parts_is_the_side_prepared_at_once(seed: int) -> None:
     """The child prepares the last Payfit records: joined to the first ones they are the whole side."""
     source, target, _truth = synth.generate(400, seed=seed)
-    settings = M.MatchSettings()
-    frame = M.canonical_source(source, None)
-    ids = np.asarray(M._clean_ids(M._check_frame(frame, "source")), dtype=object)
-    whole, whole_keys = M._side_and_keys(frame, ids, settings, "_hint", False)
+    settings = MatchSettings()
+    frame = sides.canonical_source(source, None)
+    ids = np.asarray(sides._clean_ids(sides._check_frame(frame, "source")), dtype=object)
+    whole, whole_keys = blocking._side_and_keys(frame, ids, settings, "_hint", False)
     for cut in [0, 1, 137, len(frame) - 1, len(frame)]:
-        head = M._side_and_keys(frame.iloc[:cut], ids[:cut], settings, "_hint", False)
-        rest = M._side_and_keys(frame.iloc[cut:], ids[cut:], settings, "_hint", False)
-        side, keys = M._joined_sides(head, rest)
-        for field in M.dataclass_fields(M._Side):
+        head = blocking._side_and_keys(frame.iloc[:cut], ids[:cut], settings, "_hint", False)
+        rest = blocking._side_and_keys(frame.iloc[cut:], ids[cut:], settings, "_hint", False)
+        side, keys = blocking._joined_sides(head, rest)
+        for field in dataclass_fields(sides._Side):
             a, b = getattr(side, field.name), getattr(whole, field.name)
             if isinstance(b, np.ndarray):
                 assert a.dtype == b.dtype and a.tolist() == b.tolist(), (cut, field.name)
@@ -187,13 +194,13 @@ def test_a_side_prepared_in_two_parts_is_the_side_prepared_at_once(seed: int) ->
 def test_the_split_shares_the_work_by_its_cost() -> None:
     """More phones on the Payfit side: this process keeps fewer of its records; never more than all."""
     source, target, _truth = synth.generate(2000, seed=3)
-    frame = M.canonical_source(source, None)
-    cut = M._split_at(frame, target)
+    frame = sides.canonical_source(source, None)
+    cut = blocking._split_at(frame, target)
     assert len(frame) // 2 < cut < len(frame)
     fewer_phones = target.assign(phoneNumber=None)
-    assert M._split_at(frame, fewer_phones) < cut
-    assert M._split_at(frame, target.iloc[:0]) <= len(frame)
-    assert M._split_at(frame.assign(phoneNumber=None), pd.concat([target] * 3)) == len(frame)
+    assert blocking._split_at(frame, fewer_phones) < cut
+    assert blocking._split_at(frame, target.iloc[:0]) <= len(frame)
+    assert blocking._split_at(frame.assign(phoneNumber=None), pd.concat([target] * 3)) == len(frame)
 
 
 def test_blocking_keys_are_the_same_in_every_process(tmp_path: object) -> None:
@@ -204,16 +211,17 @@ def test_blocking_keys_are_the_same_in_every_process(tmp_path: object) -> None:
     from pathlib import Path
 
     source, _target, _truth = synth.generate(300, seed=9)
-    frame = M.canonical_source(source, None)
-    ids = np.asarray(M._clean_ids(M._check_frame(frame, "source")), dtype=object)
-    _side, here = M._side_and_keys(frame, ids, M.MatchSettings(), "_hint", False)
+    frame = sides.canonical_source(source, None)
+    ids = np.asarray(sides._clean_ids(sides._check_frame(frame, "source")), dtype=object)
+    _side, here = blocking._side_and_keys(frame, ids, MatchSettings(), "_hint", False)
     data = Path(str(tmp_path)) / "frame.pkl"
     data.write_bytes(pickle.dumps((frame, ids)))
     script = (
         "import pickle, sys\n"
-        "from reconcile.matching import matcher as M\n"
+        "from reconcile.matching import blocking\n"
+        "from reconcile.models import MatchSettings\n"
         f"frame, ids = pickle.loads(open({str(data)!r}, 'rb').read())\n"
-        "_side, keys = M._side_and_keys(frame, ids, M.MatchSettings(), '_hint', False)\n"
+        "_side, keys = blocking._side_and_keys(frame, ids, MatchSettings(), '_hint', False)\n"
         "sys.stdout.buffer.write(pickle.dumps(keys))\n"
     )
     root = Path(__file__).resolve().parents[2]
@@ -228,8 +236,8 @@ def test_blocking_keys_are_the_same_in_every_process(tmp_path: object) -> None:
         pd.testing.assert_frame_equal(pickle.loads(out), here, check_exact=True)
 
 
-def _assert_same_side(a: M._Side, b: M._Side) -> None:
-    for field in M.dataclass_fields(M._Side):
+def _assert_same_side(a: sides._Side, b: sides._Side) -> None:
+    for field in dataclass_fields(sides._Side):
         x, y = getattr(a, field.name), getattr(b, field.name)
         assert type(x) is type(y), field.name
         if isinstance(y, np.ndarray):
@@ -245,11 +253,11 @@ def test_the_side_sent_through_the_pipe_arrives_equal(seed: int) -> None:
     """The child sends its side with the texts joined (``_packed``): what arrives equals what was
     prepared, field by field and value type by value type, keys included."""
     source, target, _truth = synth.generate(300, seed=seed)
-    settings = M.MatchSettings()
-    for frame, hint, target_side in ((M.canonical_source(source, None), "_hint", False), (target, None, True)):
-        ids = np.asarray(M._clean_ids(M._check_frame(frame, "x", canonical=False)), dtype=object)
-        side, keys = M._side_and_keys(frame, ids, settings, hint, target_side)
-        back, back_keys = M._unpacked(M._packed(side, keys))
+    settings = MatchSettings()
+    for frame, hint, target_side in ((sides.canonical_source(source, None), "_hint", False), (target, None, True)):
+        ids = np.asarray(sides._clean_ids(sides._check_frame(frame, "x", canonical=False)), dtype=object)
+        side, keys = blocking._side_and_keys(frame, ids, settings, hint, target_side)
+        back, back_keys = blocking._unpacked(blocking._packed(side, keys))
         _assert_same_side(back, side)
         pd.testing.assert_frame_equal(back_keys, keys, check_exact=True)
 
@@ -269,11 +277,11 @@ def test_the_side_sent_through_the_pipe_arrives_equal(seed: int) -> None:
     ],
 )
 def test_a_text_column_survives_the_pipe(values: list[object]) -> None:
-    packed = M._packed_texts(values)
+    packed = blocking._packed_texts(values)
     if packed is None:
         assert any(type(v) not in (str, type(None)) or "\x1e" in str(v) for v in values), values
     else:
-        back = M._unpacked_texts(packed).tolist()
+        back = blocking._unpacked_texts(packed).tolist()
         assert back == values and [type(v) for v in back] == [type(v) for v in values]
 
 
@@ -281,18 +289,18 @@ def test_odd_columns_of_a_side_arrive_equal() -> None:
     """Word tuples with empty tuples and a separator inside, a text column with the separator: each
     arrives equal (packed or, when it cannot be, pickled as is)."""
     source, target, _truth = synth.generate(40, seed=4)
-    frame = M.canonical_source(source, None)
-    ids = np.asarray(M._clean_ids(M._check_frame(frame, "source")), dtype=object)
-    side, keys = M._side_and_keys(frame, ids, M.MatchSettings(), "_hint", False)
+    frame = sides.canonical_source(source, None)
+    ids = np.asarray(sides._clean_ids(sides._check_frame(frame, "source")), dtype=object)
+    side, keys = blocking._side_and_keys(frame, ids, MatchSettings(), "_hint", False)
     n = len(side)
     odd = dataclasses.replace(
         side,
         tokens=[()] * (n - 1) + [("a\x1eb", "")],
         alternates=[("",)] + [()] * (n - 1),
         first_text=[None] * n,
-        last=M._obj(["x\x1e"] * n),
+        last=sides._obj(["x\x1e"] * n),
     )
-    back, _keys = M._unpacked(M._packed(odd, keys))
+    back, _keys = blocking._unpacked(blocking._packed(odd, keys))
     _assert_same_side(back, odd)
 
 
@@ -301,10 +309,10 @@ def test_forked_scoring_gives_the_same_match(seed: int, forks: list[int], monkey
     """From PARALLEL_PAIRS candidate pairs a child scores the second half: the same records,
     candidates, links and blocking report as one process."""
     source, target, _truth = synth.generate(1200, seed=seed)
-    monkeypatch.setattr(M, "PARALLEL_PAIRS", 50)
-    parallel = match(source, target)
+    monkeypatch.setattr(scoring, "PARALLEL_PAIRS", 50)
+    forked = match(source, target)
     assert forks == [1]  # the sides stayed here (under PARALLEL_AT); the scoring forked
-    _same(parallel, _serial(source, target, monkeypatch))
+    _same(forked, _serial(source, target, monkeypatch))
     assert forks == [1]
 
 
@@ -314,19 +322,19 @@ def test_forked_scores_are_the_scores_of_one_process(
     """Array by array, dtype by dtype; the relation placeholders are the one placeholder object
     (``_finish`` tells a pair still to relate by identity)."""
     source, target = data
-    settings = M.MatchSettings()
-    frame = M.canonical_source(source, None)
-    src_ids = np.asarray(M._clean_ids(M._check_frame(frame, "source")), dtype=object)
-    tgt_ids = np.asarray(M._clean_ids(M._check_frame(target, "target")), dtype=object)
-    (src, src_keys), (tgt, tgt_keys) = M._both_sides(frame, src_ids, target, tgt_ids, settings)
-    s, t, _kind, _report, _crowded = M._block(src_keys, tgt_keys, settings, M.duckdb.connect(), keep=False)
-    whole = M._score(src, tgt, s, t, settings)
-    monkeypatch.setattr(M, "PARALLEL_PAIRS", 10)
-    split = M._scored(src, tgt, s, t, settings)
+    settings = MatchSettings()
+    frame = sides.canonical_source(source, None)
+    src_ids = np.asarray(sides._clean_ids(sides._check_frame(frame, "source")), dtype=object)
+    tgt_ids = np.asarray(sides._clean_ids(sides._check_frame(target, "target")), dtype=object)
+    (src, src_keys), (tgt, tgt_keys) = blocking._both_sides(frame, src_ids, target, tgt_ids, settings)
+    s, t, _kind, _report, _crowded = blocking._block(src_keys, tgt_keys, settings, duckdb.connect(), keep=False)
+    whole = scoring._score(src, tgt, s, t, settings)
+    monkeypatch.setattr(scoring, "PARALLEL_PAIRS", 10)
+    split = scoring._scored(src, tgt, s, t, settings)
     assert list(split) == list(whole)
     for name, arr in whole.items():
         assert split[name].dtype == arr.dtype, name
         if name == "relation":
-            assert all(r is M._UNSET for r in split[name].tolist())
+            assert all(r is scoring._UNSET for r in split[name].tolist())
         else:
             assert split[name].tolist() == arr.tolist() or np.array_equal(split[name], arr, equal_nan=True), name

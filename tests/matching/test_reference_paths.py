@@ -17,7 +17,8 @@ import pytest
 
 from bench import synth
 from reconcile import Decision, MatchResult, match
-from reconcile.matching import matcher as M
+from reconcile.matching import blocking, prepare, sides, verdicts
+from reconcile.models import MatchSettings
 
 
 def _frames(result: MatchResult) -> dict[str, pd.DataFrame]:
@@ -34,7 +35,7 @@ def _one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(n)
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
 
-    monkeypatch.setattr(M, "_plain_verdicts", none_plain)
+    monkeypatch.setattr(verdicts, "_plain_verdicts", none_plain)
     return calls
 
 
@@ -60,14 +61,14 @@ def test_the_vectorised_verdicts_are_the_rules_read_one_by_one(seed: int, monkey
     source, target, _truth = synth.generate(900, seed=seed)
     target, ledger, decisions = _history(source, target, random.Random(seed))
     fast = match(source, target, ledger=ledger, decisions=decisions)
-    prep = M._prepare(
-        M.canonical_source(source, None),
-        M._check_frame(source, "source"),
+    prep = prepare._prepare(
+        sides.canonical_source(source, None),
+        sides._check_frame(source, "source"),
         target,
-        M._check_frame(target, "target"),
-        M.MatchSettings(),
+        sides._check_frame(target, "target"),
+        MatchSettings(),
     )
-    plain_create, by_email = M._plain_verdicts(prep)
+    plain_create, by_email = verdicts._plain_verdicts(prep)
     assert plain_create.sum() > 50 and by_email.sum() > 50  # the shortcut is really taken
     with monkeypatch.context() as m:
         calls = _one_by_one(m)
@@ -100,7 +101,7 @@ def test_kept_matches_agree_with_the_one_by_one_path(seed: int, monkeypatch: pyt
 def _random_keys(rng: np.random.Generator, n: int, records: int, distinct: int) -> pd.DataFrame:
     """Key frames as ``matching._keys`` makes them: a rule (kind), a 64-bit key that belongs to one
     rule, a record; few distinct keys, so some are shared by many records."""
-    kind = rng.integers(0, len(M.BLOCKING_RULES), size=distinct)
+    kind = rng.integers(0, len(blocking.BLOCKING_RULES), size=distinct)
     which = rng.integers(0, distinct, size=n)
     keys = rng.integers(-(2**63), 2**63 - 1, size=distinct, dtype=np.int64)
     return pd.DataFrame(
@@ -135,14 +136,12 @@ def test_crowded_keys_are_the_sql_reference(seed: int) -> None:
         tk["key"] = rng.choice(sk["key"].to_numpy(), size=len(tk)) if len(sk) else tk["key"]
         tk["kind"] = 3
         sk["kind"] = 3
-    settings = M.MatchSettings(
-        max_block_pairs=int(rng.integers(1, 50)), max_exact_block_pairs=int(rng.integers(50, 500))
-    )
-    got = M._crowded_keys(sk, tk, settings)
+    settings = MatchSettings(max_block_pairs=int(rng.integers(1, 50)), max_exact_block_pairs=int(rng.integers(50, 500)))
+    got = blocking._crowded_keys(sk, tk, settings)
     con = duckdb.connect()
     con.register("sk", sk)
     con.register("tk", tk)
-    loose = ", ".join(str(i) for i in M._LOOSE)
+    loose = ", ".join(str(i) for i in blocking._LOOSE)
     want = con.execute(
         _CROWDED_SQL.format(loose=loose, cap=settings.max_block_pairs, exact_cap=settings.max_exact_block_pairs)
     ).df()
@@ -159,9 +158,9 @@ def test_blocking_gives_the_same_with_and_without_kept_tables() -> None:
     sk, tk = _random_keys(rng, 4000, 600, 300), _random_keys(rng, 3000, 500, 300)
     tk["key"] = rng.choice(sk["key"].to_numpy(), size=len(tk))
     tk["kind"] = sk.set_index("key")["kind"].groupby(level=0).first().reindex(tk["key"]).to_numpy()
-    settings = M.MatchSettings(max_block_pairs=20, max_exact_block_pairs=60)
-    a = M._block(sk, tk, settings, duckdb.connect(), keep=False)
-    b = M._block(sk, tk, settings, duckdb.connect(), keep=True)
+    settings = MatchSettings(max_block_pairs=20, max_exact_block_pairs=60)
+    a = blocking._block(sk, tk, settings, duckdb.connect(), keep=False)
+    b = blocking._block(sk, tk, settings, duckdb.connect(), keep=True)
     for x, y in zip(a[:3], b[:3], strict=True):
         assert np.array_equal(x, y)
     pd.testing.assert_frame_equal(a[3], b[3])
@@ -184,11 +183,15 @@ def test_blocking_gives_the_same_with_and_without_kept_tables() -> None:
 )
 def test_a_key_is_crowded_only_past_the_limit(loose: bool, records: int, accounts: int, crowded: bool) -> None:
     """``records × accounts`` above its rule's limit (12 for a loose rule, 30 for an exact one), never at it."""
-    kind = M._LOOSE[0] if loose else next(k for k in range(len(M.BLOCKING_RULES)) if k not in M._LOOSE)
+    kind = (
+        blocking._LOOSE[0]
+        if loose
+        else next(k for k in range(len(blocking.BLOCKING_RULES)) if k not in blocking._LOOSE)
+    )
     key = np.int64(-123456789)
     sk = pd.DataFrame({"kind": np.int8(kind), "key": np.full(records, key), "i": np.arange(records, dtype=np.int32)})
     tk = pd.DataFrame({"kind": np.int8(kind), "key": np.full(accounts, key), "i": np.arange(accounts, dtype=np.int32)})
-    found = M._crowded_keys(sk, tk, M.MatchSettings(max_block_pairs=12, max_exact_block_pairs=30))
+    found = blocking._crowded_keys(sk, tk, MatchSettings(max_block_pairs=12, max_exact_block_pairs=30))
     assert (len(found) == 1) is crowded
     if crowded:
         assert found.iloc[0].to_dict() == {"kind": kind, "key": key, "accounts": accounts}

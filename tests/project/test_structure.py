@@ -114,6 +114,8 @@ def _imports_of(path: Path) -> set[str]:
             else:
                 name = node.module or ""
             found.add(name)
+            if not node.module:  # `from . import verdicts`: the modules themselves
+                found.update(f"{name}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return {f for f in found if f.startswith("reconcile")}
@@ -138,6 +140,20 @@ def test_the_layers_only_depend_downwards() -> None:
 def test_the_layer_check_sees_relative_imports() -> None:
     found = _imports_of(ROOT / "reconcile" / "sync" / "push.py")
     assert "reconcile.store.workspace" in found and "reconcile.sync.plan" in found
+
+
+#: The stages of a match, in the order they run: each module imports only the ones before it.
+MATCHING_STAGES = ("sides", "parallel", "blocking", "scoring", "verdicts", "prepare", "rematch", "policy", "matcher")
+
+
+def test_the_matching_stages_only_depend_on_earlier_ones() -> None:
+    """Blocking never reaches scoring, scoring never the policy, the policy never match() itself."""
+    for at, stage in enumerate(MATCHING_STAGES):
+        later = {f"reconcile.matching.{m}" for m in MATCHING_STAGES[at + 1 :]}
+        bad = _imports_of(ROOT / "reconcile" / "matching" / f"{stage}.py") & later
+        assert not bad, f"reconcile/matching/{stage}.py imports {sorted(bad)}"
+    found = _imports_of(ROOT / "reconcile" / "matching" / "policy.py")
+    assert "reconcile.matching.verdicts" in found  # `from . import verdicts as evidence` is seen
 
 
 def test_tests_are_grouped_by_layer() -> None:
