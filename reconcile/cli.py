@@ -32,7 +32,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import workflow
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
@@ -40,6 +40,9 @@ from .sources.files import parse_error_text
 from .sources.payfit_api import API_URL, OAUTH_URL, PayfitClient
 from .store.workspace import Workspace, workspace_path
 from .sync.gate import push_gate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LOG = logging.getLogger(__name__)
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BLOCKED, EXIT_FAILED_ROWS, EXIT_INPUT = 0, 1, 2, 3, 4, 5
@@ -59,7 +62,7 @@ skip_conflicts. Command-line options win over the file."""
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error also ends stdout with ``{"error", "exit_code": 2}`` when
+    """argparse, but a usage error also ends stdout with ``{"error", "kind", "exit_code": 2}`` when
     ``--json`` was asked for (``json_errors``), as every other failure does."""
 
     json_errors = False
@@ -69,7 +72,7 @@ class _Parser(argparse.ArgumentParser):
         text = f"{self.prog}: error: {message}"
         _err(text)
         if _Parser.json_errors:
-            _out(_json({"error": text, "exit_code": EXIT_USAGE}))
+            _out(_json(_failure(f"usage error: {message}", EXIT_USAGE)))
         raise SystemExit(EXIT_USAGE)
 
 
@@ -190,7 +193,11 @@ def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.Argume
 
     history = sub.add_parser("history", help="list the push runs, or one run's journal")
     history.add_argument("run_id", nargs="?", help="a run's id: its journal, one row per operation")
-    history.add_argument("--json", action="store_true", help="print the table as JSON on the last line")
+    history.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"rows": [...]} (with "run_id" for a journal) as JSON on the last line',
+    )
     return parser
 
 
@@ -327,10 +334,25 @@ def _failed(args: argparse.Namespace, exc: ReconcileError) -> int:
     return _fail(args, f"error: {exc}", EXIT_ERROR)
 
 
+#: The kind a failure's message starts with ("input error: ..."): stderr shows the whole line,
+#: the JSON gives the kind and the message apart (so neither says "error" twice).
+_KIND = re.compile(r"^(?:reconcile: )?(?:(input|usage) error|(push refused)|error): ")
+
+
+def _failure(message: str, code: int) -> dict[str, Any]:
+    """``{"error": message without its kind, "kind": "input" | "usage" | "push refused" |
+    "error", "exit_code": code}``: the last line of a failed command's ``--json`` output."""
+    found = _KIND.match(message)
+    if found is None:
+        return {"error": message, "kind": "usage" if code == EXIT_USAGE else "error", "exit_code": code}
+    return {"error": message[found.end() :], "kind": found.group(1) or found.group(2) or "error", "exit_code": code}
+
+
 def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    """Say ``message`` on stderr and, with ``--json``, :func:`_failure` on stdout's last line."""
     _err(message)
     if getattr(args, "json", False):
-        _out(_json({"error": message, "exit_code": code}))
+        _out(_json(_failure(message, code)))
     return code
 
 
@@ -431,6 +453,13 @@ def configure_logging() -> None:
 
 def _err(message: str) -> None:
     _out(message, stream=sys.stderr)
+
+
+def _text_table(frame: pd.DataFrame, max_colwidth: int | None = None) -> str:
+    """A table for a terminal: no index, texts cut at ``max_colwidth`` characters (whole when
+    ``None``), a missing value blank (never ``None`` or ``NaN``)."""
+    shown = frame.astype(object).where(frame.notna(), "")
+    return shown.to_string(index=False, max_colwidth=max_colwidth)
 
 
 def _report(data: dict[str, Any], as_json: bool) -> None:
@@ -545,7 +574,7 @@ def _cmd_review(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     elif rows.empty:
         _err(f"no record in the {args.set} set")
     else:
-        _out(rows[_REVIEW_SHOWN].to_string(index=False, max_colwidth=60))
+        _out(_text_table(rows[_REVIEW_SHOWN], max_colwidth=60))
     return EXIT_OK
 
 
@@ -614,8 +643,13 @@ def _cmd_plan(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         from .export import csv_text
 
         _out(csv_text(plan.to_frame()), end="")
-    else:
-        _report(plan.totals(), args.json)
+    elif args.json:
+        _report(plan.totals(), True)
+    else:  # the reasons to skip under their total, so no one adds them up twice
+        _report(
+            {(f"  {k.removeprefix('skip_')}" if k.startswith("skip_") else k): v for k, v in plan.totals().items()},
+            False,
+        )
     return EXIT_OK
 
 
@@ -773,11 +807,13 @@ def _cmd_history(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         table["done"] = [j.done for j in journal]
         table["pending"] = [j.pending for j in journal]
     if args.json:
-        _out(_json_safe(table.to_json(orient="records", date_format="iso")))
+        rows = table.to_json(orient="records", date_format="iso")
+        key = f'{{"run_id": {json.dumps(args.run_id)}, "rows": ' if args.run_id else '{"rows": '
+        _out(_json_safe(key + rows + "}"))
     elif table.empty:
         _err("no push run yet")
     else:
-        _out(table.to_string(index=False))
+        _out(_text_table(table))
     return EXIT_OK
 
 

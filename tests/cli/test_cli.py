@@ -150,11 +150,12 @@ def test_push_to_the_http_target_then_history(repo_root: Path, tmp_path: Path):
 
     listed = run("history", "--json")
     assert listed.returncode == 0, listed.stderr
-    (row,) = json.loads(listed.stdout.strip().splitlines()[-1])
+    (row,) = json.loads(listed.stdout.strip().splitlines()[-1])["rows"]  # lists come inside an object
     assert (row["status"], row["target"], row["created"], row["failed"]) == ("done", "http", 12, 0)
     journal = run("history", row["run_id"], "--json")
-    rows = json.loads(journal.stdout.strip().splitlines()[-1])
-    assert len(rows) == 12 and {r["status"] for r in rows} == {"done"}
+    answer = json.loads(journal.stdout.strip().splitlines()[-1])
+    rows = answer["rows"]
+    assert answer["run_id"] == row["run_id"] and len(rows) == 12 and {r["status"] for r in rows} == {"done"}
     unknown = run("history", "run-nope")
     assert unknown.returncode == 5 and "run-nope" in unknown.stderr
     text = run("history")

@@ -63,6 +63,10 @@ def test_review_lists_a_set(run) -> None:
     assert code == 0 and {"source_id", "name", "account", "reason"} <= set(frame.columns)
     code, out, _ = run("review", "excluded")
     assert code == 0
+    code, out, _ = run("review", "new")  # the creates have no account and no score: blank, not None/NaN
+    lines = out.splitlines()
+    assert code == 0 and len(lines) > 2 and "create" in out
+    assert not any(word in line.split() for line in lines for word in ("None", "NaN", "nan"))
 
 
 def test_decide_and_edit_move_people(run) -> None:
@@ -105,6 +109,10 @@ def test_plan_and_export(run, tmp_path: Path) -> None:
     code, out, _ = run("plan", "--csv")
     plan = pd.read_csv(pd.io.common.StringIO(out), dtype=str)
     assert len(plan) == totals["create"] + totals["link"] + totals["update"] + totals["skip"]
+    code, out, _ = run("plan")  # in words: each reason to skip under the total, not beside it
+    shown = dict(line.rsplit(None, 1) for line in out.splitlines())
+    assert shown["skip"] == str(totals["skip"]) and shown["  conflict"] == str(totals["skip_conflict"])
+    assert not any(k.startswith("skip_") for k in shown)
     code, out, _ = run("export", str(tmp_path / "all.xlsx"), "--json")
     assert code == 0 and _last(out) == {"files": [str(tmp_path / "all.xlsx")]}
     sheets = load_workbook(tmp_path / "all.xlsx").sheetnames
@@ -203,6 +211,29 @@ def test_usage_errors_end_with_json_too(run) -> None:
     assert code == 2 and _last(out)["exit_code"] == 2  # one or the other
     code, _, err = run("mapping", "show", "extra.json")
     assert code == 2 and "takes no FILE" in err
+
+
+def test_a_failure_in_json_gives_its_kind_apart_and_says_error_once(run, tmp_path: Path, capsys) -> None:
+    """stderr keeps the whole line ("input error: ..."); the JSON splits it, so no message reads
+    "error: error:" (found by a new-user trial)."""
+    cases = [
+        (("review", "bogus", "--json"), 2, "usage", "argument"),  # argparse's own
+        (("mapping", "load", "--json"), 2, "usage", "mapping load needs a FILE.json"),  # ours
+        (("export", str(tmp_path / "missing" / "o.xlsx"), "--json"), 5, "input", "missing"),
+        (("decide", "nobody-here", "create", "--json"), 5, "input", "nobody-here"),
+        (("push", "--json"), 3, "push refused", "conflict(s) are unresolved"),
+    ]
+    for args, code, kind, words in cases:
+        got, out, err = run(*args)
+        last = _last(out)
+        assert (got, last["exit_code"], last["kind"]) == (code, code, kind), (args, last, err)
+        assert words in last["error"] and words in err, (args, last, err)
+        assert "error:" not in last["error"] and not last["error"].startswith(("reconcile:", "input", "usage")), last
+    capsys.readouterr()
+    assert main(["--workspace", str(tmp_path / "none.duckdb"), "match", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert _last(out) == {"error": err.strip().removeprefix("error: "), "kind": "error", "exit_code": 1}
+    assert err.startswith("error: there is no workspace") and "error" not in _last(out)["error"]
 
 
 def test_files_that_cannot_be_written_are_input_errors(run, tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ def test_history_of_a_run_and_its_journal(hostile_cli) -> None:
     _, out, _ = hostile_cli("history", run_id)
     assert "Esc?[31mRed" in out  # the journal names the people, harmlessly
     _, out, _ = hostile_cli("history", run_id, "--json")
-    names = {row["name"] for row in json.loads(out.strip().splitlines()[-1])}
+    names = {row["name"] for row in json.loads(out.strip().splitlines()[-1])["rows"]}
     assert any(n and n.startswith(CONTROL_NAMES[0]) for n in names)  # JSON keeps the exact value, escaped
 
 

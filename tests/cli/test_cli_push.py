@@ -71,7 +71,7 @@ def test_a_cut_short_run_resumes_without_asking_again(run, failing_target: type)
         synced = ws.equify_accounts().query("origin == 'payfit_sync'")
         assert synced["payfitId"].is_unique
     code, out, _ = run("history", "--json")
-    (row,) = _last(out)
+    (row,) = _last(out)["rows"]
     assert row["status"] == "done" and row["pending"] == 0 and row["skipped"] is not None
 
 
