@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 from bench.push_common import creates_workspace  # noqa: E402
 from reconcile import Workspace  # noqa: E402
 from reconcile.testing.equify_server import EquifyServer  # noqa: E402
+from reconcile.testing.processes import running_app  # noqa: E402
 
 TOKEN = "bench-crash-token-FICTITIOUS"
 
@@ -135,54 +136,6 @@ def _check(path: Path, server: EquifyServer, before: set[str]) -> dict[str, int]
     return {"duplicates": sum(c - 1 for c in by_record.values()), "lost": lost, "runs": len(runs)}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_app(workspace: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``streamlit run app.py`` on a free loopback port with ``workspace``, once healthy."""
-    import urllib.request
-
-    port = _free_port()
-    env = {**os.environ, "RECONCILE_WORKSPACE": str(workspace), "PYTHONUNBUFFERED": "1"}
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless=true",
-                f"--server.port={port}",
-                "--server.address=127.0.0.1",
-                "--browser.gatherUsageStats=false",
-                "--server.fileWatcherType=none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return proc, url
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"the app did not start: {log.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.2)
-
-
 def _idle(page: Any) -> None:
     """Wait until Streamlit has run the script the last action asked for."""
     page.wait_for_timeout(400)
@@ -218,9 +171,9 @@ def app_trial(server: EquifyServer, n: int, rng: random.Random, tmp: Path, chrom
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.set_default_timeout(60_000)
         expect.set_options(timeout=60_000)
-        proc, url = _start_app(path, log)
-        try:
-            page.goto(f"{url}/sync")
+        with running_app(path, log) as first:
+            proc = first.process
+            page.goto(f"{first.url}/sync")
             _idle(page)
             _http_target(page, server.url)
             gate = page.get_by_label(re.compile("Type the number of accounts to create"))
@@ -232,26 +185,18 @@ def app_trial(server: EquifyServer, n: int, rng: random.Random, tmp: Path, chrom
             killed_mid_push = proc.poll() is None and len(server.accounts()) < n
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
-        except BaseException:
-            proc.kill()
-            raise
         server.faults.slow(0)
-        proc, url = _start_app(path, log)
         try:
-            page.goto(f"{url}/sync")
-            _idle(page)
-            if killed_mid_push:
-                expect(page.get_by_text("was cut short", exact=False).first).to_be_visible()
-                _http_target(page, server.url)
-                page.get_by_role("button", name=re.compile("^Finish run")).click()
+            with running_app(path, log) as second:
+                page.goto(f"{second.url}/sync")
                 _idle(page)
-                expect(page.get_by_text(re.compile(r"· \*?\*?done"))).to_be_visible(timeout=120_000)
+                if killed_mid_push:
+                    expect(page.get_by_text("was cut short", exact=False).first).to_be_visible()
+                    _http_target(page, server.url)
+                    page.get_by_role("button", name=re.compile("^Finish run")).click()
+                    _idle(page)
+                    expect(page.get_by_text(re.compile(r"· \*?\*?done"))).to_be_visible(timeout=120_000)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
             browser.close()
     outcome = _check(path, server, before)
     path.unlink(missing_ok=True)

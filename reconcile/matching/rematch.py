@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from cachetools import LRUCache
 
 from ..models import MatchSettings
 from .blocking import _LOOSE, _RULE_NAMES, BLOCKING_RULES, _key_table, _keys
@@ -224,6 +225,16 @@ def _reprepare(
     return prep
 
 
+class _Kept(LRUCache[tuple[Any, ...], dict[str, Any]]):
+    """The prepared matches of a :class:`PreparedCache`: a :class:`cachetools.LRUCache` that frees
+    an entry's DuckDB tables (:func:`_close`) when it evicts it."""
+
+    def popitem(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        key, prep = super().popitem()
+        _close(prep)
+        return key, prep
+
+
 class PreparedCache:
     """The prepared matches kept for reruns (see ``prepared_key`` of :func:`match`): the last
     ``size`` keys, safe across threads. A workspace holds its own
@@ -232,7 +243,9 @@ class PreparedCache:
 
     def __init__(self, size: int = 2) -> None:
         self.size = size
-        self.entries: dict[tuple[Any, ...], dict[str, Any]] = {}
+        #: ``{(key, settings): prepared match}``, the least recently used one closed and dropped
+        #: past ``size`` (:class:`_Kept`).
+        self.entries: _Kept = _Kept(maxsize=size)
         self._lock = threading.Lock()
 
     def prepared(
@@ -252,7 +265,7 @@ class PreparedCache:
             if full_key in self.entries:
                 return self.entries[full_key]
             prep = None
-            last = next((k for k in reversed(self.entries) if k[1] == settings), None)
+            last = next((k for k in reversed(list(self.entries)) if k[1] == settings), None)
             if last is not None:
                 prev = self.entries.pop(last)
                 try:
@@ -266,17 +279,13 @@ class PreparedCache:
             if prep is None:
                 prep = _prepare(src_frame, src_ids, target, tgt_ids, settings, keep=True)
             prep.setdefault("lock", threading.RLock())
-            while len(self.entries) >= self.size:
-                _close(self.entries.pop(next(iter(self.entries))))
-            self.entries[full_key] = prep
+            self.entries[full_key] = prep  # past the size, the least recently used is closed
             return prep
 
     def clear(self) -> None:
         """Forget every prepared match (and free its DuckDB tables)."""
         with self._lock:
-            for prep in self.entries.values():
-                _close(prep)
-            self.entries.clear()
+            self.entries.clear()  # each entry through _Kept.popitem: closed
 
 
 #: The prepared matches of :func:`match` calls that name no cache of their own.

@@ -166,15 +166,13 @@ def _names(
     first: pd.Series, last: pd.Series, *, slot: str | None = None, cache: WorkspaceCache | None = None
 ) -> np.ndarray:
     """``"First Last"`` of each row (:func:`_name`, vectorised: each distinct value cleaned once,
-    remembered across calls, the 1,000,000 most recent). With ``slot`` (and a workspace's
-    ``cache``; a cache of its own without one), the last call's input and output under that name
-    are kept, and only the rows whose names differ from it are formatted again (a review table
-    after one edit)."""
+    remembered across calls, the 1,000,000 most recent). With ``slot`` and a workspace's
+    ``cache``, the last call's input and output under that name are kept there, and only the rows
+    whose names differ from it are formatted again (a review table after one edit)."""
     if not len(first):
         return np.array([], dtype=object)
     f_arr, l_arr = first.to_numpy(dtype=object), last.to_numpy(dtype=object)
-    memo = cache if cache is not None else _OWN_NAMES
-    kept = memo.get("names", slot) if slot else None
+    kept = cache.get("names", slot) if slot and cache is not None else None
     if kept is not None and len(kept[0]) == len(f_arr):
         same = _same_values(kept[0], f_arr) & _same_values(kept[1], l_arr)
         out = kept[2].copy()
@@ -187,8 +185,8 @@ def _names(
         cleaned = _memo(_CLEANED, [v for v in dict.fromkeys(fs + ls) if isinstance(v, str)], _clean_texts)
         get = cleaned.get
         out[todo] = [f"{get(f, '')} {get(la, '')}".strip() or "(no name)" for f, la in zip(fs, ls, strict=True)]
-    if slot:
-        memo.put("names", slot, (f_arr, l_arr, out))
+    if slot and cache is not None:
+        cache.put("names", slot, (f_arr, l_arr, out))
     return out
 
 
@@ -201,8 +199,6 @@ def _same_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return same
 
 
-#: The name columns' slots when no workspace cache is given.
-_OWN_NAMES = WorkspaceCache()
 #: Text memos shared by every workspace (a text's cleaned or folded form never changes): the
 #: 1,000,000 most recent of each, read and written under one lock.
 _CLEANED: LRUCache[str, str] = LRUCache(maxsize=1_000_000)

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from reconcile.testing.processes import holding_workspace
 from tests.e2e.test_browser import _idle, app, browser_page, expect  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,29 +61,11 @@ def test_while_another_process_holds_the_file_the_page_says_busy_and_recovers(
     with app(workspace) as url:
         page.goto(f"{url}/review")  # type: ignore[attr-defined]
         _idle(page)  # the app made the workspace (the demo) and let go of it
-        holder = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import sys, time; from reconcile import Workspace; ws = Workspace.open(sys.argv[1]); "
-                "print('held', flush=True); time.sleep(60)",
-                str(workspace),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with holding_workspace(workspace):
             page.reload()  # type: ignore[attr-defined]
             _idle(page)
             expect(page.get_by_text("is in use by another process", exact=False)).to_be_visible()
             expect(page.get_by_text("Traceback")).to_have_count(0)
-        finally:
-            holder.kill()
-            holder.wait()
-            if holder.stdout is not None:
-                holder.stdout.close()
         time.sleep(0.5)
         page.get_by_role("button", name="Try again").click()  # type: ignore[attr-defined]
         _idle(page)

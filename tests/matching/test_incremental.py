@@ -211,3 +211,27 @@ def test_following_copies_the_verdicts_another_thread_may_be_writing(data, caplo
     assert any("edited accounts again" in m for m in messages), messages
     assert not any("failed" in m for m in messages), messages
     _same(again, match(source, edited))
+
+
+def test_the_kept_prepared_matches_close_what_they_evict() -> None:
+    """PreparedCache keeps its entries in a cachetools LRU cache that frees an evicted entry's
+    DuckDB connection: the least recently used goes, the one just read stays, clear frees all."""
+    import duckdb
+
+    from reconcile.matching.rematch import PreparedCache
+
+    cache = PreparedCache(size=2)
+    cons = [duckdb.connect(":memory:") for _ in range(3)]
+    cache.entries[("a",)] = {"con": cons[0]}
+    cache.entries[("b",)] = {"con": cons[1]}
+    assert cache.entries[("a",)]["con"] is cons[0]  # read: now the most recent
+    cache.entries[("c",)] = {"con": cons[2]}
+    assert set(cache.entries) == {("a",), ("c",)}
+    with pytest.raises(duckdb.ConnectionException):
+        cons[1].execute("SELECT 1")  # "b" was evicted, and its connection closed
+    assert cons[0].execute("SELECT 1").fetchone() == (1,)
+    cache.clear()
+    assert not cache.entries
+    for con in (cons[0], cons[2]):
+        with pytest.raises(duckdb.ConnectionException):
+            con.execute("SELECT 1")

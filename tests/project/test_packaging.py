@@ -9,13 +9,14 @@ import re
 import site
 import subprocess
 import sys
-import time
 import tomllib
 import urllib.request
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+
+from reconcile.testing.processes import running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,39 +146,16 @@ def test_the_default_workspace_is_in_the_current_directory(installed: Path, tmp_
 
 
 def test_reconcile_app_answers_its_health_check_on_loopback(installed: Path, tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in {"RECONCILE_WORKSPACE", "PYTHONPATH"}}
-    log = (tmp_path / "app.log").open("w")
-    proc = subprocess.Popen(
-        [str(installed / "bin" / "reconcile"), "--workspace", "A.duckdb", "app", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
-                    assert answer.read() == b"ok"
-                    break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "app.log").read_text()[-2000:]
-                time.sleep(0.3)
-        text = (tmp_path / "app.log").read_text()
+    log = tmp_path / "app.log"
+
+    def command(port: int) -> list[str]:  # the installed command, its workspace named on the line
+        return [str(installed / "bin" / "reconcile"), "--workspace", "A.duckdb", "app", "--port", str(port)]
+
+    with running_app(tmp_path / "ignored.duckdb", log, command=command, cwd=tmp_path, env=env, wait=60) as started:
+        port = started.port
+        text = log.read_text()
         assert f"http://127.0.0.1:{port}" in text and str(tmp_path / "A.duckdb") in text
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
     # The command is the app itself: stopping it stops the app (no server left behind).
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)

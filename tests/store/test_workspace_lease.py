@@ -12,6 +12,7 @@ import pytest
 
 from reconcile import Workspace, workflow
 from reconcile.exceptions import WorkspaceBusy, WorkspaceError
+from reconcile.testing.processes import holding_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,26 +52,9 @@ def test_released_when_idle_another_process_writes_and_this_one_reads_it(tmp_pat
 def test_a_lease_while_another_process_holds_the_file_is_busy(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     Workspace.open(path).close()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from reconcile import Workspace; w = Workspace.open(sys.argv[1]); print('held', flush=True); time.sleep(30)",
-            str(path),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with holding_workspace(path):
         with pytest.raises(WorkspaceBusy, match="in use by another process.*try again"):
             Workspace.open(path)
-    finally:
-        holder.kill()
-        holder.wait()
-        if holder.stdout is not None:
-            holder.stdout.close()
     Workspace.open(path).close()  # free again
 
 
