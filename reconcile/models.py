@@ -378,3 +378,14 @@ class Move:
     name: str
     before: str
     after: str
+
+
+@dataclass(frozen=True)
+class RejectedEdit:
+    """An edit of an Equify account refused (nothing written for it): ``account_id``, ``field``
+    (an Equify field name), the ``value`` typed, and ``message``, why in words."""
+
+    account_id: str
+    field: str
+    value: str | None
+    message: str

@@ -18,6 +18,8 @@ from .text import md
 if TYPE_CHECKING:
     from streamlit.elements.lib.column_types import ColumnConfig
 
+#: The column that says, on its row, why a value typed in the table was refused.
+NOT_SAVED = "not_saved"
 # The review table's columns shown (ids, the set and the search text stay hidden).
 TABLE_COLUMNS = [
     c for c in workflow.REVIEW_COLUMNS if c not in {"source_id", "category", "target_id", "account", "search"}
@@ -31,12 +33,13 @@ LABELS: dict[str, ColumnConfig | str] = {
     "action": "Action",
     "account_first": st.column_config.TextColumn("Account first name", help="Edit to fix the Equify account"),
     "account_last": st.column_config.TextColumn("Account last name", help="Edit to fix the Equify account"),
-    "account_email": st.column_config.TextColumn(
-        "Account email", help="Edit to fix the Equify account", validate=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
-    ),
+    # No `validate` pattern: the grid would drop a value it refuses without a word; the workspace
+    # checks the email and the row says why it was not saved.
+    "account_email": st.column_config.TextColumn("Account email", help="Edit to fix the Equify account"),
     "account_phone": st.column_config.TextColumn("Account phone", help="Edit to fix the Equify account"),
     "score": st.column_config.NumberColumn("Score", format="%.0f"),
     "reason": "Why",
+    NOT_SAVED: st.column_config.TextColumn("⚠ Not saved", help="The value typed was refused: why"),
 }
 EDIT_KEY = "review.edit"
 
@@ -126,23 +129,38 @@ def edit_table(rows: pd.DataFrame, category: str, labels: dict[str, str]) -> Non
     ticked = {labels[t] for t in st.session_state.get(tick_key(category), []) if t in labels}
     table = shown[TABLE_COLUMNS].copy()
     table.insert(0, view.TICK_COLUMN, shown["source_id"].isin(ticked).to_numpy())
+    refused = st.session_state.get(_refused_key(category), {})
+    if any(sid in refused for sid in shown["source_id"]):  # said on the row, next to the person
+        table.insert(2, NOT_SAVED, shown["source_id"].map(refused).to_numpy())
+    for column in table.columns:  # an empty text cell reads blank, not "None"
+        if table[column].dtype == object:
+            table[column] = table[column].where(table[column].notna(), "")
     fingerprint = hash((tuple(shown["source_id"]), tuple(sorted(ticked))))
-    key = f"{EDIT_KEY}.{category}.{ws.revision}.{fingerprint}"
+    # A refusal makes a new editor (its generation), so the refused cell shows the stored value
+    # again and a later edit in this table is never held back by it.
+    generation = st.session_state.get(f"{EDIT_KEY}.{category}.generation", 0)
+    key = f"{EDIT_KEY}.{category}.{ws.revision}.{generation}.{fingerprint}"
     st.data_editor(
         table,
         hide_index=True,
         column_config=LABELS,
-        disabled=[c for c in TABLE_COLUMNS if c not in workflow.EDITABLE_REVIEW_COLUMNS],
-        height=420,
+        disabled=[c for c in table.columns if c != view.TICK_COLUMN and c not in workflow.EDITABLE_REVIEW_COLUMNS],
+        height=min(420, 38 + 35 * len(table)),  # no block of empty rows under a short set
         key=key,
         on_change=_apply_edits,
         args=(shown, key, category, by_id),
     )
 
 
+def _refused_key(category: str) -> str:
+    """Where the set's refused values are kept: ``{source_id: why}``."""
+    return f"{EDIT_KEY}.{category}.refused"
+
+
 def _apply_edits(shown: pd.DataFrame, key: str, category: str, by_id: dict[str, str]) -> None:
     """The editor's on_change: ticks go to the set's ticked people; what was typed goes to
-    the accounts of the rows the editor was given."""
+    the accounts of the rows the editor was given, each cell on its own: the refused ones are
+    said on their rows, the others saved."""
     edited = st.session_state.get(key, {}).get("edited_rows", {})
     if any(view.TICK_COLUMN in changes for changes in edited.values()):
         labels = {label: sid for sid, label in by_id.items()}
@@ -153,12 +171,26 @@ def _apply_edits(shown: pd.DataFrame, key: str, category: str, by_id: dict[str, 
     if not edited:
         return
     try:
-        moves = view.edit_table_and_rematch(state.workspace(), shown, edited)
+        done = view.edit_table_and_rematch(state.workspace(), shown, edited)
     except ReconcileError as exc:
         state.flash("error", f"Not saved: {exc}")
         st.toast(md(f"Not saved: {exc}"))
         return
-    message = state.moves_message(moves) if moves else "Saved."
+    refused = {str(shown.iloc[k]["source_id"]): why for k, why in done.rejected.items() if 0 <= k < len(shown)}
+    st.session_state[_refused_key(category)] = refused
+    if done.rejected:
+        generation = f"{EDIT_KEY}.{category}.generation"
+        st.session_state[generation] = st.session_state.get(generation, 0) + 1
+        names = ", ".join(str(shown.iloc[k]["name"]) for k in done.rejected if 0 <= k < len(shown))
+        message = f"Not saved for {names}: see the ⚠ Not saved column"
+        if done.saved:
+            message += f" ({done.saved} other value(s) saved)"
+        if done.moves:
+            message += f". {state.moves_message(done.moves)}"
+        state.flash("error", message)
+        st.toast(md(message))
+        return
+    message = state.moves_message(done.moves) if done.moves else "Saved."
     state.flash("success", message)
     st.toast(md(message))  # the editor's new key can rerun the page once more: a toast stays on screen
 

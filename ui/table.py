@@ -6,6 +6,7 @@ as account edits and ticked ids. Pure pandas; the library's steps do the writing
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,7 @@ from reconcile.models import MatchSettings, Move
 from reconcile.store.workspace import Workspace
 from reconcile.workflow import EDITABLE_REVIEW_COLUMNS
 
-__all__ = ["TICK_COLUMN", "edit_table_and_rematch", "page_of", "table_edits", "table_ticks"]
+__all__ = ["TICK_COLUMN", "TableEdited", "edit_table_and_rematch", "page_of", "table_edits", "table_ticks"]
 
 
 def page_of(rows: pd.DataFrame, page: int, size: int = 100) -> tuple[pd.DataFrame, int]:
@@ -41,22 +42,30 @@ def table_edits(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]
     lands on another account. Raises :class:`InputError` for a column that cannot be edited,
     a position outside ``shown`` or a row without an Equify account.
     """
-    edits: list[tuple[str, str, str | None]] = []
-    for position, changes in edited_rows.items():
-        k = int(position)
-        if not 0 <= k < len(shown):
-            raise InputError(f"row {k + 1} is not in the table any more: edit it again")
-        row = shown.iloc[k]
-        for column, value in changes.items():
-            if column == TICK_COLUMN:
-                continue  # a tick is no edit (see table_ticks)
-            field = EDITABLE_REVIEW_COLUMNS.get(column)
-            if field is None:
-                raise InputError(f"the column {column!r} cannot be edited")
-            if not clean_text(row["target_id"]):
-                raise InputError(f"{row['name']} has no Equify account to edit")
-            edits.append((str(row["target_id"]), field, None if value is None else str(value)))
-    return edits
+    return [_cell_edit(shown, position, column, value) for position, column, value in _cells(edited_rows)]
+
+
+def _cells(edited_rows: Mapping[Any, Mapping[str, Any]]) -> list[tuple[int, str, Any]]:
+    """``(position, column, value)`` of each edited cell, ticks left out (see :func:`table_ticks`)."""
+    return [
+        (int(position), str(column), value)
+        for position, changes in edited_rows.items()
+        for column, value in changes.items()
+        if column != TICK_COLUMN
+    ]
+
+
+def _cell_edit(shown: pd.DataFrame, k: int, column: str, value: Any) -> tuple[str, str, str | None]:
+    """The account edit ``(account_id, field, value)`` of one edited cell (see :func:`table_edits`)."""
+    if not 0 <= k < len(shown):
+        raise InputError(f"row {k + 1} is not in the table any more: edit it again")
+    row = shown.iloc[k]
+    field = EDITABLE_REVIEW_COLUMNS.get(column)
+    if field is None:
+        raise InputError(f"the column {column!r} cannot be edited")
+    if not clean_text(row["target_id"]):
+        raise InputError(f"{row['name']} has no Equify account to edit")
+    return str(row["target_id"]), field, None if value is None else str(value)
 
 
 def table_ticks(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]], ticked: Iterable[str]) -> list[str]:
@@ -78,13 +87,39 @@ def table_ticks(shown: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]
     return [i for i in ids if i in now]
 
 
+@dataclass(frozen=True)
+class TableEdited:
+    """What the edits typed in a review table did: ``moves`` (who changed set), ``saved`` (how
+    many cells were written) and ``rejected``: ``{position in the table: why}`` for each row with
+    a refused cell, in words that name the field (nothing written for that cell)."""
+
+    moves: list[Move]
+    saved: int
+    rejected: dict[int, str]
+
+
 def edit_table_and_rematch(
     ws: Workspace,
     shown: pd.DataFrame,
     edited_rows: Mapping[Any, Mapping[str, Any]],
     settings: MatchSettings | None = None,
-) -> list[Move]:
-    """Apply the edits typed in a review table (:func:`table_edits`), all or nothing, match
-    again and return who moved. Raises :class:`InputError` naming the bad edit (nothing written)."""
-    edits = table_edits(shown, edited_rows)
-    return workflow.edit_accounts_and_rematch(ws, edits, settings)
+) -> TableEdited:
+    """Apply the edits typed in a review table, each cell on its own
+    (:func:`reconcile.workflow.edit_each_and_rematch`): every valid cell is saved, every refused
+    one is said on its row, and a refused cell never holds back the others. Matches again."""
+    edits: list[tuple[str, str, str | None]] = []
+    positions: list[int] = []
+    rejected: dict[int, str] = {}
+    for position, column, value in _cells(edited_rows):
+        try:
+            edits.append(_cell_edit(shown, position, column, value))
+        except InputError as exc:
+            rejected[position] = str(exc)
+        else:
+            positions.append(position)
+    moves, refused = workflow.edit_each_and_rematch(ws, edits, settings)
+    why = {(r.account_id, r.field, r.value): f"{r.field}: {r.message}" for r in refused}
+    for position, edit in zip(positions, edits, strict=True):
+        if edit in why:
+            rejected[position] = "; ".join(filter(None, (rejected.get(position), why[edit])))
+    return TableEdited(moves, len(edits) - len(refused), rejected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ from cachetools import LRUCache
 from ..exceptions import InputError
 from ..matching.normalize import clean_text, remembered_phone
 from ..matching.values import phone_doubt
-from ..models import Decision, MatchResult, MatchSettings, Move
+from ..models import Decision, MatchResult, MatchSettings, Move, RejectedEdit
 from ..store.cache import WorkspaceCache
 from ..store.workspace import Workspace
 from .match import run_match, scoped_source
@@ -284,25 +284,37 @@ def filter_review(rows: pd.DataFrame, result: MatchResult, view: ReviewFilter) -
     return rows[keep]
 
 
-def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_name_score: float = 60.0) -> pd.DataFrame:
-    """The candidate accounts of one record worth showing, best first, with the account's fields.
+def shown_candidates(
+    result: MatchResult, source_ids: Iterable[str] | None = None, *, min_name_score: float = 60.0
+) -> pd.DataFrame:
+    """The candidate pairs worth showing to a person (of ``source_ids``, or of every record):
+    those of ``result.candidates`` whose name score is at least ``min_name_score`` or whose
+    email, phone, Payfit id or matricule agree (blocking also pairs look-alike names, which
+    are not shown). Sorted per record, best first, ties by account id. The one rule the Review
+    page (:func:`candidates_for`) and ``reconcile review conflict`` show candidates by.
 
-    A pair is shown when its name score is at least ``min_name_score`` or the
-    email, phone, Payfit id or matricule agree.
-
-    Columns: the account's ``firstName``, ``lastName``, ``email``, ``phoneNumber``,
-    ``birthDate``, ``relation``, then the pair's ``score``, ``name_score``,
-    ``email_equal``, ``phone_agree``, ``birthdate_equal``, ``rule`` and ``target_id``.
-    """
-    cands = result.candidates[result.candidates["source_id"] == source_id].drop(columns="source_id")
-    # Blocking also pairs look-alike names (same prefix or suffix); show only pairs with real evidence.
+    Columns: those of :attr:`MatchResult.candidates`."""
+    cands = result.candidates
+    if source_ids is not None:
+        cands = cands[cands["source_id"].isin(list(source_ids))]
     evidence = (
         (cands["name_score"].fillna(0) >= min_name_score)
         | cands["email_equal"].eq(True)
         | cands["phone_agree"].eq(True)
         | cands["rule"].isin(["payfit_id", "matricule"])
     )
-    cands = cands[evidence]
+    return cands[evidence].sort_values(["source_id", "score", "target_id"], ascending=[True, False, True])
+
+
+def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_name_score: float = 60.0) -> pd.DataFrame:
+    """The candidate accounts of one record worth showing (:func:`shown_candidates`), best
+    first, with the account's fields.
+
+    Columns: the account's ``firstName``, ``lastName``, ``email``, ``phoneNumber``,
+    ``birthDate``, ``relation``, then the pair's ``score``, ``name_score``,
+    ``email_equal``, ``phone_agree``, ``birthdate_equal``, ``rule`` and ``target_id``.
+    """
+    cands = shown_candidates(result, [source_id], min_name_score=min_name_score).drop(columns="source_id")
     accounts = ws.equify_accounts(cands["target_id"])[
         ["id", "firstName", "lastName", "email", "phoneNumber", "birthDate", "relation"]
     ]
@@ -339,6 +351,27 @@ def edit_accounts_and_rematch(
     """Apply several edits ``(account_id, field, value)`` all or nothing, match again and return
     who moved. Raises :class:`InputError` naming the bad edit (nothing written)."""
     return _rematched(ws, lambda: ws.edit_accounts(edits), settings)
+
+
+def edit_each_and_rematch(
+    ws: Workspace, edits: list[tuple[str, str, str | None]], settings: MatchSettings | None = None
+) -> tuple[list[Move], list[RejectedEdit]]:
+    """Apply each valid edit ``(account_id, field, value)`` (together, in one transaction) and
+    refuse each invalid one with why, then match again: ``(who moved, the refused edits)``.
+
+    An edit typed in a table never waits on another: a refused value writes nothing and never
+    stops the valid edits beside it (:meth:`Workspace.check_edit` says which is which)."""
+    valid: list[tuple[str, str, str | None]] = []
+    rejected: list[RejectedEdit] = []
+    for account_id, field, value in edits:
+        try:
+            ws.check_edit(account_id, field, value)
+        except InputError as exc:
+            rejected.append(RejectedEdit(account_id, field, value, str(exc)))
+        else:
+            valid.append((account_id, field, value))
+    moves = _rematched(ws, lambda: ws.edit_accounts(valid), settings) if valid else []
+    return moves, rejected
 
 
 @dataclass(frozen=True)

@@ -748,6 +748,13 @@ class Workspace:
             frame.iat[row, frame.columns.get_loc(field)] = value
         self._frames["equify_accounts"] = (after, frame)
 
+    def check_edit(self, account_id: str, field: str, value: str | None) -> tuple[str | None, str | None]:
+        """``(before, after)`` of an edit of one account's field, ``after`` normalised as
+        :meth:`edit_account` would write it; nothing is written.
+
+        Raises :class:`InputError` for an unknown account or field, or an invalid value."""
+        return self._checked_edit(account_id, field, value)
+
     def _checked_edit(self, account_id: str, field: str, value: str | None) -> tuple[str | None, str | None]:
         """``(before, after)`` of an edit, ``after`` normalised; :class:`InputError` when invalid."""
         if field not in _EDITABLE:

@@ -220,33 +220,57 @@ def test_u1_an_email_edit_that_resolves_a_conflict_moves_the_person(demo_workspa
     shown = _shown(demo_workspace)
     row = shown[shown["reason"].str.contains("which has no email") & shown["email"].notna()].iloc[0]
     position = int(shown.index[shown["source_id"] == row["source_id"]][0])
-    moves = review_view.edit_table_and_rematch(demo_workspace, shown, {position: {"account_email": row["email"]}})
+    moves = review_view.edit_table_and_rematch(demo_workspace, shown, {position: {"account_email": row["email"]}}).moves
     assert [(m.source_id, m.after) for m in moves] == [(row["source_id"], "new (link)")]
 
 
 @pytest.mark.parametrize(
-    ("edited", "message"),
+    ("edited", "position", "message"),
     [
-        ({0: {"account_email": "ok@example.fr"}, 1: {"account_email": "not an email"}}, "not a valid email"),
-        ({0: {"account_phone": "12"}}, "not a phone number"),
-        ({0: {"reason": "x"}}, "cannot be edited"),
-        ({999: {"account_email": "a@b.fr"}}, "not in the table any more"),
+        ({0: {"account_email": "not an email"}}, 0, "not a valid email"),
+        ({0: {"account_phone": "06 12 ab"}}, 0, "not a phone number"),
+        ({0: {"reason": "x"}}, 0, "cannot be edited"),
+        ({999: {"account_email": "a@b.fr"}}, 999, "not in the table any more"),
     ],
 )
-def test_bad_table_edits_write_nothing(demo_workspace: Workspace, edited, message):
+def test_a_refused_table_edit_writes_nothing_and_says_why_on_its_row(
+    demo_workspace: Workspace, edited, position, message
+):
     shown = _shown(demo_workspace)
     revision = demo_workspace.revision
-    with pytest.raises(InputError, match=message):
-        review_view.edit_table_and_rematch(demo_workspace, shown, edited)
+    done = review_view.edit_table_and_rematch(demo_workspace, shown, edited)
+    assert list(done.rejected) == [position] and message in done.rejected[position]
+    assert (done.saved, done.moves) == (0, [])
     assert demo_workspace.revision == revision
     assert _account(demo_workspace, shown.loc[0, "target_id"])["email"] == shown.loc[0, "account_email"]
+
+
+def test_a_refused_edit_never_holds_back_the_others(demo_workspace: Workspace):
+    """Issue 16: a value refused in one row, valid values in others (the same change, and the
+    next one): each valid value is saved, the refused one is said on its row, nothing emptied."""
+    shown = _shown(demo_workspace)
+    first, second, third = (shown.loc[k, "target_id"] for k in range(3))
+    kept_email = _account(demo_workspace, second)["email"]
+    done = review_view.edit_table_and_rematch(
+        demo_workspace, shown, {0: {"account_email": "ok.one@example.fr"}, 1: {"account_email": "jean@@example"}}
+    )
+    assert (done.saved, list(done.rejected)) == (1, [1]) and "email" in done.rejected[1]
+    assert _account(demo_workspace, first)["email"] == "ok.one@example.fr"
+    assert _account(demo_workspace, second)["email"] == kept_email  # refused: not emptied
+    shown = _shown(demo_workspace)
+    position = int(shown.index[shown["target_id"] == third][0])
+    later = review_view.edit_table_and_rematch(demo_workspace, shown, {position: {"account_phone": "06 12 34 77 66"}})
+    assert (later.saved, later.rejected) == (1, {})
+    assert _account(demo_workspace, third)["phoneNumber"] == "+33612347766"
 
 
 def test_a_row_without_an_account_cannot_be_edited(demo_workspace: Workspace):
     shown = _shown(demo_workspace, category="new")
     row = int(shown.index[shown["target_id"].isna()][0])
+    done = review_view.edit_table_and_rematch(demo_workspace, shown, {row: {"account_email": "a@b.fr"}})
+    assert "has no Equify account" in done.rejected[row] and done.saved == 0
     with pytest.raises(InputError, match="has no Equify account"):
-        review_view.edit_table_and_rematch(demo_workspace, shown, {row: {"account_email": "a@b.fr"}})
+        review_view.table_edits(shown, {row: {"account_email": "a@b.fr"}})
 
 
 def test_side_by_side_explains_a_pair(demo_workspace: Workspace):
@@ -366,5 +390,7 @@ def test_ticks_in_the_table_follow_the_rows_given(demo_workspace: Workspace):
         review_view.table_ticks(shown, {len(shown): {"tick": True}}, [])
     revision = demo_workspace.revision
     assert review_view.table_edits(shown, {0: {"tick": True}}) == []
-    assert review_view.edit_table_and_rematch(demo_workspace, shown, {0: {"tick": True}}) == []
+    assert review_view.edit_table_and_rematch(demo_workspace, shown, {0: {"tick": True}}) == review_view.TableEdited(
+        [], 0, {}
+    )
     assert demo_workspace.revision == revision
