@@ -14,8 +14,9 @@ Everything printed goes through one writer (:func:`_out`) and its filter (:func:
 a name holding a terminal escape sequence, a carriage return or a right-to-left override shows
 as ``?`` and never acts on the terminal. JSON is written by :func:`_json`, where those
 characters are ``\\u`` escapes (the same values once parsed). An unexpected error is one line
-(``error: unexpected ...``), never a traceback; ``RECONCILE_DEBUG=1`` logs its traceback
-(through the same filter).
+(``Error: unexpected ...``), never a traceback; ``RECONCILE_DEBUG=1`` logs its traceback
+(through the same filter). Every message on stderr starts with a capital letter (argparse's usage
+errors keep argparse's form), and a refusal names the command that gets past it.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, R
 from .sources.files import parse_error_text
 from .sources.payfit_api import API_URL, OAUTH_URL, PayfitClient
 from .store.workspace import Workspace, workspace_path
-from .sync.gate import push_gate
+from .sync.gate import conflicts_refusal, push_gate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +73,7 @@ class _Parser(argparse.ArgumentParser):
         text = f"{self.prog}: error: {message}"
         _err(text)
         if _Parser.json_errors:
-            _out(_json(_failure(f"usage error: {message}", EXIT_USAGE)))
+            _out(_json(_failure(f"Usage error: {message}", EXIT_USAGE)))
         raise SystemExit(EXIT_USAGE)
 
 
@@ -153,7 +154,11 @@ def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.Argume
     mapping.add_argument("file", nargs="?", type=Path, help="the profile's .json file (save, load)")
     mapping.add_argument("--json", action="store_true", help="print the mapping, or the file saved or loaded, as JSON")
 
-    review = sub.add_parser("review", help="list one set (new, synced, conflict, excluded) as a table or CSV")
+    review = sub.add_parser(
+        "review",
+        help="list one set (new, synced, conflict, excluded) as a table or CSV; "
+        "each conflict with its candidate accounts (the TARGET_ID of decide ... link)",
+    )
     review.add_argument("set", choices=["new", "synced", "conflict", "excluded"])
     review.add_argument(
         "--search", default="", help="only the records whose name, email, account or reason has these words"
@@ -242,12 +247,12 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
             LOG.debug("unexpected error", exc_info=True)
             return _fail(
                 args,
-                f"error: unexpected {type(exc).__name__}: {exc} (RECONCILE_DEBUG=1 logs the traceback)",
+                f"Error: unexpected {type(exc).__name__}: {exc} (RECONCILE_DEBUG=1 logs the traceback)",
                 EXIT_ERROR,
             )
         if isinstance(exc, OSError):  # a file the command reads or writes
             where = exc.filename or "a file"
-            return _fail(args, f"input error: {where}: {exc.strerror or exc}", EXIT_INPUT)
+            return _fail(args, f"Input error: {where}: {exc.strerror or exc}", EXIT_INPUT)
         return _failed(args, exc)
     return code
 
@@ -324,19 +329,22 @@ def _push_defaults(path: Path, table: dict[str, Any]) -> dict[str, Any]:
 
 
 def _failed(args: argparse.Namespace, exc: ReconcileError) -> int:
-    """Report a library error with its exit code (see the module docstring)."""
+    """Report a library error with its exit code (see the module docstring). Unresolved conflicts
+    are said in the CLI's words (the gate's :func:`~reconcile.sync.gate.conflicts_refusal`, from
+    the count the exception carries): the commands that resolve them, not the app's page."""
     if isinstance(exc, ConflictsUnresolved):
-        return _fail(args, f"push refused: {exc}", EXIT_BLOCKED)
+        return _fail(args, f"Push refused: {conflicts_refusal(exc.count, 'cli')}", EXIT_BLOCKED)
     if isinstance(exc, ConfirmationRequired):
-        return _fail(args, f"push refused: {exc}", EXIT_USAGE)
+        return _fail(args, f"Push refused: {exc}", EXIT_USAGE)
     if isinstance(exc, InputError):
-        return _fail(args, f"input error: {exc}", EXIT_INPUT)
-    return _fail(args, f"error: {exc}", EXIT_ERROR)
+        return _fail(args, f"Input error: {exc}", EXIT_INPUT)
+    return _fail(args, f"Error: {exc}", EXIT_ERROR)
 
 
-#: The kind a failure's message starts with ("input error: ..."): stderr shows the whole line,
-#: the JSON gives the kind and the message apart (so neither says "error" twice).
-_KIND = re.compile(r"^(?:reconcile: )?(?:(input|usage) error|(push refused)|error): ")
+#: The kind a failure's message starts with ("Input error: ..."): stderr shows the whole line,
+#: the JSON gives the kind apart, in lower case, and the message without it (so neither says
+#: "error" twice).
+_KIND = re.compile(r"^(?:reconcile: )?(?:(Input|Usage) error|(Push refused)|Error): ")
 
 
 def _failure(message: str, code: int) -> dict[str, Any]:
@@ -345,7 +353,8 @@ def _failure(message: str, code: int) -> dict[str, Any]:
     found = _KIND.match(message)
     if found is None:
         return {"error": message, "kind": "usage" if code == EXIT_USAGE else "error", "exit_code": code}
-    return {"error": message[found.end() :], "kind": found.group(1) or found.group(2) or "error", "exit_code": code}
+    kind = (found.group(1) or found.group(2) or "error").lower()
+    return {"error": message[found.end() :], "kind": kind, "exit_code": code}
 
 
 def _fail(args: argparse.Namespace, message: str, code: int) -> int:
@@ -434,7 +443,7 @@ def _app(args: argparse.Namespace, path: Path) -> int:
     ]  # fmt: skip
     path = path.absolute()
     env = {**os.environ, "RECONCILE_WORKSPACE": str(path)}
-    _err(f"reconcile app: http://127.0.0.1:{args.port} (workspace {path}); Ctrl-C stops it")
+    _err(f"Starting the app on http://127.0.0.1:{args.port} (workspace {path}); Ctrl-C stops it")
     if os.name == "posix":  # this process becomes the app: a signal to it (Ctrl-C, kill) reaches the app
         os.execve(sys.executable, command, env)
     try:  # elsewhere, a child that ends with this process's Ctrl-C
@@ -455,11 +464,17 @@ def _err(message: str) -> None:
     _out(message, stream=sys.stderr)
 
 
-def _text_table(frame: pd.DataFrame, max_colwidth: int | None = None) -> str:
+def _text_table(frame: pd.DataFrame, max_colwidth: int | None = None, whole: str | None = None) -> str:
     """A table for a terminal: no index, texts cut at ``max_colwidth`` characters (whole when
-    ``None``), a missing value blank (never ``None`` or ``NaN``)."""
+    ``None``), a missing value blank (never ``None`` or ``NaN``). The column ``whole`` (a long
+    text: a reason) is never cut: it comes last, left-aligned, so the other columns stay aligned."""
     shown = frame.astype(object).where(frame.notna(), "")
-    return shown.to_string(index=False, max_colwidth=max_colwidth)
+    if whole is None:
+        return shown.to_string(index=False, max_colwidth=max_colwidth)
+    texts = [_one_line(t) for t in shown.pop(whole)]
+    head = shown.to_string(index=False, max_colwidth=max_colwidth).splitlines()
+    lines = [f"{head[0]}  {whole}"] + [f"{h}  {t}" for h, t in zip(head[1:], texts, strict=True)]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _report(data: dict[str, Any], as_json: bool) -> None:
@@ -475,12 +490,12 @@ def _cmd_demo(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     counts = ws.counts()
     if not ws.is_empty():
         _err(
-            f"replacing the contents of {ws.path} ({counts['payfit_records']} Payfit records, "
+            f"Replacing the contents of {ws.path} ({counts['payfit_records']} Payfit records, "
             f"{counts['equify_accounts']} Equify accounts, {counts['ledger']} ledger links) with the demo data"
         )
     loaded = workflow.load_demo(ws)
     _err(
-        f"loaded the demo into {ws.path}: {loaded['payfit_records']} Payfit records, {loaded['equify_accounts']} Equify accounts"
+        f"Loaded the demo into {ws.path}: {loaded['payfit_records']} Payfit records, {loaded['equify_accounts']} Equify accounts"
     )
     return EXIT_OK
 
@@ -493,17 +508,17 @@ def _cmd_fetch(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
     def progress(done: int, total: int | None) -> None:
         if show:
-            _out(f"fetched {done} collaborators", stream=sys.stderr, end="\n" if total == done else "", carriage=True)
+            _out(f"Fetched {done} collaborators", stream=sys.stderr, end="\n" if total == done else "", carriage=True)
 
     started = time.monotonic()
     with PayfitClient(key, api_url=args.api_url, oauth_url=args.oauth_url, max_rps=args.max_rps) as client:
         report = workflow.fetch_payfit(ws, client, progress=progress)
         requests = client.requests_sent
     for warning in report.warnings:
-        _err(f"warning: {warning}")
+        _err(f"Warning: {warning}")
     n = report.rows
     seconds = round(time.monotonic() - started, 2)
-    _err(f"loaded {n} Payfit collaborators into {ws.path} ({requests} requests, {seconds} s)")
+    _err(f"Loaded {n} Payfit collaborators into {ws.path} ({requests} requests, {seconds} s)")
     if args.json:
         _out(_json({"collaborators": n, "requests": requests, "seconds": seconds}))
     return EXIT_OK
@@ -512,9 +527,9 @@ def _cmd_fetch(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 def _cmd_load(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     report = workflow.load_path(ws, args.side, args.path)
     for warning in report.warnings:
-        _err(f"warning: {warning}")
+        _err(f"Warning: {warning}")
     what = "Payfit records" if args.side == "payfit" else "Equify accounts"
-    _err(f"loaded {report.rows} {what} from {args.path}")
+    _err(f"Loaded {report.rows} {what} from {args.path}")
     return EXIT_OK
 
 
@@ -529,7 +544,7 @@ def _cmd_mapping(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
     if args.action == "show":
         if args.file is not None:
-            return _fail(args, "usage error: mapping show takes no FILE", EXIT_USAGE)
+            return _fail(args, "Usage error: mapping show takes no FILE", EXIT_USAGE)
         mapping = ws.mapping()
         rows = {
             f: f"{col} ({mapping.transform(f)})" if mapping.transform(f) not in (None, "none") else col
@@ -541,15 +556,15 @@ def _cmd_mapping(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
             _report(rows or {"(nothing mapped)": ""}, False)
         return EXIT_OK
     if args.file is None:
-        return _fail(args, f"usage error: mapping {args.action} needs a FILE.json", EXIT_USAGE)
+        return _fail(args, f"Usage error: mapping {args.action} needs a FILE.json", EXIT_USAGE)
     if args.action == "save":
         args.file.write_text(profile_json(ws.mapping(), ws.relation()), encoding="utf-8")
-        _err(f"saved the mapping and relation to {args.file}")
+        _err(f"Saved the mapping and relation to {args.file}")
     else:
         mapping, relation = read_profile(args.file)
         ws.set_mapping(mapping)
         ws.set_relation(relation)
-        _err(f"loaded the mapping and relation from {args.file}")
+        _err(f"Loaded the mapping and relation from {args.file}")
     if args.json:
         _out(_json({"saved" if args.action == "save" else "loaded": str(args.file)}))
     return EXIT_OK
@@ -559,23 +574,97 @@ _REVIEW_SHOWN = ["source_id", "action", "name", "email", "account", "score", "re
 
 
 def _cmd_review(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
+    """A set as a table (its reasons whole, last), or the conflicts one block each: the record,
+    its whole reason and its candidates, the accounts ``decide SOURCE_ID link TARGET_ID`` takes.
+    ``--json`` gives each conflict its ``candidates`` too; ``--csv`` the review table's columns."""
     result = workflow.run_match(ws, args.settings)
     rows = workflow.review_table(ws, result)
     rows = rows[rows["category"] == args.set]
     if args.search.strip():
         rows = workflow.filter_review(rows, result, workflow.ReviewFilter(search=args.search))
     rows = rows.drop(columns=["category", "search"]).reset_index(drop=True)
-    if args.json:
-        _out(_json({"set": args.set, "rows": json.loads(rows.to_json(orient="records"))}, ensure_ascii=False))
-    elif args.csv:
+    if args.csv:
         from .export import csv_text
 
         _out(csv_text(rows), end="")
+        return EXIT_OK
+    candidates = _candidates(ws, result, rows) if args.set == "conflict" else None
+    if args.json:
+        records = json.loads(rows.to_json(orient="records"))
+        if candidates is not None:
+            records = [{**r, "candidates": candidates[r["source_id"]]} for r in records]
+        _out(_json({"set": args.set, "rows": records}, ensure_ascii=False))
     elif rows.empty:
-        _err(f"no record in the {args.set} set")
+        _err(f"No record in the {args.set} set" + (f" matches {args.search.strip()!r}" if args.search.strip() else ""))
+    elif candidates is not None:
+        _out(_conflict_blocks(rows, candidates))
+        _err(
+            "Resolve each with `reconcile decide SOURCE_ID link TARGET_ID|create|exclude` "
+            "(TARGET_ID: one of its candidates)"
+        )
     else:
-        _out(_text_table(rows[_REVIEW_SHOWN], max_colwidth=60))
+        _out(_text_table(rows[_REVIEW_SHOWN], max_colwidth=60, whole="reason"))
     return EXIT_OK
+
+
+def _candidates(ws: Workspace, result: Any, rows: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """``{source_id: [{"target_id", "name", "score"}, ...]}``: each record's candidate accounts,
+    best first (ties by account id), as the Review page shows them
+    (:func:`reconcile.workflow.shown_candidates`, all the records in one pass), and the account
+    the matcher names (``target_id``) first when that left it out."""
+    import pandas as pd
+
+    cands = workflow.shown_candidates(result, rows["source_id"])
+    accounts = ws.equify_accounts(cands["target_id"].unique()).drop_duplicates("id").set_index("id")
+    names = {
+        i: _full_name(f, la)
+        for i, f, la in zip(accounts.index, accounts["firstName"], accounts["lastName"], strict=True)
+    }
+    out: dict[str, list[dict[str, Any]]] = {sid: [] for sid in rows["source_id"]}
+    for sid, tid, score in zip(cands["source_id"], cands["target_id"], cands["score"], strict=True):
+        name = names.get(tid, "(no name)")
+        out[sid].append({"target_id": tid, "name": name, "score": None if pd.isna(score) else float(score)})
+    for sid, tid, account, score in zip(
+        rows["source_id"], rows["target_id"], rows["account"], rows["score"], strict=True
+    ):
+        if isinstance(tid, str) and tid not in {c["target_id"] for c in out[sid]}:
+            out[sid].insert(
+                0, {"target_id": tid, "name": account or "(no name)", "score": None if pd.isna(score) else float(score)}
+            )
+    return out
+
+
+def _full_name(first: Any, last: Any) -> str:
+    """An account's ``"First Last"`` (``"(no name)"`` when it has neither)."""
+    parts = [v.strip() for v in (first, last) if isinstance(v, str) and v.strip()]
+    return " ".join(parts) or "(no name)"
+
+
+def _one_line(text: Any) -> str:
+    """``text`` on one line: a line feed or tab inside it written ``\\n``, ``\\t`` (as a table shows them)."""
+    return str(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def _conflict_blocks(rows: pd.DataFrame, candidates: dict[str, list[dict[str, Any]]]) -> str:
+    """One block per conflict: ``SOURCE_ID  Name  email``, then its reason, whole, and its
+    candidates, one a line: ``TARGET_ID (Name, score)`` (or that there is none)."""
+    blocks = []
+    for sid, name, email, reason in zip(rows["source_id"], rows["name"], rows["email"], rows["reason"], strict=True):
+        head = "  ".join(_one_line(v) for v in (sid, name or "(no name)", email) if isinstance(v, str) and v)
+        shown = [f"{c['target_id']} ({_one_line(c['name'])}, {_score(c['score'])})" for c in candidates[sid]] or [
+            "none: decide create or exclude"
+        ]
+        lines = [head, f"  reason      {_one_line(reason or '')}", f"  candidates  {shown[0]}"]
+        lines += [f"              {c}" for c in shown[1:]]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _score(score: float | None) -> str:
+    """A score as the review shows it: one decimal at most (``84.3``, ``100``)."""
+    if score is None:
+        return "no score"
+    return f"{score:.1f}".removesuffix(".0")
 
 
 def _moved(moves: list[Any], as_json: bool, **extra: Any) -> None:
@@ -583,23 +672,29 @@ def _moved(moves: list[Any], as_json: bool, **extra: Any) -> None:
         moved = [{"source_id": m.source_id, "name": m.name, "before": m.before, "after": m.after} for m in moves]
         _out(_json({**extra, "moved": moved}, ensure_ascii=False))
     for m in moves:
-        _err(f"{m.name} ({m.source_id}): {m.before} → {m.after}")
+        _err(f"Moved {m.name} ({m.source_id}): {m.before} → {m.after}")
     if not moves:
-        _err("no one changed set")
+        _err("No one changed set")
 
 
 def _cmd_decide(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     from .models import Decision
 
     if args.action == "link" and not args.target_id:
-        return _fail(args, "usage error: decide SOURCE_ID link needs the TARGET_ID of the Equify account", EXIT_USAGE)
+        return _fail(
+            args,
+            "Usage error: decide SOURCE_ID link needs the TARGET_ID of the Equify account "
+            "(`reconcile review conflict` lists each record's candidates)",
+            EXIT_USAGE,
+        )
     if args.action != "link" and args.target_id:
-        return _fail(args, f"usage error: decide SOURCE_ID {args.action} takes no TARGET_ID", EXIT_USAGE)
+        return _fail(args, f"Usage error: decide SOURCE_ID {args.action} takes no TARGET_ID", EXIT_USAGE)
     records = ws.payfit_records([args.source_id])
     if not records.empty and records["status"].iloc[0] not in ws.relation().statuses():
         _err(
-            f"note: {args.source_id} is a {records['status'].iloc[0]}, outside the chosen relation: "
-            "the decision is kept, and counts once the Mapping step includes them"
+            f"Note: {args.source_id} is a {records['status'].iloc[0]}, outside the chosen relation: "
+            "the decision is kept, and counts once the relation includes them (`reconcile mapping load` "
+            "a profile whose relation does)"
         )
     if args.action == "clear":
         moves = workflow.undecide_and_rematch(ws, [args.source_id])
@@ -615,7 +710,7 @@ def _cmd_edit(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     after = ws.equify_accounts([args.target_id])
     saved = None if after.empty or args.field not in after.columns else after[args.field].iloc[0]
     was = None if before.empty or args.field not in before.columns else before[args.field].iloc[0]
-    _err(f"{args.target_id} {args.field}: {was or '∅'} → {saved or '∅'}")
+    _err(f"Saved {args.field} of {args.target_id}: {was or '∅'} → {saved or '∅'}")
     _moved(moves, args.json, saved={"account": args.target_id, "field": args.field, "before": was, "after": saved})
     return EXIT_OK
 
@@ -627,18 +722,21 @@ def _unsendable(plan: Any, shown: int = 50) -> None:
         return
     values = int((frame["field"] != "name").sum())
     records = int((frame["field"] == "name").sum())
-    _err(f"not sent: {values} value(s) that cannot be written to Equify; not created: {records} record(s)")
+    _err(
+        f"Unsendable: {values} value(s) that cannot be written to Equify are not sent; "
+        f"{records} record(s) are not created"
+    )
     for r in frame.head(shown).itertuples(index=False):
         _err(f"  {r.name or '(no name)'} ({r.source_id}): {r.field} {r.value!r}: {r.why}")
     if len(frame) > shown:
-        _err(f"  (and {len(frame) - shown} more: `plan --csv` lists every operation)")
+        _err(f"  (and {len(frame) - shown} more: `reconcile plan --csv` lists every operation)")
 
 
 def _cmd_plan(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     plan = workflow.plan_workspace(ws, workflow.run_match(ws, args.settings))
     _unsendable(plan)
-    for warning in push_gate(plan, accounts=ws.counts()["equify_accounts"]).warnings:
-        _err(f"warning: {warning}")
+    for warning in push_gate(plan, accounts=ws.counts()["equify_accounts"], front="cli").warnings:
+        _err(f"Warning: {warning}")
     if args.csv:
         from .export import csv_text
 
@@ -669,7 +767,7 @@ def _cmd_export(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         files = write_tables(
             workflow.export_tables(ws, truth=truth, threshold=threshold, settings=args.settings), args.out
         )
-    _err(f"wrote {len(files)} file(s): {', '.join(str(f) for f in files)}")
+    _err(f"Wrote {len(files)} file(s): {', '.join(str(f) for f in files)}")
     if args.json:
         _out(_json({"files": [str(f) for f in files]}))
     return EXIT_OK
@@ -691,7 +789,7 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         plan = workflow.plan_workspace(ws, result, also_approved=held)
     totals = plan.totals()
     _err(
-        f"plan: {totals['create']} create, {totals['link']} link, {totals['update']} update, "
+        f"Plan: {totals['create']} create, {totals['link']} link, {totals['update']} update, "
         f"{totals['skip_excluded']} excluded, {totals['skip_conflict']} conflicts skipped, "
         f"{totals['skip_held']} held for approval (no change sendable), {totals['skip_leaver']} leavers kept, "
         f"{totals['skip_incomplete']} incomplete (not created), {totals['unchanged']} unchanged"
@@ -699,25 +797,26 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     _unsendable(plan)
     # One gate for this plan: its warnings, its held changes in words, then its rules below.
     gate = push_gate(
-        plan, skip_conflicts=args.skip_conflicts, confirmed=args.yes, accounts=ws.counts()["equify_accounts"]
+        plan,
+        skip_conflicts=args.skip_conflicts,
+        confirmed=args.yes,
+        accounts=ws.counts()["equify_accounts"],
+        front="cli",
     )
     for warning in gate.warnings:
-        _err(f"warning: {warning}")
+        _err(f"Warning: {warning}")
     if not held.empty and not args.approve_all:
         _err(
-            f"{gate.held_sentence()}: see them with "
-            "`plan --csv` (column held), approve them with --approve-all or on the Sync page"
+            f"Held: {gate.held_sentence()}; see them with `reconcile plan --csv` (column held), "
+            "approve them with --approve-all"
         )
     if totals["skip_leaver"]:
-        _err(f"{totals['skip_leaver']} synced person(s) left the company: their Equify accounts are kept")
+        _err(f"Leavers: {totals['skip_leaver']} synced person(s) left the company; their Equify accounts are kept")
     if args.dry_run:
-        if totals["skip_conflict"] and not args.skip_conflicts:
-            _err(
-                f"a real push would be refused: {totals['skip_conflict']} conflict(s) are unresolved (--skip-conflicts)"
-            )
-        _err("dry run: nothing was sent; every operation with its changes: `plan --csv`")
+        if gate.blocked_by_conflicts:
+            _err(f"A real push would be refused: {gate.reasons[0]}")
         dry = workflow.push(ws, plan, dry_run=True)
-        _report(dry.summary(), args.json)
+        _dry_run(dry.summary(), args.json)
         return EXIT_OK
     if gate.blocked_by_conflicts:
         raise ConflictsUnresolved(gate.conflicts)
@@ -725,8 +824,26 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         _confirm(plan, args.skip_conflicts, stdin)
     if args.approve_all and not held.empty:
         approved = workflow.approve_held(ws, held)
-        _err(f"approved {approved} held change(s) to names, emails or birth dates")
+        _err(f"Approved {approved} held change(s) to names, emails or birth dates")
     return _push(ws, args, plan)
+
+
+#: What a dry run's report says in words: nothing was sent, so each count is what a push *would* do.
+_WOULD = {"created": "would create", "linked": "would link", "updated": "would update", "skipped": "would skip"}
+
+
+def _dry_run(summary: dict[str, int], as_json: bool) -> None:
+    """A dry run's report: with ``--json`` the push's keys (``created``, ``linked``...: what a
+    push would do); in words, "would create N" and so on, after a line saying nothing was sent."""
+    _err(
+        f"Dry run, nothing was sent: a push would create {summary['created']} account(s), "
+        f"link {summary['linked']}, update {summary['updated']} and skip {summary['skipped']}; "
+        "every operation with its changes: `reconcile plan --csv`"
+    )
+    if as_json:
+        _report(summary, True)
+    else:
+        _report({_WOULD[k]: v for k, v in summary.items() if k in _WOULD}, False)
 
 
 def _resume(ws: Workspace, args: argparse.Namespace, unfinished: Any) -> int:
@@ -736,15 +853,19 @@ def _resume(ws: Workspace, args: argparse.Namespace, unfinished: Any) -> int:
 
         raise UnfinishedRun(unfinished.run_id, unfinished.target)
     _err(
-        f"push run {unfinished.run_id} to the {unfinished.target} target was cut short with "
+        f"Push run {unfinished.run_id} to the {unfinished.target} target was cut short with "
         f"{unfinished.pending} of {unfinished.total} operation(s) left: "
         + ("a push resumes it first (nothing new is planned)" if args.dry_run else "resuming it from its journal")
     )
     if args.dry_run:
-        _report(
-            {"created": 0, "linked": 0, "updated": 0, "skipped": 0, "failed": 0, "pending": unfinished.pending},
-            args.json,
-        )
+        _err(f"Dry run, nothing was sent: a push would resume run {unfinished.run_id}")
+        if args.json:
+            _report(
+                {"created": 0, "linked": 0, "updated": 0, "skipped": 0, "failed": 0, "pending": unfinished.pending},
+                True,
+            )
+        else:
+            _report({"would resume": f"{unfinished.pending} operation(s)"}, False)
         return EXIT_OK
     return _push(ws, args, workflow.plan_workspace(ws))
 
@@ -754,7 +875,7 @@ def _push(ws: Workspace, args: argparse.Namespace, plan: Any) -> int:
 
     def progress(done: int, total: int) -> None:
         if show_progress:
-            _out(f"pushing {done}/{total}", stream=sys.stderr, end="" if done < total else "\n", carriage=True)
+            _out(f"Pushing {done}/{total}", stream=sys.stderr, end="" if done < total else "\n", carriage=True)
 
     target = _target(args)
     try:
@@ -764,8 +885,8 @@ def _push(ws: Workspace, args: argparse.Namespace, plan: Any) -> int:
         if close is not None:
             close()
     if result.resumed:
-        _err(f"resumed the unfinished push run {result.run_id}; push again for anything planned since")
-    _err(f"push run {result.run_id} to the {args.target} target finished in {result.seconds:.1f} s")
+        _err(f"Resumed the unfinished push run {result.run_id}; push again for anything planned since")
+    _err(f"Push run {result.run_id} to the {args.target} target finished in {result.seconds:.1f} s")
     _report(result.summary(), args.json)
     return EXIT_FAILED_ROWS if result.failed else EXIT_OK
 
@@ -811,7 +932,7 @@ def _cmd_history(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         key = f'{{"run_id": {json.dumps(args.run_id)}, "rows": ' if args.run_id else '{"rows": '
         _out(_json_safe(key + rows + "}"))
     elif table.empty:
-        _err("no push run yet")
+        _err("No push run yet")
     else:
         _out(_text_table(table))
     return EXIT_OK
@@ -822,9 +943,9 @@ def _confirm(plan: Any, skip_conflicts: bool, stdin: TextIO) -> None:
     number of accounts to create (or ``push``), and refuse unless the answer opens the gate."""
     if not stdin.isatty():
         raise ConfirmationRequired("no terminal to confirm on: pass --yes to push without a prompt")
-    asked = push_gate(plan, skip_conflicts=skip_conflicts)
+    asked = push_gate(plan, skip_conflicts=skip_conflicts, front="cli")
     _out(f"{asked.prompt.replace(' and press Enter', '')} to confirm: ", stream=sys.stderr, end="")
-    gate = push_gate(plan, skip_conflicts=skip_conflicts, typed=stdin.readline())
+    gate = push_gate(plan, skip_conflicts=skip_conflicts, typed=stdin.readline(), front="cli")
     if not gate.open:
         raise ConfirmationRequired(f"{gate.reasons[0]}; nothing was pushed")
 

@@ -12,15 +12,39 @@ The rules, in order:
 Changes waiting for approval are never sent by a push that was not asked to approve them: the
 gate counts them (``held``: one per field, as the Sync page and ``plan --csv`` list them) so
 every front end says the same number.
+
+The rules are the gate's; what a person does about a refusal is said in the words of the front
+end that asks (``front``): the app names its Review page, the CLI its commands
+(:data:`CONFLICT_REMEDIES`, :func:`conflicts_refusal`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from .plan import Plan
 
-__all__ = ["PushGate", "push_gate"]
+__all__ = ["CONFLICT_REMEDIES", "FrontEnd", "PushGate", "conflicts_refusal", "push_gate"]
+
+#: The front end that asks the gate: the app (its Sync page; the notebook says it the same way)
+#: or the command line.
+FrontEnd = Literal["app", "cli"]
+
+#: What to do about unresolved conflicts (rule 1), in each front end's words.
+CONFLICT_REMEDIES: dict[FrontEnd, str] = {
+    "app": "resolve them on the Review page, or skip them (the app's checkbox, or --skip-conflicts) "
+    "to push everything else",
+    "cli": "see them with `reconcile review conflict`, resolve each with "
+    "`reconcile decide SOURCE_ID link TARGET_ID|create|exclude`, or push everything else with --skip-conflicts",
+}
+
+
+def conflicts_refusal(conflicts: int, front: FrontEnd = "app") -> str:
+    """Rule 1's refusal: ``"3 conflict(s) are unresolved: "`` and the remedy in ``front``'s words
+    (:data:`CONFLICT_REMEDIES`). The gate's reason, and the CLI's words for
+    :class:`~reconcile.exceptions.ConflictsUnresolved` (which carries the ``count``)."""
+    return f"{conflicts} conflict(s) are unresolved: {CONFLICT_REMEDIES[front]}"
 
 
 @dataclass(frozen=True)
@@ -79,13 +103,15 @@ def push_gate(
     typed: str | None = None,
     confirmed: bool = False,
     accounts: int | None = None,
+    front: FrontEnd = "app",
 ) -> PushGate:
     """The gate for a push of ``plan``: ``typed`` is what the person typed to confirm (compared
     once stripped of spaces), ``confirmed`` a confirmation given up front instead (``--yes``);
     ``skip_conflicts`` leaves the unresolved conflicts out of the push; ``accounts``: how many
     Equify accounts the workspace holds (with ``0`` and creates planned, a warning says that a
-    customer who has accounts would get a duplicate of each: the Equify export was not loaded).
-    Never raises: the :class:`PushGate` says what is missing and what to check."""
+    customer who has accounts would get a duplicate of each: the Equify export was not loaded);
+    ``front``: the front end asking, whose words say what to do about a refusal (the app's by
+    default). Never raises: the :class:`PushGate` says what is missing and what to check."""
     totals = plan.totals()
     held = plan.held()
     creates, conflicts = totals["create"], totals["skip_conflict"]
@@ -97,10 +123,7 @@ def push_gate(
     )
     reasons = []
     if conflicts and not skip_conflicts:
-        reasons.append(
-            f"{conflicts} conflict(s) are unresolved: resolve them on the Review page, "
-            "or skip them (the app's checkbox, or --skip-conflicts) to push everything else"
-        )
+        reasons.append(conflicts_refusal(conflicts, front))
     answer = (typed or "").strip()
     if not confirmed and answer != expected:
         what = f"the number of accounts to create ({expected})" if creates else "push"

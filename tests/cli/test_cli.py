@@ -101,7 +101,7 @@ def test_load_equify_without_id_column_generates_ids_and_says_so(cli, tmp_path: 
     paste.write_text("prenom,nom,email\nJean,Dupont,j.dupont@example.fr\n", encoding="utf-8")
     proc = cli("load", "equify", str(paste))
     assert proc.returncode == 0, proc.stderr
-    assert "warning:" in proc.stderr and "row-" in proc.stderr
+    assert "Warning:" in proc.stderr and "row-" in proc.stderr
     with Workspace.open(cli.workspace) as ws:
         assert ws.equify_accounts()["id"].tolist() == ["row-2"]
 

@@ -214,8 +214,8 @@ def test_usage_errors_end_with_json_too(run) -> None:
 
 
 def test_a_failure_in_json_gives_its_kind_apart_and_says_error_once(run, tmp_path: Path, capsys) -> None:
-    """stderr keeps the whole line ("input error: ..."); the JSON splits it, so no message reads
-    "error: error:" (found by a new-user trial)."""
+    """stderr keeps the whole line ("Input error: ..."); the JSON splits it, so no message reads
+    "error: error:" (found by a new-user trial); the kind stays in lower case."""
     cases = [
         (("review", "bogus", "--json"), 2, "usage", "argument"),  # argparse's own
         (("mapping", "load", "--json"), 2, "usage", "mapping load needs a FILE.json"),  # ours
@@ -228,12 +228,13 @@ def test_a_failure_in_json_gives_its_kind_apart_and_says_error_once(run, tmp_pat
         last = _last(out)
         assert (got, last["exit_code"], last["kind"]) == (code, code, kind), (args, last, err)
         assert words in last["error"] and words in err, (args, last, err)
-        assert "error:" not in last["error"] and not last["error"].startswith(("reconcile:", "input", "usage")), last
+        assert "error:" not in last["error"].lower(), last
+        assert not last["error"].lower().startswith(("reconcile:", "input", "usage", "push refused")), last
     capsys.readouterr()
     assert main(["--workspace", str(tmp_path / "none.duckdb"), "match", "--json"]) == 1
     out, err = capsys.readouterr()
-    assert _last(out) == {"error": err.strip().removeprefix("error: "), "kind": "error", "exit_code": 1}
-    assert err.startswith("error: there is no workspace") and "error" not in _last(out)["error"]
+    assert _last(out) == {"error": err.strip().removeprefix("Error: "), "kind": "error", "exit_code": 1}
+    assert err.startswith("Error: there is no workspace") and "error" not in _last(out)["error"].lower()
 
 
 def test_files_that_cannot_be_written_are_input_errors(run, tmp_path: Path) -> None:

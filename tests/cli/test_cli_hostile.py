@@ -151,7 +151,7 @@ def test_an_unexpected_error_is_one_line_without_a_traceback(hostile_cli, monkey
     code, out, err = hostile_cli("match", "--json")
     assert code == 1
     _clean(out + err, "a bug")
-    assert "Traceback" not in err and "error: unexpected RuntimeError: a bug about Evil?[31mRED" in err
+    assert "Traceback" not in err and "Error: unexpected RuntimeError: a bug about Evil?[31mRED" in err
     assert json.loads(out.strip().splitlines()[-1])["exit_code"] == 1
 
 

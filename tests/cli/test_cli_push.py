@@ -65,7 +65,7 @@ def test_a_cut_short_run_resumes_without_asking_again(run, failing_target: type)
     assert code == 0 and "cut short" in err and _last(out)["pending"] > 0
     code, out, err = run("push", "--yes", "--json")  # no --skip-conflicts: the run was confirmed with it
     assert code == 0, err
-    assert "resumed" in err
+    assert "Resumed the unfinished push run" in err
     with Workspace.open(run.path) as ws:
         assert ws.push_runs()["run_id"].tolist() == [run_id]
         synced = ws.equify_accounts().query("origin == 'payfit_sync'")

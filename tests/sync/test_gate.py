@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconcile import Workspace, cli, workflow
-from reconcile.sync.gate import push_gate
+from reconcile.sync.gate import CONFLICT_REMEDIES, conflicts_refusal, push_gate
 
 
 @pytest.fixture
@@ -24,6 +24,36 @@ def test_conflicts_stop_the_push_until_skipped(plan_with_conflicts) -> None:  # 
     assert not gate.open and gate.blocked_by_conflicts and "conflict(s) are unresolved" in gate.reasons[0]
     gate = push_gate(plan_with_conflicts, typed=creates, skip_conflicts=True)
     assert gate.open and not gate.blocked_by_conflicts and gate.reasons == ()
+
+
+def test_each_front_end_says_the_remedy_in_its_own_words(plan_with_conflicts) -> None:  # type: ignore[no-untyped-def]
+    """One rule (conflicts stop the push), its remedy in the words of the front end asking: the
+    app's page and checkbox (as before), the CLI's commands; the same refusal either way."""
+    n = plan_with_conflicts.totals()["skip_conflict"]
+    app, cli_gate = push_gate(plan_with_conflicts), push_gate(plan_with_conflicts, front="cli")
+    assert app.reasons[0] == (
+        f"{n} conflict(s) are unresolved: resolve them on the Review page, "
+        "or skip them (the app's checkbox, or --skip-conflicts) to push everything else"
+    )
+    assert (
+        cli_gate.reasons[0]
+        == conflicts_refusal(n, "cli")
+        == (
+            f"{n} conflict(s) are unresolved: see them with `reconcile review conflict`, resolve each with "
+            "`reconcile decide SOURCE_ID link TARGET_ID|create|exclude`, or push everything else with --skip-conflicts"
+        )
+    )
+    assert app.reasons[0] == conflicts_refusal(n) and set(CONFLICT_REMEDIES) == {"app", "cli"}
+    assert not any(w in cli_gate.reasons[0] for w in ("Review page", "checkbox", "app"))
+    # everything else the gate decides is the same whoever asks
+    for gate in (app, cli_gate):
+        assert (gate.open, gate.blocked_by_conflicts, gate.conflicts, gate.expected) == (
+            False,
+            True,
+            n,
+            str(plan_with_conflicts.totals()["create"]),
+        )
+    assert app.reasons[1:] == cli_gate.reasons[1:] and app.prompt == cli_gate.prompt
 
 
 @pytest.mark.parametrize("typed", [None, "", "   "])
@@ -103,7 +133,7 @@ def test_creates_with_no_equify_account_loaded_are_warned_about(
     assert plan.totals()["create"] > 0 and len(gate.warnings) == 1
     assert "no Equify account is loaded" in gate.warnings[0] and "duplicate" in gate.warnings[0]
     assert cli.main(["--workspace", str(path), "plan"]) == cli.EXIT_OK
-    assert "warning: no Equify account is loaded" in capsys.readouterr().err
+    assert "Warning: no Equify account is loaded" in capsys.readouterr().err
     with Workspace.open(path) as ws:
         workflow.load_demo(ws)
         assert push_gate(workflow.plan_workspace(ws), accounts=ws.counts()["equify_accounts"]).warnings == ()
