@@ -23,23 +23,29 @@ import pandas as pd
 
 from .exceptions import InputError
 from .matching.normalize import clean_text
-from .models import Decision, MatchResult
+from .models import CATEGORIES, Decision, MatchResult
 
 __all__ = [
+    "EVIDENCE_RULES",
     "Metrics",
     "blocking_recall",
     "blocking_recall_rate",
     "confusion",
     "disagreements",
     "evaluate",
+    "evidence_links",
     "explain_pair",
     "read_truth",
     "score_distribution",
     "threshold_sweep",
     "truth_from_decisions",
+    "unscored",
 ]
 
 TRUTH_COLUMNS = ["source_id", "target_id"]
+#: The rules (``links.rule``) of a link made by evidence: an identifier (Payfit ID, matricule),
+#: the email, or a person's decision. The other links are an earlier sync's (rule ``ledger``).
+EVIDENCE_RULES = ("payfit_id", "matricule", "email", "decision")
 
 
 @dataclass(frozen=True)
@@ -260,9 +266,11 @@ def disagreements(result: MatchResult, truth: pd.DataFrame, *, complete: bool | 
 
 
 def threshold_sweep(result: MatchResult, thresholds: list[float] | None = None) -> pd.DataFrame:
-    """For each score threshold: ``threshold``, ``auto_links`` (linked by evidence, whatever the
-    threshold), ``accepted`` (name conflicts whose untied likely match scores at least the
-    threshold: what *accept all above a score* would link), ``review`` (the other conflicts)."""
+    """For each score threshold: ``threshold``, ``auto_links`` (every link of the match,
+    whatever the threshold: by evidence, by a person's decision or by an earlier sync;
+    :func:`evidence_links` leaves out the last), ``accepted`` (name conflicts whose untied likely
+    match scores at least the threshold: what *accept all above a score* would link),
+    ``review`` (the other conflicts); counts are ints."""
     thresholds = list(range(50, 101, 5)) if thresholds is None else thresholds
     conflicts = int((result.records["category"] == "conflict").sum())
     rows = []
@@ -280,11 +288,32 @@ def threshold_sweep(result: MatchResult, thresholds: list[float] | None = None) 
     return pd.DataFrame(rows, columns=["threshold", "auto_links", "accepted", "review"])
 
 
+def evidence_links(result: MatchResult) -> pd.DataFrame:
+    """The links made by evidence: ``result.links`` whose ``rule`` is one of
+    :data:`EVIDENCE_RULES` (a Payfit ID, a matricule, the email, a person's decision); an
+    earlier sync's links (the synced set, rule ``ledger``) left out. Columns as ``result.links``."""
+    links = result.links
+    return links[links["rule"].isin(EVIDENCE_RULES)].reset_index(drop=True)
+
+
 def score_distribution(result: MatchResult) -> pd.DataFrame:
     """One row per record with a score: ``set`` (new, synced, conflict, excluded), ``score``
-    (float); for a chart of the scores per set."""
+    (float); for a chart of the scores per set. The records with no score are left out:
+    :func:`unscored` counts them."""
     rec = result.records[result.records["score"].notna()]
     return pd.DataFrame({"set": rec["category"].to_numpy(), "score": rec["score"].astype(float).to_numpy()})
+
+
+def unscored(result: MatchResult) -> dict[str, int]:
+    """How many records have no score, per set: ``{set: n}`` for the sets that have some, in
+    the sets' order (new, synced, conflict, excluded). A record has no score when no single
+    candidate account is scored for it: a record to create (no account matched it), an
+    excluded one, a conflict whose evidence points to several accounts (an email or identifier
+    on several, an account the ledger gives to several records) or to an account gone, a link a
+    person decided to an account blocking never paired with it. :func:`score_distribution`
+    leaves them out."""
+    vc = result.records.loc[result.records["score"].isna(), "category"].value_counts()
+    return {c: int(vc[c]) for c in CATEGORIES if vc.get(c, 0)}
 
 
 def explain_pair(result: MatchResult, source_id: str, target_id: str) -> pd.DataFrame:

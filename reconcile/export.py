@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import numbers
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -157,25 +158,51 @@ def _workbook(tables: dict[str, pd.DataFrame]) -> Any:
     return book
 
 
+def _shown(value: object, *, whole: bool = False) -> str:
+    """A report cell's or figure's text: empty when missing; a number as an integer (``12``, not
+    ``12.0``) when it is an int, or when ``whole`` and it is a whole float (a count that pandas
+    held as a float beside a missing value)."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, numbers.Integral) or (whole and isinstance(value, float) and value.is_integer()):
+        return str(int(value))
+    return str(value)
+
+
+def _whole_columns(frame: pd.DataFrame) -> list[bool]:
+    """For each column of ``frame``: whether it holds numbers that are all whole (missing ones
+    aside), a count to show as integers."""
+    out = []
+    for i in range(frame.shape[1]):
+        series = frame.iloc[:, i]
+        numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+        values = series.dropna()
+        out.append(bool(numeric and (values % 1 == 0).all()))
+    return out
+
+
 def html_report(sections: dict[str, pd.DataFrame], *, title: str, summary: dict[str, object]) -> str:
     """A single self-contained HTML page (inline CSS, no script, no outside resource) for
     sharing: a ``title``, the ``summary`` figures, then each section's table. Every value is
-    HTML-escaped (a name like ``<script>`` stays text)."""
+    HTML-escaped (a name like ``<script>`` stays text). Counts print as integers: a figure that
+    is a whole number, and a column whose numbers are all whole (``12``, not ``12.0``, also when
+    a missing value made pandas hold the column as floats); missing values print empty."""
     import html
 
     def table(frame: pd.DataFrame) -> str:
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+        whole = _whole_columns(frame)
         rows = []
         for row in frame.itertuples(index=False):
-            cells = []
-            for v in row:
-                text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
-                cells.append(f"<td>{html.escape(text)}</td>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
+            cells = "".join(f"<td>{html.escape(_shown(v, whole=w))}</td>" for v, w in zip(row, whole, strict=True))
+            rows.append(f"<tr>{cells}</tr>")
         return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
     figures = "".join(
-        f"<div class='fig'><div class='v'>{html.escape(str(v))}</div><div class='k'>{html.escape(str(k))}</div></div>"
+        f"<div class='fig'><div class='v'>{html.escape(_shown(v, whole=True))}</div>"
+        f"<div class='k'>{html.escape(str(k))}</div></div>"
         for k, v in summary.items()
     )
     body = "".join(f"<h2>{html.escape(name)}</h2>{table(frame)}" for name, frame in sections.items())

@@ -6,7 +6,7 @@ import logging
 
 import pandas as pd
 
-from ..models import CATEGORIES, MatchSettings
+from ..models import CATEGORIES, MatchResult, MatchSettings
 from ..store.workspace import Workspace
 from .match import run_match
 from .review import review_table
@@ -43,6 +43,21 @@ def export_tables(
     return tables
 
 
+#: The report's headline figure, saying what it counts.
+EVIDENCE_LINKS = "links made by evidence (Payfit ID, matricule, email or a person's decision)"
+
+
+def report_summary(result: MatchResult) -> dict[str, object]:
+    """The report's headline figures, ints: first :data:`EVIDENCE_LINKS`, the links made by
+    evidence (:func:`reconcile.audit.evidence_links`: an earlier sync's links and the conflicts
+    not counted), then ``<set> records`` for each set (new, synced, conflict, excluded)."""
+    from .. import audit
+
+    summary: dict[str, object] = {EVIDENCE_LINKS: len(audit.evidence_links(result))}
+    summary.update({f"{k} records": v for k, v in result.counts().items()})
+    return summary
+
+
 def export_report(
     ws: Workspace,
     *,
@@ -51,13 +66,12 @@ def export_report(
     settings: MatchSettings | None = None,
 ) -> str:
     """The self-contained HTML match-quality report (:func:`reconcile.export.html_report`):
-    the counts per set, the audit tables, and the conflicts with their reasons."""
+    its headline (:func:`report_summary`: the links made by evidence, the counts per set), the
+    audit tables, and the conflicts with their reasons."""
     from ..export import html_report
 
     tables = export_tables(ws, truth=truth, threshold=threshold, settings=settings)
-    result = run_match(ws, settings)
-    summary: dict[str, object] = {f"{k} records": v for k, v in result.counts().items()}
-    summary["automatic links"] = len(result.links)
+    summary = report_summary(run_match(ws, settings))
     sections = {
         "Metrics": tables.get("metrics"),
         "Confusion": tables.get("confusion"),
