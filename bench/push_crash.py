@@ -195,7 +195,7 @@ def app_trial(server: EquifyServer, n: int, rng: random.Random, tmp: Path, chrom
                     _http_target(page, server.url)
                     page.get_by_role("button", name=re.compile("^Finish run")).click()
                     _idle(page)
-                    expect(page.get_by_text(re.compile(r"· \*?\*?done"))).to_be_visible(timeout=120_000)
+                    expect(page.get_by_text(re.compile(r"· \*?\*?done")).first).to_be_visible(timeout=120_000)
         finally:
             browser.close()
     outcome = _check(path, server, before)

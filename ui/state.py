@@ -34,6 +34,8 @@ from .text import md
 
 LOG = logging.getLogger(__name__)
 FLASH_KEY = "flash.messages"
+#: The messages the last page run showed (:func:`show_flash`), for :func:`rerun_keeping_flash`.
+SHOWN_KEY = "flash.shown"
 
 
 @st.cache_resource(show_spinner=False)
@@ -183,8 +185,19 @@ def flash_report(what: str, report: workflow.LoadReport) -> None:
 
 def show_flash() -> None:
     """Show and clear the queued messages (as text: :func:`ui.text.md`)."""
-    for kind, message in st.session_state.pop(FLASH_KEY, []):
+    shown = st.session_state.pop(FLASH_KEY, [])
+    st.session_state[SHOWN_KEY] = list(shown)
+    for kind, message in shown:
         getattr(st, kind)(md(message))
+
+
+def rerun_keeping_flash() -> None:
+    """Run the page again from its top (``st.rerun``) with the messages its last run showed
+    queued again: a rerun the page asks for itself never hides what the person was told (a
+    push that ends while the page is drawn)."""
+    for kind, message in st.session_state.pop(SHOWN_KEY, []):
+        flash(kind, message)
+    st.rerun()
 
 
 UNEXPECTED = (

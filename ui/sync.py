@@ -70,7 +70,9 @@ def run_panel(ws: Workspace) -> None:
 def _live(ws: Workspace, run_id: str) -> None:
     progress = workflow.run_progress(ws, run_id)
     if not progress.live:
-        st.rerun()  # the whole page: the plan and the figures changed
+        from . import state
+
+        state.rerun_keeping_flash()  # the whole page: the plan and the figures changed
     with st.status(f"Push run {code(run_id)} to the {md(progress.target)} target is running…", expanded=True):
         finished = progress.done + progress.failed + progress.skipped
         share = finished / progress.total if progress.total else 1.0

@@ -229,7 +229,7 @@ def test_a_person_walks_through_the_app(browser_page: object, tmp_path: Path) ->
             _type(page, gate, str(creates))
             expect(push).to_be_enabled()
             push.click()
-            expect(page.get_by_text(re.compile(r"· \*?\*?done"))).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+            expect(page.get_by_text(re.compile(r"· \*?\*?done")).first).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
 
         step("sync-push", sync)
 
@@ -277,7 +277,7 @@ def test_a_reload_mid_push_does_not_stop_it(browser_page: object, tmp_path: Path
         step("reloaded-mid-push", reload)
 
         def finished() -> None:
-            expect(page.get_by_text(re.compile(r"· \*?\*?done"))).to_be_visible(timeout=90_000)  # type: ignore[attr-defined]
+            expect(page.get_by_text(re.compile(r"· \*?\*?done")).first).to_be_visible(timeout=90_000)  # type: ignore[attr-defined]
             accounts = server.accounts()
             assert len(accounts) == 400
             assert max(Counter(a["payfitId"] for a in accounts).values()) == 1

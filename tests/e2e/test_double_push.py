@@ -81,7 +81,7 @@ def test_push_clicked_twice_makes_one_account_per_payfit_id(
                 page.mouse.click(x, y)  # type: ignore[attr-defined]
                 page.wait_for_timeout(int(second_click_after * 1000))  # type: ignore[attr-defined]
                 page.mouse.click(x, y)  # type: ignore[attr-defined]
-            expect(page.get_by_text(re.compile(r"· \*?\*?done"))).to_be_visible(timeout=90_000)  # type: ignore[attr-defined]
+            expect(page.get_by_text(re.compile(r"· \*?\*?done")).first).to_be_visible(timeout=90_000)  # type: ignore[attr-defined]
             _idle(page)
 
         step("pushed-twice", push_twice)
