@@ -20,7 +20,7 @@ with state.reported():
     if truth is not None:
         audit_ui.quality_panel(result, truth, threshold)
     st.subheader("Why this score")
-    audit_ui.explain_panel(result)
+    audit_ui.explain_panel(ws, result)
     st.subheader("Blocking")
     st.caption("Candidate pairs per blocking rule; with a truth, how many true pairs each rule found first.")
     st.dataframe(audit.blocking_recall(result, truth), hide_index=True)

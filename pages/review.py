@@ -28,6 +28,7 @@ with state.reported():
     subset = workflow.filter_review(rows[rows["category"] == category], result, view).reset_index(drop=True)
     if len(subset) < counts[category]:
         st.caption(f"{len(subset)} of {counts[category]:d} records match the search and filters.")
+    review.found_elsewhere(rows, result, view, category)
     shown = review.paged(subset, category)
     review.set_table(shown, category, counts[category])
     if category == "conflict":

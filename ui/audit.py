@@ -8,6 +8,7 @@ import streamlit as st
 from reconcile import MatchResult, ReconcileError, Workspace, audit, charts
 from reconcile.audit import Metrics
 
+from . import state
 from .text import md
 
 TRUTH_KEY = "audit.truth"
@@ -94,16 +95,37 @@ def quality_panel(result: MatchResult, truth: pd.DataFrame, threshold: float) ->
     st.dataframe(odd, hide_index=True)
 
 
-def explain_panel(result: MatchResult) -> None:
-    """Pick a record and one of its candidates: what each field added to the pair's score."""
+def explain_panel(ws: Workspace, result: MatchResult) -> None:
+    """Pick a record and one of its candidates by name (typing a name filters the list): what
+    each field added to the pair's score."""
     cands = result.candidates
     if cands.empty:
         st.caption("No candidate pair.")
         return
     sources = list(dict.fromkeys(cands["source_id"].tolist()))
-    sid = st.selectbox("Payfit record", sources, key="audit.explain.source")
+    people = state.review_rows(ws).set_index("source_id")
+    people = people[~people.index.duplicated()]
+
+    def person(sid: str) -> str:  # a name first, the email or team to tell namesakes apart, the id last
+        if sid not in people.index:
+            return sid
+        row = people.loc[sid]
+        return " · ".join(str(v) for v in (row["name"], row["email"] or row["team"], sid) if v)
+
+    sid = st.selectbox("Payfit record", sources, format_func=person, key="audit.explain.source")
     theirs = cands[cands["source_id"] == sid]
-    tid = st.selectbox("Candidate account", theirs["target_id"].tolist(), key=f"audit.explain.target.{sid}")
+    accounts = ws.equify_accounts(theirs["target_id"]).drop_duplicates("id").set_index("id")
+
+    def account(tid: str) -> str:
+        if tid not in accounts.index:
+            return tid
+        a = accounts.loc[tid]
+        name = " ".join(str(v) for v in (a["firstName"], a["lastName"]) if isinstance(v, str) and v) or "(no name)"
+        return " · ".join(str(v) for v in (name, a["email"], tid) if isinstance(v, str) and v)
+
+    tid = st.selectbox(
+        "Candidate account", theirs["target_id"].tolist(), format_func=account, key=f"audit.explain.target.{sid}"
+    )
     score = float(theirs.loc[theirs["target_id"] == tid, "score"].iloc[0])
     st.caption(f"Score {score:g} = the sum of the points, clipped to 0-100.")
     st.altair_chart(charts.points_chart(result, sid, tid), width="stretch")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from reconcile import Decision, MatchResult, ReconcileError, Workspace, workflow
+from reconcile import CATEGORIES, Decision, MatchResult, ReconcileError, Workspace, workflow
 from reconcile.models import Move
 
 from . import state
@@ -68,6 +68,31 @@ def filters(rows: pd.DataFrame) -> workflow.ReviewFilter:
     )
     low, high = c4.slider("Score", 0, 100, (0, 100), key=f"{FILTER_KEY}.score")
     return workflow.ReviewFilter(search, tuple(team), tuple(rules), (float(low), float(high)))
+
+
+def found_elsewhere(rows: pd.DataFrame, result: MatchResult, view: workflow.ReviewFilter, category: str) -> None:
+    """A search finds people wherever they are: those the search finds in the other sets, each
+    named with their set ("Hélène Lefèvre is in *conflict*"), and a button per set to go there."""
+    if not view.search.strip():
+        return
+    others = rows[rows["category"] != category]
+    found = workflow.filter_review(others, result, workflow.ReviewFilter(search=view.search))
+    if found.empty:
+        return
+    said = "; ".join(
+        f"{md(name)} is in *{md(cat)}*" for name, cat in zip(found["name"][:5], found["category"][:5], strict=False)
+    )
+    more = f"; and {len(found) - 5:d} more" if len(found) > 5 else ""
+    message = f"The search also finds: {said}{more}."  # each name and set went through md above
+    st.info(message)
+    sets = [c for c in CATEGORIES if c in set(found["category"])]
+    for column, cat in zip(st.columns(len(sets)), sets, strict=True):
+        n = int((found["category"] == cat).sum())
+        column.button(f"Show the {md(cat)} set ({n:d})", key=f"review.found.{cat}", on_click=_show_set, args=(cat,))
+
+
+def _show_set(category: str) -> None:
+    st.session_state[SET_KEY] = category
 
 
 def paged(rows: pd.DataFrame, category: str) -> pd.DataFrame:
