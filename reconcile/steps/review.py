@@ -13,7 +13,16 @@ import pandas as pd
 from cachetools import LRUCache
 
 from ..exceptions import InputError
-from ..matching.normalize import clean_text, remembered_phone
+from ..matching.normalize import (
+    birth_date_evidence,
+    clean_text,
+    email_evidence,
+    email_is_valid,
+    is_placeholder,
+    normalize_date,
+    normalize_phone,
+    remembered_phone,
+)
 from ..matching.values import phone_doubt
 from ..models import Decision, MatchResult, MatchSettings, Move, RejectedEdit
 from ..store.cache import WorkspaceCache
@@ -570,9 +579,12 @@ def side_by_side(ws: Workspace, result: MatchResult, source_id: str, target_id: 
     pair = cands[(cands["source_id"] == source_id) & (cands["target_id"] == target_id)]
     p = pair.iloc[0] if not pair.empty else None
 
-    def said(value: Any, words: dict[Any, str]) -> str:
+    region = MatchSettings().default_region
+    countries = (clean_text(src.get("country")), clean_text(acc.get("country")))
+
+    def said(value: Any, words: dict[Any, str], field: str, left: str | None, right: str | None) -> str:
         if value is None or (isinstance(value, float) and value != value):
-            return "no evidence"
+            return _no_evidence(field, (left, right), countries, region)
         return words.get(value, str(value))
 
     mapped = ws.mapping().mapped()
@@ -585,7 +597,11 @@ def side_by_side(ws: Workspace, result: MatchResult, source_id: str, target_id: 
         if p is not None:
             if field in ("firstName", "lastName"):
                 ns = p["name_score"]
-                agreement = "no evidence" if ns != ns else ("same" if ns >= 100 else f"similar (name score {ns:g})")
+                agreement = (
+                    _no_evidence(field, (left, right), countries, region)
+                    if ns != ns
+                    else ("same" if ns >= 100 else f"similar (name score {ns:g})")
+                )
                 relation = p.get("name_relation")
                 if isinstance(relation, str) and relation != "same" and ns == ns:
                     agreement += f", related: {relation.replace('_', ' ')}"
@@ -595,25 +611,62 @@ def side_by_side(ws: Workspace, result: MatchResult, source_id: str, target_id: 
                 agreement = (
                     f"near-identical {near[near.find('(') :]}"
                     if isinstance(near, str) and "(" in near
-                    else said(p["email_equal"], {True: "same", False: "differ"})
+                    else said(p["email_equal"], {True: "same", False: "differ"}, field, left, right)
                 )
             elif field == "phoneNumber":
-                agreement = said(p["phone_agree"], {True: "same", False: "differ"})
+                agreement = said(p["phone_agree"], {True: "same", False: "differ"}, field, left, right)
                 points = float(p["phone_points"])
             elif field == "birthDate":
                 agreement = said(
                     p["birthdate_match"],
                     {"exact": "same", "swapped": "day/month swapped", "near": "near (a typo?)", "differ": "differ"},
+                    field,
+                    left,
+                    right,
                 )
                 points = float(p["birthdate_points"])
             elif field == "matricule":
                 agreement = said(
                     p.get("matricule_match", p["matricule_equal"]),
                     {"exact": "same", "near": "near-identical (a typo?)", True: "same", False: "differ"},
+                    field,
+                    left,
+                    right,
                 )
                 points = float(p["matricule_points"])
         rows.append({"field": field, "payfit": left, "equify": right, "agreement": agreement, "points": points})
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def _no_evidence(
+    field: str, values: tuple[str | None, str | None], countries: tuple[str | None, str | None], region: str
+) -> str:
+    """Why a field of a pair says nothing for or against it, in words: ``"no evidence: empty in
+    Equify"``, ``"no evidence: Payfit's is not a valid phone number"``, ``"... is a placeholder"``;
+    plain ``"no evidence"`` when both values could count (the matcher left the field out)."""
+    why = []
+    for side, value, country in zip(("Payfit", "Equify"), values, countries, strict=True):
+        if value is None:
+            why.append(f"empty in {side}")
+        elif field == "email" and email_evidence(value) is None:
+            why.append(
+                f"{side}'s is a placeholder"
+                if email_is_valid(value) or is_placeholder(value)
+                else f"{side}'s is not an email address"
+            )
+        elif field == "phoneNumber" and normalize_phone(value, region, country_hint=country).e164 is None:
+            why.append(f"{side}'s is not a valid phone number")
+        elif field == "birthDate" and birth_date_evidence(value) is None:
+            why.append(
+                f"{side}'s is not a date that can be read"
+                if normalize_date(value) is None
+                else f"{side}'s is a placeholder date"
+            )
+        elif field in ("matricule", "firstName", "lastName") and is_placeholder(value):
+            why.append(f"{side}'s is a placeholder")
+    if len(why) == 2 and why[0].startswith("empty") and why[1].startswith("empty"):
+        why = ["empty on both sides"]
+    return "no evidence: " + ", ".join(why) if why else "no evidence"
 
 
 def _name(first: object, last: object) -> str:

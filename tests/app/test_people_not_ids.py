@@ -67,3 +67,18 @@ def test_why_this_score_lists_people_by_name(app_workspace: Path) -> None:
     assert not at.exception
     account = at.selectbox(key=f"audit.explain.target.{sid}")
     assert account.options and not account.options[0].startswith("acc_")  # the account's name first
+
+
+def test_the_side_by_side_says_why_a_field_gave_no_evidence(app_workspace: Path) -> None:
+    """The conflict panel's side-by-side: an account without an email says so, never a bare
+    "no evidence"."""
+    at = _open("pages/review.py")
+    at.radio(key="review.set").set_value("conflict").run()
+    rows = workflow.review_table(state.workspace(), workflow.run_match(state.workspace()))
+    conflict = rows[(rows["category"] == "conflict") & rows["reason"].str.contains("which has no email")].iloc[0]
+    pick = at.selectbox(key="review.conflict")
+    pick.set_value(next(o for o in pick.options if o.endswith(conflict["source_id"]))).run()
+    assert not at.exception
+    cells = [str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()]
+    assert "no evidence: empty in Equify" in cells
+    assert "no evidence" not in cells

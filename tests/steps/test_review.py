@@ -394,3 +394,27 @@ def test_ticks_in_the_table_follow_the_rows_given(demo_workspace: Workspace):
         [], 0, {}
     )
     assert demo_workspace.revision == revision
+
+
+def test_side_by_side_says_why_a_field_gave_no_evidence(demo_workspace: Workspace):
+    """Issue 16: an invalid phone, a placeholder email, an empty field each say so next to their
+    points, instead of a bare "no evidence"."""
+    ws = demo_workspace
+    result = workflow.run_match(ws)
+    pair = result.candidates.sort_values("score", ascending=False).iloc[0]
+    sid, tid = str(pair["source_id"]), str(pair["target_id"])
+    mapped = ws.mapping().mapped()
+    records = ws.payfit_records()
+    at = records.index[records["id"] == sid][0]
+    records.loc[at, mapped["phoneNumber"]] = "06 12"  # too short: no number
+    records.loc[at, mapped["email"]] = "noreply@example.fr"  # a placeholder address
+    records.loc[at, mapped["birthDate"]] = None
+    ws.load_payfit(records)
+    ws.edit_account(tid, "birthDate", None)
+    table = workflow.side_by_side(ws, workflow.run_match(ws), sid, tid).set_index("field")
+    assert table.loc["phoneNumber", "agreement"] == "no evidence: Payfit's is not a valid phone number" or (
+        "Payfit's is not a valid phone number" in table.loc["phoneNumber", "agreement"]
+    )
+    assert "Payfit's is a placeholder" in table.loc["email", "agreement"]
+    assert table.loc["birthDate", "agreement"] == "no evidence: empty on both sides"
+    assert not (table["agreement"] == "no evidence").any()  # every "no evidence" says why
