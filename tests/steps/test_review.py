@@ -279,7 +279,7 @@ def test_side_by_side_explains_a_pair(demo_workspace: Workspace):
     row = records[(records["category"] == "conflict") & records["reason"].str.contains("which has no email")].iloc[0]
     table = workflow.side_by_side(demo_workspace, result, row["source_id"], row["target_id"]).set_index("field")
     assert list(table.columns) == workflow.COMPARISON_COLUMNS[1:]
-    assert table.loc["email", "equify"] is None and table.loc["email", "agreement"] == "no evidence"
+    assert table.loc["email", "equify"] is None and table.loc["email", "agreement"] == "no evidence: empty in Equify"
     assert table.loc["lastName", "agreement"].startswith(("same", "similar"))
     pair = result.candidates.set_index(["source_id", "target_id"]).loc[(row["source_id"], row["target_id"])]
     assert table["points"].sum(skipna=True) == pytest.approx(
