@@ -20,6 +20,8 @@ navigation = st.navigation(
 )
 # The page run holds the workspace file only while it runs: a command or a notebook can use the
 # same workspace between two runs (ui.state.leased).
+# Who is at work (asked in the sidebar, kept in the session) is recorded with every write.
 with state.leased():
+    components.operator_field()
     components.sidebar_status()
     navigation.run()

@@ -1,6 +1,4 @@
-"""History: every push run with its time, target, counts and duration; one run's journal, and its log to download."""
-
-import json
+"""History: every push run with its time, target, who started it, counts and duration; one run's journal, and its log to download."""
 
 import streamlit as st
 
@@ -13,20 +11,18 @@ st.title("History")
 state.show_flash()
 ws = state.workspace()
 with state.reported():
-    runs = workflow.push_runs(ws)
-    if runs.empty:
+    table = workflow.runs_table(ws)  # "by": who started each run (blank for runs older than that record)
+    if table.empty:
         st.info("No push yet: runs appear here once the Sync page (or `python -m reconcile push`) has pushed.")
         st.stop()
-    totals = [json.loads(t) if t else {} for t in runs["totals"]]
-    table = runs[["run_id", "started_at", "finished_at", "status", "target"]].copy()
-    for key in ("created", "linked", "updated", "skipped", "failed", "seconds"):
-        table[key] = [t.get(key) for t in totals]
-    st.dataframe(table, hide_index=True)
+    st.dataframe(table, hide_index=True, column_config={"by": "Started by"})
     run_id = st.selectbox("Run", table["run_id"].tolist(), key="history.run")
     progress = workflow.run_progress(ws, run_id)
+    by = table.loc[table["run_id"] == run_id, "by"].iloc[0]
+    started_by = f" · started by {md(by)}" if by else ""  # blank for runs older than that record
     st.write(
         f"**{md(progress.status)}** · {progress.done:d} done · {progress.failed:d} failed · {progress.pending:d} pending "
-        f"of {progress.total:d} operations"
+        f"of {progress.total:d} operations" + started_by
     )
     journal = workflow.run_journal(ws, run_id)
     failed = journal[journal["status"] == "failed"]

@@ -27,7 +27,7 @@ replace_ok = ws.is_empty() or st.checkbox(
 )
 if st.button("Use demo data", disabled=not replace_ok, key="load.demo"):
     with state.reported():
-        loaded = workflow.load_demo(ws)
+        loaded = workflow.load_demo(ws, operator=state.operator())
         state.flash(
             "success",
             f"Loaded the demo: {loaded['payfit_records']} Payfit records, {loaded['equify_accounts']} Equify accounts.",
@@ -48,7 +48,7 @@ pages_up = st.file_uploader(
 )
 if st.button("Load Payfit records", disabled=not pages_up, key="load.payfit_go"):
     with state.reported():
-        report = workflow.load_payfit_files(ws, [(f.name, f.getvalue()) for f in pages_up])
+        report = workflow.load_payfit_files(ws, [(f.name, f.getvalue()) for f in pages_up], operator=state.operator())
         state.flash_report("Payfit records", report)
         st.rerun()
 
@@ -58,6 +58,6 @@ csv_up = st.file_uploader("Equify accounts (.csv, .xlsx)", type=["csv", "tsv", "
 if st.button("Load Equify accounts", disabled=csv_up is None, key="load.equify_go"):
     with state.reported():
         assert csv_up is not None  # the button is disabled without a file
-        report = workflow.load_equify_file(ws, csv_up.getvalue(), csv_up.name)
+        report = workflow.load_equify_file(ws, csv_up.getvalue(), csv_up.name, operator=state.operator())
         state.flash_report("Equify accounts", report)
         st.rerun()

@@ -55,8 +55,8 @@ changed = mapping != stored_mapping or relation != stored_relation
 if st.button("Save mapping", type="primary", disabled=bool(errors) or not changed, key="mapping.save"):
     with state.reported():
         if relation != stored_relation:
-            ws.set_relation(relation)
-        ws.set_mapping(mapping)
+            ws.set_relation(relation, operator=state.operator())
+        ws.set_mapping(mapping, operator=state.operator())
         state.flash("success", "Mapping saved. The Review page now uses it.")
         st.rerun()
 if changed:

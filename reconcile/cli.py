@@ -1,10 +1,12 @@
-"""Command line: ``reconcile [--workspace PATH] COMMAND`` (or ``python -m reconcile``).
+"""Command line: ``reconcile [--workspace PATH] [--operator NAME] COMMAND`` (or ``python -m reconcile``).
 
 Commands: ``app``, ``demo``, ``fetch payfit``, ``load payfit|equify PATH``, ``mapping show|save|load``, ``match``,
 ``review SET``, ``decide``, ``edit``, ``plan``, ``push``, ``export``, ``history``. Settings may come from a
 TOML file (``--config``). Reports go
 to stdout (with ``--json``: one JSON object on the last line); messages and
-progress go to stderr.
+progress go to stderr. Every write a command makes (a load, a mapping, a decision, an edit, an
+approval, a push run) records who did it: ``--operator NAME``, else ``$RECONCILE_OPERATOR``, else
+the OS user (:mod:`reconcile.operator`).
 
 Exit codes: 0 ok; 1 workspace or other error; 2 usage error (including a push
 without ``--yes`` and no terminal to confirm on); 3 push blocked by unresolved
@@ -37,6 +39,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import workflow
 from .exceptions import ConfirmationRequired, ConflictsUnresolved, InputError, ReconcileError
+from .operator import ENV as OPERATOR_ENV
+from .operator import clean_operator, process_operator
 from .sources.files import parse_error_text
 from .sources.payfit_api import API_URL, OAUTH_URL, PayfitClient
 from .store.workspace import Workspace, workspace_path
@@ -59,7 +63,10 @@ EPILOG = """exit codes:
 The workspace is --workspace PATH, else the config file's "workspace", else $RECONCILE_WORKSPACE,
 else workspace.duckdb in the current directory. --config FILE.toml may set: workspace = "...", [match] (MatchSettings
 fields, e.g. proposal_threshold = 75, default_region = "BE"), [push] target, url, token_env,
-skip_conflicts. Command-line options win over the file."""
+skip_conflicts. Command-line options win over the file.
+
+Who did it: every write (load, mapping, decision, edit, approval, push run) records --operator NAME,
+else $RECONCILE_OPERATOR, else the OS user; `history` shows who started each push run."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -88,6 +95,12 @@ def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.Argume
     )
     parser.add_argument("--workspace", metavar="PATH", help="the workspace DuckDB file")
     parser.add_argument("--config", metavar="FILE", type=Path, help="settings from a TOML file (see below)")
+    parser.add_argument(
+        "--operator",
+        metavar="NAME",
+        type=_operator_name,
+        help=f"who does it, recorded with every write (default: ${OPERATOR_ENV}, else the OS user)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     app = sub.add_parser(
@@ -206,6 +219,15 @@ def build_parser(push_defaults: dict[str, Any] | None = None) -> argparse.Argume
     return parser
 
 
+def _operator_name(value: str) -> str:
+    """``--operator``'s value, on one line and trimmed (:func:`reconcile.operator.clean_operator`);
+    a blank name is a usage error."""
+    name = clean_operator(value)
+    if name is None:
+        raise argparse.ArgumentTypeError("give a name (or leave --operator out)")
+    return name
+
+
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code.
 
@@ -228,6 +250,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
     except SystemExit as exc:  # --help, or a usage error already reported
         return int(exc.code or 0)
     args.settings = config["settings"]
+    args.operator = args.operator or process_operator()
     words = list(sys.argv[1:] if argv is None else argv)
     args.given = {w.split("=", 1)[0] for w in words if w.startswith("--")}
     path = workspace_path(args.workspace or config["workspace"])
@@ -442,7 +465,8 @@ def _app(args: argparse.Namespace, path: Path) -> int:
         "--client.toolbarMode", "minimal", "--client.showErrorDetails", "none",
     ]  # fmt: skip
     path = path.absolute()
-    env = {**os.environ, "RECONCILE_WORKSPACE": str(path)}
+    # the app's sidebar offers this name (--operator, else $RECONCILE_OPERATOR, else the OS user)
+    env = {**os.environ, "RECONCILE_WORKSPACE": str(path), OPERATOR_ENV: args.operator}
     _err(f"Starting the app on http://127.0.0.1:{args.port} (workspace {path}); Ctrl-C stops it")
     if os.name == "posix":  # this process becomes the app: a signal to it (Ctrl-C, kill) reaches the app
         os.execve(sys.executable, command, env)
@@ -493,7 +517,7 @@ def _cmd_demo(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
             f"Replacing the contents of {ws.path} ({counts['payfit_records']} Payfit records, "
             f"{counts['equify_accounts']} Equify accounts, {counts['ledger']} ledger links) with the demo data"
         )
-    loaded = workflow.load_demo(ws)
+    loaded = workflow.load_demo(ws, operator=args.operator)
     _err(
         f"Loaded the demo into {ws.path}: {loaded['payfit_records']} Payfit records, {loaded['equify_accounts']} Equify accounts"
     )
@@ -512,7 +536,7 @@ def _cmd_fetch(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
     started = time.monotonic()
     with PayfitClient(key, api_url=args.api_url, oauth_url=args.oauth_url, max_rps=args.max_rps) as client:
-        report = workflow.fetch_payfit(ws, client, progress=progress)
+        report = workflow.fetch_payfit(ws, client, progress=progress, operator=args.operator)
         requests = client.requests_sent
     for warning in report.warnings:
         _err(f"Warning: {warning}")
@@ -525,7 +549,7 @@ def _cmd_fetch(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
 
 
 def _cmd_load(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
-    report = workflow.load_path(ws, args.side, args.path)
+    report = workflow.load_path(ws, args.side, args.path, operator=args.operator)
     for warning in report.warnings:
         _err(f"Warning: {warning}")
     what = "Payfit records" if args.side == "payfit" else "Equify accounts"
@@ -562,8 +586,8 @@ def _cmd_mapping(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         _err(f"Saved the mapping and relation to {args.file}")
     else:
         mapping, relation = read_profile(args.file)
-        ws.set_mapping(mapping)
-        ws.set_relation(relation)
+        ws.set_mapping(mapping, operator=args.operator)
+        ws.set_relation(relation, operator=args.operator)
         _err(f"Loaded the mapping and relation from {args.file}")
     if args.json:
         _out(_json({"saved" if args.action == "save" else "loaded": str(args.file)}))
@@ -697,16 +721,18 @@ def _cmd_decide(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
             "a profile whose relation does)"
         )
     if args.action == "clear":
-        moves = workflow.undecide_and_rematch(ws, [args.source_id])
+        moves = workflow.undecide_and_rematch(ws, [args.source_id], operator=args.operator)
     else:
-        moves = workflow.decide_and_rematch(ws, [Decision(args.source_id, args.action, args.target_id)])
+        moves = workflow.decide_and_rematch(
+            ws, [Decision(args.source_id, args.action, args.target_id)], operator=args.operator
+        )
     _moved(moves, args.json)
     return EXIT_OK
 
 
 def _cmd_edit(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     before = ws.equify_accounts([args.target_id])
-    moves = workflow.edit_and_rematch(ws, args.target_id, args.field, args.value or None)
+    moves = workflow.edit_and_rematch(ws, args.target_id, args.field, args.value or None, operator=args.operator)
     after = ws.equify_accounts([args.target_id])
     saved = None if after.empty or args.field not in after.columns else after[args.field].iloc[0]
     was = None if before.empty or args.field not in before.columns else before[args.field].iloc[0]
@@ -823,7 +849,7 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     if not gate.open:  # only the typed confirmation is missing
         _confirm(plan, args.skip_conflicts, stdin)
     if args.approve_all and not held.empty:
-        approved = workflow.approve_held(ws, held)
+        approved = workflow.approve_held(ws, held, operator=args.operator)
         _err(f"Approved {approved} held change(s) to names, emails or birth dates")
     return _push(ws, args, plan)
 
@@ -879,7 +905,7 @@ def _push(ws: Workspace, args: argparse.Namespace, plan: Any) -> int:
 
     target = _target(args)
     try:
-        result = workflow.push(ws, plan, target=target, skip_conflicts=True, progress=progress)
+        result = workflow.push(ws, plan, target=target, skip_conflicts=True, progress=progress, operator=args.operator)
     finally:
         close = getattr(target, "close", None)
         if close is not None:
@@ -916,13 +942,7 @@ def _cmd_history(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
             raise InputError(f"there is no push run {args.run_id!r} (see: history)")
         table = workflow.run_journal(ws, args.run_id)
     else:
-        runs = workflow.push_runs(ws)
-        table = runs[["run_id", "started_at", "finished_at", "status", "target"]].copy()
-        counts = [json.loads(t) if t else {} for t in runs["totals"]]
-        finished = table["status"].isin(["done", "done_with_failures"]).tolist()
-        for key in ("created", "linked", "updated", "skipped", "failed"):
-            table[key] = [c.get(key) if f else None for c, f in zip(counts, finished, strict=True)]
-        table["seconds"] = [c.get("seconds") if f else None for c, f in zip(counts, finished, strict=True)]
+        table = workflow.runs_table(ws)  # with who started each run ("by")
         # what the journal says of every run, finished or not
         journal = [workflow.run_progress(ws, str(r)) for r in table["run_id"]]
         table["done"] = [j.done for j in journal]

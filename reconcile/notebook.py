@@ -42,12 +42,14 @@ class ConflictReviewer:
     moves a record out of the conflict set, but it keeps its place, so *Previous* finds it);
     ``position`` the current one. ``link``, ``create`` and ``exclude`` record a decision for the
     current record and move to the next; ``skip`` moves on without one. Each decision is the one
-    the app and the CLI record (``workspace.decisions()``, the activity log, undo).
+    the app and the CLI record (``workspace.decisions()``, the activity log, undo), with who
+    made it: ``operator`` (default :func:`reconcile.operator.default_operator`, the OS user).
     """
 
-    def __init__(self, ws: Workspace, settings: MatchSettings | None = None) -> None:
+    def __init__(self, ws: Workspace, settings: MatchSettings | None = None, *, operator: str | None = None) -> None:
         self.ws = ws
         self.settings = settings
+        self.operator = operator
         self.result: MatchResult = workflow.run_match(ws, settings)
         records = self.result.records
         self.queue: list[str] = records.loc[records["category"] == "conflict", "source_id"].astype(str).tolist()
@@ -135,7 +137,9 @@ class ConflictReviewer:
 
     def _decide(self, action: DecisionAction, target_id: str | None) -> Step:
         sid = self._need_current()
-        moves = workflow.decide_and_rematch(self.ws, [Decision(sid, action, target_id)], self.settings)
+        moves = workflow.decide_and_rematch(
+            self.ws, [Decision(sid, action, target_id)], self.settings, operator=self.operator
+        )
         self.result = workflow.run_match(self.ws, self.settings)
         step = Step(sid, action, target_id, tuple(moves))
         self.steps.append(step)

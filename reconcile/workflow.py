@@ -11,7 +11,7 @@ Nothing here imports streamlit.
 
 from .steps.accounts import accounts_table
 from .steps.export import export_report, export_tables
-from .steps.history import run_journal
+from .steps.history import RUN_COLUMNS, run_journal, runs_table
 from .steps.load import (
     DEMO_DIR,
     PAYFIT_SCOPES,
@@ -36,6 +36,7 @@ from .steps.review import (
     ReviewFilter,
     Undone,
     accept_likely_matches,
+    activity_seq,
     activity_table,
     candidates_for,
     decide_and_rematch,
@@ -44,6 +45,7 @@ from .steps.review import (
     edit_each_and_rematch,
     filter_review,
     likely_matches,
+    resolved_since,
     review_table,
     shown_candidates,
     side_by_side,
@@ -77,10 +79,12 @@ __all__ = [
     "PayfitConnection",
     "REVIEW_COLUMNS",
     "RULE_LABELS",
+    "RUN_COLUMNS",
     "ReviewFilter",
     "Undone",
     "accept_likely_matches",
     "accounts_table",
+    "activity_seq",
     "activity_table",
     "approve_held",
     "candidates_for",
@@ -107,8 +111,10 @@ __all__ = [
     "push_basis",
     "push_runs",
     "push_workspace",
+    "resolved_since",
     "review_table",
     "run_journal",
+    "runs_table",
     "match_is_kept",
     "run_match",
     "run_progress",

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from reconcile import ReconcileError
 
 from . import state
 from .text import md
+
+
+def operator_field() -> None:
+    """Who is at work, asked once per browser session: a name field in the sidebar (key
+    :data:`ui.state.OPERATOR_KEY`), prefilled with the OS user running the app
+    (``$RECONCILE_OPERATOR`` first, ``unknown`` when the system cannot tell) and kept in the
+    session. Every decision, edit, approval, mapping change, load and push the session makes
+    records it (:func:`ui.state.operator`); the Review page's activity and the History page show it."""
+    st.session_state.setdefault(state.OPERATOR_KEY, state.operator())
+    with st.sidebar:
+        st.text_input(
+            "Your name",
+            key=state.OPERATOR_KEY,
+            max_chars=100,
+            help="Recorded with everything you do here (decisions, edits, approvals, pushes), "
+            "shown in the activity and the history.",
+        )
+        if not (st.session_state.get(state.OPERATOR_KEY) or "").strip():
+            st.caption(f"No name given: recorded as {md(state.operator())}")
 
 
 def sidebar_status() -> None:
@@ -31,3 +51,13 @@ def sidebar_status() -> None:
                 f"Phones: {len(phones['unreadable'])} unreadable, {phones['ambiguous']:d} maybe from another country "
                 "(see Mapping)"
             )
+
+
+def blank_empty(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every empty cell of its text columns blank: a table shows ``""``, never
+    ``None`` or ``nan``, for a value nobody gave (a copy; other columns unchanged)."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].where(out[column].notna(), "")
+    return out

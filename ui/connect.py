@@ -125,6 +125,6 @@ def panel(ws: Workspace) -> None:
             bar.progress(1.0 if total else min(0.9, done / (done + 200)), text=f"{done:d} collaborators received")
 
         with state.reported(), PayfitClient(key, api_url=api_url, oauth_url=oauth_url) as client:
-            report = workflow.fetch_payfit(ws, client, progress=progress)
+            report = workflow.fetch_payfit(ws, client, progress=progress, operator=state.operator())
             state.flash_report("Payfit collaborators from the API", report)
             st.rerun()

@@ -9,6 +9,11 @@
 * :func:`flash` / :func:`show_flash` - messages that survive the rerun after an action.
 * :func:`reported` - shows library errors as ``st.error``, and any other error as a short
   message (its traceback goes to the server's log, never to the browser).
+* :func:`operator` - who this browser session is (the name typed in the sidebar, kept in
+  ``st.session_state``): every write the app makes records it. :func:`leased` makes it the
+  library's default operator (:data:`reconcile.operator.current`) for the whole page run, and
+  :func:`workspace` does too for a widget callback (which Streamlit runs before the page), so no
+  write call needs to pass it; a push's worker thread takes it when the run starts.
 
 Every message shown here goes through :func:`ui.text.md`: names and file names in it are text.
 """
@@ -27,6 +32,8 @@ import streamlit as st
 
 from reconcile import FieldMapping, MatchResult, ReconcileError, Workspace, workflow
 from reconcile.exceptions import WorkspaceBusy
+from reconcile.operator import clean_operator, process_operator
+from reconcile.operator import current as current_operator
 from reconcile.store.workspace import workspace_path
 from reconcile.sync.plan import Plan
 
@@ -34,6 +41,8 @@ from .text import md
 
 LOG = logging.getLogger(__name__)
 FLASH_KEY = "flash.messages"
+#: Who this browser session is: the sidebar's name field (:func:`operator`).
+OPERATOR_KEY = "operator.name"
 #: The messages the last page run showed (:func:`show_flash`), for :func:`rerun_keeping_flash`.
 SHOWN_KEY = "flash.shown"
 
@@ -44,7 +53,7 @@ def _open_seeded(path: str) -> dict[str, Any]:
     ws = Workspace.open(path)
     seeded = ws.is_empty() and os.environ.get("RECONCILE_NO_DEMO") != "1"
     if seeded:
-        workflow.load_demo(ws)
+        workflow.load_demo(ws)  # by the operator of the first session's run (reconcile.operator.current)
     return {"ws": ws, "seeded": seeded}
 
 
@@ -52,13 +61,39 @@ def _open(path: str) -> Workspace:
     return _open_seeded(path)["ws"]
 
 
+def operator() -> str:
+    """Who this browser session is: the name typed in the sidebar (:data:`OPERATOR_KEY`), else
+    the process's operator (``$RECONCILE_OPERATOR``, else the OS user, else ``unknown``:
+    :func:`reconcile.operator.process_operator`, also what the field is prefilled with)."""
+    return clean_operator(st.session_state.get(OPERATOR_KEY)) or process_operator()
+
+
+def _in_a_run() -> bool:
+    """True in a script run of a session (a page, a callback, a fragment); false elsewhere (a
+    test's own thread, a worker)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return get_script_run_ctx(suppress_warning=True) is not None
+
+
+def act_as_session() -> None:
+    """Make this session's :func:`operator` the library's default operator in this script thread
+    (:data:`reconcile.operator.current`): widget callbacks run before the page and its
+    :func:`leased`, so :func:`workspace` calls this for them. The thread runs this session's
+    scripts only, and the name is set again from the session on each call."""
+    if _in_a_run():
+        current_operator.set(operator())
+
+
 def workspace() -> Workspace:
     """The app's workspace (one connection per file, shared by every session).
 
     An empty workspace is filled with the demo company on first open (unless
     ``RECONCILE_NO_DEMO=1``), and the first session is told so. When the
-    workspace cannot be opened the page shows why and stops.
+    workspace cannot be opened the page shows why and stops. In a script run, this session's
+    :func:`operator` becomes the default operator of the writes that follow (:func:`act_as_session`).
     """
+    act_as_session()
     try:
         opened = _open_seeded(str(workspace_path()))
     except ReconcileError as exc:
@@ -75,16 +110,22 @@ def leased() -> Iterator[None]:
     """Hold the workspace file open for this page run only (:meth:`Workspace.lease` with
     ``release_when_idle``): between runs the file is closed, so a command or a notebook can work
     on the same workspace. When another process holds it now, the page says so, offers *Try
-    again*, and stops (nothing is lost)."""
-    ws = workspace()
-    ws.release_when_idle = True
+    again*, and stops (nothing is lost). For the run, this session's :func:`operator` is the
+    library's default operator (:data:`reconcile.operator.current`): every write the page makes
+    records it."""
+    token = current_operator.set(operator())
     try:
-        with ws.lease():
-            yield
-    except WorkspaceBusy as exc:
-        st.warning(md(exc))
-        st.button("Try again", key="workspace.busy.retry")
-        st.stop()
+        ws = workspace()
+        ws.release_when_idle = True
+        try:
+            with ws.lease():
+                yield
+        except WorkspaceBusy as exc:
+            st.warning(md(exc))
+            st.button("Try again", key="workspace.busy.retry")
+            st.stop()
+    finally:
+        current_operator.reset(token)
 
 
 def _match(ws: Workspace) -> MatchResult:

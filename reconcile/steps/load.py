@@ -28,15 +28,17 @@ FetchProgress = Callable[[int, int | None], None]
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
 
-def load_demo(ws: Workspace, demo_dir: Path = DEMO_DIR) -> dict[str, int]:
+def load_demo(ws: Workspace, demo_dir: Path = DEMO_DIR, *, operator: str | None = None) -> dict[str, int]:
     """Replace everything in ``ws`` with the demo company (Payfit pages + Equify CSV).
 
     Returns ``{"payfit_records": n, "equify_accounts": n}``. Both files are read
     first and written in one transaction, so a failure leaves the workspace unchanged.
+    The loads are logged with ``operator`` (every writing step takes it: who did it, default
+    :func:`~reconcile.operator.default_operator`).
     """
     records = read_payfit_dump(demo_dir / "payfit")
     accounts = read_equify_accounts(demo_dir / "equify_accounts.csv")
-    ws.replace_all(records, accounts)
+    ws.replace_all(records, accounts, operator=operator)
     return {"payfit_records": len(records), "equify_accounts": len(accounts)}
 
 
@@ -51,7 +53,7 @@ class LoadReport:
 _TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
 
 
-def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]]) -> LoadReport:
+def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]], *, operator: str | None = None) -> LoadReport:
     """Load uploaded Payfit data, replacing the Payfit records: API pages ``.json``, or one export file.
 
     ``documents`` is ``[(file name, bytes)]``: one or more JSON pages of
@@ -63,41 +65,50 @@ def load_payfit_files(ws: Workspace, documents: list[tuple[str, bytes]]) -> Load
     tables = [name for name, _ in documents if name.lower().endswith(_TABLE_SUFFIXES)]
     if not tables:
         records = flatten_collaborators(parse_payfit_pages(documents))
-        return _load_side(ws, "payfit", records, ", ".join(name for name, _ in documents))
+        return _load_side(ws, "payfit", records, ", ".join(name for name, _ in documents), operator=operator)
     if len(documents) > 1:
         raise InputError(f"give one export file at a time (got {len(documents)} files, {', '.join(tables)} among them)")
     read = read_payfit_file(documents[0][1], name=documents[0][0])
-    return _load_side(ws, "payfit", read.frame, read.name, read.warnings)
+    return _load_side(ws, "payfit", read.frame, read.name, read.warnings, operator=operator)
 
 
-def _load_side(ws: Workspace, side: str, frame: pd.DataFrame, name: str, warnings: tuple[str, ...] = ()) -> LoadReport:
+def _load_side(
+    ws: Workspace,
+    side: str,
+    frame: pd.DataFrame,
+    name: str,
+    warnings: tuple[str, ...] = (),
+    *,
+    operator: str | None = None,
+) -> LoadReport:
     """Write a side that was read whole; a file with no row is an :class:`InputError` naming it."""
     if frame.empty:
         what = "Payfit collaborator" if side == "payfit" else "Equify account"
         raise InputError(f"{name}: holds no {what} (no data row): nothing was loaded, the workspace is unchanged")
-    return LoadReport(ws.load_payfit(frame) if side == "payfit" else ws.load_equify(frame), warnings)
+    load = ws.load_payfit if side == "payfit" else ws.load_equify
+    return LoadReport(load(frame, operator=operator), warnings)
 
 
-def load_equify_file(ws: Workspace, data: bytes, name: str) -> LoadReport:
+def load_equify_file(ws: Workspace, data: bytes, name: str, *, operator: str | None = None) -> LoadReport:
     """Load an Equify accounts file (CSV or XLSX), replacing the Equify accounts. Raises :class:`InputError`.
 
     A file without an id column gets ids ``row-<line>`` and says so in the warnings.
     """
     read = read_equify_file(data, name=name)
-    return _load_side(ws, "equify", read.frame, read.name, read.warnings)
+    return _load_side(ws, "equify", read.frame, read.name, read.warnings, operator=operator)
 
 
-def load_path(ws: Workspace, side: str, path: Path) -> LoadReport:
+def load_path(ws: Workspace, side: str, path: Path, *, operator: str | None = None) -> LoadReport:
     """Load a file or folder from disk: ``side`` is ``payfit`` (a ``.json`` page, a folder of
     pages, or a CSV/XLSX export) or ``equify`` (a CSV/XLSX). Raises :class:`InputError`."""
     if side == "payfit":
         if path.is_dir() or path.suffix.lower() == ".json":
-            return _load_side(ws, "payfit", read_payfit_dump(path), str(path))
+            return _load_side(ws, "payfit", read_payfit_dump(path), str(path), operator=operator)
         read = read_payfit_file(path)
-        return _load_side(ws, "payfit", read.frame, read.name, read.warnings)
+        return _load_side(ws, "payfit", read.frame, read.name, read.warnings, operator=operator)
     if side == "equify":
         read = read_equify_file(path)
-        return _load_side(ws, "equify", read.frame, read.name, read.warnings)
+        return _load_side(ws, "equify", read.frame, read.name, read.warnings, operator=operator)
     raise InputError(f"unknown side {side!r}: use payfit or equify")
 
 
@@ -125,7 +136,9 @@ def check_payfit_connection(client: PayfitClient) -> PayfitConnection:
     return PayfitConnection(info.company_id, info.scopes, missing)
 
 
-def fetch_payfit(ws: Workspace, client: PayfitClient, *, progress: FetchProgress | None = None) -> LoadReport:
+def fetch_payfit(
+    ws: Workspace, client: PayfitClient, *, progress: FetchProgress | None = None, operator: str | None = None
+) -> LoadReport:
     """Fetch the key's company from Payfit and replace the workspace's Payfit records with it.
 
     Contracts are fetched when the key has ``contracts:read`` (for job titles). Everything is
@@ -140,7 +153,7 @@ def fetch_payfit(ws: Workspace, client: PayfitClient, *, progress: FetchProgress
         progress=progress, company_id=connection.company_id, contracts="contracts:read" in connection.scopes
     )
     warnings = tuple(f"the API key lacks the scope {scope}: {_SCOPE_EFFECT[scope]}" for scope in connection.missing)
-    return LoadReport(ws.load_payfit(records), warnings)
+    return LoadReport(ws.load_payfit(records, operator=operator), warnings)
 
 
 _SCOPE_EFFECT = {

@@ -334,36 +334,58 @@ def candidates_for(ws: Workspace, result: MatchResult, source_id: str, *, min_na
     return merged[order]
 
 
+# Every write below takes ``operator`` (keyword-only): who did it, recorded in the activity log
+# with the write; default :func:`reconcile.operator.default_operator`.
+
+
 def edit_and_rematch(
-    ws: Workspace, account_id: str, field: str, value: str | None, settings: MatchSettings | None = None
+    ws: Workspace,
+    account_id: str,
+    field: str,
+    value: str | None,
+    settings: MatchSettings | None = None,
+    *,
+    operator: str | None = None,
 ) -> list[Move]:
     """Edit one Equify field, match again, and return who moved to which set.
 
     Raises :class:`InputError` for an invalid value (nothing is written then).
     """
-    return _rematched(ws, lambda: ws.edit_account(account_id, field, value), settings)
+    return _rematched(ws, lambda: ws.edit_account(account_id, field, value, operator=operator), settings)
 
 
-def decide_and_rematch(ws: Workspace, decisions: list[Decision], settings: MatchSettings | None = None) -> list[Move]:
+def decide_and_rematch(
+    ws: Workspace, decisions: list[Decision], settings: MatchSettings | None = None, *, operator: str | None = None
+) -> list[Move]:
     """Record decisions, match again, and return who moved to which set."""
-    return _rematched(ws, lambda: ws.decide(decisions), settings)
+    return _rematched(ws, lambda: ws.decide(decisions, operator=operator), settings)
 
 
-def undecide_and_rematch(ws: Workspace, source_ids: list[str], settings: MatchSettings | None = None) -> list[Move]:
+def undecide_and_rematch(
+    ws: Workspace, source_ids: list[str], settings: MatchSettings | None = None, *, operator: str | None = None
+) -> list[Move]:
     """Remove decisions (e.g. *remove from excluded*), match again, return who moved."""
-    return _rematched(ws, lambda: ws.undecide(source_ids), settings)
+    return _rematched(ws, lambda: ws.undecide(source_ids, operator=operator), settings)
 
 
 def edit_accounts_and_rematch(
-    ws: Workspace, edits: list[tuple[str, str, str | None]], settings: MatchSettings | None = None
+    ws: Workspace,
+    edits: list[tuple[str, str, str | None]],
+    settings: MatchSettings | None = None,
+    *,
+    operator: str | None = None,
 ) -> list[Move]:
     """Apply several edits ``(account_id, field, value)`` all or nothing, match again and return
     who moved. Raises :class:`InputError` naming the bad edit (nothing written)."""
-    return _rematched(ws, lambda: ws.edit_accounts(edits), settings)
+    return _rematched(ws, lambda: ws.edit_accounts(edits, operator=operator), settings)
 
 
 def edit_each_and_rematch(
-    ws: Workspace, edits: list[tuple[str, str, str | None]], settings: MatchSettings | None = None
+    ws: Workspace,
+    edits: list[tuple[str, str, str | None]],
+    settings: MatchSettings | None = None,
+    *,
+    operator: str | None = None,
 ) -> tuple[list[Move], list[RejectedEdit]]:
     """Apply each valid edit ``(account_id, field, value)`` (together, in one transaction) and
     refuse each invalid one with why, then match again: ``(who moved, the refused edits)``.
@@ -379,7 +401,7 @@ def edit_each_and_rematch(
             rejected.append(RejectedEdit(account_id, field, value, str(exc)))
         else:
             valid.append((account_id, field, value))
-    moves = _rematched(ws, lambda: ws.edit_accounts(valid), settings) if valid else []
+    moves = _rematched(ws, lambda: ws.edit_accounts(valid, operator=operator), settings) if valid else []
     return moves, rejected
 
 
@@ -401,14 +423,16 @@ _ALREADY = {
 }
 
 
-def undo_and_rematch(ws: Workspace, seq: int, settings: MatchSettings | None = None) -> Undone:
+def undo_and_rematch(
+    ws: Workspace, seq: int, settings: MatchSettings | None = None, *, operator: str | None = None
+) -> Undone:
     """Undo one decision or edit of the activity log (:meth:`Workspace.undo`), match again,
     and say what was undone, who moved, and what a push already sent for that decision
     (:attr:`Undone.kept`: an undo never reaches Equify). Raises :class:`InputError` when it
     cannot be undone."""
     kept = _sent_since(ws, seq)
     said: list[str] = []
-    moves = _rematched(ws, lambda: said.append(ws.undo(seq)), settings)
+    moves = _rematched(ws, lambda: said.append(ws.undo(seq, operator=operator)), settings)
     return Undone(said[0], moves, kept)
 
 
@@ -460,7 +484,13 @@ def likely_matches(ws: Workspace, result: MatchResult, threshold: float) -> pd.D
 
 
 def accept_likely_matches(
-    ws: Workspace, result: MatchResult, threshold: float, expected: int, settings: MatchSettings | None = None
+    ws: Workspace,
+    result: MatchResult,
+    threshold: float,
+    expected: int,
+    settings: MatchSettings | None = None,
+    *,
+    operator: str | None = None,
 ) -> list[Move]:
     """Link every conflict whose likely match scores at least ``threshold`` (one decision each,
     all or nothing), match again, return who moved.
@@ -472,18 +502,38 @@ def accept_likely_matches(
     if len(chosen) != expected:
         raise InputError(f"the list changed: {len(chosen)} likely matches now, {expected} confirmed; check it again")
     decisions = [Decision(s, "link", t) for s, t in zip(chosen["source_id"], chosen["target_id"], strict=True)]
-    return _rematched(ws, lambda: ws.decide(decisions), settings)
+    return _rematched(ws, lambda: ws.decide(decisions, operator=operator), settings)
 
 
-ACTIVITY_COLUMNS = ["seq", "at", "what", "subject", "field", "before", "after", "undoable"]
+def activity_seq(ws: Workspace) -> int:
+    """The number of the newest activity entry (0 for none): where a conflict queue starts."""
+    log = ws.activity()
+    return int(log["seq"].max()) if len(log) else 0
+
+
+def resolved_since(ws: Workspace, result: MatchResult, seq: int) -> int:
+    """How many records a person decided after the activity entry ``seq`` that are not in
+    conflict now: the conflicts resolved since a queue started (a decision undone since puts
+    its record back in conflict, and it no longer counts)."""
+    log = ws.activity()
+    decided = set(log.loc[(log["kind"] == "decision") & (log["seq"] > seq), "subject"].dropna().astype(str))
+    if not decided:
+        return 0
+    records = result.records
+    now = records.loc[records["source_id"].isin(decided), "category"]
+    return int((now != "conflict").sum())
+
+
+ACTIVITY_COLUMNS = ["seq", "at", "by", "what", "subject", "field", "before", "after", "undoable"]
 
 
 def activity_table(ws: Workspace, limit: int = 200) -> pd.DataFrame:
     """The newest ``limit`` entries of the activity log for the activity panel.
 
-    Columns: ``seq`` (int), ``at`` (timestamp), ``what`` (decision, edit, undo, mapping,
-    load, ...), ``subject`` (the Payfit record or Equify account, with its name when
-    known), ``field``, ``before`` → ``after`` (text), ``undoable`` (bool: a decision or
+    Columns: ``seq`` (int), ``at`` (timestamp), ``by`` (who did it: the operator recorded with
+    the entry; blank for entries older than the record of it), ``what`` (decision, edit,
+    undo, mapping, load, ...), ``subject`` (the Payfit record or Equify account, with its name
+    when known), ``field``, ``before`` → ``after`` (text), ``undoable`` (bool: a decision or
     edit not undone yet and not changed again since).
     """
     log = ws.activity()
@@ -507,6 +557,7 @@ def activity_table(ws: Workspace, limit: int = 200) -> pd.DataFrame:
             {
                 "seq": int(row.seq),
                 "at": row.at,
+                "by": clean_text(row.operator) or "",
                 "what": row.kind,
                 "subject": f"undid #{row.subject}" if row.kind == "undo" else subject,
                 "field": row.field,

@@ -78,13 +78,17 @@ def plan_digest(ws: Workspace, plan: Plan) -> str:
 plan_digest_with = _plan_digest
 
 
-def approve_held(ws: Workspace, changes: pd.DataFrame | None = None) -> int:
+def approve_held(ws: Workspace, changes: pd.DataFrame | None = None, *, operator: str | None = None) -> int:
     """Approve the changes the plan holds (``changes``: rows of :meth:`Plan.held`, default all
-    of them); returns how many approvals were recorded."""
+    of them), recorded with who approved them (``operator``, default
+    :func:`~reconcile.operator.default_operator`); returns how many approvals were recorded."""
     held = plan_workspace(ws).held() if changes is None else changes
     return ws.approve(
-        (str(r.source_id), str(r.field), str(r.after), None if r.before is None else str(r.before))
-        for r in held.itertuples(index=False)
+        (
+            (str(r.source_id), str(r.field), str(r.after), None if r.before is None else str(r.before))
+            for r in held.itertuples(index=False)
+        ),
+        operator=operator,
     )
 
 
@@ -107,9 +111,11 @@ def push_workspace(
     expected_creates: int | None = None,
     progress: Progress | None = None,
     confirmed: str | None = None,
+    operator: str | None = None,
 ) -> PushResult:
     """Plan from the workspace as it is now and push (see :func:`reconcile.sync.push.push`); the plan
-    is computed once the push holds the workspace.
+    is computed once the push holds the workspace. ``operator``: who starts the run, recorded on
+    it (default :func:`~reconcile.operator.default_operator`).
 
     ``expected_creates`` is the number of creates the person confirmed: when the
     plan changed since (another tab, the CLI), :class:`ConfirmationRequired` is
@@ -126,6 +132,7 @@ def push_workspace(
         skip_conflicts=skip_conflicts,
         progress=progress,
         confirmed=confirmed,
+        operator=operator,
     )
 
 
@@ -150,12 +157,15 @@ def start_push_workspace(
     owns_target: bool = False,
     confirmed: str | None = None,
     resume: str | None = None,
+    operator: str | None = None,
 ) -> str:
     """:func:`push_workspace` in a worker thread (:func:`reconcile.sync.push.start_push`): returns the
     run's id once the run holds its plan; follow it with :func:`run_progress`. Raises what
     :func:`push_workspace` raises before anything is sent (``confirmed`` included); a refused
     start leaves no run. ``owns_target``: the target is closed when the run ends (or when the
-    push is refused). ``resume``: only finish that unfinished run, never start a new one."""
+    push is refused). ``resume``: only finish that unfinished run, never start a new one.
+    ``operator``: who starts the run, taken in the calling thread (default
+    :func:`~reconcile.operator.default_operator`: in the app, the name typed in the sidebar)."""
     return start_push(
         ws,
         lambda: _confirmed_plan(ws, expected_creates),
@@ -164,4 +174,5 @@ def start_push_workspace(
         owns_target=owns_target,
         confirmed=confirmed,
         resume=resume,
+        operator=operator,
     )

@@ -8,11 +8,17 @@ This is the only module that talks to DuckDB. Tables (schema version
   plus ``origin``, ``created_at``, ``updated_at``); the *embedded* target writes here;
 * ``settings``: the field mapping and the relation (JSON values);
 * ``decisions``: a person's link / create / exclude per Payfit id;
-* ``activity``: every decision and edit with when, what, before → after;
+* ``activity``: every load, mapping change, decision, edit, approval and undo with when, what,
+  before → after and who (``operator``, since version 5; ``NULL`` for older entries);
 * ``ledger``: the sync ledger, Payfit id ↔ Equify account id, with the values the sync sent;
-* ``push_runs`` and ``push_journal``: push runs and one row per operation;
+* ``push_runs`` and ``push_journal``: push runs (with who started each, ``operator``) and one row
+  per operation;
 * ``push_claims``: the plan digest each run consumed (unique) and its target's identity;
-* ``target_idempotency``: idempotency keys seen by the embedded target.
+* ``target_idempotency``: idempotency keys seen by the embedded target;
+* ``approvals``: the approved changes of synced accounts, with who approved each (``operator``).
+
+Every writing method takes ``operator`` (keyword-only): the name recorded with the write,
+:func:`reconcile.operator.default_operator` when not given.
 
 Every write bumps ``meta.revision`` so callers can cache reads by revision.
 
@@ -50,6 +56,7 @@ from ..exceptions import InputError, WorkspaceBusy, WorkspaceError
 from ..matching.normalize import clean_text, email_is_valid, normalize_date, normalize_email, normalize_phone
 from ..matching.values import sendable_phone
 from ..models import EQUIFY_FIELDS, Decision, FieldMapping, Relation
+from ..operator import resolve_operator
 from ..sources.equify import ACCOUNT_COLUMNS
 from ..sources.payfit import PAYFIT_COLUMNS
 from .cache import WorkspaceCache
@@ -58,7 +65,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_WORKSPACE", "SCHEMA_VERSION", "Workspace", "workspace_path"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: Statements that bring a workspace from version ``n - 1`` to ``n`` (the CREATE TABLE
 #: statements already build the newest tables; these upgrade files made by older code).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -66,6 +73,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ('ALTER TABLE payfit_records ADD COLUMN IF NOT EXISTS "jobName" VARCHAR',),
     3: (),  # push_claims (each run's plan digest and target identity) is made by its CREATE TABLE
     4: ('ALTER TABLE payfit_records ADD COLUMN IF NOT EXISTS "secondLastName" VARCHAR',),
+    # who did it (#16): older rows keep NULL (shown blank)
+    5: (
+        "ALTER TABLE activity ADD COLUMN IF NOT EXISTS operator VARCHAR",
+        "ALTER TABLE push_runs ADD COLUMN IF NOT EXISTS operator VARCHAR",
+        "ALTER TABLE approvals ADD COLUMN IF NOT EXISTS operator VARCHAR",
+    ),
 }
 #: Where the workspace lives unless ``RECONCILE_WORKSPACE`` or ``--workspace`` says otherwise: in the
 #: current directory (relative, read when asked), never next to the installed code.
@@ -87,11 +100,11 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS decisions (source_id VARCHAR, action VARCHAR, target_id VARCHAR, decided_at TIMESTAMP)",
     "CREATE SEQUENCE IF NOT EXISTS activity_seq",
     "CREATE TABLE IF NOT EXISTS activity (seq BIGINT DEFAULT nextval('activity_seq'), \"at\" TIMESTAMP, kind VARCHAR,"
-    " subject VARCHAR, field VARCHAR, before VARCHAR, after VARCHAR)",
+    " subject VARCHAR, field VARCHAR, before VARCHAR, after VARCHAR, operator VARCHAR)",
     "CREATE TABLE IF NOT EXISTS ledger (source_id VARCHAR PRIMARY KEY, account_id VARCHAR, run_id VARCHAR,"
     " synced_at TIMESTAMP, source_values VARCHAR)",
     "CREATE TABLE IF NOT EXISTS push_runs (run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,"
-    " status VARCHAR, target VARCHAR, totals VARCHAR, error VARCHAR)",
+    " status VARCHAR, target VARCHAR, totals VARCHAR, error VARCHAR, operator VARCHAR)",
     "CREATE TABLE IF NOT EXISTS push_journal (run_id VARCHAR, seq INTEGER, source_id VARCHAR, op VARCHAR,"
     " idempotency_key VARCHAR, account_id VARCHAR, payload VARCHAR, status VARCHAR, error VARCHAR,"
     " updated_at TIMESTAMP)",
@@ -100,7 +113,8 @@ _SCHEMA = [
     # and the identity of its target (kind and URL or path, never a token).
     "CREATE TABLE IF NOT EXISTS push_claims (run_id VARCHAR PRIMARY KEY, plan_digest VARCHAR UNIQUE,"
     " target_identity VARCHAR, claimed_at TIMESTAMP)",
-    "CREATE TABLE IF NOT EXISTS approvals (source_id VARCHAR, field VARCHAR, value VARCHAR, approved_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS approvals (source_id VARCHAR, field VARCHAR, value VARCHAR, approved_at TIMESTAMP,"
+    " operator VARCHAR)",
 ]
 _EDITABLE = frozenset(EQUIFY_FIELDS)
 #: The schema version from which a file must hold each table (tables not listed: from version 1).
@@ -412,46 +426,52 @@ class Workspace:
         return _meta_int(self.path, "revision", value) if value is not None else 0
 
     # ------------------------------------------------------------------ loading
-    def load_payfit(self, records: pd.DataFrame) -> int:
+    def load_payfit(self, records: pd.DataFrame, *, operator: str | None = None) -> int:
         """Replace the Payfit records with ``records`` (:data:`PAYFIT_COLUMNS`); returns the row count.
 
-        Decisions and the ledger are kept. Raises :class:`InputError` when columns
+        Decisions and the ledger are kept. The load is logged with ``operator`` (default:
+        :func:`~reconcile.operator.default_operator`). Raises :class:`InputError` when columns
         are missing or there is no record; nothing is written then.
         """
         frame = _payfit_frame(records)
+        who = resolve_operator(operator)
         with self.transaction() as cur:
-            self._replace(cur, "payfit_records", frame)
+            self._replace(cur, "payfit_records", frame, who)
         return len(frame)
 
-    def load_equify(self, accounts: pd.DataFrame) -> int:
+    def load_equify(self, accounts: pd.DataFrame, *, operator: str | None = None) -> int:
         """Replace the Equify accounts with ``accounts`` (:data:`ACCOUNT_COLUMNS`); returns the row count.
 
-        Raises :class:`InputError` when columns are missing or there is no account; nothing is written then.
+        Logged with ``operator``. Raises :class:`InputError` when columns are missing or there is
+        no account; nothing is written then.
         """
         frame = _equify_frame(accounts)
+        who = resolve_operator(operator)
         with self.transaction() as cur:
-            self._replace(cur, "equify_accounts", frame)
+            self._replace(cur, "equify_accounts", frame, who)
         return len(frame)
 
-    def replace_all(self, records: pd.DataFrame, accounts: pd.DataFrame) -> None:
+    def replace_all(self, records: pd.DataFrame, accounts: pd.DataFrame, *, operator: str | None = None) -> None:
         """Empty the workspace and load ``records`` and ``accounts``, in one transaction.
 
-        Everything goes: mapping, relation, decisions, activity, ledger, push runs.
+        Everything goes: mapping, relation, decisions, activity, ledger, push runs. The two loads
+        are logged with ``operator``.
         Raises :class:`InputError` (nothing written) like :meth:`load_payfit` and :meth:`load_equify`.
         """
         payfit, equify = _payfit_frame(records), _equify_frame(accounts)
+        who = resolve_operator(operator)
         with self.transaction() as cur:
             for table in _DATA_TABLES:
                 cur.execute(f"DELETE FROM {table}")
-            self._replace(cur, "payfit_records", payfit)
-            self._replace(cur, "equify_accounts", equify)
+            self._replace(cur, "payfit_records", payfit, who)
+            self._replace(cur, "equify_accounts", equify, who)
 
-    def _replace(self, cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    def _replace(self, cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, operator: str) -> None:
         cur.execute(f"DELETE FROM {table}")
         cur.register("incoming", frame)
         cur.execute(f"INSERT INTO {table} ({_cols(frame.columns)}) SELECT {_cols(frame.columns)} FROM incoming")
         cur.unregister("incoming")
-        self._log(cur, "load", table, None, None, f"{len(frame)} rows")
+        self._log(cur, "load", table, None, None, f"{len(frame)} rows", operator=operator)
 
     def payfit_records(self, ids: Iterable[str] | None = None) -> pd.DataFrame:
         """All Payfit records, :data:`PAYFIT_COLUMNS`, text as ``object`` with ``None`` for missing;
@@ -564,8 +584,9 @@ class Workspace:
         except InputError as exc:
             raise self._bad_setting("mapping_transforms", transforms, f"wrong: {exc}") from exc
 
-    def set_mapping(self, mapping: FieldMapping) -> None:
-        """Store ``mapping``. Raises :class:`InputError` listing its errors (nothing stored then)."""
+    def set_mapping(self, mapping: FieldMapping, *, operator: str | None = None) -> None:
+        """Store ``mapping``; each field or transform changed is logged with ``operator``.
+        Raises :class:`InputError` listing its errors (nothing stored then)."""
         from ..sources.payfit import MAPPABLE_COLUMNS
 
         errors = [i.message for i in mapping.issues(MAPPABLE_COLUMNS) if i.level == "error"]
@@ -576,14 +597,15 @@ class Workspace:
         except WorkspaceError:  # a damaged stored mapping is replaced by this one
             previous = FieldMapping.default()
         before = previous.as_dict()
+        who = resolve_operator(operator)
         with self.transaction() as cur:
             self._set_setting(cur, "mapping", mapping.as_dict())
             self._set_setting(cur, "mapping_transforms", dict(mapping.transforms))
             for f, col in mapping.as_dict().items():
                 if before.get(f) != col:
-                    self._log(cur, "mapping", f, None, before.get(f), col)
+                    self._log(cur, "mapping", f, None, before.get(f), col, operator=who)
                 if previous.transform(f) != mapping.transform(f):
-                    self._log(cur, "transform", f, None, previous.transform(f), mapping.transform(f))
+                    self._log(cur, "transform", f, None, previous.transform(f), mapping.transform(f), operator=who)
 
     def relation(self) -> Relation:
         """The stored relation (which collaborators are synced), or the default (active employees)."""
@@ -599,11 +621,12 @@ class Workspace:
             raise self._bad_setting("relation", stored, f"not a relation ({', '.join(fields)})")
         return Relation(**stored)
 
-    def set_relation(self, relation: Relation) -> None:
-        """Store ``relation``."""
+    def set_relation(self, relation: Relation, *, operator: str | None = None) -> None:
+        """Store ``relation`` (logged with ``operator``)."""
+        who = resolve_operator(operator)
         with self.transaction() as cur:
             self._set_setting(cur, "relation", asdict(relation))
-            self._log(cur, "relation", None, None, None, json.dumps(asdict(relation)))
+            self._log(cur, "relation", None, None, None, json.dumps(asdict(relation)), operator=who)
 
     # ------------------------------------------------------------------ approvals
     def approvals(self) -> set[tuple[str, str, str]]:
@@ -611,11 +634,16 @@ class Workspace:
         frame = self.query("SELECT source_id, field, value FROM approvals")
         return {(str(a), str(b), str(c)) for a, b, c in frame.itertuples(index=False)}
 
-    def approve(self, changes: Iterable[tuple[str, str, str] | tuple[str, str, str, str | None]]) -> int:
+    def approve(
+        self,
+        changes: Iterable[tuple[str, str, str] | tuple[str, str, str, str | None]],
+        *,
+        operator: str | None = None,
+    ) -> int:
         """Approve changes ``(source_id, field, new value[, value before])`` held by the plan (a
         name, the email, the birth date of a synced account), in one transaction, each logged
-        with before → after; returns how many were new. An approval holds for that value only:
-        a later, different value waits again."""
+        with before → after and recorded with who approved it (``operator``); returns how many
+        were new. An approval holds for that value only: a later, different value waits again."""
         known = self.approvals()
         fresh: dict[tuple[str, str, str], str | None] = {}
         for change in changes:
@@ -623,10 +651,14 @@ class Workspace:
             if key not in known:
                 fresh.setdefault(key, change[3] if len(change) > 3 else None)
         if fresh:
+            who = resolve_operator(operator)
             with self.transaction() as cur:
                 for (source_id, field, value), before in fresh.items():
-                    cur.execute("INSERT INTO approvals VALUES (?, ?, ?, ?)", [source_id, field, value, _now()])
-                    self._log(cur, "approve", source_id, field, before, value)
+                    cur.execute(
+                        "INSERT INTO approvals (source_id, field, value, approved_at, operator) VALUES (?, ?, ?, ?, ?)",
+                        [source_id, field, value, _now(), who],
+                    )
+                    self._log(cur, "approve", source_id, field, before, value, operator=who)
         return len(fresh)
 
     # ------------------------------------------------------------------ decisions
@@ -635,8 +667,9 @@ class Workspace:
         frame = self.query("SELECT source_id, action, target_id FROM decisions")
         return {r.source_id: Decision(r.source_id, r.action, clean_text(r.target_id)) for r in frame.itertuples()}
 
-    def decide(self, decisions: list[Decision], *, undoing: int | None = None) -> None:
-        """Record decisions (replacing earlier ones for the same records), all or nothing.
+    def decide(self, decisions: list[Decision], *, undoing: int | None = None, operator: str | None = None) -> None:
+        """Record decisions (replacing earlier ones for the same records), all or nothing, each
+        logged with ``operator`` (default: :func:`~reconcile.operator.default_operator`).
 
         Raises :class:`InputError` for an unknown Payfit id or Equify account, a
         link without a target, or a link to an account already linked to another
@@ -665,32 +698,42 @@ class Workspace:
             if owner is not None:
                 raise InputError(f"Equify account {d.target_id} is already linked to Payfit record {owner}")
             claimed[d.source_id] = str(d.target_id)
+        who = resolve_operator(operator)
         with self.transaction() as cur:
             for d in decisions:
                 old = current.get(d.source_id)
                 cur.execute("DELETE FROM decisions WHERE source_id = ?", [d.source_id])
                 cur.execute("INSERT INTO decisions VALUES (?, ?, ?, ?)", [d.source_id, d.action, d.target_id, _now()])
-                self._log(cur, "decision", d.source_id, None, _describe(old), _describe(d))
-            self._log_undo(cur, undoing)
+                self._log(cur, "decision", d.source_id, None, _describe(old), _describe(d), operator=who)
+            self._log_undo(cur, undoing, who)
 
-    def undecide(self, source_ids: list[str], *, undoing: int | None = None) -> int:
-        """Remove the decisions of ``source_ids`` (e.g. *remove from excluded*); returns how many."""
+    def undecide(self, source_ids: list[str], *, undoing: int | None = None, operator: str | None = None) -> int:
+        """Remove the decisions of ``source_ids`` (e.g. *remove from excluded*), each logged with
+        ``operator``; returns how many."""
         current = self.decisions()
         gone = [s for s in source_ids if s in current]
         if not gone:
             return 0
+        who = resolve_operator(operator)
         with self.transaction() as cur:
             for sid in gone:
                 cur.execute("DELETE FROM decisions WHERE source_id = ?", [sid])
-                self._log(cur, "decision", sid, None, _describe(current[sid]), None)
-            self._log_undo(cur, undoing)
+                self._log(cur, "decision", sid, None, _describe(current[sid]), None, operator=who)
+            self._log_undo(cur, undoing, who)
         return len(gone)
 
     # ------------------------------------------------------------------ edits
     def edit_account(
-        self, account_id: str, field: str, value: str | None, *, undoing: int | None = None
+        self,
+        account_id: str,
+        field: str,
+        value: str | None,
+        *,
+        undoing: int | None = None,
+        operator: str | None = None,
     ) -> tuple[str | None, str | None]:
-        """Set one field of one Equify account, validated; returns ``(before, after)``.
+        """Set one field of one Equify account, validated, logged with ``operator``; returns
+        ``(before, after)``.
 
         Emails are normalised and must have valid syntax; phones must parse.
         Raises :class:`InputError` for an unknown account or field, or an invalid value.
@@ -698,18 +741,22 @@ class Workspace:
         before, after = self._checked_edit(account_id, field, value)
         if after == before:
             return before, after
+        who = resolve_operator(operator)
         with self.transaction() as cur:
             version = self._version_in(cur, "equify_accounts")
-            self._write_edit(cur, account_id, field, before, after)
-            self._log_undo(cur, undoing)
+            self._write_edit(cur, account_id, field, before, after, who)
+            self._log_undo(cur, undoing, who)
             new_version = self._version_in(cur, "equify_accounts")
         self._patch_accounts(version, new_version, [(account_id, field, before, after)])
         return before, after
 
-    def edit_accounts(self, edits: list[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None, str | None]]:
+    def edit_accounts(
+        self, edits: list[tuple[str, str, str | None]], *, operator: str | None = None
+    ) -> list[tuple[str, str, str | None, str | None]]:
         """Several ``(account_id, field, value)`` edits, all checked first, then written in one
-        transaction (all or nothing). Returns ``(account_id, field, before, after)`` of each
-        edit that changed something. Raises :class:`InputError` naming the first bad edit."""
+        transaction (all or nothing), each logged with ``operator``. Returns ``(account_id,
+        field, before, after)`` of each edit that changed something. Raises :class:`InputError`
+        naming the first bad edit."""
         checked = []
         for account_id, field, value in edits:
             try:
@@ -719,10 +766,11 @@ class Workspace:
             if after != before:
                 checked.append((account_id, field, before, after))
         if checked:
+            who = resolve_operator(operator)
             with self.transaction() as cur:
                 version = self._version_in(cur, "equify_accounts")
                 for account_id, field, before, after in checked:
-                    self._write_edit(cur, account_id, field, before, after)
+                    self._write_edit(cur, account_id, field, before, after, who)
                 new_version = self._version_in(cur, "equify_accounts")
             self._patch_accounts(version, new_version, checked)
         return checked
@@ -782,24 +830,33 @@ class Workspace:
         return before, after
 
     def _write_edit(
-        self, cur: duckdb.DuckDBPyConnection, account_id: str, field: str, before: str | None, after: str | None
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        account_id: str,
+        field: str,
+        before: str | None,
+        after: str | None,
+        operator: str,
     ) -> None:
         cur.execute(
             f'UPDATE equify_accounts SET "{field}" = ?, updated_at = ? WHERE id = ?', [after, _now(), account_id]
         )
-        self._log(cur, "edit", account_id, field, before, after)
+        self._log(cur, "edit", account_id, field, before, after, operator=operator)
 
     def activity(self) -> pd.DataFrame:
-        """The activity log, newest first: ``seq``, ``at``, ``kind``, ``subject``, ``field``, ``before``, ``after``.
+        """The activity log, newest first: ``seq``, ``at``, ``kind``, ``subject``, ``field``,
+        ``before``, ``after``, ``operator`` (who; ``None`` for entries older than schema version 5).
 
         An ``undo`` entry's ``subject`` is the ``seq`` of the entry it undid."""
-        return self.query("SELECT * FROM activity ORDER BY seq DESC")
+        return self.query(
+            'SELECT seq, "at", kind, subject, field, before, after, operator FROM activity ORDER BY seq DESC'
+        )
 
-    def undo(self, seq: int) -> str:
+    def undo(self, seq: int, *, operator: str | None = None) -> str:
         """Undo one decision or edit of the activity log: put back its ``before`` value.
 
-        The undo is itself logged (a decision or edit entry, and an ``undo`` entry naming
-        ``seq``, in the same transaction). Returns a sentence saying what was undone.
+        The undo is itself logged with ``operator`` (a decision or edit entry, and an ``undo``
+        entry naming ``seq``, in the same transaction). Returns a sentence saying what was undone.
         Raises :class:`InputError` when ``seq`` is no decision or edit, was undone already,
         or the record or field changed again since (undo the later change first).
         """
@@ -820,10 +877,14 @@ class Workspace:
                     f"the decision on {subject} changed since ({now or 'none'}): undo the later change first"
                 )
             if before is None:
-                self.undecide([subject], undoing=int(seq))
+                self.undecide([subject], undoing=int(seq), operator=operator)
             else:
                 action, _, target = before.partition(" ")
-                self.decide([Decision(subject, action, target or None)], undoing=int(seq))  # type: ignore[arg-type]
+                self.decide(
+                    [Decision(subject, action, target or None)],  # type: ignore[arg-type]
+                    undoing=int(seq),
+                    operator=operator,
+                )
             return f"the decision on {subject} is back to {before or 'none'}"
         row = self.query(f'SELECT "{field}" AS v FROM equify_accounts WHERE id = ?', [subject])
         if row.empty:
@@ -831,20 +892,28 @@ class Workspace:
         now = clean_text(row["v"].iloc[0])
         if now != after:
             raise InputError(f"{field} of {subject} changed since ({now or 'empty'}): undo the later change first")
-        self.edit_account(subject, field, before, undoing=int(seq))
+        self.edit_account(subject, field, before, undoing=int(seq), operator=operator)
         return f"{field} of {subject} is back to {before or 'empty'}"
 
-    def _log_undo(self, cur: duckdb.DuckDBPyConnection, seq: int | None) -> None:
+    def _log_undo(self, cur: duckdb.DuckDBPyConnection, seq: int | None, operator: str) -> None:
         if seq is not None:
-            self._log(cur, "undo", str(seq), None, None, None)
+            self._log(cur, "undo", str(seq), None, None, None, operator=operator)
 
     @staticmethod
     def _log(
-        cur: duckdb.DuckDBPyConnection, kind: str, subject: str | None, field: str | None, before: Any, after: Any
+        cur: duckdb.DuckDBPyConnection,
+        kind: str,
+        subject: str | None,
+        field: str | None,
+        before: Any,
+        after: Any,
+        *,
+        operator: str,
     ) -> None:
+        """One activity entry, with who did it (``operator``, already resolved)."""
         cur.execute(
-            'INSERT INTO activity ("at", kind, subject, field, before, after) VALUES (?, ?, ?, ?, ?, ?)',
-            [_now(), kind, subject, field, before, after],
+            'INSERT INTO activity ("at", kind, subject, field, before, after, operator) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            [_now(), kind, subject, field, before, after, operator],
         )
 
     # ------------------------------------------------------------------ ledger and runs
@@ -871,8 +940,12 @@ class Workspace:
         return out
 
     def push_runs(self) -> pd.DataFrame:
-        """Push runs, newest first: ``run_id``, ``started_at``, ``finished_at``, ``status``, ``target``, ``totals`` (JSON)."""
-        return self.query("SELECT * FROM push_runs ORDER BY started_at DESC")
+        """Push runs, newest first: ``run_id``, ``started_at``, ``finished_at``, ``status``, ``target``,
+        ``totals`` (JSON), ``error``, ``operator`` (who started it; ``None`` for runs older than schema version 5)."""
+        return self.query(
+            "SELECT run_id, started_at, finished_at, status, target, totals, error, operator"
+            " FROM push_runs ORDER BY started_at DESC"
+        )
 
     def journal(self, run_id: str) -> pd.DataFrame:
         """The journal of one run: one row per operation with its status and error."""

@@ -24,6 +24,10 @@ confirmed, at send time, that the account is gone (embedded: not in the space, r
 push's transaction; http: ``GET /accounts/{id}`` answered 404); when it still exists nothing is
 created: the row is journaled ``skipped`` with the reason, and the ledger keeps the link.
 
+A run records who started it (``push_runs.operator``: the ``operator`` given, else
+:func:`reconcile.operator.default_operator` in the thread that starts it, so a worker thread
+records the person whose page started the run). A resumed run keeps the name of who started it.
+
 Operations are written in batches: for a target inside the workspace (embedded), up to
 :data:`BATCH_IN_WORKSPACE` operations per transaction; for a remote target (http), the
 results of up to :data:`BATCH_REMOTE` requests (or 0.5 s of them) per transaction.
@@ -57,6 +61,7 @@ from ..exceptions import (
     UnfinishedRun,
     WorkspaceError,
 )
+from ..operator import resolve_operator
 from ..store.workspace import Workspace
 from .plan import Operation, Plan
 from .targets import EmbeddedTarget, Target, mirror, target_identity
@@ -170,8 +175,12 @@ def push(
     dry_run: bool = False,
     progress: Progress | None = None,
     confirmed: str | None = None,
+    operator: str | None = None,
 ) -> PushResult:
     """Execute ``plan`` against ``target`` (default: the embedded Equify space).
+
+    ``operator``: who starts the run, recorded on it (default:
+    :func:`~reconcile.operator.default_operator`).
 
     ``plan``: a :class:`Plan`, or a function computing it once the push holds the workspace.
     ``confirmed``: the :func:`plan_digest` of the plan a person confirmed; the push goes ahead
@@ -197,10 +206,11 @@ def push(
             None, totals["create"], totals["link"], totals["update"], totals["skip"], 0, totals["unchanged"], True
         )
     target = target or EmbeddedTarget()
+    who = resolve_operator(operator)
     lock = _claim(ws)
     started = time.monotonic()
     try:
-        run_id, resumed = _open_run(ws, plan, target, skip_conflicts, confirmed)
+        run_id, resumed = _open_run(ws, plan, target, skip_conflicts, confirmed, operator=who)
         _LIVE[str(ws.path)] = run_id
         try:
             return _execute(ws, run_id, target, progress, started, resumed)
@@ -222,6 +232,7 @@ def start_push(
     owns_target: bool = False,
     confirmed: str | None = None,
     resume: str | None = None,
+    operator: str | None = None,
 ) -> str:
     """Start :func:`push` in a worker thread and return the run's id at once.
 
@@ -234,9 +245,11 @@ def start_push(
     A token refused mid-run leaves the run unfinished (resumable, with the error on it); any
     other error ends it ``failed`` with the error. ``resume``: only finish that unfinished run
     (:class:`PushBlocked` when it has nothing left: a second click on *Finish* never starts a
-    new push).
+    new push). ``operator``: who starts the run, taken now, in the calling thread (default:
+    :func:`~reconcile.operator.default_operator`), and recorded on the run before the worker starts.
     """
     target = target or EmbeddedTarget()
+    who = resolve_operator(operator)
 
     def release_target() -> None:
         close = getattr(target, "close", None)
@@ -249,7 +262,7 @@ def start_push(
         release_target()
         raise
     try:
-        run_id, resumed = _open_run(ws, plan, target, skip_conflicts, confirmed, resume)
+        run_id, resumed = _open_run(ws, plan, target, skip_conflicts, confirmed, resume, operator=who)
         _LIVE[str(ws.path)] = run_id
     except BaseException:
         lock.release()
@@ -345,9 +358,12 @@ def _open_run(
     skip_conflicts: bool,
     confirmed: str | None,
     resume: str | None = None,
+    *,
+    operator: str,
 ) -> tuple[str, bool]:
     """``(run_id, resumed)``: the unfinished run to resume, or a new run with its journal, which
-    claims the plan's digest in the same transaction. Called with the workspace's push lock held.
+    claims the plan's digest in the same transaction (and records ``operator``, who starts it).
+    Called with the workspace's push lock held.
     A target that can be checked (the http one) is asked first: a wrong URL or token refuses
     the push before anything is written."""
     check = getattr(target, "check", None)
@@ -387,7 +403,7 @@ def _open_run(
     ops = plan.actionable()
     run_id = "run-" + _now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     try:
-        _insert_run(ws, run_id, basis, digest, identity, target, totals, ops)
+        _insert_run(ws, run_id, basis, digest, identity, target, totals, ops, operator)
     except WorkspaceError:
         _refuse_if_claimed(ws, digest)  # another start claimed it first
         raise
@@ -410,17 +426,20 @@ def _insert_run(
     target: Target,
     totals: dict[str, int],
     ops: Sequence[Operation],
+    operator: str,
 ) -> None:
-    """The run, its claim on the plan and its journal, in one transaction; the basis is read
-    again inside it, so a plan computed before another run committed is never inserted."""
+    """The run (with who started it, ``operator``), its claim on the plan and its journal, in
+    one transaction; the basis is read again inside it, so a plan computed before another run
+    committed is never inserted."""
     with ws.transaction() as tx:
         row = tx.execute("SELECT count(*), max_by(run_id, started_at) FROM push_runs").fetchone()
         now_basis = f"{row[0]}:{row[1]}" if row and row[0] else ""
         if now_basis != basis:
             raise PlanChanged("another push ran while this one was starting: nothing was sent; look at the plan again")
         tx.execute(
-            "INSERT INTO push_runs VALUES (?, ?, NULL, 'running', ?, ?, NULL)",
-            [run_id, _now(), target.name, json.dumps(totals)],
+            "INSERT INTO push_runs (run_id, started_at, finished_at, status, target, totals, error, operator)"
+            " VALUES (?, ?, NULL, 'running', ?, ?, NULL, ?)",
+            [run_id, _now(), target.name, json.dumps(totals), operator],
         )
         tx.execute("INSERT INTO push_claims VALUES (?, ?, ?, ?)", [run_id, digest, identity, _now()])
         if ops:

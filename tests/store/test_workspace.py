@@ -44,7 +44,7 @@ def _assert_same_state(a: dict, b: dict) -> None:
 
 # ---------------------------------------------------------------------------- schema
 def test_schema_version_is_stored(workspace: Workspace):
-    assert workspace.schema_version == SCHEMA_VERSION == 4  # 4 (#14): payfit_records.secondLastName
+    assert workspace.schema_version == SCHEMA_VERSION == 5  # 5 (#16): who did it (activity, push_runs, approvals)
     stored = workspace.query("SELECT value FROM meta WHERE key = 'schema_version'")
     assert stored["value"].tolist() == [str(SCHEMA_VERSION)]
 
