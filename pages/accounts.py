@@ -1,23 +1,40 @@
-"""Accounts: the Equify space after the sync, marking which accounts are linked to Payfit."""
+"""Accounts: the Equify space after the sync, marking which accounts are linked to Payfit; a
+search (name, email, account id) and filters (linked, created by the last push, not linked)."""
 
 import streamlit as st
 
 from reconcile import workflow
+from reconcile.steps.accounts import ACCOUNT_FILTERS, account_counts, filter_accounts
 from ui import state
+from ui.components import blank_empty
+from ui.text import md
 
 st.title("Accounts")
 state.show_flash()
 ws = state.workspace()
 with state.reported():
     accounts = workflow.accounts_table(ws)
-    linked = int(accounts["linked_to_payfit"].sum())
+    everyone = account_counts(accounts)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Equify accounts", len(accounts))
-    c2.metric("Linked to Payfit", linked)
+    c1.metric("Equify accounts", everyone["all"])
+    c2.metric("Linked to Payfit", everyone["linked"])
     c3.metric("Created by a sync", int((accounts["origin"] == "payfit_sync").sum()))
-    only = st.radio("Show", ["all", "linked to Payfit", "not linked"], horizontal=True, key="accounts.show")
-    if only == "linked to Payfit":
-        accounts = accounts[accounts["linked_to_payfit"]]
-    elif only == "not linked":
-        accounts = accounts[~accounts["linked_to_payfit"]]
-    st.dataframe(accounts, hide_index=True)
+    search = st.text_input("Search", key="accounts.search", placeholder="name, email, account id…")
+    found = filter_accounts(accounts, search=search)
+    counts = account_counts(found)  # each filter's count among the accounts the search finds
+    show = st.radio(
+        "Show",
+        list(ACCOUNT_FILTERS),
+        format_func=lambda k: md(f"{ACCOUNT_FILTERS[k]} ({counts[k]})"),
+        horizontal=True,
+        key="accounts.show",
+    )
+    shown = filter_accounts(found, show=show)
+    if len(shown) < len(accounts):
+        st.caption(f"{len(shown):d} of {len(accounts):d} accounts match the search and filter.")
+    if accounts.empty:
+        st.info("No Equify account loaded yet.")
+    elif shown.empty:
+        st.info("No account matches the search and filter.")
+    else:
+        st.dataframe(blank_empty(shown), hide_index=True)

@@ -44,7 +44,7 @@ with state.reported():
         st.warning(
             f"{t['skip_conflict']:d} conflict(s) are unresolved. Resolve them on the Review page, or leave them out of this push."
         )
-        skip = st.checkbox(f"Skip the {t['skip_conflict']:d} unresolved conflict(s) in this push", key="sync.skip")
+        skip = sync_ui.skip_box(t["skip_conflict"])  # one key whatever the target, kept for the session
     # The gate (reconcile.sync.gate.push_gate, as the CLI's): conflicts, then the typed confirmation.
     asked = push_gate(plan, skip_conflicts=skip, accounts=ws.counts()["equify_accounts"])
     for warning in asked.warnings:
@@ -54,10 +54,9 @@ with state.reported():
     digest = sync_ui.plan_digest(ws, plan)
     typed = sync_ui.confirm_box(asked.prompt, asked.expected, digest)
     gate = push_gate(plan, skip_conflicts=skip, typed=typed)
-    if typed.strip() and not gate.open:
-        st.caption(md("Push stays disabled: " + "; ".join(gate.reasons) + "."))
     running = workflow.push_runs(ws)
     live = not running.empty and workflow.run_progress(ws, str(running.iloc[0]["run_id"])).live
+    sync_ui.gate_status(gate, typed=typed, live=live)  # its counts, and why Push stays disabled
     ready = gate.open and not gate.nothing_to_send and target is not None
     if not sendable:
         st.info("Nothing to send: every in-scope record is synced and unchanged, excluded, or a skipped conflict.")

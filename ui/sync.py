@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from reconcile import ReconcileError, Workspace, workflow
 from reconcile.exceptions import ConfirmationRequired
-from reconcile.sync.gate import push_gate
+from reconcile.sync.gate import PushGate, push_gate
 from reconcile.sync.plan import Plan
 from reconcile.sync.targets import EmbeddedTarget, HttpTarget, Target
 
@@ -40,14 +41,15 @@ def target_picker() -> Callable[[], Target] | None:
     return lambda: HttpTarget(url, token)
 
 
-def _counts(progress: workflow.RunProgress) -> None:
+def _counts(progress: workflow.RunProgress, where: Any = st) -> None:
+    """The run's operations so far (done, failed, pending, total) as metrics in ``where``."""
     figures = [
         ("Done", progress.done),
         ("Failed", progress.failed),
         ("Pending", progress.pending),
         ("Total", progress.total),
     ]
-    for col, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
+    for col, (label, value) in zip(where.columns(len(figures)), figures, strict=True):
         col.metric(label, value)
 
 
@@ -73,12 +75,17 @@ def _live(ws: Workspace, run_id: str) -> None:
         from . import state
 
         state.rerun_keeping_flash()  # the whole page: the plan and the figures changed
-    with st.status(f"Push run {code(run_id)} to the {md(progress.target)} target is running…", expanded=True):
-        finished = progress.done + progress.failed + progress.skipped
-        share = finished / progress.total if progress.total else 1.0
-        st.progress(share, text=f"{finished:d} / {progress.total:d} operations")
-        _counts(progress)
-        st.caption("It runs on the server: closing or reloading this page does not stop it.")
+    # Filled through the container, never as ``with st.status(...)``: leaving that block marks
+    # the status complete (a ✓) while the run is still live. It stays "running" (a spinner)
+    # until the run ends; then the page reruns and shows the finished run instead (_finished).
+    box = st.status(
+        f"Push run {code(run_id)} to the {md(progress.target)} target is running…", expanded=True, state="running"
+    )
+    finished = progress.done + progress.failed + progress.skipped
+    share = finished / progress.total if progress.total else 1.0
+    box.progress(share, text=f"{finished:d} / {progress.total:d} operations")
+    _counts(progress, box)
+    box.caption("It runs on the server: closing or reloading this page does not stop it.")
 
 
 def _finished(ws: Workspace, run: pd.Series, progress: workflow.RunProgress) -> None:
@@ -180,6 +187,41 @@ def resume_panel(ws: Workspace, target: Callable[[], Target] | None) -> None:
         )
         state.flash("info", f"Finishing push run {run_id}.")
         st.rerun()
+
+
+SKIP_KEY = "sync.skip"
+#: The skip choice as last made, kept for the session: Streamlit forgets a widget's value when
+#: a run does not draw it (another page, a plan without conflicts), this does not.
+SKIP_KEPT_KEY = "sync.skip.kept"
+
+
+def skip_box(conflicts: int) -> bool:
+    """*Skip the unresolved conflicts in this push* (key ``sync.skip``, one key whatever the
+    target): the person's choice, kept for the session (:data:`SKIP_KEPT_KEY`): choosing
+    another target, or leaving the page and coming back, never unticks it."""
+    if SKIP_KEY not in st.session_state and st.session_state.get(SKIP_KEPT_KEY):
+        st.session_state[SKIP_KEY] = True  # drawn again after a run that did not draw it
+    skip = st.checkbox(f"Skip the {conflicts:d} unresolved conflict(s) in this push", key=SKIP_KEY)
+    st.session_state[SKIP_KEPT_KEY] = bool(skip)
+    return bool(skip)
+
+
+def gate_status(gate: PushGate, *, typed: str, live: bool) -> None:
+    """The gate in words and counts, following every choice: what this push sends and what
+    happens to the unresolved conflicts; once something is ``typed`` (or while a run is
+    ``live``), why *Push* stays disabled: a wrong number typed says it is not the number of
+    accounts this push creates."""
+    said = f"This push sends {gate.sendable:d} operation(s), {gate.creates:d} of them create(s)"
+    if gate.conflicts and gate.skip_conflicts:
+        said += f"; the {gate.conflicts:d} unresolved conflict(s) are left out of it"
+    elif gate.conflicts:
+        said += f"; {gate.conflicts:d} unresolved conflict(s) stop it until they are resolved or skipped"
+    st.caption(said + ".")
+    reasons = list(gate.reasons) if typed.strip() else []
+    if live:
+        reasons.append("a push is running (below): wait until it ends")
+    if reasons:
+        st.caption(md("Push stays disabled: " + "; ".join(reasons) + "."))
 
 
 CONFIRM_KEY = "sync.confirm"
