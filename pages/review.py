@@ -32,6 +32,6 @@ with state.reported():
     shown = review.paged(subset, category)
     review.set_table(shown, category, counts[category])
     if category == "conflict":
-        review.conflict_panel(ws, result, shown)
+        review.conflict_panel(ws, result, subset)  # the whole queue, all its pages
         review.accept_panel(ws, result)
     review.activity_panel(ws)

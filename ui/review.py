@@ -20,10 +20,13 @@ if TYPE_CHECKING:
 
 #: The column that says, on its row, why a value typed in the table was refused.
 NOT_SAVED = "not_saved"
-# The review table's columns shown (ids, the set and the search text stay hidden).
+# The review table's columns shown (ids, the set and the search text stay hidden): first what a
+# reviewer decides on (the person, the action, the account, its score and why), visible at 1440
+# px; then the Payfit details and the account's fields that can be typed in.
 TABLE_COLUMNS = [
-    c for c in workflow.REVIEW_COLUMNS if c not in {"source_id", "category", "target_id", "account", "search"}
-]
+    "name", "action", "account", "score", "reason", "email", "phone", "team",
+    "account_first", "account_last", "account_email", "account_phone",
+]  # fmt: skip
 LABELS: dict[str, ColumnConfig | str] = {
     view.TICK_COLUMN: st.column_config.CheckboxColumn("✓", help="Tick for the bulk action below the table"),
     "name": "Payfit record",
@@ -31,6 +34,7 @@ LABELS: dict[str, ColumnConfig | str] = {
     "phone": "Phone (E.164)",
     "team": "Team",
     "action": "Action",
+    "account": "Equify account",
     "account_first": st.column_config.TextColumn("Account first name", help="Edit to fix the Equify account"),
     "account_last": st.column_config.TextColumn("Account last name", help="Edit to fix the Equify account"),
     # No `validate` pattern: the grid would drop a value it refuses without a word; the workspace
@@ -38,7 +42,7 @@ LABELS: dict[str, ColumnConfig | str] = {
     "account_email": st.column_config.TextColumn("Account email", help="Edit to fix the Equify account"),
     "account_phone": st.column_config.TextColumn("Account phone", help="Edit to fix the Equify account"),
     "score": st.column_config.NumberColumn("Score", format="%.0f"),
-    "reason": "Why",
+    "reason": st.column_config.TextColumn("Why", width="large"),
     NOT_SAVED: st.column_config.TextColumn("⚠ Not saved", help="The value typed was refused: why"),
 }
 EDIT_KEY = "review.edit"
@@ -156,7 +160,7 @@ def edit_table(rows: pd.DataFrame, category: str, labels: dict[str, str]) -> Non
     table.insert(0, view.TICK_COLUMN, shown["source_id"].isin(ticked).to_numpy())
     refused = st.session_state.get(_refused_key(category), {})
     if any(sid in refused for sid in shown["source_id"]):  # said on the row, next to the person
-        table.insert(2, NOT_SAVED, shown["source_id"].map(refused).to_numpy())
+        table.insert(2, NOT_SAVED, shown["source_id"].map(refused).to_numpy())  # next to the name
     for column in table.columns:  # an empty text cell reads blank, not "None"
         if table[column].dtype == object:
             table[column] = table[column].where(table[column].notna(), "")
@@ -224,13 +228,33 @@ CONFLICT_KEY = "review.conflict"
 
 
 def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> None:
-    """Resolve one conflict: its candidates side by side, link / create / exclude, or fix the account's email."""
+    """Resolve the conflicts one after another (``rows``: the conflict set as searched and
+    filtered, all its pages): Previous / Next (keyboard: Alt+P / Alt+N), how many are resolved
+    since the queue started, its candidates side by side, link / create / exclude (Alt+L / Alt+A /
+    Alt+X), or fix the account's email. The queue's start and the conflict shown are kept in the
+    page's address, so a reload comes back to them; after a decision the next conflict is shown."""
     if rows.empty:
         return
     st.subheader("Resolve a conflict")
     labels = {_label(r): r["source_id"] for _, r in rows.iterrows()}
-    picked = st.selectbox("Conflict", list(labels), key=CONFLICT_KEY)
+    order = list(labels)
+    _restore_conflict(ws, labels)
+    start = int(st.query_params.get(QUEUE_PARAM, 0))
+    resolved = workflow.resolved_since(ws, result, start)
+    total = resolved + int((result.records["category"] == "conflict").sum())
+    st.progress(resolved / total if total else 1.0, text=f"{resolved:d} of {total:d} resolved")
+    picked = st.selectbox("Conflict", order, key=CONFLICT_KEY)
+    at = order.index(picked)
+    back, ahead, where = st.columns([1, 1, 4])
+    back.button("Previous", key=f"{CONFLICT_KEY}.previous", disabled=at == 0, shortcut="alt+p",
+                on_click=_go_to, args=(order[max(at - 1, 0)],))  # fmt: skip
+    ahead.button("Next", key=f"{CONFLICT_KEY}.next", disabled=at == len(order) - 1, shortcut="alt+n",
+                 on_click=_go_to, args=(order[min(at + 1, len(order) - 1)],))  # fmt: skip
+    where.caption(f"Conflict {at + 1:d} of {len(order):d} shown")
     sid = labels[picked]
+    st.query_params[CONFLICT_PARAM] = sid
+    after = order[at + 1] if at + 1 < len(order) else (order[at - 1] if at else None)
+    st.session_state[NEXT_KEY] = labels[after] if after else None
     row = rows.set_index("source_id").loc[sid]
     st.warning(md(row["reason"]))
     cands = workflow.candidates_for(ws, result, sid)
@@ -258,11 +282,11 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
         st.markdown("**Side by side** (the chosen candidate; `points` is what each field added to the score)")
         st.dataframe(workflow.side_by_side(ws, result, sid, tid), hide_index=True)
     a1, a2, a3 = st.columns(3)
-    if tid and a1.button("Link to this account", key=f"{CONFLICT_KEY}.link"):
+    if tid and a1.button("Link to this account", key=f"{CONFLICT_KEY}.link", shortcut="alt+l"):
         _decide(ws, [Decision(sid, "link", tid)])
-    if a2.button("Create a new account anyway", key=f"{CONFLICT_KEY}.create"):
+    if a2.button("Create a new account anyway", key=f"{CONFLICT_KEY}.create", shortcut="alt+a"):
         _decide(ws, [Decision(sid, "create")])
-    if a3.button("Exclude", key=f"{CONFLICT_KEY}.exclude"):
+    if a3.button("Exclude", key=f"{CONFLICT_KEY}.exclude", shortcut="alt+x"):
         _decide(ws, [Decision(sid, "exclude")])
     if tid:
         # Keys carry the record and the account, so a value typed for one conflict
@@ -278,12 +302,43 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
                 _act(lambda: workflow.edit_and_rematch(ws, tid, "email", email))
 
 
+#: The page address's parameters of the conflict queue: where it started (an activity seq) and
+#: the conflict shown; ``NEXT_KEY``: the conflict to show after a decision on this one.
+QUEUE_PARAM, CONFLICT_PARAM, NEXT_KEY = "queue", "conflict", "review.queue.after"
+
+
+def _restore_conflict(ws: Workspace, labels: dict[str, str]) -> None:
+    """Before the picker is drawn: start the queue (its activity seq, in the address) when it has
+    none; show the conflict a decision left next, else the one the address names (a reload)."""
+    if QUEUE_PARAM not in st.query_params:
+        st.query_params[QUEUE_PARAM] = str(workflow.activity_seq(ws))
+    by_id = {sid: label for label, sid in labels.items()}
+    after = st.session_state.pop(NEXT_KEY, None) if st.session_state.get(f"{NEXT_KEY}.due") else None
+    st.session_state.pop(f"{NEXT_KEY}.due", None)
+    if after in by_id:
+        st.session_state[CONFLICT_KEY] = by_id[after]
+    elif st.session_state.get(CONFLICT_KEY) not in labels:
+        wanted = by_id.get(str(st.query_params.get(CONFLICT_PARAM, "")))
+        if wanted is not None:
+            st.session_state[CONFLICT_KEY] = wanted
+        else:
+            st.session_state.pop(CONFLICT_KEY, None)
+
+
+def _go_to(label: str) -> None:
+    st.session_state[CONFLICT_KEY] = label
+
+
 def _current_email(cands: pd.DataFrame, tid: str) -> str | None:
     match = cands.loc[cands["target_id"] == tid, "email"]
     return match.iloc[0] if not match.empty else None
 
 
 def _decide(ws: Workspace, decisions: list[Decision]) -> None:
+    """Record a conflict's decision; the next run shows the conflict after it (:data:`NEXT_KEY`)."""
+    next_sid = st.session_state.get(NEXT_KEY)
+    st.session_state[NEXT_KEY] = next_sid
+    st.session_state[f"{NEXT_KEY}.due"] = True
     _act(lambda: workflow.decide_and_rematch(ws, decisions))
 
 

@@ -30,7 +30,7 @@ def _cell_text(page: object, column: int, row: int) -> str:
 
 
 def _type_into(page: object, row: int, moves_right: int, text: str) -> None:
-    """Select row ``row``'s Action cell (the grid's second column), move ``moves_right`` cells
+    """Select row ``row``'s name cell (the grid's second column), move ``moves_right`` cells
     right with the keyboard, type ``text`` and press Enter, as a person edits a cell."""
     canvas = _grid(page).locator("[data-testid=data-grid-canvas]")  # type: ignore[attr-defined]
     canvas.scroll_into_view_if_needed()
@@ -73,10 +73,10 @@ def test_a_refused_value_is_said_on_its_row_and_the_next_edit_is_saved(
 
         step("conflicts", open_conflicts)
         before = _accounts(workspace)
-        first, second = _cell_text(page, 2, 0), _cell_text(page, 2, 1)
+        first, second = _cell_text(page, 1, 0), _cell_text(page, 1, 1)
 
-        def refused() -> None:  # the account email (8th column from Action): not an email
-            _type_into(page, 0, 7, "jean@@example.fr")
+        def refused() -> None:  # the account email (10 columns right of the name): not an email
+            _type_into(page, 0, 10, "jean@@example.fr")
             expect(
                 page.get_by_test_id("stAlertContentError").get_by_text(re.compile(r"Not saved for " + re.escape(first)))
             ).to_be_visible()  # type: ignore[attr-defined]
@@ -88,7 +88,7 @@ def test_a_refused_value_is_said_on_its_row_and_the_next_edit_is_saved(
         assert "jean@@example" not in _grid(page).inner_text()  # type: ignore[attr-defined]
 
         def saved() -> None:  # the next row's account phone (one column further: "Not saved" came in)
-            _type_into(page, 1, 9, "06 12 34 77 66")
+            _type_into(page, 1, 12, "06 12 34 77 66")
             expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)  # type: ignore[attr-defined]
 
         step("a valid phone", saved)
