@@ -221,17 +221,41 @@ def changed_since(
     default_region: str = "FR",
     hint: Any = None,
 ) -> list[tuple[str, str | None, str]]:
-    """Updates for a synced account: fields whose source value changed since the last sync.
+    """Updates for a synced account: fields whose source value changed since the last sync,
+    and the account's phone still written without its country code (:func:`phone_fix`).
 
     ``remembered`` is the ledger's snapshot (:func:`snapshot`) of the last sync.
     Returns ``[(field, target's current value, new source value)]``; a field
     whose new value the account already holds, or that became empty in the
     source, gives no change.
     """
+    fields = list(fields)
     changed = [
         f
         for f in fields
         if f not in remembered
         or remembered[f] != prepare_value(f, source.get(f), default_region=default_region, hint=hint)
     ]
-    return diff_values(source, target, changed, default_region=default_region, hint=hint)
+    changes = diff_values(source, target, changed, default_region=default_region, hint=hint)
+    done = {f for f, _, _ in changes}
+    return changes + [c for c in phone_fix(source, target, fields, default_region=default_region) if c[0] not in done]
+
+
+def phone_fix(
+    source: Mapping[str, Any], target: Mapping[str, Any], fields: Iterable[str], *, default_region: str = "FR"
+) -> list[tuple[str, str | None, str]]:
+    """The account's phone written without its country code (``06 12 34 56 78``: Equify warns
+    about such numbers) while the source holds the same number: ``[("phoneNumber", the
+    account's text, its E.164 form)]``, a change the plan holds for a person's approval; ``[]``
+    when the numbers differ, either is unreadable or uncertain, or the account's is already
+    international."""
+    if "phoneNumber" not in fields:
+        return []
+    before = clean_text(target.get("phoneNumber"))
+    after = prepare_value(
+        "phoneNumber", source.get("phoneNumber"), default_region=default_region, hint=source.get("_hint")
+    )
+    if before is None or after is None or before.startswith(("+", "00")) or not after.startswith("+"):
+        return []
+    theirs = sendable_phone(before, default_region, clean_text(target.get("country")))
+    return [("phoneNumber", before, after)] if theirs == after else []

@@ -5,7 +5,9 @@ Pure: no database. Operations:
 * ``create``: a new Equify account with the mapped values;
 * ``link``: record the pairing in the sync ledger and fill the account's empty fields; when the
   account writes the name otherwise (a married name, other casing, first and last name swapped),
-  the Payfit name is proposed as changes *held* for approval, sent with the link once approved;
+  the Payfit name is proposed as changes *held* for approval, sent with the link once approved,
+  and so is the international form of a phone the account holds without its country code
+  (``06 12 34 56 78`` → ``+33612345678``, the same number);
 * ``update``: change fields of an already synced account (before → after);
 * ``skip``: excluded records, unresolved conflicts, updates waiting for approval, leavers,
   and *incomplete* records (with the reason).
@@ -44,7 +46,7 @@ import pandas as pd
 
 from ..exceptions import InternalError
 from ..matching.normalize import clean_text
-from ..matching.values import changed_since, diff_values, prepare_value, snapshot, unsendable_reason
+from ..matching.values import changed_since, diff_values, phone_fix, prepare_value, snapshot, unsendable_reason
 from ..models import EQUIFY_FIELDS, MatchResult
 
 __all__ = ["NEEDS_APPROVAL", "SUMMARY", "Figure", "Operation", "Plan", "build_plan"]
@@ -354,7 +356,7 @@ def _link(
     hint = row.get("_hint")
     prepared = snapshot(row, fields, default_region=region, hint=hint)
     fills = diff_values(row, account, fields, only_empty=True, default_region=region, hint=hint)
-    renames = _name_changes(row, account, fields)
+    renames = _name_changes(row, account, fields) + phone_fix(row, account, fields, default_region=region)
     held = [c for c in renames if (rec.source_id, c[0], c[2]) not in approved]
     going = fills + [c for c in renames if c not in held]
     snap = tuple((f, next((b for hf, b, _ in held if hf == f), v)) for f, v in prepared.items())
@@ -422,10 +424,17 @@ def _update(
     snap = tuple(snapped.items())
     remembered = ledger_values.get(rec.source_id, {})
     changes = changed_since(row, remembered, tgt[rec.target_id], fields, default_region=region, hint=hint)
+    # A phone the account still holds without its country code stays proposed after the link
+    # (not for a leaver: the account is only kept).
+    fixes = [] if rec.source_id in left else phone_fix(row, tgt[rec.target_id], fields, default_region=region)
+    if rec.source_id in left:
+        changes = [c for c in changes if c not in phone_fix(row, tgt[rec.target_id], fields, default_region=region)]
     # A value not sent is named when it changed since the last sync.
     moved = [f for f in fields if f not in remembered or remembered[f] != snapped[f]]
     dropped = _dropped(row, moved, snapped, region)
-    held = [c for c in changes if c[0] in NEEDS_APPROVAL and (rec.source_id, c[0], c[2]) not in approved]
+    held = [
+        c for c in changes if (c[0] in NEEDS_APPROVAL or c in fixes) and (rec.source_id, c[0], c[2]) not in approved
+    ]
     going = [c for c in changes if c not in held]
     if held:
         # The snapshot keeps the held fields' old values: they stay changes until approved.

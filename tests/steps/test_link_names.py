@@ -92,7 +92,8 @@ def test_on_the_demo_the_names_wait_then_go_once_approved(demo_workspace: Worksp
     renamed = {op.source_id: op for op in plan.operations if op.op == "link" and op.held}
     assert renamed, "the demo plants links whose names differ (accents, casing, swapped)"
     held = plan.held()
-    assert set(held["source_id"]) == set(renamed) and set(held["field"]) <= {"firstName", "lastName"}
+    # (#16) and the phones the accounts hold without their country code
+    assert set(held["source_id"]) == set(renamed) and set(held["field"]) <= {"firstName", "lastName", "phoneNumber"}
     before = ws.equify_accounts().set_index("id")
     workflow.push_workspace(ws, skip_conflicts=True)
     after = ws.equify_accounts().set_index("id")
