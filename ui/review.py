@@ -48,8 +48,12 @@ LABELS: dict[str, ColumnConfig | str] = {
 EDIT_KEY = "review.edit"
 
 
-def _label(row: pd.Series) -> str:
-    return f"{row['name']} · {row['email'] or 'no email'} · {row['source_id']}"
+def _labels(rows: pd.DataFrame) -> dict[str, str]:
+    """``{label: source_id}``: ``"Name · email · id"`` per row (``no email`` when it has none),
+    built column-wise (the conflict queue labels the whole set at once)."""
+    email = rows["email"].where(rows["email"].notna() & (rows["email"] != ""), "no email")
+    text = rows["name"].astype(str) + " · " + email.astype(str) + " · " + rows["source_id"].astype(str)
+    return dict(zip(text.tolist(), rows["source_id"].tolist(), strict=True))
 
 
 SET_KEY = "review.set"
@@ -128,7 +132,7 @@ def set_table(rows: pd.DataFrame, category: str, total: int | None = None) -> No
             st.info(f"No record in the {md(category)} set.")
         return
     key = tick_key(category)
-    labels = {_label(r): r["source_id"] for _, r in rows.iterrows()}
+    labels = _labels(rows)
     if any(t not in labels for t in st.session_state.get(key, [])):  # rows left the page
         st.session_state[key] = [t for t in st.session_state[key] if t in labels]
     edit_table(rows, category, labels)
@@ -236,7 +240,7 @@ def conflict_panel(ws: Workspace, result: MatchResult, rows: pd.DataFrame) -> No
     if rows.empty:
         return
     st.subheader("Resolve a conflict")
-    labels = {_label(r): r["source_id"] for _, r in rows.iterrows()}
+    labels = _labels(rows)
     order = list(labels)
     _restore_conflict(ws, labels)
     start = int(st.query_params.get(QUEUE_PARAM, 0))
