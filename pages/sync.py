@@ -46,14 +46,16 @@ with state.reported():
         )
         skip = sync_ui.skip_box(t["skip_conflict"])  # one key whatever the target, kept for the session
     # The gate (reconcile.sync.gate.push_gate, as the CLI's): conflicts, then the typed confirmation.
-    asked = push_gate(plan, skip_conflicts=skip, accounts=ws.counts()["equify_accounts"])
+    accounts = ws.counts()["equify_accounts"]
+    asked = push_gate(plan, skip_conflicts=skip, accounts=accounts)
     for warning in asked.warnings:
         st.warning(md(warning[:1].upper() + warning[1:] + "."))
+    right = sync_ui.customer_box(asked.customer_question)  # asked before the typed number
     # The plan's digest: what the click confirms; what was typed for another plan (before a
     # run, before an edit) is cleared, so it never confirms this one.
     digest = sync_ui.plan_digest(ws, plan)
     typed = sync_ui.confirm_box(asked.prompt, asked.expected, digest)
-    gate = push_gate(plan, skip_conflicts=skip, typed=typed)
+    gate = push_gate(plan, skip_conflicts=skip, typed=typed, accounts=accounts, right_customer=right)
     running = workflow.push_runs(ws)
     live = not running.empty and workflow.run_progress(ws, str(running.iloc[0]["run_id"])).live
     sync_ui.gate_status(gate, typed=typed, live=live)  # its counts, and why Push stays disabled

@@ -831,6 +831,8 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     )
     for warning in gate.warnings:
         _err(f"Warning: {warning}")
+    if gate.customer_question:
+        _err(f"Warning: {gate.customer_question}" + (" (--yes says it is)" if args.yes else ""))
     if not held.empty and not args.approve_all:
         _err(
             f"Held: {gate.held_sentence()}; see them with `reconcile plan --csv` (column held), "
@@ -847,7 +849,7 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     if gate.blocked_by_conflicts:
         raise ConflictsUnresolved(gate.conflicts)
     if not gate.open:  # only the typed confirmation is missing
-        _confirm(plan, args.skip_conflicts, stdin)
+        _confirm(plan, args.skip_conflicts, stdin, ws.counts()["equify_accounts"])
     if args.approve_all and not held.empty:
         approved = workflow.approve_held(ws, held, operator=args.operator)
         _err(f"Approved {approved} held change(s) to names, emails or birth dates")
@@ -958,14 +960,28 @@ def _cmd_history(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
     return EXIT_OK
 
 
-def _confirm(plan: Any, skip_conflicts: bool, stdin: TextIO) -> None:
-    """The terminal's side of the push gate (:func:`reconcile.sync.gate.push_gate`): ask for the
-    number of accounts to create (or ``push``), and refuse unless the answer opens the gate."""
+def _confirm(plan: Any, skip_conflicts: bool, stdin: TextIO, accounts: int) -> None:
+    """The terminal's side of the push gate (:func:`reconcile.sync.gate.push_gate`): when asked,
+    whether this is the right customer (``yes``), then the number of accounts to create (or
+    ``push``); refuse unless the answers open the gate."""
     if not stdin.isatty():
         raise ConfirmationRequired("no terminal to confirm on: pass --yes to push without a prompt")
-    asked = push_gate(plan, skip_conflicts=skip_conflicts, front="cli")
+    asked = push_gate(plan, skip_conflicts=skip_conflicts, front="cli", accounts=accounts)
+    right = True
+    if asked.customer_question:
+        _out("Type yes if this is the right customer: ", stream=sys.stderr, end="")
+        right = stdin.readline().strip().lower() == "yes"
+        if not right:
+            raise ConfirmationRequired("not confirmed as the right customer; nothing was pushed")
     _out(f"{asked.prompt.replace(' and press Enter', '')} to confirm: ", stream=sys.stderr, end="")
-    gate = push_gate(plan, skip_conflicts=skip_conflicts, typed=stdin.readline(), front="cli")
+    gate = push_gate(
+        plan,
+        skip_conflicts=skip_conflicts,
+        typed=stdin.readline(),
+        front="cli",
+        accounts=accounts,
+        right_customer=right,
+    )
     if not gate.open:
         raise ConfirmationRequired(f"{gate.reasons[0]}; nothing was pushed")
 

@@ -206,6 +206,18 @@ def skip_box(conflicts: int) -> bool:
     return bool(skip)
 
 
+CUSTOMER_KEY = "sync.right_customer"
+
+
+def customer_box(question: str) -> bool:
+    """The gate's question when most people would be created while Equify already holds accounts
+    (``""``: not asked, ``True``): the question in a warning, and a checkbox that answers it."""
+    if not question:
+        return True
+    st.warning(md(question + "."))
+    return bool(st.checkbox("Yes, this is the right customer", key=CUSTOMER_KEY))
+
+
 def gate_status(gate: PushGate, *, typed: str, live: bool) -> None:
     """The gate in words and counts, following every choice: what this push sends and what
     happens to the unresolved conflicts; once something is ``typed`` (or while a run is

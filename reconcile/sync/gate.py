@@ -4,9 +4,13 @@
 The rules, in order:
 
 1. **Unresolved conflicts** stop the push unless the person chose to skip them in this push.
-2. **The typed confirmation**: the person types the number of accounts the plan creates (or
+2. **The right customer**: when most of the people would be created while the Equify space
+   already holds accounts (:data:`MOSTLY_CREATES`), the person says this is the right customer
+   (a Payfit export of another company, or another company's Equify space, would make a duplicate
+   of everyone): the app's checkbox; a headless run confirms up front (``--yes``).
+3. **The typed confirmation**: the person types the number of accounts the plan creates (or
    ``push`` when it creates none); a headless run confirms up front (the CLI's ``--yes``).
-3. **Nothing to send** is no refusal (a push of nothing records an empty run), but the gate says
+4. **Nothing to send** is no refusal (a push of nothing records an empty run), but the gate says
    so, and the app keeps its button disabled.
 
 Changes waiting for approval are never sent by a push that was not asked to approve them: the
@@ -25,7 +29,11 @@ from typing import Literal
 
 from .plan import Plan
 
-__all__ = ["CONFLICT_REMEDIES", "FrontEnd", "PushGate", "conflicts_refusal", "push_gate"]
+__all__ = ["CONFLICT_REMEDIES", "MOSTLY_CREATES", "FrontEnd", "PushGate", "conflicts_refusal", "push_gate"]
+
+#: Rule 2: the share of the people a push creates or links above which, with accounts already in
+#: the Equify space, the gate asks whether this is the right customer.
+MOSTLY_CREATES = 0.5
 
 #: The front end that asks the gate: the app (its Sync page; the notebook says it the same way)
 #: or the command line.
@@ -68,6 +76,8 @@ class PushGate:
     held_people: int
     reasons: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    #: Rule 2's question in words ("" when it is not asked).
+    customer_question: str = ""
 
     @property
     def open(self) -> bool:
@@ -104,6 +114,7 @@ def push_gate(
     confirmed: bool = False,
     accounts: int | None = None,
     front: FrontEnd = "app",
+    right_customer: bool = False,
 ) -> PushGate:
     """The gate for a push of ``plan``: ``typed`` is what the person typed to confirm (compared
     once stripped of spaces), ``confirmed`` a confirmation given up front instead (``--yes``);
@@ -111,7 +122,8 @@ def push_gate(
     Equify accounts the workspace holds (with ``0`` and creates planned, a warning says that a
     customer who has accounts would get a duplicate of each: the Equify export was not loaded);
     ``front``: the front end asking, whose words say what to do about a refusal (the app's by
-    default). Never raises: the :class:`PushGate` says what is missing and what to check."""
+    default); ``right_customer``: the person said this is the right customer (rule 2; ``confirmed``
+    says it too). Never raises: the :class:`PushGate` says what is missing and what to check."""
     totals = plan.totals()
     held = plan.held()
     creates, conflicts = totals["create"], totals["skip_conflict"]
@@ -124,6 +136,16 @@ def push_gate(
     reasons = []
     if conflicts and not skip_conflicts:
         reasons.append(conflicts_refusal(conflicts, front))
+    people = creates + totals["link"]
+    question = ""
+    if accounts and people and creates / people > MOSTLY_CREATES:
+        question = (
+            f"Is this the right customer? {creates} of the {people} people this push brings into Equify would be "
+            f"created, while the Equify space already holds {accounts} account(s): a Payfit export of another "
+            "company, or another company's Equify space, would make a duplicate of each of them"
+        )
+        if not (right_customer or confirmed):
+            reasons.append("say this is the right customer (most people would be created)")
     answer = (typed or "").strip()
     if not confirmed and answer != expected:
         what = f"the number of accounts to create ({expected})" if creates else "push"
@@ -150,4 +172,5 @@ def push_gate(
         held=len(held),
         held_people=int(held["source_id"].nunique()) if len(held) else 0,
         reasons=tuple(reasons),
+        customer_question=question,
     )

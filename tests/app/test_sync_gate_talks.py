@@ -154,3 +154,24 @@ def test_a_running_push_is_shown_running_then_done(app_workspace: Path) -> None:
         assert any(f"Run `{run_id}`" in plain(m.value) and "**done**" in plain(m.value) for m in at.markdown)
         assert workflow.run_progress(ws, run_id).status == "done"
         assert len(server.accounts()) == 30
+
+
+def test_the_page_asks_whether_this_is_the_right_customer(app_workspace: Path) -> None:
+    """Another company's Payfit export against this Equify space: most people would be created;
+    the page asks before the typed number, and Push stays disabled until the person says yes."""
+    from tests.sync.test_gate import _another_company
+
+    at, ws = _sync_page()
+    _another_company(ws)
+    at.run()
+    plan = workflow.plan_workspace(ws)
+    creates = plan.totals()["create"]
+    assert any(plain(w.value).startswith("Is this the right customer?") for w in at.warning)
+    if plan.totals()["skip_conflict"]:
+        at.checkbox(key=sync_ui.SKIP_KEY).check().run()
+    at.text_input(key=f"sync.confirm.{creates}").input(str(creates)).run()
+    assert at.button(key=sync_ui.PUSH_KEY).disabled
+    assert any("say this is the right customer" in c for c in _captions(at))
+    at.checkbox(key=sync_ui.CUSTOMER_KEY).check().run()
+    assert not at.button(key=sync_ui.PUSH_KEY).disabled
+    assert not at.exception

@@ -147,3 +147,61 @@ def test_the_held_changes_are_said_the_same_way_everywhere(plan_with_conflicts) 
     else:
         sentence = gate.held_sentence()
         assert sentence.startswith(f"{len(held)} change(s)") and f"of {held['source_id'].nunique()} synced" in sentence
+
+
+def _another_company(ws: Workspace) -> None:
+    """The Equify space of the demo, the Payfit export of another company (bench/synth): most
+    people would be created while the space holds accounts (#16: the wrong customer)."""
+    from bench import synth
+
+    source, _target, _truth = synth.generate(150, seed=5)
+    records = ws.payfit_records()
+    other = records.iloc[:0].reindex(range(len(source)))
+    for column in other.columns:
+        if column in source.columns:
+            other[column] = source[column].to_numpy()
+    other["id"] = [f"other-{i}" for i in range(len(source))]
+    other["status"] = "active"
+    ws.load_payfit(other)
+
+
+def test_most_people_created_while_equify_has_accounts_asks_for_the_right_customer(
+    demo_workspace: Workspace,
+) -> None:
+    ws = demo_workspace
+    demo = push_gate(workflow.plan_workspace(ws), skip_conflicts=True, accounts=ws.counts()["equify_accounts"])
+    assert demo.customer_question == ""  # the demo links about as many as it creates
+    _another_company(ws)
+    plan = workflow.plan_workspace(ws)
+    t = plan.totals()
+    assert t["create"] > t["link"]
+    accounts = ws.counts()["equify_accounts"]
+    typed = str(t["create"])
+    gate = push_gate(plan, skip_conflicts=True, typed=typed, accounts=accounts)
+    assert gate.customer_question.startswith("Is this the right customer?") and str(accounts) in gate.customer_question
+    assert not gate.open and gate.reasons == ("say this is the right customer (most people would be created)",)
+    assert push_gate(plan, skip_conflicts=True, typed=typed, accounts=accounts, right_customer=True).open
+    assert push_gate(plan, skip_conflicts=True, confirmed=True, accounts=accounts).open  # --yes says it
+    assert push_gate(plan, skip_conflicts=True, typed=typed, accounts=0).customer_question == ""  # a warning instead
+
+
+def test_the_cli_asks_whether_this_is_the_right_customer(
+    demo_workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _another_company(demo_workspace)
+    path = str(demo_workspace.path)
+    creates = workflow.plan_workspace(demo_workspace).totals()["create"]
+    demo_workspace.close()
+    code = cli.main(["--workspace", path, "push", "--skip-conflicts"], stdin=_Terminal(f"no\n{creates}\n"))
+    err = capsys.readouterr().err
+    assert (
+        code == cli.EXIT_USAGE and "Is this the right customer?" in err and "not confirmed as the right customer" in err
+    )
+    with Workspace.open(path) as ws:
+        assert ws.push_runs().empty
+    code = cli.main(["--workspace", path, "push", "--skip-conflicts", "--dry-run"])
+    assert code == cli.EXIT_OK and "Warning: Is this the right customer?" in capsys.readouterr().err
+    code = cli.main(["--workspace", path, "push", "--skip-conflicts"], stdin=_Terminal(f"yes\n{creates}\n"))
+    assert code == cli.EXIT_OK, capsys.readouterr().err
+    with Workspace.open(path) as ws:
+        assert len(ws.push_runs()) == 1
