@@ -10,6 +10,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from reconcile import Workspace, workflow
+from tests.app.pages import open_page
 from ui.text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,11 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _accounts_page() -> tuple[AppTest, Workspace]:
     from ui import state
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/accounts.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at, state.workspace()
+    return open_page("pages/accounts.py"), state.workspace()
 
 
 def _filters(at: AppTest) -> dict[str, str]:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from reconcile import Decision, FieldMapping, InputError, Relation, Workspace, workflow
 from reconcile.sources.mapping import profile_json
+from tests.app.pages import open_page
 from ui.text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,13 +19,7 @@ PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 
 
 def _open_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page)
 
 
 def _wait_for_run(ws: Workspace, run_id: str, timeout: float = 60.0) -> None:

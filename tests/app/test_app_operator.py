@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from reconcile import Workspace, workflow
 from reconcile.operator import ENV
+from tests.app.pages import open_page
 from ui.text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,12 +30,7 @@ def os_person(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _open_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page)
 
 
 def _ws() -> Workspace:

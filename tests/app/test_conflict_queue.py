@@ -8,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from reconcile import workflow
+from tests.app.pages import open_page
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,12 +16,7 @@ APP = str(ROOT / "app.py")
 
 
 def _open(params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/review.py")
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
+    at = open_page("pages/review.py", params=params)
     at.radio(key="review.set").set_value("conflict").run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -8,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from reconcile import workflow
+from tests.app.pages import open_page
 from ui import state
 from ui.text import plain
 
@@ -16,11 +17,7 @@ APP = str(ROOT / "app.py")
 
 
 def _open(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page)
 
 
 def _a_conflict() -> tuple[str, str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from reconcile import Workspace, workflow
+from tests.app.pages import open_page
 from ui import sync as sync_ui
 from ui.text import plain
 
@@ -19,11 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _sync_page() -> tuple[AppTest, Workspace]:
     from ui import state
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/sync.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at, state.workspace()
+    return open_page("pages/sync.py"), state.workspace()
 
 
 def _captions(at: AppTest) -> list[str]:
