@@ -5,7 +5,7 @@ The rules, in order:
 
 1. **Unresolved conflicts** stop the push unless the person chose to skip them in this push.
 2. **The right customer**: when most of the people would be created while the Equify space
-   already holds accounts (:data:`MOSTLY_CREATES`), the person says this is the right customer
+   already holds accounts (:data:`MOSTLY_CREATES`, :data:`HOLDS_ACCOUNTS`), the person says this is the right customer
    (a Payfit export of another company, or another company's Equify space, would make a duplicate
    of everyone): the app's checkbox; a headless run confirms up front (``--yes``).
 3. **The typed confirmation**: the person types the number of accounts the plan creates (or
@@ -29,11 +29,21 @@ from typing import Literal
 
 from .plan import Plan
 
-__all__ = ["CONFLICT_REMEDIES", "MOSTLY_CREATES", "FrontEnd", "PushGate", "conflicts_refusal", "push_gate"]
+__all__ = [
+    "CONFLICT_REMEDIES",
+    "HOLDS_ACCOUNTS",
+    "MOSTLY_CREATES",
+    "FrontEnd",
+    "PushGate",
+    "conflicts_refusal",
+    "push_gate",
+]
 
-#: Rule 2: the share of the people a push creates or links above which, with accounts already in
-#: the Equify space, the gate asks whether this is the right customer.
+#: Rule 2: the share of the people a push creates or links above which, with at least
+#: :data:`HOLDS_ACCOUNTS` accounts already in the Equify space, the gate asks whether this is the
+#: right customer. A space with a handful of accounts (its founders, a first sync) is not asked.
 MOSTLY_CREATES = 0.5
+HOLDS_ACCOUNTS = 10
 
 #: The front end that asks the gate: the app (its Sync page; the notebook says it the same way)
 #: or the command line.
@@ -138,7 +148,7 @@ def push_gate(
         reasons.append(conflicts_refusal(conflicts, front))
     people = creates + totals["link"]
     question = ""
-    if accounts and people and creates / people > MOSTLY_CREATES:
+    if accounts is not None and accounts >= HOLDS_ACCOUNTS and people and creates / people > MOSTLY_CREATES:
         question = (
             f"Is this the right customer? {creates} of the {people} people this push brings into Equify would be "
             f"created, while the Equify space already holds {accounts} account(s): a Payfit export of another "

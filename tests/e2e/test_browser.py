@@ -204,7 +204,9 @@ def test_a_person_walks_through_the_app(browser_page: object, tmp_path: Path) ->
             combo.fill(str(facts["conflict_id"]))
             page.get_by_role("option", name=re.compile(str(facts["conflict_id"]))).click()  # type: ignore[attr-defined]
             _idle(page)
-            expect(page.get_by_text("which has no email", exact=False).first).to_be_visible()  # type: ignore[attr-defined]
+            expect(
+                page.get_by_test_id("stAlertContentWarning").get_by_text("which has no email", exact=False).first
+            ).to_be_visible()  # type: ignore[attr-defined]
             page.get_by_role("button", name="Save email and re-match").click()  # type: ignore[attr-defined]
             _idle(page)
             expect(page.get_by_text("conflict → new (link)", exact=False)).to_be_visible()  # type: ignore[attr-defined]

@@ -183,6 +183,7 @@ def test_most_people_created_while_equify_has_accounts_asks_for_the_right_custom
     assert push_gate(plan, skip_conflicts=True, typed=typed, accounts=accounts, right_customer=True).open
     assert push_gate(plan, skip_conflicts=True, confirmed=True, accounts=accounts).open  # --yes says it
     assert push_gate(plan, skip_conflicts=True, typed=typed, accounts=0).customer_question == ""  # a warning instead
+    assert push_gate(plan, skip_conflicts=True, typed=typed, accounts=3).open  # a few founders: a first sync
 
 
 def test_the_cli_asks_whether_this_is_the_right_customer(
