@@ -22,12 +22,17 @@ with state.reported():
     search = st.text_input("Search", key="accounts.search", placeholder="name, email, account id…")
     found = filter_accounts(accounts, search=search)
     counts = account_counts(found)  # each filter's count among the accounts the search finds
+    # The labels carry counts that change with the search, and a radio whose labels change starts
+    # over: the choice is kept apart and given back, so a search never drops the filter.
+    if st.session_state.get("accounts.show.kept") in ACCOUNT_FILTERS:
+        st.session_state["accounts.show"] = st.session_state["accounts.show.kept"]
     show = st.radio(
         "Show",
         list(ACCOUNT_FILTERS),
         format_func=lambda k: md(f"{ACCOUNT_FILTERS[k]} ({counts[k]})"),
         horizontal=True,
         key="accounts.show",
+        on_change=lambda: st.session_state.update({"accounts.show.kept": st.session_state["accounts.show"]}),
     )
     shown = filter_accounts(found, show=show)
     if len(shown) < len(accounts):

@@ -852,7 +852,7 @@ def _cmd_push(ws: Workspace, args: argparse.Namespace, stdin: TextIO) -> int:
         _confirm(plan, args.skip_conflicts, stdin, ws.counts()["equify_accounts"])
     if args.approve_all and not held.empty:
         approved = workflow.approve_held(ws, held, operator=args.operator)
-        _err(f"Approved {approved} held change(s) to names, emails or birth dates")
+        _err(f"Approved {approved} held change(s)")
     return _push(ws, args, plan)
 
 

@@ -6,9 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from reconcile import ReconcileError
+from reconcile.operator import clean_operator
 
 from . import state
 from .text import md
+
+#: The page address's parameter that keeps the name typed in the sidebar across a reload.
+NAME_PARAM = "by"
 
 
 def operator_field() -> None:
@@ -17,7 +21,8 @@ def operator_field() -> None:
     (``$RECONCILE_OPERATOR`` first, ``unknown`` when the system cannot tell) and kept in the
     session. Every decision, edit, approval, mapping change, load and push the session makes
     records it (:func:`ui.state.operator`); the Review page's activity and the History page show it."""
-    st.session_state.setdefault(state.OPERATOR_KEY, state.operator())
+    if state.OPERATOR_KEY not in st.session_state:  # a new session: a reload keeps the name (address)
+        st.session_state[state.OPERATOR_KEY] = clean_operator(st.query_params.get(NAME_PARAM)) or state.operator()
     with st.sidebar:
         st.text_input(
             "Your name",
@@ -26,7 +31,11 @@ def operator_field() -> None:
             help="Recorded with everything you do here (decisions, edits, approvals, pushes), "
             "shown in the activity and the history.",
         )
-        if not (st.session_state.get(state.OPERATOR_KEY) or "").strip():
+        typed = clean_operator(st.session_state.get(state.OPERATOR_KEY))
+        if typed:
+            st.query_params[NAME_PARAM] = typed  # the page's address carries it, so a reload keeps it
+        else:
+            st.query_params.pop(NAME_PARAM, None)
             st.caption(f"No name given: recorded as {md(state.operator())}")
 
 

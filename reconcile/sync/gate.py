@@ -105,14 +105,16 @@ class PushGate:
 
     def held_sentence(self) -> str:
         """The changes waiting for approval in words, the same for the app and the CLI: ``"15
-        change(s) to names, emails or birth dates of 9 synced people wait for approval"``
-        (``""`` when none). The plan's *held for approval* figure counts something else: the
-        synced people none of whose changes can be sent before approval."""
+        change(s) to the Equify accounts of 9 people (names, emails, birth dates, phones without
+        their country code) wait for approval"`` (``""`` when none): links' and synced people's
+        alike. The plan's *held for approval* figure counts something else: the synced people
+        none of whose changes can be sent before approval."""
         if not self.held:
             return ""
         return (
-            f"{self.held} change(s) to names, emails or birth dates of {self.held_people} synced "
-            f"{'person' if self.held_people == 1 else 'people'} wait for approval"
+            f"{self.held} change(s) to the Equify accounts of {self.held_people} "
+            f"{'person' if self.held_people == 1 else 'people'} (names, emails, birth dates, phones without "
+            "their country code) wait for approval"
         )
 
 

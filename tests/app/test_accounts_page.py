@@ -106,3 +106,15 @@ def test_empty_values_are_blank_not_none(app_workspace: Path) -> None:
         if shown[column].dtype == object:
             assert not shown[column].isna().any(), column
             assert not shown[column].isin(["None", "nan", "NaN"]).any(), column
+
+
+def test_a_search_keeps_the_filter_chosen(app_workspace: Path) -> None:
+    """Found by a new-user trial: typing a search reset *Not linked* to *All* (the labels' counts
+    changed with the search, and the radio started over)."""
+    at, ws = _accounts_page()
+    at.radio(key="accounts.show").set_value("not_linked").run()
+    person = ws.equify_accounts().iloc[0]
+    at.text_input(key="accounts.search").input(str(person["lastName"])).run()
+    assert not at.exception
+    assert at.radio(key="accounts.show").value == "not_linked"
+    assert _filters(at)["not_linked"].startswith("Not linked (")

@@ -154,3 +154,25 @@ def test_a_write_in_a_widget_callback_records_the_sessions_name(app_workspace: P
     at.button(key="callback.exclude").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert _newest(ws, "decision") == (source_id, "Dana Callback")
+
+
+def test_a_reload_keeps_the_name_typed(app_workspace: Path) -> None:
+    """Found by a new-user trial: a reload (a new session) put the OS user back in *Your name*,
+    so later work was recorded under the wrong person. The page's address keeps the name."""
+    from ui import state
+
+    at = open_page("pages/review.py")
+    at.text_input(key=state.OPERATOR_KEY).input("Camille Testeur").run()
+    kept = at.query_params["by"]
+    assert kept in ("Camille Testeur", ["Camille Testeur"])
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.pages import APP
+
+    reloaded = AppTest.from_file(APP, default_timeout=60)  # a reload: a new session, the same address
+    reloaded.query_params["by"] = "Camille Testeur"
+    reloaded.run()
+    assert not reloaded.exception
+    assert reloaded.text_input(key=state.OPERATOR_KEY).value == "Camille Testeur"
+    reloaded.text_input(key=state.OPERATOR_KEY).input("").run()
+    assert "by" not in reloaded.query_params  # a name cleared leaves the address
